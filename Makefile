@@ -1,0 +1,41 @@
+# The two commands: `make run` (the whole stack locally) and `make test` (the whole suite).
+# Both install what they need first: the virtualenv, Python packages and Debian packages.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install system-deps run test test-fast bench lint fmt
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) system-deps
+
+system-deps:
+	@bash infra/install-system-deps.sh
+
+run: install
+	$(PY) -m infra.local
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/run.py
+
+lint: install
+	$(PY) -m ruff check .
+
+fmt: install
+	$(PY) -m ruff check --fix .
+
+# `sam build` for the migrator: its entrypoint and the Alembic trees, nothing else.
+build-MigratorFunction:
+	cp functions/migrator/app.py $(ARTIFACTS_DIR)/
+	cp -r migrations $(ARTIFACTS_DIR)/migrations

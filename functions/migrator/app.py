@@ -1,0 +1,15 @@
+"""The migrator: `stoflow db upgrade|downgrade|status` on AWS (invoked by deployment, not HTTP).
+
+Event: {"action": "upgrade"} | {"action": "downgrade", "tenants": REV, "shared": REV}
+       | {"action": "status"}; optional "workers", "continue".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stoflow.services.migrator import run
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run(event)

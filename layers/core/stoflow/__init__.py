@@ -1,0 +1,1 @@
+"""StoFlow: one catalogue, every marketplace."""

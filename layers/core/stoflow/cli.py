@@ -1,0 +1,150 @@
+"""`stoflow`: database and tenant administration.
+
+    stoflow db upgrade [--target REV] [--shared-only | --tenants-only] [--workers N] [--continue]
+    stoflow db downgrade (--shared REV | --tenants REV) [--workers N] [--continue]
+    stoflow db status
+    stoflow db revision --tree shared|tenant -m MESSAGE
+    stoflow tenants create ID | list | drop ID --confirm user_ID
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from stoflow.errors import StoflowError
+
+
+def _engine(workers: int = 1) -> object:
+    from stoflow.config import get_settings
+    from stoflow.db.engine import engine_from_settings
+
+    return engine_from_settings(get_settings(), pool_size=max(workers, 1) + 1)
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    from stoflow.db import migrations
+
+    engine = _engine(args.workers)
+    if not args.tenants_only:
+        before, after = migrations.migrate_shared(engine, "upgrade", args.target if args.shared_only else "head")
+        print(f"shared: {before or 'base'} -> {after}")
+    if args.shared_only:
+        return 0
+    report = migrations.migrate_tenants(
+        engine, "upgrade", args.target, workers=args.workers,
+        continue_on_error=args.continue_on_error, progress=sys.stderr.isatty(),
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_downgrade(args: argparse.Namespace) -> int:
+    from stoflow.db import migrations
+
+    engine = _engine(args.workers)
+    code = 0
+    if args.tenants:
+        report = migrations.migrate_tenants(
+            engine, "downgrade", args.tenants, workers=args.workers,
+            continue_on_error=args.continue_on_error, progress=sys.stderr.isatty(),
+        )
+        print(report.summary())
+        code = 0 if report.ok else 1
+    if args.shared and code == 0:
+        before, after = migrations.migrate_shared(engine, "downgrade", args.shared)
+        print(f"shared: {before} -> {after or 'base'}")
+    return code
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from stoflow.db import migrations
+
+    result = migrations.status(_engine(4))
+    print(f"shared: at {result.shared_current or 'base'} (head {result.shared_head})")
+    total = sum(result.tenants_by_revision.values())
+    print(f"tenants: {total} registered, head {result.tenant_head}")
+    for revision, count in sorted(result.tenants_by_revision.items(), key=lambda kv: str(kv[0])):
+        marker = "" if revision == result.tenant_head else "  <- behind"
+        print(f"  {revision or 'base'}: {count}{marker}")
+    return 0 if result.up_to_date else 3
+
+
+def _cmd_revision(args: argparse.Namespace) -> int:
+    from alembic import command
+    from alembic.config import Config
+
+    from stoflow.config import get_settings
+
+    config = Config()
+    config.set_main_option("script_location", str(get_settings().migrations_dir / args.tree))
+    command.revision(config, message=args.message)
+    return 0
+
+
+def _cmd_tenants(args: argparse.Namespace) -> int:
+    from stoflow.services import tenants
+
+    engine = _engine()
+    if args.action == "create":
+        print(f"created {tenants.create_tenant(args.tenant_id, engine=engine)}")
+    elif args.action == "list":
+        for row in tenants.list_tenants(engine=engine):
+            print(f"{row.id}\t{row.schema_name}\t{row.created_at:%Y-%m-%d %H:%M}")
+    elif args.action == "drop":
+        tenants.drop_tenant(args.tenant_id, confirm=args.confirm or "", engine=engine)
+        print(f"dropped tenant {args.tenant_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
+    areas = parser.add_subparsers(dest="area", required=True)
+
+    db = areas.add_parser("db", help="migrations").add_subparsers(dest="command", required=True)
+    up = db.add_parser("upgrade", help="migrate shared schemas, then every tenant schema")
+    up.add_argument("--target", default="head")
+    scope = up.add_mutually_exclusive_group()
+    scope.add_argument("--shared-only", action="store_true")
+    scope.add_argument("--tenants-only", action="store_true")
+    down = db.add_parser("downgrade", help="downgrade tenant schemas and/or shared schemas")
+    down.add_argument("--tenants", metavar="REV", help="tenant revision to go down to (or 'base')")
+    down.add_argument("--shared", metavar="REV", help="shared revision to go down to (or 'base')")
+    for sub in (up, down):
+        sub.add_argument("--workers", type=int, default=4)
+        sub.add_argument("--continue", dest="continue_on_error", action="store_true",
+                         help="carry on past failing tenant schemas and report them at the end")
+    up.set_defaults(run=_cmd_upgrade)
+    down.set_defaults(run=_cmd_downgrade)
+    db.add_parser("status", help="where shared and tenant schemas stand").set_defaults(run=_cmd_status)
+    rev = db.add_parser("revision", help="write a new revision file")
+    rev.add_argument("--tree", choices=["shared", "tenant"], required=True)
+    rev.add_argument("-m", "--message", required=True)
+    rev.set_defaults(run=_cmd_revision)
+
+    tenants = areas.add_parser("tenants", help="tenant schemas").add_subparsers(dest="action", required=True)
+    create = tenants.add_parser("create")
+    create.add_argument("tenant_id")
+    tenants.add_parser("list")
+    drop = tenants.add_parser("drop", help="drop a tenant schema and all its data")
+    drop.add_argument("tenant_id")
+    drop.add_argument("--confirm", metavar="SCHEMA", help="repeat the schema name (user_<id>) to confirm")
+    tenants.set_defaults(run=_cmd_tenants)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.area == "db" and args.command == "downgrade" and not (args.tenants or args.shared):
+        print("stoflow: downgrade needs --tenants REV and/or --shared REV", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(args))
+    except StoflowError as exc:
+        print(f"stoflow: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

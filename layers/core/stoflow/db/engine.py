@@ -1,0 +1,130 @@
+"""The database engine: pg8000, a Lambda-friendly pool, and not one session-level statement.
+
+Why no SET of any kind: a session-level setting is lost on COMMIT/ROLLBACK (for SET LOCAL), leaks
+across tenants under PgBouncer transaction pooling, and pins RDS Proxy connections. Everything a
+connection needs is given in the startup packet (pg8000 sends client_encoding there) or per
+statement.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+
+from stoflow.config import Settings, get_settings
+
+_engine_lock = threading.Lock()
+_engine: Engine | None = None
+
+
+@lru_cache(maxsize=4)
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    # Built once per container: building a context per connection cost about 17 ms each.
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def url_from_secret(secret: dict[str, Any], database: str | None = None) -> URL:
+    """An RDS-style Secrets Manager secret (as rotated by AWS) turned into a pg8000 URL."""
+    return URL.create(
+        "postgresql+pg8000",
+        username=secret["username"],
+        password=secret["password"],
+        host=secret["host"],
+        port=int(secret.get("port", 5432)),
+        database=database or secret.get("dbname") or "postgres",
+    )
+
+
+def _fetch_secret(settings: Settings) -> dict[str, Any]:
+    from stoflow.aws import client
+
+    response = client("secretsmanager").get_secret_value(SecretId=settings.database_secret_arn)
+    return json.loads(response["SecretString"])
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Any postgres URL, forced onto the pg8000 driver; `?host=/dir` becomes pg8000's unix_sock."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    parsed = parsed.set(drivername="postgresql+pg8000")
+    query = dict(parsed.query)
+    host = query.pop("host", None)
+    if isinstance(host, str) and host.startswith("/"):
+        port = parsed.port or 5432
+        query["unix_sock"] = f"{host}/.s.PGSQL.{port}"
+        parsed = parsed.set(host=None, port=None, query=query)
+    return parsed
+
+
+def build_engine(
+    url: str | URL,
+    *,
+    pool_size: int = 1,
+    max_overflow: int = 0,
+    tls: bool = False,
+    tls_ca_file: str | None = None,
+    connect_timeout_s: float = 5.0,
+    socket_timeout_s: float = 30.0,
+    pool_recycle_s: int = 300,
+) -> Engine:
+    """An engine whose pool suits Lambda: one container serves one request at a time, so one
+    connection reused across invocations; pre-ping because a frozen container wakes up to a
+    connection the proxy may have closed; recycle so none outlives the proxy's idle timeout."""
+    connect_args: dict[str, Any] = {"timeout": socket_timeout_s}
+    if tls:
+        connect_args["ssl_context"] = _ssl_context(tls_ca_file)
+    engine = create_engine(
+        normalise_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=pool_recycle_s,
+        pool_timeout=connect_timeout_s,
+        connect_args=connect_args,
+    )
+    from stoflow.db.guard import install_statement_guard
+
+    install_statement_guard(engine)
+    return engine
+
+
+def engine_from_settings(settings: Settings, *, pool_size: int | None = None) -> Engine:
+    if settings.database_url:
+        url: str | URL = settings.database_url
+    elif settings.database_secret_arn:
+        url = url_from_secret(_fetch_secret(settings), settings.database_name)
+    else:
+        raise RuntimeError("No database configured: set DATABASE_URL or STOFLOW_DATABASE_SECRET_ARN")
+    return build_engine(
+        url,
+        pool_size=pool_size or settings.database_pool_size,
+        tls=settings.database_tls,
+        tls_ca_file=settings.database_tls_ca_file,
+        connect_timeout_s=settings.database_connect_timeout_s,
+        socket_timeout_s=settings.database_socket_timeout_s,
+        pool_recycle_s=settings.database_pool_recycle_s,
+    )
+
+
+def get_engine() -> Engine:
+    """The container's engine, created on first use (never at import time)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = engine_from_settings(get_settings())
+    return _engine
+
+
+def set_engine(engine: Engine | None) -> None:
+    """Replace the container's engine (tests, the local cloud, the migrator)."""
+    global _engine
+    with _engine_lock:
+        _engine = engine

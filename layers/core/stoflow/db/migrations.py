@@ -1,0 +1,339 @@
+"""Alembic, run by us: shared schemas once, tenant schemas fanned out in parallel.
+
+Each tenant schema migrates in its own transaction on its own connection, with its own version
+table (`user_<id>.alembic_version`) and `schema_translate_map` mapping the placeholder `tenant`.
+A failure rolls back that schema alone; the others stay at whatever revision they reached, so a
+re-run simply carries on.
+
+Alembic's `op` module is a process-wide proxy (Operations.context swaps module globals), which
+would let one thread's migration run against another thread's connection. We never use
+Operations.context; `alembic.op` is pointed once at a thread-local proxy instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic.config import Config
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, func, select
+
+from stoflow.db.tenancy import TENANT_PLACEHOLDER, schema_for, tenant_engine
+from stoflow.errors import MigrationError
+
+log = logging.getLogger(__name__)
+
+Tree = Literal["shared", "tenant"]
+Direction = Literal["upgrade", "downgrade"]
+SHARED_VERSION_SCHEMA = "public"
+# First key of the transaction-scoped advisory locks that serialise migrators on one schema.
+_LOCK_NAMESPACE = 0x5F0F
+
+
+class _ThreadLocalOperations:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def bind(self, operations: Operations | None) -> None:
+        self._local.operations = operations
+
+    def __getattr__(self, name: str) -> Any:
+        operations = getattr(self._local, "operations", None)
+        if operations is None:
+            raise RuntimeError("alembic.op used outside a migration run by stoflow.db.migrations")
+        return getattr(operations, name)
+
+
+_thread_ops = _ThreadLocalOperations()
+_install_lock = threading.Lock()
+_installed = False
+
+
+def _install_thread_local_op() -> None:
+    global _installed
+    with _install_lock:
+        if not _installed:
+            import alembic.op
+
+            alembic.op._proxy = _thread_ops  # type: ignore[attr-defined]
+            _installed = True
+
+
+@lru_cache(maxsize=8)
+def load_scripts(location: Path) -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    script = ScriptDirectory.from_config(config)
+    heads = script.get_heads()
+    if len(heads) > 1:
+        load_scripts.cache_clear()
+        raise MigrationError(
+            f"{location.name} migrations have {len(heads)} heads ({', '.join(sorted(heads))}); "
+            "merge them into one (alembic merge) before migrating",
+            code="multiple_heads",
+        )
+    return script
+
+
+def scripts_for(tree: Tree, migrations_dir: Path | None = None) -> ScriptDirectory:
+    if migrations_dir is None:
+        from stoflow.config import get_settings
+
+        migrations_dir = get_settings().migrations_dir
+    return load_scripts(Path(migrations_dir) / tree)
+
+
+def head_revision(tree: Tree, migrations_dir: Path | None = None) -> str | None:
+    return scripts_for(tree, migrations_dir).get_current_head()
+
+
+def _run(
+    connection: Connection,
+    script: ScriptDirectory,
+    version_schema: str,
+    direction: Direction,
+    target: str,
+) -> tuple[str | None, str | None]:
+    """Migrate one schema on `connection` (already inside its transaction); returns (from, to)."""
+
+    def steps(rev: Any, _context: MigrationContext) -> Any:
+        if direction == "upgrade":
+            return script._upgrade_revs(target, rev)
+        return script._downgrade_revs(target, rev)
+
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "version_table_schema": version_schema,
+            "script": script,
+            "fn": steps,
+            "transactional_ddl": True,
+        },
+    )
+    before = context.get_current_revision()
+    _thread_ops.bind(Operations(context))
+    try:
+        context.run_migrations()
+    finally:
+        _thread_ops.bind(None)
+    return before, context.get_current_revision()
+
+
+def migrate_shared(
+    engine: Engine, direction: Direction = "upgrade", target: str = "head",
+    migrations_dir: Path | None = None,
+) -> tuple[str | None, str | None]:
+    _install_thread_local_op()
+    script = scripts_for("shared", migrations_dir)
+    with engine.connect() as connection, connection.begin():
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, 0)))
+        return _run(connection, script, SHARED_VERSION_SCHEMA, direction, target)
+
+
+def migrate_tenant_schema(
+    engine: Engine, tenant_id: int, direction: Direction = "upgrade", target: str = "head",
+    migrations_dir: Path | None = None,
+) -> tuple[str | None, str | None]:
+    _install_thread_local_op()
+    script = scripts_for("tenant", migrations_dir)
+    schema = schema_for(tenant_id)
+    with tenant_engine(engine, tenant_id).connect() as connection, connection.begin():
+        # Two migrators on one schema wait for each other instead of racing on its version table.
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, tenant_id)))
+        return _run(connection, script, schema, direction, target)
+
+
+@dataclass
+class TenantOutcome:
+    tenant_id: int
+    ok: bool
+    before: str | None = None
+    after: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class FanoutReport:
+    direction: Direction
+    target: str
+    total: int
+    outcomes: list[TenantOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[TenantOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def succeeded(self) -> list[TenantOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def skipped(self) -> int:
+        return self.total - len(self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.skipped == 0
+
+    def summary(self) -> str:
+        text = (
+            f"{self.direction} to {self.target}: {len(self.succeeded)} ok, {len(self.failed)} failed, "
+            f"{self.skipped} not attempted, of {self.total} tenant schemas in {self.seconds:.2f}s"
+        )
+        for outcome in self.failed[:20]:
+            text += f"\n  tenant {outcome.tenant_id}: {outcome.error}"
+        return text
+
+
+def registered_tenants(engine: Engine) -> list[int]:
+    from stoflow.models.public import Tenant
+
+    with engine.connect() as connection, connection.begin():
+        return list(connection.scalars(select(Tenant.id).order_by(Tenant.id)))
+
+
+def migrate_tenants(
+    engine: Engine,
+    direction: Direction = "upgrade",
+    target: str = "head",
+    *,
+    tenant_ids: Iterable[int] | None = None,
+    workers: int = 4,
+    continue_on_error: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
+    migrations_dir: Path | None = None,
+) -> FanoutReport:
+    """Fan a migration out over tenant schemas, `workers` at a time.
+
+    Stops starting new schemas at the first failure unless `continue_on_error`; schemas already
+    running finish (each is its own transaction, so none is left half-migrated)."""
+    scripts_for("tenant", migrations_dir)  # refuse multiple heads before touching anything
+    ids: Sequence[int] = list(tenant_ids) if tenant_ids is not None else registered_tenants(engine)
+    report = FanoutReport(direction, target, len(ids))
+    started = time.perf_counter()
+    stop = threading.Event()
+    bar = _progress_bar(progress, len(ids), direction)
+
+    def one(tenant_id: int) -> TenantOutcome:
+        if stop.is_set():
+            raise _Skipped
+        try:
+            before, after = migrate_tenant_schema(engine, tenant_id, direction, target, migrations_dir)
+        except Exception as exc:
+            if not continue_on_error:
+                stop.set()
+            log.warning("tenant %s: %s failed: %s", tenant_id, direction, exc)
+            return TenantOutcome(tenant_id, False, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return TenantOutcome(tenant_id, True, before, after)
+
+    pending = iter(ids)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="migrate") as pool:
+        running: set[Future[TenantOutcome]] = set()
+        for tenant_id in pending:
+            running.add(pool.submit(one, tenant_id))
+            if len(running) >= workers * 2:
+                break
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    report.outcomes.append(future.result())
+                except _Skipped:
+                    continue
+                bar(len(report.outcomes), len(ids))
+            if not stop.is_set():
+                for tenant_id in pending:
+                    running.add(pool.submit(one, tenant_id))
+                    if len(running) >= workers * 2:
+                        break
+    report.outcomes.sort(key=lambda o: o.tenant_id)
+    report.seconds = time.perf_counter() - started
+    bar(-1, len(ids))
+    return report
+
+
+class _Skipped(Exception):
+    pass
+
+
+def _progress_bar(progress: bool | Callable[[int, int], None], total: int, label: str) -> Callable[[int, int], None]:
+    if callable(progress):
+        return progress
+    if not progress:
+        return lambda done, total: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=f"tenant {label}", unit="schema")
+
+    def update(done: int, _total: int) -> None:
+        if done < 0:
+            bar.close()
+        else:
+            bar.n = done
+            bar.refresh()
+
+    return update
+
+
+@dataclass
+class Status:
+    shared_current: str | None
+    shared_head: str | None
+    tenant_head: str | None
+    tenants_by_revision: dict[str | None, int]
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.shared_current == self.shared_head and set(self.tenants_by_revision) <= {self.tenant_head}
+
+
+def status(engine: Engine, migrations_dir: Path | None = None, workers: int = 4) -> Status:
+    def current(connection: Connection, schema: str) -> str | None:
+        return MigrationContext.configure(
+            connection, opts={"version_table_schema": schema}
+        ).get_current_revision()
+
+    with engine.connect() as connection, connection.begin():
+        shared_current = current(connection, SHARED_VERSION_SCHEMA)
+    by_revision: dict[str | None, int] = {}
+    ids = registered_tenants(engine) if shared_current else []
+
+    def tenant_revision(tenant_id: int) -> str | None:
+        with tenant_engine(engine, tenant_id).connect() as connection, connection.begin():
+            return current(connection, schema_for(tenant_id))
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for revision in pool.map(tenant_revision, ids):
+            by_revision[revision] = by_revision.get(revision, 0) + 1
+    return Status(
+        shared_current,
+        head_revision("shared", migrations_dir),
+        head_revision("tenant", migrations_dir),
+        by_revision,
+    )
+
+
+__all__ = [
+    "TENANT_PLACEHOLDER",
+    "FanoutReport",
+    "Status",
+    "TenantOutcome",
+    "head_revision",
+    "migrate_shared",
+    "migrate_tenant_schema",
+    "migrate_tenants",
+    "registered_tenants",
+    "scripts_for",
+    "status",
+]

@@ -1,0 +1,131 @@
+"""Tenancy: one PostgreSQL schema per tenant, reached only through a tenant session.
+
+Every tenant model lives in the placeholder schema `tenant`; a tenant session maps it to
+`user_<id>` with schema_translate_map on an option engine, so every statement the ORM or Core
+compiles (flushes included) names the right schema, and nothing is set on the connection itself:
+a pooled connection carries no tenant from one request into the next.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from stoflow.db.engine import get_engine
+from stoflow.db.guard import TENANT_SCHEMA_OPTION
+from stoflow.errors import InvalidTenantId, TenantNotFound
+
+TENANT_PLACEHOLDER = "tenant"
+TENANT_ID_MAX = 2**31 - 1
+
+
+def validate_tenant_id(value: object) -> int:
+    """A tenant id is a positive 32-bit integer, given as an int or a string of digits; nothing else.
+
+    Checked before any SQL is built: the schema name is derived from it."""
+    if isinstance(value, bool):
+        raise InvalidTenantId(f"tenant id must be an integer, not {type(value).__name__}")
+    if isinstance(value, int):
+        tenant_id = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        tenant_id = int(value)
+    else:
+        raise InvalidTenantId(f"tenant id must be a positive integer, got {value!r:.40}")
+    if not 1 <= tenant_id <= TENANT_ID_MAX:
+        raise InvalidTenantId(f"tenant id out of range: {tenant_id}")
+    return tenant_id
+
+
+def schema_for(tenant_id: object) -> str:
+    return f"user_{validate_tenant_id(tenant_id)}"
+
+
+def tenant_engine(engine: Engine, tenant_id: object) -> Engine:
+    """An option engine sharing `engine`'s pool whose every statement targets the tenant's schema."""
+    schema = schema_for(tenant_id)
+    return engine.execution_options(
+        schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema}
+    )
+
+
+class _KnownTenants:
+    """Tenants this container has seen in the registry recently, per connection pool."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
+
+    def fresh(self, pool: Any, tenant_id: int, ttl_s: float) -> bool:
+        seen_at = self._seen.get(pool, {}).get(tenant_id)
+        return seen_at is not None and time.monotonic() - seen_at < ttl_s
+
+    def mark(self, pool: Any, tenant_id: int) -> None:
+        with self._lock:
+            self._seen.setdefault(pool, {})[tenant_id] = time.monotonic()
+
+    def forget(self, tenant_id: int) -> None:
+        with self._lock:
+            for tenants in self._seen.values():
+                tenants.pop(tenant_id, None)
+
+
+known_tenants = _KnownTenants()
+
+
+def _ensure_registered(session: Session, engine: Engine, tenant_id: int) -> None:
+    from stoflow.config import get_settings
+    from stoflow.models.public import Tenant
+
+    ttl = get_settings().tenant_cache_ttl_s
+    if known_tenants.fresh(engine.pool, tenant_id, ttl):
+        return
+    if session.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is None:
+        raise TenantNotFound(f"tenant {tenant_id} is not registered")
+    known_tenants.mark(engine.pool, tenant_id)
+
+
+@contextmanager
+def tenant_session(
+    tenant_id: object, *, engine: Engine | None = None, verify: bool = True
+) -> Iterator[Session]:
+    """A unit of work in one tenant's schema: commits when the block ends, rolls back on error.
+
+    Unknown tenants fail closed (TenantNotFound) before the caller's first statement."""
+    tid = validate_tenant_id(tenant_id)
+    base = engine if engine is not None else get_engine()
+    session = Session(
+        bind=tenant_engine(base, tid),
+        expire_on_commit=False,
+        info={"tenant_id": tid, "tenant_schema": schema_for(tid)},
+    )
+    try:
+        if verify:
+            _ensure_registered(session, base, tid)
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def shared_session(*, engine: Engine | None = None) -> Iterator[Session]:
+    """A unit of work on the shared schemas (public, product_attributes)."""
+    session = Session(bind=engine if engine is not None else get_engine(), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,87 @@
+"""Domain errors: one small hierarchy, mapped to HTTP problems in one place (stoflow.api.problems).
+
+Each error carries a stable machine `code` and the HTTP status it maps to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoflowError(Exception):
+    code: str = "internal_error"
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class InvalidInput(StoflowError):
+    code = "invalid_input"
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(StoflowError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(StoflowError):
+    code = "conflict"
+    status = 409
+    title = "Conflict"
+
+
+class Unauthorized(StoflowError):
+    code = "unauthorized"
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(StoflowError):
+    code = "forbidden"
+    status = 403
+    title = "Forbidden"
+
+
+class RateLimited(StoflowError):
+    code = "rate_limited"
+    status = 429
+    title = "Too many requests"
+
+
+class InvalidTenantId(InvalidInput):
+    code = "invalid_tenant_id"
+    title = "Invalid tenant id"
+
+
+class TenantNotFound(NotFound):
+    code = "tenant_not_found"
+    title = "Unknown tenant"
+
+
+class TenantExists(Conflict):
+    code = "tenant_exists"
+    title = "Tenant already exists"
+
+
+class TenantIsolationViolation(StoflowError):
+    """A statement in a tenant session named another tenant's schema or the bare placeholder.
+
+    Always a bug in our code, never the user's fault: it stays a 500 and is logged loudly.
+    """
+
+    code = "tenant_isolation_violation"
+    title = "Tenant isolation violation"
+
+
+class MigrationError(StoflowError):
+    code = "migration_error"
+    title = "Migration failed"
