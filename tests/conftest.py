@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh PostgreSQL database per test run, migrated to head.
+
+The server is the one named by STOFLOW_TEST_DATABASE_URL (CI sets it to the running server), or
+else an embedded one (pgserver) with its data under .stoflow-data/test-pg. The run's database is
+created empty, migrated, and dropped at the end: tests never assume an empty server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+from stoflow.config import get_settings
+from stoflow.db import engine as engine_module
+from stoflow.db.engine import build_engine, normalise_url
+from stoflow.db.migrations import migrate_shared
+from stoflow.services.tenants import create_tenant
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> URL:
+    given = os.environ.get("STOFLOW_TEST_DATABASE_URL")
+    if given:
+        return normalise_url(given)
+    from stoflow.db import embedded
+
+    server = embedded.start(REPO / ".stoflow-data" / "test-pg")
+    return embedded.url(server)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: URL) -> Iterator[URL]:
+    name = f"stoflow_test_{os.getpid()}_{secrets.token_hex(3)}"
+    # CREATE/DROP DATABASE cannot run in a transaction: the one place AUTOCOMMIT is used, on the
+    # admin database, never on the application's.
+    admin = create_engine(pg_admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_admin_url.set(database=name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: URL) -> Iterator[Engine]:
+    """The run's engine, migrated (shared schemas), installed as the container engine."""
+    eng = build_engine(database_url, pool_size=8, max_overflow=8)
+    migrate_shared(eng)
+    previous = engine_module._engine
+    engine_module.set_engine(eng)
+    os.environ["DATABASE_URL"] = database_url.render_as_string(hide_password=False)
+    get_settings.cache_clear()
+    yield eng
+    engine_module.set_engine(previous)
+    eng.dispose()
+
+
+_tenant_ids = itertools.count(1000)
+
+
+@pytest.fixture
+def make_tenant(engine: Engine) -> Callable[[], int]:
+    """Create a fresh tenant schema at head and return its id."""
+
+    def make() -> int:
+        tenant_id = next(_tenant_ids)
+        create_tenant(tenant_id, engine=engine)
+        return tenant_id
+
+    return make
+
+
+def url_string(url: URL | str) -> str:
+    return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=False)
