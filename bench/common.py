@@ -1,0 +1,66 @@
+"""Shared bench plumbing: a scratch database, and figures printed next to their baselines."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from stoflow.db.engine import build_engine, normalise_url
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def admin_url() -> URL:
+    given = os.environ.get("STOFLOW_BENCH_DATABASE_URL") or os.environ.get("STOFLOW_TEST_DATABASE_URL")
+    if given:
+        return normalise_url(given)
+    from stoflow.db import embedded
+
+    return embedded.url(embedded.start(REPO / ".stoflow-data" / "test-pg"))
+
+
+@contextmanager
+def scratch_database(pool_size: int = 8) -> Iterator[tuple[Engine, URL]]:
+    """A fresh database for one benchmark, dropped afterwards."""
+    base = admin_url()
+    name = f"stoflow_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name)
+    engine = build_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    try:
+        yield engine, url
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """Median wall time of `fn` in seconds over `repeat` runs."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def figure(name: str, value_s: float, baseline_name: str, baseline_s: float, budget: str) -> None:
+    """One line: the figure, its baseline measured in the same run, the ratio and the budget."""
+    ratio = value_s / baseline_s if baseline_s else float("inf")
+    print(
+        f"{name:<44} {value_s * 1000:10.2f} ms   vs {baseline_name:<36} {baseline_s * 1000:10.2f} ms"
+        f"   ratio {ratio:5.2f}x   budget {budget}"
+    )

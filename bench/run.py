@@ -1,0 +1,23 @@
+"""`make bench`: every benchmark in one run, each figure printed beside its baseline."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# Each module has main(); add new benchmarks here.
+BENCHMARKS = ["bench.tenancy"]
+
+
+def main() -> int:
+    for name in BENCHMARKS:
+        print(f"== {name}")
+        importlib.import_module(name).main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
