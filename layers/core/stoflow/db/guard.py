@@ -2,7 +2,7 @@
 placeholder schema is refused before it reaches the server. A bug becomes an error, never a leak.
 
 `text()` is not translated by schema_translate_map: raw SQL written as `tenant.products` would reach
-PostgreSQL untouched (and fail, or worse, with a search_path, hit the wrong table); raw SQL naming
+PostgreSQL untouched (and fail, or worse, hit whatever table the default path finds); raw SQL naming
 `user_7` from tenant 3's session would read tenant 7. Both are caught here.
 """
 

@@ -36,6 +36,8 @@ def validate_tenant_id(value: object) -> int:
         tenant_id = value
     elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
         tenant_id = int(value)
+        if str(tenant_id) != value:
+            raise InvalidTenantId(f"tenant id must be written without leading zeros, got {value!r}")
     else:
         raise InvalidTenantId(f"tenant id must be a positive integer, got {value!r:.40}")
     if not 1 <= tenant_id <= TENANT_ID_MAX:
