@@ -123,14 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("-m", "--message", required=True)
     rev.set_defaults(run=_cmd_revision)
 
-    tenants = areas.add_parser("tenants", help="tenant schemas").add_subparsers(dest="action", required=True)
+    tenants_parser = areas.add_parser("tenants", help="tenant schemas")
+    tenants_parser.set_defaults(run=_cmd_tenants)
+    tenants = tenants_parser.add_subparsers(dest="action", required=True)
     create = tenants.add_parser("create")
     create.add_argument("tenant_id")
     tenants.add_parser("list")
     drop = tenants.add_parser("drop", help="drop a tenant schema and all its data")
     drop.add_argument("tenant_id")
     drop.add_argument("--confirm", metavar="SCHEMA", help="repeat the schema name (user_<id>) to confirm")
-    tenants.set_defaults(run=_cmd_tenants)
     return parser
 
 

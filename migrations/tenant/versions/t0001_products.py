@@ -8,6 +8,8 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
+from stoflow.db.migrations import tenant_schema
+
 revision = "t0001"
 down_revision = None
 branch_labels = None
@@ -37,9 +39,9 @@ def upgrade() -> None:
             "status IN ('draft', 'published', 'sold', 'archived')", name="ck_products_status"
         ),
         sa.CheckConstraint("price IS NULL OR price >= 0", name="ck_products_price_non_negative"),
-        schema="tenant",
+        schema=tenant_schema(),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("products", schema="tenant")
+    op.drop_table("products", schema=tenant_schema())

@@ -29,7 +29,8 @@ def check_tenant_statement(statement: str, own_schema: str) -> None:
             )
     if _PLACEHOLDER.search(statement):
         raise TenantIsolationViolation(
-            "statement names the placeholder schema 'tenant' untranslated (raw SQL on a tenant table?)"
+            "statement names the placeholder schema 'tenant' untranslated: raw SQL on a tenant table, or "
+            "a tenant migration operation given schema='tenant' (use schema=tenant_schema())"
         )
 
 

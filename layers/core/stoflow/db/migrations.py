@@ -55,6 +55,19 @@ class _ThreadLocalOperations:
 
 
 _thread_ops = _ThreadLocalOperations()
+_current = threading.local()
+
+
+def tenant_schema() -> str:
+    """The schema a tenant revision is running on, for `schema=` in its operations.
+
+    Alembic translates the placeholder only in operations that compile a Table (create_table,
+    drop_table, bulk_insert); add_column, alter_column and friends render the schema name as
+    given. Tenant revisions therefore pass `schema=tenant_schema()` everywhere."""
+    schema = getattr(_current, "schema", None)
+    if schema is None:
+        raise RuntimeError("tenant_schema() is only available inside a tenant migration")
+    return schema
 _install_lock = threading.Lock()
 _installed = False
 
@@ -150,7 +163,11 @@ def migrate_tenant_schema(
     with tenant_engine(engine, tenant_id).connect() as connection, connection.begin():
         # Two migrators on one schema wait for each other instead of racing on its version table.
         connection.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, tenant_id)))
-        return _run(connection, script, schema, direction, target)
+        _current.schema = schema
+        try:
+            return _run(connection, script, schema, direction, target)
+        finally:
+            _current.schema = None
 
 
 @dataclass
@@ -336,4 +353,5 @@ __all__ = [
     "registered_tenants",
     "scripts_for",
     "status",
+    "tenant_schema",
 ]
