@@ -156,7 +156,7 @@ def test_continue_carries_on_and_a_rerun_after_the_fix_completes(engine, throwaw
 
 
 def test_multiple_heads_are_refused_before_any_schema_is_touched(engine, throwaway_tenants, migrations_with_extra):
-    location, parent = migrations_with_extra
+    location, _parent = migrations_with_extra
     second = (location / "tenant" / "versions" / "t9001_note.py").read_text()
     second = second.replace('"t9001"', '"t9002"').replace("note", "other")
     (location / "tenant" / "versions" / "t9002_other.py").write_text(second)
