@@ -1,0 +1,1 @@
+"""Where StoFlow runs: the local cloud (infra.local) and deployment helpers."""
