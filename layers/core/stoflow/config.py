@@ -45,6 +45,46 @@ class Settings(BaseSettings):
     # How long a verified tenant stays known to this container before the registry is asked again.
     tenant_cache_ttl_s: float = 60.0
 
+    # HTTP API: browser origins allowed by CORS (empty: no CORS headers at all).
+    cors_origins: list[str] = Field(default_factory=list)
+    # Base URL of the dashboard, used in links sent by email (email verification).
+    public_base_url: str = "http://127.0.0.1:3000"
+
+    # Identity: RS256 access tokens. The signing keys come from this secret on AWS
+    # ({"current": PEM, "previous": [PEM, ...]}); locally they are generated under data_dir/keys.
+    jwt_keys_secret_arn: str | None = None
+    jwt_issuer: str = "stoflow"
+    jwt_audience: str = "stoflow-api"
+    jwt_leeway_s: int = 10
+    # How long a container trusts its cached keys before asking Secrets Manager again (rotation).
+    jwt_keys_cache_ttl_s: float = 300.0
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 7 * 24 * 3600
+    email_verification_ttl_s: int = 24 * 3600
+    # None means: required on AWS (dev, prod), not required locally and in tests.
+    email_verification_required: bool | None = None
+    email_sender: str = "no-reply@stoflow.app"
+    password_min_length: int = 10
+    # argon2id cost (OWASP's floor: 19 MiB, 2 passes, 1 lane); tests may lower it.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19 * 1024
+    argon2_parallelism: int = 1
+    # Lockout: this many failed logins for one account within the window lock it until the window ends.
+    login_max_failures: int = 5
+    login_failure_window_s: int = 15 * 60
+    # Request rate limits (requests per window), kept in PostgreSQL: Lambda instances share no memory.
+    login_rate_per_ip: int = 30
+    login_rate_per_account: int = 10
+    register_rate_per_ip: int = 10
+    refresh_rate_per_ip: int = 60
+    rate_window_s: int = 60
+
+    @property
+    def requires_email_verification(self) -> bool:
+        if self.email_verification_required is not None:
+            return self.email_verification_required
+        return self.environment in ("dev", "prod")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

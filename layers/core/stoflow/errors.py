@@ -85,3 +85,43 @@ class TenantIsolationViolation(StoflowError):
 class MigrationError(StoflowError):
     code = "migration_error"
     title = "Migration failed"
+
+
+class InvalidToken(Unauthorized):
+    """A bearer token that is malformed, forged, expired, for another audience, or revoked."""
+
+    code = "invalid_token"
+    title = "Invalid or expired token"
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    title = "Invalid email or password"
+
+
+class InvalidRefreshToken(Unauthorized):
+    code = "invalid_refresh_token"
+    title = "Invalid or expired refresh token"
+
+
+class RefreshTokenReused(Unauthorized):
+    """A refresh token that was already rotated came back: its whole family has been revoked."""
+
+    code = "refresh_token_reused"
+    title = "Refresh token reused; session revoked"
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+    title = "Email address not verified"
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+    title = "Too many failed logins; try again later"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    title = "Email already registered"
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Identity, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stoflow.models.base import PUBLIC, Base, Timestamps
@@ -19,6 +19,11 @@ class User(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, server_default="user")
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    # Identity (s0002): null until the address is confirmed; the tier sets the quotas.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tier: Mapped[str] = mapped_column(
+        String(16), ForeignKey("public.subscription_quotas.tier"), nullable=False, server_default="FREE"
+    )
 
 
 class Tenant(Base):

@@ -1,0 +1,67 @@
+"""The app factory every HTTP function uses, and its Lambda handler.
+
+    app = create_app([router], title="StoFlow products", openapi_url="/products/openapi.json")
+    handler = lambda_handler(app)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from stoflow.api.logs import get_logger
+from stoflow.api.middleware import CORRELATION_HEADER, RequestContextMiddleware
+from stoflow.api.problems import PROBLEM_JSON, install_problem_handlers
+from stoflow.config import get_settings
+
+
+def create_app(
+    routers: Sequence[APIRouter],
+    *,
+    title: str = "StoFlow",
+    version: str = "1.0.0",
+    openapi_url: str | None = "/openapi.json",
+) -> FastAPI:
+    """A FastAPI app from routers: problem+json errors, CORS from settings, security headers,
+    correlation ids in logs, and the OpenAPI document at `openapi_url` (no docs UI: it would
+    need scripts from a CDN and a looser content security policy)."""
+    settings = get_settings()
+    get_logger()  # JSON logs for every stoflow.* logger from the first line on
+    app = FastAPI(
+        title=title,
+        version=version,
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    for router in routers:
+        app.include_router(router)
+    install_problem_handlers(app)
+    if settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["authorization", "content-type", CORRELATION_HEADER],
+            expose_headers=[CORRELATION_HEADER, "retry-after"],
+            allow_credentials=False,  # bearer tokens, never cookies
+            max_age=600,
+        )
+    # Added last, so outermost: preflight answers and last-resort errors get its headers too.
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def lambda_handler(app: FastAPI) -> Any:
+    """API Gateway (HTTP API, payload 2.0) → ASGI. Lifespan off: nothing to start per container,
+    and Lambda would charge it to the first request anyway."""
+    from mangum import Mangum
+    from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+
+    # problem+json is text: without this Mangum would base64-encode every error body.
+    return Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])

@@ -1,0 +1,88 @@
+"""Authentication and tenancy for routes: who is calling, may they, and their tenant's session.
+
+    from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
+
+    @router.get("/products")
+    def list_products(db: TenantDb, principal: CurrentPrincipal) -> ...: ...
+
+    @router.delete("/admin/x", dependencies=[Depends(require_role("admin"))])
+
+- The bearer token is verified (RS256, kid, iss, aud, exp...) without touching the database.
+- Revocation is then checked once per request: one statement (two primary-key lookups) that also
+  reads the current role. With `TenantDb` it runs inside the tenant session's transaction, so a
+  route using the database pays no extra transaction for it; with only `CurrentPrincipal` it runs
+  in a short shared-schema transaction. Whichever dependency resolves first does it, the other
+  reuses the result (request.state).
+- Roles: `authorize` (stoflow.auth.principal) is applied to every authenticated request;
+  `support` is read-only everywhere, `require_role(...)` narrows a route further.
+- `TenantDb` commits when the route function returns, before the response is sent
+  (scope="function"): a failing commit is an error response, never a 200 for a lost write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from stoflow.auth.principal import Principal, authorize
+from stoflow.auth.tokens import AccessClaims, verify_access_token
+from stoflow.db.tenancy import shared_session, tenant_session
+from stoflow.errors import InvalidToken
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login or /auth/refresh")
+
+
+def access_claims(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    """The verified claims of the bearer token (no database access)."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise InvalidToken("missing bearer token", code="missing_token")
+    return verify_access_token(credentials.credentials)
+
+
+def _checked(request: Request, session: Session, claims: AccessClaims) -> Principal:
+    from stoflow.services.auth import principal_for
+
+    principal = principal_for(session, claims)
+    authorize(principal, request.method)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    with shared_session() as session:
+        return _checked(request, session, claims)
+
+
+def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Iterator[Session]:
+    """A tenant session for the caller's own tenant; the revocation check is its first statement."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    tenant_id = principal.tenant_id if principal is not None else claims.tenant_id
+    with tenant_session(tenant_id) as session:
+        if principal is None:
+            _checked(request, session, claims)
+        yield session
+
+
+def require_role(*roles: str) -> Callable[..., Principal]:
+    """A dependency admitting only these roles (support stays read-only even when admitted)."""
+    allowed = frozenset(roles)
+
+    def dependency(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        authorize(principal, request.method, allowed)
+        return principal
+
+    dependency.__name__ = f"require_role_{'_'.join(sorted(allowed))}"
+    return dependency
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+TenantDb = Annotated[Session, Depends(tenant_db, scope="function")]

@@ -1,0 +1,96 @@
+"""Queries on sessions (refresh-token families) and their refresh tokens (public schema)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from stoflow.models.identity import AuthSession, RefreshToken
+from stoflow.models.public import User
+
+
+class AccessState(NamedTuple):
+    role: str
+    is_active: bool
+    revoked_at: datetime | None
+
+
+class RefreshRow(NamedTuple):
+    id: int
+    session_id: uuid.UUID
+    expires_at: datetime
+    rotated_at: datetime | None
+    session_revoked_at: datetime | None
+    user_id: int
+
+
+def access_state(session: Session, user_id: int, session_id: uuid.UUID) -> AccessState | None:
+    """The per-request revocation check: one statement, two primary-key lookups (users, auth_sessions).
+
+    Also returns the current role and active flag, so a demotion or a disabled account takes
+    effect on the next request rather than when the access token expires."""
+    row = session.execute(
+        select(User.role, User.is_active, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == user_id, AuthSession.id == session_id)
+    ).first()
+    return AccessState(*row) if row else None
+
+
+def create_session(session: Session, user_id: int) -> uuid.UUID:
+    row = AuthSession(id=uuid.uuid4(), user_id=user_id)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_refresh_token(session: Session, session_id: uuid.UUID, token_hash: str, expires_at: datetime) -> None:
+    session.add(RefreshToken(session_id=session_id, token_hash=token_hash, expires_at=expires_at))
+    session.flush()
+
+
+def lock_refresh_token(session: Session, token_hash: str) -> RefreshRow | None:
+    """The token and its session, row-locked: two refreshes racing with one token are serialised,
+    and the second sees the first's rotation (a reuse)."""
+    row = session.execute(
+        select(
+            RefreshToken.id,
+            RefreshToken.session_id,
+            RefreshToken.expires_at,
+            RefreshToken.rotated_at,
+            AuthSession.revoked_at,
+            AuthSession.user_id,
+        )
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .where(RefreshToken.token_hash == token_hash)
+        .with_for_update(of=RefreshToken)
+    ).first()
+    return RefreshRow(*row) if row else None
+
+
+def mark_rotated(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(update(RefreshToken).where(RefreshToken.id == token_id).values(rotated_at=now))
+
+
+def touch_session(session: Session, session_id: uuid.UUID, now: datetime) -> None:
+    session.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_used_at=now))
+
+
+def revoke_session(session: Session, session_id: uuid.UUID, now: datetime, reason: str) -> int:
+    return session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    ).rowcount
+
+
+def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: str) -> int:
+    return session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    ).rowcount
