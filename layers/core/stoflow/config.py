@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     migrations_dir: Path = _REPO_ROOT / "migrations"
     migration_workers: int = 4
 
+    # Product images: the bucket, upload limits and what the pipeline stores.
+    images_bucket: str = "stoflow-images-local"
+    # When set (a CDN or public bucket URL), image URLs are this base + key; else presigned GETs.
+    images_public_base_url: str | None = None
+    image_max_upload_bytes: int = 15 * 1024 * 1024
+    image_upload_ttl_s: int = 15 * 60
+    image_url_ttl_s: int = 3600
+    # Refused before decoding: more pixels than this is treated as a decompression bomb.
+    image_max_pixels: int = 50_000_000
+    image_max_side_px: int = 2000
+    image_jpeg_quality: int = 85
+    images_per_product_max: int = 20
+    # Products a tenant may keep when no tier says otherwise (None: unlimited).
+    default_product_quota: int | None = 100
+    # Catalogues change only by migration: clients may cache GET /catalog/{kind} this long.
+    catalog_cache_max_age_s: int = 3600
+
     # How long a verified tenant stays known to this container before the registry is asked again.
     tenant_cache_ttl_s: float = 60.0
 

@@ -125,3 +125,37 @@ class EmailTaken(Conflict):
     code = "email_taken"
     title = "Email already registered"
 
+
+class StaleVersion(Conflict):
+    """Optimistic locking: the client edited an older version of the resource."""
+
+    code = "stale_version"
+    title = "The resource was changed by someone else; reload it"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_status_transition"
+    title = "This status change is not allowed"
+
+
+class ProductQuotaExceeded(Forbidden):
+    code = "product_quota_exceeded"
+    title = "Product quota of your plan reached"
+
+
+class InvalidImage(InvalidInput):
+    """An upload that is not an image we accept (empty, truncated, wrong type, bomb...)."""
+
+    code = "invalid_image"
+    title = "Invalid image"
+
+
+class ImageTooLarge(StoflowError):
+    code = "image_too_large"
+    status = 413
+    title = "Image too large"
+
+
+class TooManyImages(Conflict):
+    code = "too_many_images"
+    title = "Too many images for this product"

@@ -1,7 +1,17 @@
 """SQLAlchemy models; importing this package registers every table on the shared metadata."""
 
 from stoflow.models.base import Base, metadata
-from stoflow.models.catalog import Brand
+from stoflow.models.catalog import (
+    Brand,
+    Category,
+    Color,
+    Condition,
+    Gender,
+    Material,
+    Pattern,
+    Season,
+    Size,
+)
 from stoflow.models.identity import (
     AiCreditUsage,
     AuthSession,
@@ -10,6 +20,7 @@ from stoflow.models.identity import (
     RefreshToken,
     SubscriptionQuota,
 )
+from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
 from stoflow.models.public import Tenant, User
 
@@ -18,10 +29,19 @@ __all__ = [
     "AuthSession",
     "Base",
     "Brand",
+    "Category",
+    "Color",
+    "Condition",
     "EmailVerificationToken",
+    "Gender",
+    "Material",
+    "Pattern",
     "Product",
+    "ProductImage",
     "RateLimitBucket",
     "RefreshToken",
+    "Season",
+    "Size",
     "SubscriptionQuota",
     "Tenant",
     "User",
