@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine, column, func, select, table, text
 from sqlalchemy.exc import ProgrammingError
+
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import TenantIsolationViolation
 from stoflow.models import Product
