@@ -28,6 +28,12 @@ from infra.local.routing import RouteTable
 log = logging.getLogger("stoflow.local.http")
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# API Gateway refuses bodies over 10 MB with 413 before any function runs.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 class HttpGateway:
@@ -82,10 +88,9 @@ class HttpGateway:
         if match is None:
             response = not_found()
         else:
-            event = build_event(request, match, request_id_=rid)
             function_id = match.route.function_id
             try:
-                result = self.runtime.invoke(function_id, event)
+                result = self.runtime.invoke(function_id, build_event(request, match, request_id_=rid))
                 response = convert_response(result)
             except InvalidLambdaResponse:
                 log.exception("%s returned a response API Gateway cannot read", function_id)
@@ -110,41 +115,71 @@ class _RequestHandler(BaseHTTPRequestHandler):
     timeout = 120  # an idle keep-alive connection does not hold a thread forever
 
     def _read_body(self) -> bytes:
+        """The request body; ValueError when it is malformed, _BodyTooLarge over the limit."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:
                     while self.rfile.readline().strip():  # trailers
                         pass
                     return b"".join(chunks)
+                total += size
+                if total > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            # Read and dropped, so the client gets to read the 413 instead of a reset connection.
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
+            raise _BodyTooLarge
         return self.rfile.read(length) if length > 0 else b""
 
     def _handle(self) -> None:
         started = time.perf_counter()
+        try:
+            body = self._read_body()
+        except _BodyTooLarge:
+            self.close_connection = True
+            self._send(HttpResponse(413, [("content-type", "application/json")],
+                                    b'{"message":"Request Entity Too Large"}'))
+            return
+        except ValueError:
+            # What is left of a malformed body cannot be told from the next request: close.
+            self.close_connection = True
+            self._send(HttpResponse(400, [("content-type", "application/json")], b'{"message":"Bad Request"}'))
+            return
         request = HttpRequest(
             method=self.command,
             target=self.path,
             headers=list(self.headers.items()),
-            body=self._read_body(),
+            body=body,
             source_ip=self.client_address[0],
             protocol=self.request_version,
             server_port=self.server.gateway.port,
         )
         response = self.server.gateway.handle(request)
+        self._send(response)
+        log.info("%s %s -> %d (%.1f ms)", self.command, self.path, response.status,
+                 (time.perf_counter() - started) * 1000)
+
+    def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
-        log.info("%s %s -> %d (%.1f ms)", self.command, self.path, response.status,
-                 (time.perf_counter() - started) * 1000)
 
     def log_message(self, format: str, *args: object) -> None:
         # The access line is logged by _handle; the stdlib's other lines go to logging, not stderr.

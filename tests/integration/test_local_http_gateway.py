@@ -97,3 +97,10 @@ def test_a_request_reaches_the_function_as_a_2_0_event(gateway):
     assert event["requestContext"]["http"]["method"] == "PUT"
     assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
     assert event["headers"]["x-forwarded-port"] == str(gateway.port)
+
+
+def test_a_body_over_api_gateways_10_mb_is_413_before_any_function_runs(gateway):
+    status, _, body = call(gateway, "/echo/big", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))
+    assert (status, json.loads(body)) == (413, {"message": "Request Entity Too Large"})
+    status, _, _ = call(gateway, "/echo/small", method="POST", body=b"x" * 1024)
+    assert status == 200
