@@ -40,9 +40,12 @@ def _port(value: str) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description="Run StoFlow's local cloud.")
+    try:
+        default_port = _port(os.environ.get("STOFLOW_LOCAL_HTTP_PORT") or str(DEFAULT_HTTP_PORT))
+    except (ValueError, argparse.ArgumentTypeError):
+        parser.error(f"STOFLOW_LOCAL_HTTP_PORT={os.environ['STOFLOW_LOCAL_HTTP_PORT']!r} is not a TCP port")
     parser.add_argument(
-        "--http-port", type=_port,
-        default=_port(os.environ.get("STOFLOW_LOCAL_HTTP_PORT") or str(DEFAULT_HTTP_PORT)),
+        "--http-port", type=_port, default=default_port,
         help="HTTP API port (env STOFLOW_LOCAL_HTTP_PORT, default %(default)s)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address the gateways listen on")
@@ -79,18 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pgserver narrates every pg_ctl call at INFO; its warnings are what matter here.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _interrupt)
-    template = load_template(args.template)
-    stack = Stack(build_parts(args, template))
+    stack = Stack([])
+    failed = False
     try:
+        stack = Stack(build_parts(args, load_template(args.template)))
         stack.start()
-    except KeyboardInterrupt:
-        log.info("interrupted while starting; the parts already up were stopped")
-        return 0
-    except Exception:
-        log.exception("the local cloud could not start")
-        return 1
-
-    try:
         print("\nStoFlow local cloud", flush=True)
         for part in stack.parts:
             for line in part.describe():
@@ -100,10 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("\nstopping the local cloud…", flush=True)
+    except Exception:
+        failed = True
+        log.exception("the local cloud could not start")
     finally:
         _ignore_signals()
-        clean = stack.stop()
-    return 0 if clean else 1
+        clean = stack.stop()  # a part that failed to start has already stopped the others
+    return 0 if clean and not failed else 1
 
 
 if __name__ == "__main__":
