@@ -21,6 +21,7 @@ from stoflow.models.identity import (
     SubscriptionQuota,
 )
 from stoflow.models.images import ProductImage
+from stoflow.models.jobs import MarketplaceBatch, MarketplaceJob, MarketplaceListing, PublicationHistory
 from stoflow.models.products import Product
 from stoflow.models.public import Tenant, User
 
@@ -34,10 +35,14 @@ __all__ = [
     "Condition",
     "EmailVerificationToken",
     "Gender",
+    "MarketplaceBatch",
+    "MarketplaceJob",
+    "MarketplaceListing",
     "Material",
     "Pattern",
     "Product",
     "ProductImage",
+    "PublicationHistory",
     "RateLimitBucket",
     "RefreshToken",
     "Season",
