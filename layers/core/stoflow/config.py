@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     aws_region: str = Field(default="eu-west-3", validation_alias="AWS_REGION")
     aws_endpoint_url: str | None = None
 
+    # Jobs: the SQS FIFO queue (URL), per-attempt defaults and the sweeper's grace period.
+    jobs_queue_url: str | None = None
+    jobs_default_max_attempts: int = 5
+    jobs_default_expiry_s: int = 24 * 3600
+    jobs_backoff_base_s: float = 30.0
+    jobs_backoff_max_s: float = 3600.0
+    jobs_resend_grace_s: int = 30
+    jobs_lost_message_after_s: int = 900
+
     # Where local state lives (embedded PostgreSQL data, generated keys).
     data_dir: Path = _REPO_ROOT / ".stoflow-data"
     migrations_dir: Path = _REPO_ROOT / "migrations"
