@@ -159,3 +159,9 @@ class ImageTooLarge(StoflowError):
 class TooManyImages(Conflict):
     code = "too_many_images"
     title = "Too many images for this product"
+
+
+class InvalidVerificationToken(InvalidInput):
+    code = "invalid_verification_token"
+    status = 400
+    title = "Invalid or expired verification link"

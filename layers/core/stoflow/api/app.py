@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -57,11 +57,32 @@ def create_app(
     return app
 
 
-def lambda_handler(app: FastAPI) -> Any:
+def _without_stage(event: dict[str, Any]) -> dict[str, Any]:
+    """On a named stage (dev, prod) API Gateway puts "/<stage>" in front of the path; routes don't
+    carry it. The $default stage has no prefix."""
+    context = event.get("requestContext") or {}
+    stage = context.get("stage")
+    http = context.get("http")
+    if not stage or stage == "$default" or not isinstance(http, dict):
+        return event
+    prefix = f"/{stage}"
+    path = http.get("path", "")
+    if path != prefix and not path.startswith(prefix + "/"):
+        return event
+    stripped = path[len(prefix) :] or "/"
+    return {**event, "rawPath": stripped, "requestContext": {**context, "http": {**http, "path": stripped}}}
+
+
+def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """API Gateway (HTTP API, payload 2.0) → ASGI. Lifespan off: nothing to start per container,
     and Lambda would charge it to the first request anyway."""
     from mangum import Mangum
     from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
     # problem+json is text: without this Mangum would base64-encode every error body.
-    return Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])
+    adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return adapter(_without_stage(event), context)
+
+    return handler

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
 # A client-supplied id is echoed into logs: keep it short and harmless.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:=+/-]{1,128}$")
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),

@@ -1,0 +1,73 @@
+"""Bodies of the /auth routes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Deliberately loose (one @, a dot in the domain): the verification email is the real check.
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+OpaqueToken = Annotated[str, Field(min_length=16, max_length=256)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(_Body):
+    email: Email
+    password: Password
+
+
+class LoginIn(_Body):
+    email: Email
+    password: Password
+
+
+class RefreshIn(_Body):
+    refresh_token: OpaqueToken
+
+
+class VerifyEmailIn(_Body):
+    token: OpaqueToken
+
+
+class ResendVerificationIn(_Body):
+    email: Email
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth 2 token type)
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class QuotaOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    tier: str = Field(description="FREE, STARTER, PRO or ENTERPRISE")
+    max_products: int | None = Field(description="null: unlimited")
+    ai_credits_monthly: int
+    ai_credits_used: int
+    ai_credits_remaining: int
+    period_start: date
+
+
+class ProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    role: str = Field(description="user, support (read-only) or admin")
+    tenant_id: int
+    email_verified: bool
+    created_at: datetime
+    quota: QuotaOut
+
+
+class JwksOut(BaseModel):
+    keys: list[dict[str, str]]

@@ -1,0 +1,42 @@
+"""The email-verification message: sent through SES on AWS (moto in tests), logged locally."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from stoflow.config import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def verification_link(token: str) -> str:
+    return f"{get_settings().public_base_url.rstrip('/')}/verify-email?token={quote(token)}"
+
+
+def send_verification_email(to: str, token: str) -> None:
+    settings = get_settings()
+    link = verification_link(token)
+    if settings.environment == "local":
+        # The local cloud has no mail server: the link is printed for the developer to open.
+        log.info("verification email (local, not sent)", extra={"to": to, "link": link})
+        print(f"[stoflow] verify {to}: {link}", flush=True)
+        return
+    from stoflow.aws import client
+
+    hours = settings.email_verification_ttl_s // 3600
+    client("ses").send_email(
+        Source=settings.email_sender,
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": "Confirm your StoFlow email address", "Charset": "UTF-8"},
+            "Body": {
+                "Text": {
+                    "Data": f"Welcome to StoFlow.\n\nConfirm your address within {hours} hours:\n{link}\n",
+                    "Charset": "UTF-8",
+                }
+            },
+        },
+    )
+    # Never the token or link in logs outside the local cloud: it is a credential.
+    log.info("verification email sent", extra={"to": to})
