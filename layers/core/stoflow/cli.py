@@ -5,6 +5,7 @@
     stoflow db status
     stoflow db revision --tree shared|tenant -m MESSAGE
     stoflow tenants create ID | list | drop ID --confirm user_ID
+    stoflow images audit [--tenant ID]
 """
 
 from __future__ import annotations
@@ -98,6 +99,19 @@ def _cmd_tenants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_images(args: argparse.Namespace) -> int:
+    """Products whose migrated label guess is doubtful, and the counts per tenant schema."""
+    from stoflow.services.images_audit import audit
+
+    results = audit(_engine(), [int(args.tenant)] if args.tenant else None)
+    for tenant in results:
+        print(f"user_{tenant.tenant_id}: {tenant.products} products with migrated images, "
+              f"{tenant.images} images, {tenant.labels} labels, {len(tenant.findings)} doubtful")
+        for finding in tenant.findings:
+            print(f"  product {finding.product_id}\t{finding.reason}\t{finding.images} images")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
     areas = parser.add_subparsers(dest="area", required=True)
@@ -132,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     drop = tenants.add_parser("drop", help="drop a tenant schema and all its data")
     drop.add_argument("tenant_id")
     drop.add_argument("--confirm", metavar="SCHEMA", help="repeat the schema name (user_<id>) to confirm")
+
+    images = areas.add_parser("images", help="product images").add_subparsers(dest="action", required=True)
+    audit = images.add_parser("audit", help="products whose migrated label guess is doubtful")
+    audit.add_argument("--tenant", metavar="ID", help="one tenant only")
+    audit.set_defaults(run=_cmd_images)
     return parser
 
 

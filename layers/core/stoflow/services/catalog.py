@@ -1,0 +1,85 @@
+"""The shared catalogues: served to the dashboard, and used to check a product's references.
+
+Catalogues change only by migration, so each container keeps them in memory for a while
+(settings.catalog_cache_max_age_s) and clients may cache them as long, revalidating by ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from stoflow.config import get_settings
+from stoflow.db.tenancy import shared_session
+from stoflow.errors import InvalidInput, NotFound
+from stoflow.models.catalog import CATALOGS
+from stoflow.repositories import catalog as repository
+
+# Product fields that point into a catalogue, and which catalogue.
+REFERENCES = {
+    "brand_id": "brands",
+    "category_id": "categories",
+    "size_id": "sizes",
+    "condition_id": "conditions",
+    "gender_id": "genders",
+    "season_id": "seasons",
+    "pattern_id": "patterns",
+    "color_ids": "colors",
+    "material_ids": "materials",
+}
+
+
+@dataclass(frozen=True)
+class CatalogList:
+    kind: str
+    items: list[dict[str, Any]]
+    etag: str
+    body: bytes
+    ids: frozenset[int]
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, CatalogList]] = {}
+
+
+def catalog_list(kind: str) -> CatalogList:
+    if kind not in CATALOGS:
+        raise NotFound(f"no catalogue named {kind!r} (known: {', '.join(CATALOGS)})", code="unknown_catalog")
+    ttl = get_settings().catalog_cache_max_age_s
+    cached = _cache.get(kind)
+    if cached is not None and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    with shared_session() as session:
+        items = repository.rows(session, CATALOGS[kind])
+    body = json.dumps({"kind": kind, "items": items}, separators=(",", ":"), ensure_ascii=False).encode()
+    listing = CatalogList(
+        kind, items, f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, frozenset(int(i["id"]) for i in items)
+    )
+    with _lock:
+        _cache[kind] = (time.monotonic(), listing)
+    return listing
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def check_references(values: dict[str, Any]) -> None:
+    """Every catalogue id in `values` must exist (arrays have no foreign key to say so)."""
+    errors = []
+    for field_name, kind in REFERENCES.items():
+        if values.get(field_name) is None:
+            continue
+        wanted: Iterable[int] = values[field_name] if field_name.endswith("_ids") else [values[field_name]]
+        unknown = sorted(set(wanted) - catalog_list(kind).ids)
+        if unknown:
+            errors.append({"field": field_name, "unknown_ids": unknown, "catalog": kind})
+    if errors:
+        names = ", ".join(e["field"] for e in errors)
+        raise InvalidInput(f"unknown catalogue ids in {names}", code="unknown_catalog_id", errors=errors)

@@ -1,0 +1,1 @@
+"""Adapters to object storage (S3)."""
