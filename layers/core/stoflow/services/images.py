@@ -124,9 +124,8 @@ class ProductImageService:
         self.store.put(final_key, processed.data, processed.mime_type)
         self._after_commit_delete([upload])
         self._after_rollback_delete([final_key])
-        image.status = "ready"
-        image.storage_key = final_key
-        image.position = repository.next_position(self.session, product_id)
+        position = repository.next_position(self.session, product_id)
+        image.status, image.storage_key, image.position = "ready", final_key, position
         image.mime_type, image.file_size = processed.mime_type, processed.size
         image.width, image.height = processed.width, processed.height
         self.session.flush()
@@ -140,7 +139,8 @@ class ProductImageService:
         if len(data) > self.settings.image_max_upload_bytes:
             raise ImageTooLarge(f"{len(data)} bytes; at most {self.settings.image_max_upload_bytes} per image")
         processed = self._process(data)
-        self._ensure_room(product_id)
+        if repository.count_slots(self.session, product_id, self._pending_since()) >= self._max_images:
+            raise TooManyImages(f"a product holds at most {self._max_images} images")
         position = repository.next_position(self.session, product_id)
         key = image_key(self.tenant_id, product_id, 0, secrets.token_urlsafe(12), processed.extension)
         self.store.put(key, processed.data, processed.mime_type)
