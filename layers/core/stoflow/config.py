@@ -105,6 +105,55 @@ class Settings(BaseSettings):
     refresh_rate_per_ip: int = 60
     rate_window_s: int = 60
 
+    # Marketplaces (eBay, Etsy). Tokens at rest are Fernet-encrypted: the keys come from this
+    # secret on AWS ({"keys": [current, previous, ...]}), locally from data_dir/keys/fernet.json.
+    marketplace_token_keys_secret_arn: str | None = None
+    # App credentials: a secret {"client_id", "client_secret", "ru_name"} (eBay) or
+    # {"keystring", "shared_secret"} (Etsy) on AWS; the plain fields below locally and in tests.
+    ebay_app_secret_arn: str | None = None
+    etsy_app_secret_arn: str | None = None
+    ebay_environment: Literal["sandbox", "production"] = "sandbox"
+    ebay_client_id: str | None = None
+    ebay_client_secret: str | None = None
+    # eBay's redirect_uri is the RuName (a name registered with eBay), not a URL.
+    ebay_ru_name: str | None = None
+    # Overrides of the environment's hosts (tests point them at fakes).
+    ebay_api_base_url: str | None = None
+    ebay_auth_base_url: str | None = None
+    ebay_marketplace_id: str = "EBAY_FR"
+    ebay_content_language: str = "fr-FR"
+    ebay_scopes: list[str] = Field(
+        default_factory=lambda: [
+            "https://api.ebay.com/oauth/api_scope",
+            "https://api.ebay.com/oauth/api_scope/sell.inventory",
+            "https://api.ebay.com/oauth/api_scope/sell.account",
+            "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+        ]
+    )
+    etsy_keystring: str | None = None
+    etsy_shared_secret: str | None = None
+    etsy_api_base_url: str = "https://openapi.etsy.com"
+    etsy_authorize_url: str = "https://www.etsy.com/oauth/connect"
+    # Where Etsy sends the browser back (a dashboard page that forwards code and state to the API).
+    etsy_redirect_uri: str | None = None
+    etsy_scopes: list[str] = Field(
+        default_factory=lambda: ["listings_r", "listings_w", "listings_d", "shops_r", "transactions_r"]
+    )
+    # HTTP to marketplaces: per-request timeouts, retries on 429/5xx, and the longest Retry-After
+    # waited in-process (longer: the job is retried later by the job system instead).
+    marketplace_connect_timeout_s: float = 5.0
+    marketplace_read_timeout_s: float = 30.0
+    marketplace_max_retries: int = 3
+    marketplace_backoff_base_s: float = 0.5
+    marketplace_retry_after_max_s: float = 20.0
+    oauth_state_ttl_s: int = 600
+    # An access token expiring within this margin is refreshed before use; the scheduled refresh
+    # uses the wider margin so that jobs rarely have to.
+    marketplace_refresh_margin_s: int = 300
+    marketplace_scheduled_refresh_margin_s: int = 1800
+    # First order sync of a connection looks this far back.
+    order_sync_initial_lookback_days: int = 30
+
     @property
     def requires_email_verification(self) -> bool:
         if self.email_verification_required is not None:

@@ -165,3 +165,30 @@ class InvalidVerificationToken(InvalidInput):
     code = "invalid_verification_token"
     status = 400
     title = "Invalid or expired verification link"
+
+
+class InvalidOAuthState(InvalidInput):
+    """An OAuth callback whose state is unknown, expired, already used, or someone else's."""
+
+    code = "invalid_oauth_state"
+    status = 400
+    title = "Invalid or expired authorization request"
+
+
+class MarketplaceNotConnected(Conflict):
+    code = "marketplace_not_connected"
+    title = "Marketplace not connected"
+
+
+class MarketplaceUnavailable(StoflowError):
+    """The marketplace refused or failed a call made on the user's behalf (OAuth exchange, policies)."""
+
+    code = "marketplace_unavailable"
+    status = 502
+    title = "The marketplace did not answer as expected"
+
+
+class MarketplaceNotConfigured(StoflowError):
+    code = "marketplace_not_configured"
+    status = 503
+    title = "This marketplace is not configured on this server"

@@ -12,6 +12,8 @@ from stoflow.models.catalog import (
     Season,
     Size,
 )
+from stoflow.models.ebay import EbayCredentials, EbayOrder, EbayProduct
+from stoflow.models.etsy import EtsyCredentials, EtsyOrder, EtsyProduct
 from stoflow.models.identity import (
     AiCreditUsage,
     AuthSession,
@@ -22,6 +24,7 @@ from stoflow.models.identity import (
 )
 from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceBatch, MarketplaceJob, MarketplaceListing, PublicationHistory
+from stoflow.models.oauth import OAuthState
 from stoflow.models.products import Product
 from stoflow.models.public import Tenant, User
 
@@ -33,12 +36,19 @@ __all__ = [
     "Category",
     "Color",
     "Condition",
+    "EbayCredentials",
+    "EbayOrder",
+    "EbayProduct",
     "EmailVerificationToken",
+    "EtsyCredentials",
+    "EtsyOrder",
+    "EtsyProduct",
     "Gender",
     "MarketplaceBatch",
     "MarketplaceJob",
     "MarketplaceListing",
     "Material",
+    "OAuthState",
     "Pattern",
     "Product",
     "ProductImage",
