@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_secret_arn: str | None = None
     database_name: str | None = None
     database_tls: bool = False
+    # Overrides the secret's host: on AWS the RDS Proxy endpoint (the secret names the cluster).
+    database_host: str | None = None
     database_tls_ca_file: str | None = None
     database_connect_timeout_s: float = 5.0
     database_socket_timeout_s: float = 30.0
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
     jobs_backoff_max_s: float = 3600.0
     jobs_resend_grace_s: int = 30
     jobs_lost_message_after_s: int = 900
+
+    # WebSocket API: how long a $connect ticket lives, and the @connections endpoint senders post to
+    # (https://<api>.execute-api.<region>.amazonaws.com/<stage> on AWS, the local gateway locally).
+    ws_ticket_ttl_s: int = 60
+    ws_callback_url: str | None = None
+    # What a connection may say in one message (API Gateway's own limit is 128 KB per frame).
+    ws_max_message_bytes: int = 128 * 1024
 
     # Where local state lives (embedded PostgreSQL data, generated keys).
     data_dir: Path = _REPO_ROOT / ".stoflow-data"

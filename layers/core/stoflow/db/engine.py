@@ -100,6 +100,9 @@ def engine_from_settings(settings: Settings, *, pool_size: int | None = None) ->
         url: str | URL = settings.database_url
     elif settings.database_secret_arn:
         url = url_from_secret(_fetch_secret(settings), settings.database_name)
+        if settings.database_host:
+            # The secret (attached to the cluster) names the cluster; functions go through the proxy.
+            url = url.set(host=settings.database_host)
     else:
         raise RuntimeError("No database configured: set DATABASE_URL or STOFLOW_DATABASE_SECRET_ARN")
     return build_engine(

@@ -27,6 +27,7 @@ from stoflow.models.jobs import MarketplaceBatch, MarketplaceJob, MarketplaceLis
 from stoflow.models.oauth import OAuthState
 from stoflow.models.products import Product
 from stoflow.models.public import Tenant, User
+from stoflow.models.realtime import WsConnection, WsTicket
 
 __all__ = [
     "AiCreditUsage",
@@ -60,5 +61,7 @@ __all__ = [
     "SubscriptionQuota",
     "Tenant",
     "User",
+    "WsConnection",
+    "WsTicket",
     "metadata",
 ]

@@ -1,0 +1,25 @@
+"""$connect: the ticket from ?ticket= is checked and burnt, the connection stored. A refusal is a
+non-2xx answer, which API Gateway turns into a refused handshake with that status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from stoflow.errors import StoflowError
+from stoflow.realtime.protocol import connection_id, query_parameter, response
+from stoflow.services.ws import open_connection
+
+log = logging.getLogger("stoflow.ws_connect")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        open_connection(connection_id(event), query_parameter(event, "ticket"))
+    except StoflowError as exc:
+        if exc.status >= 500:
+            log.exception("$connect failed")
+            return response(500)
+        log.info("$connect refused: %s", exc.code)
+        return response(exc.status)
+    return response(200)

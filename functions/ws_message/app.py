@@ -1,0 +1,16 @@
+"""Every client message ($default and the named routes): routed on `action` by the table in
+stoflow.realtime.router, answered through the route response (the reply is the body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stoflow.realtime.protocol import connection_id, message_body, request_id, response
+from stoflow.realtime.router import default_router
+
+router = default_router()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    reply = router.dispatch(connection_id(event), message_body(event), request_id(event))
+    return response(200, reply)

@@ -1,0 +1,38 @@
+"""/ws/tickets: what a dashboard or extension trades its bearer token for before connecting."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict
+
+from stoflow.api.deps import CurrentPrincipal
+
+router = APIRouter(prefix="/ws", tags=["websocket"])
+
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
+    for code in (401, 403, 422)
+}
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client: Literal["extension", "dashboard"] = "dashboard"
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    client: str
+    expires_in: int
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut, responses=_PROBLEMS)
+def create_ticket(principal: CurrentPrincipal, body: TicketIn | None = None) -> TicketOut:
+    """Connect within `expires_in` seconds to `wss://…?ticket=<ticket>`; the ticket works once."""
+    from stoflow.services.ws import issue_ticket
+
+    issued = issue_ticket(principal, (body or TicketIn()).client)
+    return TicketOut(ticket=issued.ticket, client=issued.client, expires_in=issued.expires_in)

@@ -1,0 +1,55 @@
+"""WebSocket state in `public`: single-use tickets for $connect, and the live connections.
+
+Shared rather than per tenant: $connect finds a ticket and $disconnect a connection before any
+tenant is known, and pushes look connections up by tenant id across one small table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index, Integer, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stoflow.models.base import PUBLIC, Base
+
+WS_CLIENTS = ("extension", "dashboard")
+_CLIENTS_CHECK = "client IN ('extension', 'dashboard')"
+
+
+class WsTicket(Base):
+    __tablename__ = "ws_tickets"
+    __table_args__ = (
+        CheckConstraint(_CLIENTS_CHECK, name="client"),
+        Index("ix_ws_tickets_expires_at", "expires_at"),
+        {"schema": PUBLIC},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("public.users.id", ondelete="CASCADE"), nullable=False)
+    tenant_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    client: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WsConnection(Base):
+    __tablename__ = "ws_connections"
+    __table_args__ = (
+        CheckConstraint(_CLIENTS_CHECK, name="client"),
+        Index("ix_ws_connections_tenant_id_client", "tenant_id", "client"),
+        {"schema": PUBLIC},
+    )
+
+    connection_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("public.users.id", ondelete="CASCADE"), nullable=False)
+    tenant_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    client: Mapped[str] = mapped_column(String(16), nullable=False)
+    client_version: Mapped[str | None] = mapped_column(String(32))
+    capabilities: Mapped[Any] = mapped_column(JSONB)
+    connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

@@ -1,0 +1,105 @@
+"""Queries on public.ws_tickets and public.ws_connections (shared schema: plain Core, no tenant map)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from stoflow.models.realtime import WsConnection, WsTicket
+
+
+class BurntTicket(NamedTuple):
+    user_id: int
+    tenant_id: int
+    client: str
+
+
+class ConnectionRow(NamedTuple):
+    connection_id: str
+    user_id: int
+    tenant_id: int
+    client: str
+
+
+def add_ticket(session: Session, ticket_hash: str, user_id: int, tenant_id: int, client: str,
+               expires_at: datetime) -> None:
+    session.execute(
+        insert(WsTicket).values(
+            ticket_hash=ticket_hash, user_id=user_id, tenant_id=tenant_id, client=client, expires_at=expires_at
+        )
+    )
+
+
+def burn_ticket(session: Session, ticket_hash: str, now: datetime) -> BurntTicket | None:
+    """Mark the ticket used if it is unused and unexpired, in one statement: two $connect calls
+    racing with the same ticket cannot both win (the second UPDATE finds used_at set)."""
+    row = session.execute(
+        update(WsTicket)
+        .where(WsTicket.ticket_hash == ticket_hash, WsTicket.used_at.is_(None), WsTicket.expires_at > now)
+        .values(used_at=now)
+        .returning(WsTicket.user_id, WsTicket.tenant_id, WsTicket.client)
+    ).first()
+    return BurntTicket(*row) if row else None
+
+
+def purge_tickets(session: Session, before: datetime) -> int:
+    result = session.execute(delete(WsTicket).where(WsTicket.expires_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_connection(session: Session, connection_id: str, user_id: int, tenant_id: int, client: str,
+                   now: datetime) -> None:
+    # API Gateway never reuses a connection id; an upsert still keeps a retried $connect harmless.
+    stmt = insert(WsConnection).values(
+        connection_id=connection_id, user_id=user_id, tenant_id=tenant_id, client=client,
+        connected_at=now, last_seen_at=now,
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[WsConnection.connection_id],
+            set_={"user_id": user_id, "tenant_id": tenant_id, "client": client, "last_seen_at": now},
+        )
+    )
+
+
+def get_connection(session: Session, connection_id: str) -> ConnectionRow | None:
+    row = session.execute(
+        select(WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client)
+        .where(WsConnection.connection_id == connection_id)
+    ).first()
+    return ConnectionRow(*row) if row else None
+
+
+def touch_connection(session: Session, connection_id: str, now: datetime, **values: Any) -> ConnectionRow | None:
+    """Record activity (and hello's version/capabilities); None when the connection is unknown."""
+    row = session.execute(
+        update(WsConnection)
+        .where(WsConnection.connection_id == connection_id)
+        .values(last_seen_at=now, **values)
+        .returning(WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client)
+    ).first()
+    return ConnectionRow(*row) if row else None
+
+
+def delete_connection(session: Session, connection_id: str) -> bool:
+    result = session.execute(delete(WsConnection).where(WsConnection.connection_id == connection_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def connections_of(session: Session, tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
+    stmt = select(
+        WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client
+    ).where(WsConnection.tenant_id == tenant_id)
+    if client is not None:
+        stmt = stmt.where(WsConnection.client == client)
+    return [ConnectionRow(*row) for row in session.execute(stmt.order_by(WsConnection.connected_at))]
+
+
+def purge_connections(session: Session, idle_before: datetime) -> int:
+    """Rows whose $disconnect never arrived (API Gateway delivers it best-effort)."""
+    result = session.execute(delete(WsConnection).where(WsConnection.last_seen_at < idle_before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

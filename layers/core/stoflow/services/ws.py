@@ -1,0 +1,119 @@
+"""WebSocket use cases: tickets for $connect, connections opened and closed, hello and heartbeats.
+
+Why tickets: a browser cannot set an Authorization header on a WebSocket handshake, and an access
+token in a URL would sit in logs for its whole lifetime. A ticket is single use, lives 60 seconds,
+is bound to one user, tenant and client kind, and only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stoflow.auth import clock
+from stoflow.auth.opaque import digest, new_token
+from stoflow.auth.principal import Principal
+from stoflow.config import get_settings
+from stoflow.db.tenancy import shared_session
+from stoflow.errors import Forbidden, InvalidInput, Unauthorized
+from stoflow.models.realtime import WS_CLIENTS
+from stoflow.repositories import ws as repo
+from stoflow.repositories.ws import ConnectionRow
+
+log = logging.getLogger(__name__)
+
+# How long a connection may stay silent before the purge drops its row. API Gateway closes idle
+# connections after 10 minutes and every connection after 2 hours, but $disconnect is best-effort.
+STALE_CONNECTION_S = 3 * 3600
+
+
+class TicketRefused(Unauthorized):
+    code = "invalid_ticket"
+    title = "Invalid, expired or already used WebSocket ticket"
+
+
+class UnknownConnection(Unauthorized):
+    code = "unknown_connection"
+    title = "This connection is not registered; reconnect with a new ticket"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTicket:
+    ticket: str
+    client: str
+    expires_in: int
+    expires_at: datetime
+
+
+def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
+    if client not in WS_CLIENTS:
+        raise InvalidInput(f"client must be one of {', '.join(WS_CLIENTS)}", code="invalid_client")
+    ttl = get_settings().ws_ticket_ttl_s
+    now = clock.now()
+    ticket = new_token()
+    expires_at = now + timedelta(seconds=ttl)
+    with shared_session() as session:
+        repo.add_ticket(session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at)
+    return IssuedTicket(ticket=ticket, client=client, expires_in=ttl, expires_at=expires_at)
+
+
+def open_connection(connection_id: str, ticket: str | None) -> ConnectionRow:
+    """$connect: burn the ticket and store the connection, in one transaction (a connection row
+    never exists without its ticket spent, and a spent ticket always names a stored connection)."""
+    if not ticket or len(ticket) > 256:
+        raise TicketRefused("a ticket is required: POST /ws/tickets, then connect with ?ticket=")
+    now = clock.now()
+    with shared_session() as session:
+        burnt = repo.burn_ticket(session, digest(ticket), now)
+        if burnt is None:
+            raise TicketRefused()
+        repo.add_connection(session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now)
+    log.info("ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id,
+                                    "client": burnt.client})
+    return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client)
+
+
+def close_connection(connection_id: str) -> bool:
+    with shared_session() as session:
+        return repo.delete_connection(session, connection_id)
+
+
+def seen(connection_id: str) -> ConnectionRow:
+    """Record activity on a connection; UnknownConnection when its row is gone (purged, or the
+    @connections client found it gone)."""
+    with shared_session() as session:
+        row = repo.touch_connection(session, connection_id, clock.now())
+    if row is None:
+        raise UnknownConnection()
+    return row
+
+
+def hello(connection: ConnectionRow, client: str, version: str, capabilities: list[str]) -> None:
+    if client != connection.client:
+        # The ticket fixed the client kind; a dashboard connection cannot turn into an extension.
+        raise Forbidden(f"this connection was opened for the {connection.client}", code="client_mismatch")
+    with shared_session() as session:
+        repo.touch_connection(
+            session, connection.connection_id, clock.now(), client_version=version, capabilities=capabilities
+        )
+
+
+def connections_of(tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
+    with shared_session() as session:
+        return repo.connections_of(session, tenant_id, client)
+
+
+def forget(connection_id: str) -> None:
+    """The gateway said the connection is gone (GoneException): drop its row."""
+    with shared_session() as session:
+        repo.delete_connection(session, connection_id)
+
+
+def purge(now: datetime | None = None) -> tuple[int, int]:
+    """Delete expired tickets and connections silent for hours; (tickets, connections) deleted."""
+    now = now or clock.now()
+    with shared_session() as session:
+        tickets = repo.purge_tickets(session, now - timedelta(hours=1))
+        connections = repo.purge_connections(session, now - timedelta(seconds=STALE_CONNECTION_S))
+    return tickets, connections
