@@ -1,0 +1,7 @@
+"""The catalog function: GET /catalog/{kind} (shared catalogues, cacheable)."""
+
+from stoflow.api.app import create_app, lambda_handler
+from stoflow.api.routers.catalog import router
+
+app = create_app([router], title="StoFlow catalog", openapi_url="/catalog/openapi.json")
+handler = lambda_handler(app)

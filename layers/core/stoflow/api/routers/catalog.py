@@ -1,0 +1,36 @@
+"""GET /catalog/{kind}: the shared catalogues, cacheable (they change only by migration)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from stoflow.config import get_settings
+from stoflow.services.catalog import catalog_list
+
+router = APIRouter(prefix="/catalog", tags=["catalog"])
+
+
+@router.get(
+    "/{kind}",
+    responses={
+        200: {"content": {"application/json": {}}, "description": "{kind, items: [...]}"},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        404: {"content": {"application/problem+json": {}}, "description": "Unknown catalogue"},
+    },
+)
+def get_catalog(kind: str, request: Request) -> Response:
+    """brands, categories, colors, conditions, sizes, materials, genders, seasons, patterns.
+
+    Public and identical for every user, so shared caches may keep it; clients revalidate with
+    If-None-Match and get a 304 without a body."""
+    listing = catalog_list(kind)
+    max_age = get_settings().catalog_cache_max_age_s
+    headers = {
+        "ETag": listing.etag,
+        "Cache-Control": f"public, max-age={max_age}, stale-while-revalidate={max_age}",
+        "Vary": "Accept-Encoding",
+    }
+    wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if listing.etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    return Response(content=listing.body, media_type="application/json", headers=headers)

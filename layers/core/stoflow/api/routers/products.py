@@ -1,0 +1,96 @@
+"""/products: CRUD with optimistic locking, soft delete, filters, bulk status. Thin: services decide."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routers.images import image_out
+from stoflow.api.schemas.products import (
+    BulkFailureOut,
+    BulkItemOut,
+    BulkStatusIn,
+    BulkStatusOut,
+    ProductDetailOut,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    product_values,
+)
+from stoflow.repositories.products import ProductFilters
+from stoflow.services.images import ProductImageService
+from stoflow.services.products import ProductService
+
+router = APIRouter(prefix="/products", tags=["products"])
+
+ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
+    for code in (401, 403, 404, 409, 422)
+}
+
+
+@router.get("", response_model=Page[ProductOut], responses=_PROBLEMS)
+def list_products(
+    db: TenantDb,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    status_: Annotated[list[str] | None, Query(alias="status", description="repeat for several")] = None,
+    brand_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    category_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="in title or SKU")] = None,
+    price_min: Annotated[Decimal | None, Query(ge=0)] = None,
+    price_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    sort: Annotated[str, Query(max_length=100, description="e.g. -created_at or price,-updated_at")] = "-created_at",
+) -> Page[ProductOut]:
+    filters = ProductFilters(
+        statuses=tuple(status_ or ()), brand_id=brand_id, category_id=category_id, text=q or None,
+        price_min=price_min, price_max=price_max, sort=tuple(k.strip() for k in sort.split(",") if k.strip()),
+    )
+    items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
+    return Page[ProductOut](
+        items=[ProductOut.model_validate(p) for p in items], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProductOut, responses=_PROBLEMS)
+def create_product(body: ProductIn, db: TenantDb, principal: CurrentPrincipal) -> ProductOut:
+    return ProductOut.model_validate(ProductService(db, principal.tenant_id).create(product_values(body)))
+
+
+@router.post("/bulk/status", response_model=BulkStatusOut, responses=_PROBLEMS)
+def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrincipal) -> BulkStatusOut:
+    result = ProductService(db, principal.tenant_id).bulk_status(body.ids, body.status)
+    return BulkStatusOut(
+        updated=[BulkItemOut.model_validate(p) for p in result.updated],
+        failed=[BulkFailureOut(**f) for f in result.failed],
+    )
+
+
+@router.get("/{product_id}", response_model=ProductDetailOut, responses=_PROBLEMS)
+def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ProductDetailOut:
+    product = ProductService(db, principal.tenant_id).get(product_id)
+    images = ProductImageService(db, principal.tenant_id)
+    listed = [image_out(images, image) for image in images.list_images(product_id)]
+    return ProductDetailOut.model_validate({**ProductOut.model_validate(product).model_dump(), "images": listed})
+
+
+@router.patch("/{product_id}", response_model=ProductOut, responses=_PROBLEMS)
+def update_product(product_id: ProductId, body: ProductPatch, db: TenantDb, principal: CurrentPrincipal) -> ProductOut:
+    product = ProductService(db, principal.tenant_id).update(product_id, body.version, body.changes())
+    return ProductOut.model_validate(product)
+
+
+@router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+def delete_product(
+    product_id: ProductId,
+    db: TenantDb,
+    principal: CurrentPrincipal,
+    version: Annotated[int | None, Query(ge=1, description="409 unless the product is at this version")] = None,
+) -> Response:
+    ProductService(db, principal.tenant_id).delete(product_id, version)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

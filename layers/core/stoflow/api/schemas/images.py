@@ -1,0 +1,57 @@
+"""Bodies of the /products/{id}/images routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class ImageOut(BaseModel):
+    id: int
+    product_id: int
+    url: str | None
+    order: int
+    is_label: bool
+    alt_text: str | None
+    tags: list[str]
+    mime_type: str | None
+    file_size: int | None
+    width: int | None
+    height: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Annotated[str, StringConstraints(max_length=64)]
+    size: Annotated[int, Field(ge=1)] | None = None
+
+
+class PresignedPostOut(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class UploadOut(BaseModel):
+    image_id: int
+    upload: PresignedPostOut
+    expires_in: int
+    max_bytes: int
+
+
+class ImagePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alt_text: Annotated[str, Field(max_length=500)] | None = None
+    tags: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=20)] | None = None
+    is_label: bool | None = None
+
+
+class ImageOrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    image_ids: Annotated[list[int], Field(max_length=20)]

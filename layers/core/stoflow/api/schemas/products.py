@@ -1,0 +1,141 @@
+"""Bodies of the /products routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from stoflow.api.schemas.images import ImageOut
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CatalogId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Status = Literal["draft", "published", "sold", "archived"]
+Measure = Annotated[Decimal, Field(ge=0, le=10_000, max_digits=7, decimal_places=1)]
+
+
+class _ProductFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    price: Money | None = None
+    currency: Currency = "EUR"
+    brand_id: CatalogId | None = None
+    category_id: CatalogId | None = None
+    size_id: CatalogId | None = None
+    condition_id: CatalogId | None = None
+    gender_id: CatalogId | None = None
+    season_id: CatalogId | None = None
+    pattern_id: CatalogId | None = None
+    color_ids: Annotated[list[CatalogId], Field(max_length=5)] = []
+    material_ids: Annotated[list[CatalogId], Field(max_length=10)] = []
+    measurements: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], Measure], Field(max_length=20)] = {}
+    parcel_weight_g: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    stock: Annotated[int, Field(ge=0, le=100_000)] = 1
+    cost_price: Money | None = None
+    internal_notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ProductIn(_ProductFields):
+    title: Title
+    status: Literal["draft", "published"] = "draft"
+
+
+class ProductPatch(_ProductFields):
+    """Only the fields sent change. `version` is the one the client read (optimistic locking)."""
+
+    version: Annotated[int, Field(ge=1)]
+    title: Title | None = None
+    status: Status | None = None
+    currency: Currency | None = None  # type: ignore[assignment]
+    stock: Annotated[int, Field(ge=0, le=100_000)] | None = None  # type: ignore[assignment]
+    color_ids: Annotated[list[CatalogId], Field(max_length=5)] | None = None  # type: ignore[assignment]
+    material_ids: Annotated[list[CatalogId], Field(max_length=10)] | None = None  # type: ignore[assignment]
+    measurements: dict[str, Measure] | None = None  # type: ignore[assignment]
+
+    @field_validator("title", "status", "currency", "stock", "color_ids", "material_ids", "measurements")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        changes = self.model_dump(exclude_unset=True, exclude={"version"})
+        if "measurements" in changes:
+            changes["measurements"] = {k: float(v) for k, v in changes["measurements"].items()}
+        return changes
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str | None
+    price: Decimal | None
+    currency: str
+    status: Status
+    version: int
+    brand_id: int | None
+    category_id: int | None
+    size_id: int | None
+    condition_id: int | None
+    gender_id: int | None
+    season_id: int | None
+    pattern_id: int | None
+    color_ids: list[int]
+    material_ids: list[int]
+    measurements: dict[str, Any]
+    parcel_weight_g: int | None
+    sku: str | None
+    stock: int
+    cost_price: Decimal | None
+    internal_notes: str | None
+    published_at: datetime | None
+    sold_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductDetailOut(ProductOut):
+    images: list[ImageOut]
+
+
+class BulkStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=500)]
+    status: Status
+
+
+class BulkItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: Status
+    version: int
+
+
+class BulkFailureOut(BaseModel):
+    id: int
+    code: str
+    detail: str | None = None
+
+
+class BulkStatusOut(BaseModel):
+    updated: list[BulkItemOut]
+    failed: list[BulkFailureOut]
+
+
+def product_values(body: ProductIn) -> dict[str, Any]:
+    values = body.model_dump()
+    values["measurements"] = {k: float(v) for k, v in values["measurements"].items()}
+    return values
