@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
+
 from stoflow.config import get_settings
 from stoflow.db import engine as engine_module
 from stoflow.db.engine import build_engine, normalise_url
@@ -24,6 +25,9 @@ from stoflow.db.migrations import migrate_shared
 from stoflow.services.tenants import create_tenant
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Shared fixtures of the areas: identity (tests.support.api), jobs_world (tests.support.jobs).
+pytest_plugins = ["tests.support.api", "tests.support.jobs"]
 
 
 @pytest.fixture(scope="session")

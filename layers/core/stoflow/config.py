@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     jobs_backoff_max_s: float = 3600.0
     jobs_resend_grace_s: int = 30
     jobs_lost_message_after_s: int = 900
+    # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
+    jobs_attempt_timeout_s: int = 300
 
     # WebSocket API: how long a $connect ticket lives, and the @connections endpoint senders post to
     # (https://<api>.execute-api.<region>.amazonaws.com/<stage> on AWS, the local gateway locally).

@@ -105,7 +105,7 @@ def tenant_session(
     session = Session(
         bind=tenant_engine(base, tid),
         expire_on_commit=False,
-        info={"tenant_id": tid, "tenant_schema": schema_for(tid)},
+        info={"tenant_id": tid, "tenant_schema": schema_for(tid), "base_engine": base},
     )
     try:
         if verify:

@@ -1,0 +1,11 @@
+"""SQS FIFO trigger: run the jobs the messages point at (partial batch failures reported)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stoflow.jobs.worker import handle_batch
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_batch(event, context)

@@ -1,0 +1,12 @@
+"""Scheduled (every minute): reap attempts whose worker died, send messages that never left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stoflow.jobs.maintenance import run_all
+from stoflow.jobs.service import registry
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run_all(registry())

@@ -1,0 +1,137 @@
+"""/jobs and /batches: queue marketplace work, follow it, cancel it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.jobs import service
+from stoflow.jobs.handlers import MARKETPLACES
+from stoflow.models.jobs import JOB_STATUSES, MarketplaceBatch, MarketplaceJob
+from stoflow.repositories.jobs import JobFilters
+
+router = APIRouter(tags=["jobs"])
+
+Marketplace = Literal["vinted", "ebay", "etsy"]
+assert set(MARKETPLACES) == {"vinted", "ebay", "etsy"}
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    marketplace: Marketplace
+    action: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    product_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=500)
+    params: dict[str, Any] = Field(default_factory=dict)
+    priority: int = Field(default=0, ge=-10, le=10)
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    batch_id: int | None
+    marketplace: str
+    action: str
+    product_id: int | None
+    status: str
+    priority: int
+    attempts: int
+    max_attempts: int
+    next_attempt_at: datetime | None
+    expires_at: datetime | None
+    input: dict[str, Any]
+    result: dict[str, Any] | None
+    error_code: str | None
+    error_message: str | None
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class BatchOut(BaseModel):
+    id: int
+    marketplace: str
+    action: str
+    total: int
+    completed: int
+    failed: int
+    cancelled: int
+    pending: int
+    progress: float
+    done: bool
+    created_at: datetime
+    jobs: list[JobOut]
+
+    @classmethod
+    def of(cls, batch: MarketplaceBatch, jobs: list[MarketplaceJob]) -> BatchOut:
+        finished = batch.completed + batch.failed + batch.cancelled
+        return cls(
+            id=batch.id, marketplace=batch.marketplace, action=batch.action, total=batch.total,
+            completed=batch.completed, failed=batch.failed, cancelled=batch.cancelled,
+            pending=batch.total - finished, progress=round(finished / batch.total, 4) if batch.total else 1.0,
+            done=finished >= batch.total, created_at=batch.created_at,
+            jobs=[JobOut.model_validate(job) for job in jobs],
+        )
+
+
+@router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchOut)
+def create_jobs(
+    body: JobCreate,
+    principal: CurrentPrincipal,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> BatchOut:
+    """Queue one job per product (or one job with params): 202 with the batch; a replay of the
+    same Idempotency-Key answers 200 with the batch it created first."""
+    enqueued = service.enqueue(
+        principal.tenant_id,
+        service.JobRequest(body.marketplace, body.action, body.product_ids, body.params, body.priority),
+        user_id=principal.user_id,
+        idempotency_key=idempotency_key,
+    )
+    if not enqueued.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/batches/{enqueued.batch.id}"
+    return BatchOut.of(enqueued.batch, enqueued.jobs)
+
+
+@router.get("/jobs", response_model=Page[JobOut])
+def list_jobs(
+    db: TenantDb,
+    page: Annotated[PageParams, Depends(page_params)],
+    status_: Annotated[Literal[JOB_STATUSES] | None, Query(alias="status")] = None,  # type: ignore[valid-type]
+    marketplace: Marketplace | None = None,
+    action: str | None = None,
+    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    product_id: Annotated[int | None, Query(ge=1)] = None,
+) -> Page[JobOut]:
+    filters = JobFilters(status_, marketplace, action, batch_id, product_id)
+    jobs, total = service.list_jobs(db, filters, page.limit, page.offset)
+    return Page[JobOut](
+        items=[JobOut.model_validate(job) for job in jobs], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: int, db: TenantDb) -> JobOut:
+    return JobOut.model_validate(service.get_job(db, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: int, db: TenantDb, principal: CurrentPrincipal) -> JobOut:
+    """Cancelled at once if it has not started; a running attempt is asked to stop (it stops
+    before its next side effect, or completes if it was already done)."""
+    return JobOut.model_validate(service.cancel_job(db, principal.tenant_id, job_id))
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut)
+def get_batch(batch_id: int, db: TenantDb) -> BatchOut:
+    batch, jobs = service.get_batch(db, batch_id)
+    return BatchOut.of(batch, jobs)

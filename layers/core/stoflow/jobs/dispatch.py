@@ -1,0 +1,67 @@
+"""Sending job messages, only after the jobs are committed.
+
+No message without a job: messages go out from the session's after_commit hook, so a rolled-back
+transaction sends nothing. No job without a message: if sending fails, message_sent_at stays
+NULL and the sweeper sends it later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.messages import JobMessage
+from stoflow.jobs.queue import get_queue
+from stoflow.models.jobs import MarketplaceJob
+from stoflow.repositories import jobs as repository
+
+log = logging.getLogger(__name__)
+
+
+def send_now(tenant_id: int, jobs: Sequence[tuple[int, str, int]], *, engine: Engine | None = None) -> int:
+    """Send messages for (job id, marketplace, attempt) and mark them sent; returns how many went.
+
+    A failure is logged, never raised: the jobs are committed and the sweeper resends whatever is
+    left with message_sent_at NULL."""
+    if not jobs:
+        return 0
+    now = datetime.now(UTC)
+    stamp = int(now.timestamp() * 1000)
+    messages = [
+        (JobMessage(tenant_id, job_id, marketplace), f"{attempt}-{stamp}") for job_id, marketplace, attempt in jobs
+    ]
+    try:
+        refused = {m.job_id for m in get_queue().send(messages)}
+    except Exception:
+        log.exception("sending %d job messages for tenant %s failed; the sweeper will resend", len(jobs), tenant_id)
+        return 0
+    sent = [job_id for job_id, _, _ in jobs if job_id not in refused]
+    if refused:
+        log.warning(
+            "the queue refused messages for jobs %s of tenant %s; the sweeper will resend", sorted(refused), tenant_id
+        )
+    try:
+        with tenant_session(tenant_id, engine=engine) as session:
+            repository.mark_sent(session, sent, now)
+    except Exception:
+        # Sent but not marked: the sweeper may send a duplicate later, which the claim absorbs.
+        log.exception("marking %d jobs of tenant %s as sent failed", len(sent), tenant_id)
+    return len(sent)
+
+
+def send_after_commit(session: Session, tenant_id: int, jobs: Sequence[MarketplaceJob]) -> None:
+    """Send these (flushed) jobs' messages once `session` commits; nothing if it rolls back."""
+    pending = [(job.id, job.marketplace, job.attempts) for job in jobs if job.status == "pending"]
+    if not pending:
+        return
+    engine = session.info.get("base_engine")
+
+    def after_commit(_session: Session) -> None:
+        send_now(tenant_id, pending, engine=engine)
+
+    event.listen(session, "after_commit", after_commit, once=True)

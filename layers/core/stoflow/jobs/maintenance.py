@@ -1,0 +1,116 @@
+"""Scheduled job maintenance: the sweeper (messages that never left, retries now due, messages
+lost in the queue) and the reaper (attempts whose worker died after the claim).
+
+Both walk the tenant registry, one short transaction per tenant, and lock the rows they touch
+with SKIP LOCKED so two overlapping runs never handle the same job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from stoflow.db.engine import get_engine
+from stoflow.db.migrations import registered_tenants
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.dispatch import send_now
+from stoflow.jobs.handlers import HandlerRegistry
+from stoflow.jobs.notifier import JobStatusEvent, notify
+from stoflow.jobs.processor import Clock, record_final, status_event, utcnow
+from stoflow.repositories import jobs as repository
+
+log = logging.getLogger(__name__)
+PER_TENANT_LIMIT = 200
+
+
+@dataclass
+class MaintenanceReport:
+    tenants: int = 0
+    sent: int = 0
+    requeued: int = 0
+    unknown: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sweep(engine: Engine | None = None, *, clock: Clock = utcnow) -> MaintenanceReport:
+    """Send the messages of pending jobs that have none in flight."""
+    from stoflow.config import get_settings
+
+    settings = get_settings()
+    engine = engine or get_engine()
+    now = clock()
+    report = MaintenanceReport()
+    for tenant_id in registered_tenants(engine):
+        report.tenants += 1
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                due = repository.due_for_sending(
+                    session, now, timedelta(seconds=settings.jobs_resend_grace_s),
+                    timedelta(seconds=settings.jobs_lost_message_after_s), PER_TENANT_LIMIT,
+                )
+                batch = [(job.id, job.marketplace, job.attempts) for job in due]
+            report.sent += send_now(tenant_id, batch, engine=engine)
+        except Exception as exc:  # one tenant's trouble must not stop the others' jobs
+            log.exception("sweeping tenant %s failed", tenant_id)
+            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
+    return report
+
+
+def reap(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Clock = utcnow) -> MaintenanceReport:
+    """Take back attempts that overran their deadline (the worker died or timed out).
+
+    An idempotent action is simply retried. Any other write may or may not have reached the
+    marketplace: it becomes unknown_outcome, to be reconciled by a read, never repeated blindly."""
+    engine = engine or get_engine()
+    now = clock()
+    report = MaintenanceReport()
+    for tenant_id in registered_tenants(engine):
+        report.tenants += 1
+        events: list[JobStatusEvent] = []
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                for job in repository.overdue_running(session, now, PER_TENANT_LIMIT):
+                    handler = registry.get(job.marketplace, job.action)
+                    idempotent = handler is not None and handler.idempotent
+                    message = f"attempt {job.attempts} passed its deadline without an answer (worker lost)"
+                    if idempotent and job.attempts < job.max_attempts:
+                        values = {"status": "pending", "next_attempt_at": now, "message_sent_at": None,
+                                  "deadline_at": None}
+                        report.requeued += 1
+                    elif idempotent:
+                        values = {"status": "failed", "finished_at": now}
+                        report.failed += 1
+                    else:
+                        values = {"status": "unknown_outcome", "finished_at": now}
+                        report.unknown += 1
+                    values.update(error_code="worker_lost", error_message=message, updated_at=now)
+                    settled = repository.settle(session, job.id, ["running"], values)
+                    if settled is not None:
+                        record_final(session, settled)
+                        events.append(status_event(tenant_id, settled))
+        except Exception as exc:
+            log.exception("reaping tenant %s failed", tenant_id)
+            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
+            continue
+        for event in events:
+            notify(event)
+    return report
+
+
+def run_all(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, object]:
+    """The scheduled entry: reap first (its requeued jobs are then swept at once)."""
+    reaped = reap(registry, engine, clock=clock)
+    swept = sweep(engine, clock=clock)
+    return {
+        "reaped": {"requeued": reaped.requeued, "unknown_outcome": reaped.unknown, "failed": reaped.failed},
+        "sent": swept.sent,
+        "tenants": swept.tenants,
+        "errors": reaped.errors + swept.errors,
+    }
+
+
+__all__ = ["MaintenanceReport", "reap", "run_all", "sweep"]

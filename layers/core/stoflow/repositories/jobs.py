@@ -1,0 +1,215 @@
+"""Queries on marketplace jobs and batches (tenant schema, through a tenant session)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from stoflow.models.jobs import (
+    FINAL_STATUSES,
+    MarketplaceBatch,
+    MarketplaceJob,
+    MarketplaceListing,
+    PublicationHistory,
+)
+from stoflow.models.products import Product
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    status: str | None = None
+    marketplace: str | None = None
+    action: str | None = None
+    batch_id: int | None = None
+    product_id: int | None = None
+
+
+def live_product_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    rows = session.scalars(select(Product.id).where(Product.id.in_(ids), Product.deleted_at.is_(None)))
+    return set(rows)
+
+
+def batch_by_key(session: Session, key: str) -> MarketplaceBatch | None:
+    return session.scalars(select(MarketplaceBatch).where(MarketplaceBatch.idempotency_key == key)).first()
+
+
+def jobs_by_keys(session: Session, keys: Sequence[str]) -> dict[str, MarketplaceJob]:
+    rows = session.scalars(select(MarketplaceJob).where(MarketplaceJob.idempotency_key.in_(keys)))
+    return {job.idempotency_key: job for job in rows if job.idempotency_key}
+
+
+def batch_jobs(session: Session, batch_id: int) -> list[MarketplaceJob]:
+    return list(session.scalars(select(MarketplaceJob).where(MarketplaceJob.batch_id == batch_id)
+                                .order_by(MarketplaceJob.id)))
+
+
+def get_job(session: Session, job_id: int, *, for_update: bool = False) -> MarketplaceJob | None:
+    statement = select(MarketplaceJob).where(MarketplaceJob.id == job_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def get_batch(session: Session, batch_id: int) -> MarketplaceBatch | None:
+    return session.get(MarketplaceBatch, batch_id)
+
+
+def page(session: Session, filters: JobFilters, limit: int, offset: int) -> tuple[list[MarketplaceJob], int]:
+    conditions = [
+        column == value
+        for column, value in (
+            (MarketplaceJob.status, filters.status),
+            (MarketplaceJob.marketplace, filters.marketplace),
+            (MarketplaceJob.action, filters.action),
+            (MarketplaceJob.batch_id, filters.batch_id),
+            (MarketplaceJob.product_id, filters.product_id),
+        )
+        if value is not None
+    ]
+    where = and_(*conditions) if conditions else None
+    items = select(MarketplaceJob).order_by(MarketplaceJob.created_at.desc(), MarketplaceJob.id.desc())
+    count = select(func.count()).select_from(MarketplaceJob)
+    if where is not None:
+        items, count = items.where(where), count.where(where)
+    rows = list(session.scalars(items.limit(limit).offset(offset)))
+    return rows, int(session.scalar(count) or 0)
+
+
+def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
+    """The one atomic UPDATE that starts an attempt. A duplicate delivery, a job not yet due, a
+    cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice."""
+    statement = (
+        update(MarketplaceJob)
+        .where(
+            MarketplaceJob.id == job_id,
+            MarketplaceJob.status == "pending",
+            MarketplaceJob.cancel_requested.is_(False),
+            or_(MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.next_attempt_at <= now),
+            or_(MarketplaceJob.expires_at.is_(None), MarketplaceJob.expires_at > now),
+        )
+        .values(
+            status="running",
+            attempts=MarketplaceJob.attempts + 1,
+            started_at=now,
+            deadline_at=now + attempt_timeout,
+            updated_at=now,
+        )
+        .returning(MarketplaceJob)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return session.scalars(statement).first()
+
+
+def finish(
+    session: Session, job_id: int, attempt: int, values: dict[str, Any]
+) -> MarketplaceJob | None:
+    """Record the end of an attempt, only if that attempt still owns the job (the reaper may
+    have taken it back, or a cancel settled it)."""
+    statement = (
+        update(MarketplaceJob)
+        .where(MarketplaceJob.id == job_id, MarketplaceJob.status == "running", MarketplaceJob.attempts == attempt)
+        .values(**values)
+        .returning(MarketplaceJob)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return session.scalars(statement).first()
+
+
+def settle(
+    session: Session, job_id: int, from_statuses: Sequence[str], values: dict[str, Any]
+) -> MarketplaceJob | None:
+    statement = (
+        update(MarketplaceJob)
+        .where(MarketplaceJob.id == job_id, MarketplaceJob.status.in_(from_statuses))
+        .values(**values)
+        .returning(MarketplaceJob)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return session.scalars(statement).first()
+
+
+def count_final(session: Session, batch_id: int, status: str) -> None:
+    column = {"completed": MarketplaceBatch.completed, "failed": MarketplaceBatch.failed,
+              "cancelled": MarketplaceBatch.cancelled}[status]
+    session.execute(
+        update(MarketplaceBatch).where(MarketplaceBatch.id == batch_id)
+        .values({column: column + 1, MarketplaceBatch.updated_at: func.now()})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_cancel_requested(session: Session, job_id: int) -> bool:
+    return bool(session.scalar(select(MarketplaceJob.cancel_requested).where(MarketplaceJob.id == job_id)))
+
+
+def record_history(session: Session, **values: Any) -> None:
+    session.execute(insert(PublicationHistory).values(**values))
+
+
+def upsert_listing(session: Session, product_id: int, marketplace: str, **values: Any) -> None:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    statement = pg_insert(MarketplaceListing).values(product_id=product_id, marketplace=marketplace, **values)
+    session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_marketplace_listings_product_marketplace",
+            set_={**values, "updated_at": func.now()},
+        )
+    )
+
+
+def due_for_sending(
+    session: Session, now: datetime, grace: timedelta, lost_after: timedelta, limit: int
+) -> list[MarketplaceJob]:
+    """Pending jobs whose message was never sent (the API died after commit), whose retry is due,
+    or whose message has been in the queue for so long that it must have been lost."""
+    statement = (
+        select(MarketplaceJob)
+        .where(
+            MarketplaceJob.status == "pending",
+            MarketplaceJob.cancel_requested.is_(False),
+            or_(
+                and_(
+                    MarketplaceJob.message_sent_at.is_(None),
+                    or_(
+                        and_(MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.created_at <= now - grace),
+                        MarketplaceJob.next_attempt_at <= now,
+                    ),
+                ),
+                MarketplaceJob.message_sent_at <= now - lost_after,
+            ),
+        )
+        .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
+def mark_sent(session: Session, job_ids: Sequence[int], now: datetime) -> None:
+    if job_ids:
+        session.execute(
+            update(MarketplaceJob).where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.status == "pending")
+            .values(message_sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def overdue_running(session: Session, now: datetime, limit: int) -> list[MarketplaceJob]:
+    statement = (
+        select(MarketplaceJob)
+        .where(MarketplaceJob.status == "running", MarketplaceJob.deadline_at < now)
+        .order_by(MarketplaceJob.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_STATUSES

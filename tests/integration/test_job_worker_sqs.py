@@ -1,0 +1,138 @@
+"""The worker behind a real-shaped SQS FIFO event source (moto): partial batch failures, the DLQ,
+and 100 jobs over 5 tenants in parallel, in order per tenant, never crossing tenants."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+from moto import mock_aws
+from sqlalchemy import select
+
+from stoflow import aws
+from stoflow.config import get_settings
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs import service, worker
+from stoflow.jobs.handlers import JobOutcome
+from stoflow.jobs.processor import MarketplaceJobProcessor
+from stoflow.jobs.queue import set_queue
+from stoflow.models import MarketplaceJob
+from tests.support.jobs import add_products, product_title
+from tests.support.sqs import deliver_once, sqs_record
+
+
+@pytest.fixture
+def sqs(jobs_world, monkeypatch):
+    """A FIFO jobs queue with a DLQ (maxReceiveCount 2) in moto, wired into the job system."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("STOFLOW_AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("sqs", region_name=get_settings().aws_region)
+        dlq = client.create_queue(QueueName="jobs-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = client.create_queue(
+            QueueName="jobs.fifo",
+            Attributes={
+                "FifoQueue": "true",
+                "VisibilityTimeout": "60",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+            },
+        )["QueueUrl"]
+        monkeypatch.setenv("STOFLOW_JOBS_QUEUE_URL", url)
+        get_settings.cache_clear()
+        aws.reset_clients()
+        set_queue(None)  # the real SQS adapter, on moto
+        worker.set_processor(MarketplaceJobProcessor(jobs_world.registry))
+        yield client, url, dlq
+        worker.set_processor(None)
+        set_queue(None)
+        aws.reset_clients()
+    get_settings.cache_clear()
+
+
+def count(client, url) -> int:
+    attributes = client.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_a_partial_batch_reports_only_the_failed_records(sqs, make_tenant):
+    client, url, _ = sqs
+    tenant, other = make_tenant(), make_tenant()
+    (job_a,) = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1))).jobs
+    (job_b,) = service.enqueue(other, service.JobRequest("ebay", "publish", add_products(other, 1))).jobs
+    received = client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    records = [sqs_record(m, "arn:aws:sqs:eu-west-3:123456789012:jobs.fifo", "eu-west-3") for m in received]
+    poison = {**records[0], "messageId": "poison-1", "body": '{"tenant_id": "1; DROP", "job_id": 1}'}
+    poison["attributes"] = {**poison["attributes"], "MessageGroupId": "garbage"}
+    response = worker.handle_batch({"Records": [records[0], poison, records[1]]}, None)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
+    for tenant_id, job in ((tenant, job_a), (other, job_b)):
+        with tenant_session(tenant_id) as session:
+            assert session.get(MarketplaceJob, job.id).status == "completed"
+
+
+def test_a_poison_message_ends_in_the_dlq(sqs):
+    client, url, dlq = sqs
+    client.send_message(QueueUrl=url, MessageBody="not json at all", MessageGroupId="x", MessageDeduplicationId="p1")
+    failures = 0
+    for _ in range(5):
+        delivered, failed = deliver_once(client, url, worker.handle_batch)
+        failures += len(failed)
+        if not delivered:
+            break
+    assert failures == 2  # maxReceiveCount deliveries, each reported failed
+    assert count(client, url) == 0
+    (dead,) = client.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+    assert dead["Body"] == "not json at all"
+
+
+def test_a_hundred_jobs_over_five_tenants_keep_order_and_tenancy(sqs, jobs_world, make_tenant):
+    client, url, _ = sqs
+    tenants = [make_tenant() for _ in range(5)]
+    runs: dict[int, list[int]] = {t: [] for t in tenants}
+    crossed: list[str] = []
+    lock = threading.Lock()
+
+    def record(context):
+        title = product_title(context)
+        with lock:
+            runs[context.job.tenant_id].append(context.job.id)
+            if not title.startswith(f"t{context.job.tenant_id}:"):
+                crossed.append(f"tenant {context.job.tenant_id} ran job {context.job.id} on {title!r}")
+        return JobOutcome()
+
+    jobs_world.handlers["publish"].script = [record] * 100
+    expected: dict[int, list[int]] = {}
+    for tenant in tenants:
+        products = add_products(tenant, 20, prefix=f"t{tenant}")
+        expected[tenant] = []
+        for chunk in (products[:10], products[10:]):  # two batches per tenant, queued in order
+            enqueued = service.enqueue(tenant, service.JobRequest("ebay", "publish", chunk))
+            expected[tenant] += [job.id for job in enqueued.jobs]
+
+    def poller() -> None:
+        idle = 0
+        while idle < 3:
+            delivered, failed = deliver_once(client, url, worker.handle_batch)
+            assert not failed
+            idle = idle + 1 if not delivered else 0
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(poller) for _ in range(4)]:
+            future.result()
+
+    assert crossed == []
+    assert runs == expected  # every job once, in queue order per tenant
+    for tenant in tenants:
+        with tenant_session(tenant) as session:
+            statuses = set(session.scalars(select(MarketplaceJob.status)))
+        assert statuses == {"completed"}
+    assert count(client, url) == 0
