@@ -86,7 +86,11 @@ def signing_key_from_pem(pem: str | bytes, *, keep_private: bool) -> SigningKey:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    private = load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
+    # The keys are ours (our secret, our data folder), not attacker input: the RSA consistency
+    # check OpenSSL would run costs ~30 ms per key on every cold start and guards nothing here.
+    private = load_pem_private_key(
+        pem.encode() if isinstance(pem, str) else pem, password=None, unsafe_skip_rsa_key_validation=True
+    )
     if not isinstance(private, RSAPrivateKey):
         raise ValueError("JWT signing keys must be RSA private keys")
     public = private.public_key()

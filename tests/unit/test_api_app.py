@@ -1,0 +1,144 @@
+"""The app factory: problem+json for every error, security headers, CORS from settings, OpenAPI,
+and the Lambda handler (no database needed: the routes here are stand-ins)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from stoflow.api.app import _without_stage, create_app, lambda_handler
+from stoflow.api.middleware import correlation_id_for
+from stoflow.api.problems import error_headers
+from stoflow.config import get_settings
+from stoflow.errors import AccountLocked, Conflict, InvalidToken, RateLimited
+
+router = APIRouter()
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+@router.post("/items")
+def create_item(item: Item) -> Item:
+    return item
+
+
+@router.get("/boom")
+def boom() -> None:
+    raise RuntimeError("password=hunter2 in a stack trace")
+
+
+@router.get("/conflict")
+def conflict() -> None:
+    raise Conflict("already there", code="duplicate_sku")
+
+
+@router.get("/slow-down")
+def slow_down() -> None:
+    raise RateLimited("easy", retry_after=2.2)
+
+
+def event(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "host": "x.execute-api.eu-west-3.amazonaws.com",
+            "content-type": "application/json",
+            **(headers or {}),
+        },
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.7", "userAgent": "t"},
+            "requestId": "req-1=",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        out["body"] = json.dumps(body)
+    return out
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    monkeypatch.setenv("STOFLOW_CORS_ORIGINS", '["https://app.stoflow.example"]')
+    get_settings.cache_clear()
+    yield lambda_handler(create_app([router], title="test", openapi_url="/test/openapi.json"))
+    get_settings.cache_clear()
+
+
+def call(handler, *args: Any, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
+    raw = handler(event(*args, **kwargs), None)
+    assert raw["isBase64Encoded"] is False
+    is_json = "json" in raw["headers"].get("content-type", "")
+    return raw["statusCode"], raw["headers"], json.loads(raw["body"]) if is_json and raw.get("body") else None
+
+
+def test_validation_error_is_a_422_problem(handler):
+    status, headers, body = call(handler, "POST", "/items", {"name": "x", "price": "cheap"})
+    assert status == 422 and headers["content-type"] == "application/problem+json"
+    assert body["code"] == "validation_error" and body["type"].endswith("/validation_error")
+    assert body["errors"][0]["loc"] == ["body", "price"]
+
+
+def test_unexpected_error_is_a_500_problem_without_the_details(handler):
+    status, headers, body = call(handler, "GET", "/boom")
+    assert status == 500 and body["code"] == "internal_error"
+    assert "hunter2" not in json.dumps(body) and "Traceback" not in json.dumps(body)
+    assert headers["x-content-type-options"] == "nosniff"  # our middleware still ran
+
+
+def test_domain_errors_keep_their_code_and_status(handler):
+    status, _, body = call(handler, "GET", "/conflict")
+    assert (status, body["code"], body["detail"]) == (409, "duplicate_sku", "already there")
+    status, headers, body = call(handler, "GET", "/slow-down")
+    assert status == 429 and headers["retry-after"] == "3" and body["code"] == "rate_limited"
+
+
+def test_cors_comes_from_settings(handler):
+    preflight = {
+        "origin": "https://app.stoflow.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+    }
+    status, headers, _ = call(handler, "OPTIONS", "/items", headers=preflight)
+    assert status == 200 and headers["access-control-allow-origin"] == "https://app.stoflow.example"
+    status, headers, _ = call(handler, "OPTIONS", "/items", headers={**preflight, "origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in headers
+
+
+def test_openapi_is_served_and_docs_ui_is_not(handler):
+    status, _, body = call(handler, "GET", "/test/openapi.json")
+    assert status == 200 and "/items" in body["paths"]
+    assert call(handler, "GET", "/docs")[0] == 404
+
+
+def test_retry_after_is_whole_seconds_never_zero():
+    assert error_headers(RateLimited(retry_after=0.2))["Retry-After"] == "1"
+    assert error_headers(AccountLocked(retry_after=59.01))["Retry-After"] == "60"
+    assert error_headers(InvalidToken())["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_stage_prefix_is_stripped_only_when_present():
+    e = event("GET", "/dev/auth/me")
+    e["requestContext"]["stage"] = "dev"
+    assert _without_stage(e)["requestContext"]["http"]["path"] == "/auth/me"
+    e2 = event("GET", "/development/x")
+    e2["requestContext"]["stage"] = "dev"
+    assert _without_stage(e2)["requestContext"]["http"]["path"] == "/development/x"
+    assert _without_stage(event("GET", "/auth/me")) == event("GET", "/auth/me")
+
+
+def test_correlation_ids_from_clients_are_checked():
+    assert correlation_id_for({"headers": [(b"x-correlation-id", b"abc-1")]}) == "abc-1"
+    hostile = correlation_id_for({"headers": [(b"x-correlation-id", b'"}\n{"level":"CRITICAL"')]})
+    assert "\n" not in hostile and "{" not in hostile
