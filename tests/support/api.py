@@ -10,6 +10,7 @@ import importlib.util
 import itertools
 import json
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,7 @@ def http_event(
     stage: str = "$default",
 ) -> dict[str, Any]:
     """An HTTP API payload format 2.0 event, as API Gateway sends it to the integration."""
+    path, _, query = path.partition("?")
     raw_path = path if stage == "$default" else f"/{stage}{path}"
     all_headers = {
         "accept": "application/json",
@@ -71,7 +73,7 @@ def http_event(
         "version": "2.0",
         "routeKey": f"{method} {path}",
         "rawPath": raw_path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": all_headers,
         "requestContext": {
             "accountId": "123456789012",
@@ -95,6 +97,11 @@ def http_event(
     }
     if payload is not None:
         event["body"] = payload
+    if query:
+        parameters: dict[str, list[str]] = {}
+        for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            parameters.setdefault(key, []).append(value)
+        event["queryStringParameters"] = {key: ",".join(values) for key, values in parameters.items()}
     return event
 
 
