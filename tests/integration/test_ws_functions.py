@@ -271,3 +271,12 @@ def test_purge_drops_expired_tickets_and_silent_connections(handlers, user):
     assert stored(conn.connection_id) is None
     with shared_session() as session:
         assert session.scalar(select(func.count()).select_from(WsTicket).where(WsTicket.user_id == user.user_id)) == 0
+
+
+def test_the_scheduled_purge_runs_through_the_disconnect_function(handlers, user, monkeypatch):
+    conn, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
+    later = clock.now() + timedelta(hours=4)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    answer = handlers["ws_disconnect"]({"task": "purge_ws"}, None)
+    assert answer["task"] == "purge_ws" and answer["connections_deleted"] >= 1
+    assert stored(conn.connection_id) is None
