@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps run test test-fast bench lint fmt
+.PHONY: install system-deps extension-deps run test test-fast bench lint fmt
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ system-deps:
 run: install
 	$(PY) -m infra.local
 
-test: install
+# The browser extension's dev dependencies (node_modules, from its package-lock.json).
+extension-deps:
+	cd extension && npm ci --no-audit --no-fund --silent
+
+test: install extension-deps
 	$(PY) -m ruff check .
+	node --test extension/test/
 	$(PY) -m pytest
 
 bench: install

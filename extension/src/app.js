@@ -1,0 +1,190 @@
+// The service worker's logic, with every browser API injected (background.js passes the real
+// ones; the tests pass fakes).
+import { isVintedHost } from './allowlist.js';
+import { Backend, BackendError } from './backend.js';
+import { Connection, NotPaired } from './connection.js';
+import { Executor, Outbox } from './executor.js';
+import { Pacer } from './pacing.js';
+import { datadomeDetected, hello, parseServerMessage, sessionUpdate } from './protocol.js';
+import { fetchPhoto, makePageRunner, VintedClient } from './vinted.js';
+
+export const ALARM = 'stoflow-reconnect';
+const DEFAULT_HOST = 'www.vinted.fr';
+
+export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThis, now = () => Date.now(), random = Math.random, uuid, pacerOptions = {}, log = () => {} }) {
+  const local = chrome.storage.local;
+  const read = async (key) => (await local.get(key))[key];
+  const write = (key, value) => local.set({ [key]: value });
+  const version = chrome.runtime.getManifest().version;
+  const status = { backend: 'idle', detail: null, vinted: null, pausedUntil: 0, lastJob: null };
+  const publish = (patch) => {
+    Object.assign(status, patch);
+    return write('status', { ...status });
+  };
+
+  const backend = new Backend({
+    fetchImpl,
+    now,
+    version,
+    store: { get: () => read('pairing'), set: (pairing) => write('pairing', pairing ?? null) },
+  });
+
+  const pacer = new Pacer({
+    now,
+    random,
+    ...pacerOptions,
+    save: (state) => {
+      write('pacer', state);
+      publish({ pausedUntil: state.pausedUntil });
+    },
+  });
+  const pacerReady = read('pacer').then((state) => {
+    if (state && state.pausedUntil > pacer.pausedUntil) {
+      pacer.pausedUntil = state.pausedUntil;
+      pacer.pauseMs = state.pauseMs ?? 0;
+    }
+  });
+
+  const getHost = async () => {
+    const host = await read('vintedHost');
+    return isVintedHost(host) ? host : DEFAULT_HOST;
+  };
+  const runInPage = makePageRunner({ chrome, getHost });
+  let connection;
+  const sendNow = (message) => connection.send(message);
+
+  const vinted = new VintedClient({
+    runInPage,
+    pacer,
+    events: {
+      datadome: async ({ path }) => {
+        sendNow(datadomeDetected(await getHost(), path));
+      },
+      session: async (loggedIn) => {
+        if (!loggedIn) {
+          const host = await getHost();
+          await publish({ vinted: { logged_in: false, user_id: null, domain: host } });
+          sendNow(sessionUpdate(false, null, host));
+        }
+      },
+    },
+  });
+
+  const outbox = new Outbox({ load: () => read('outbox'), store: (items) => write('outbox', items) });
+  const executor = new Executor({
+    send: sendNow,
+    outbox,
+    now,
+    log,
+    makeContext: async () => {
+      await pacerReady;
+      return { vinted, host: await getHost(), uuid, fetchPhoto: (u) => fetchPhoto(fetchImpl, u) };
+    },
+  });
+
+  async function checkVinted({ openTab = false } = {}) {
+    const host = await getHost();
+    let session;
+    try {
+      const user = await vinted.currentUser({ openTab });
+      session = { logged_in: true, user_id: user.id, login: user.login, domain: host };
+    } catch (err) {
+      if (err.code === 'vinted_logged_out') session = { logged_in: false, user_id: null, domain: host };
+      else session = { logged_in: null, user_id: null, domain: host, detail: err.message };
+    }
+    await publish({ vinted: session });
+    if (session.logged_in !== null) sendNow(sessionUpdate(session.logged_in, session.user_id, host));
+    return session;
+  }
+
+  async function onServerMessage(text) {
+    let message;
+    try {
+      message = parseServerMessage(text);
+    } catch (err) {
+      log('refused server message', err.message);
+      await executor.rejectInvalid(err);
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        await publish({ backend: 'connected', detail: null });
+        await outbox.flush(sendNow);
+        checkVinted().catch((err) => log('session check failed', err));
+        break;
+      case 'execute_job':
+        await publish({ lastJob: { job_id: message.job_id, command: message.command, at: now() } });
+        await executor.handle(message);
+        break;
+      case 'error':
+        log('server error', message.code, message.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  connection = new Connection({
+    WebSocketImpl,
+    timers,
+    now,
+    openUrl: () => backend.openUrl(),
+    onOpen: () => connection.send(hello(version)),
+    onMessage: (text) => {
+      onServerMessage(text).catch((err) => log('message handling failed', err));
+    },
+    onState: (state, detail) => {
+      publish({ backend: state, detail: detail ?? null });
+    },
+  });
+
+  async function ensureAlarm() {
+    const existing = await chrome.alarms.get(ALARM);
+    if (!existing) await chrome.alarms.create(ALARM, { periodInMinutes: 1 });
+  }
+
+  // Popup messages: only from our own extension pages, never from a tab.
+  async function onPopupMessage(message, sender) {
+    if (sender?.id !== chrome.runtime.id || sender?.tab) return { ok: false, error: 'refused' };
+    switch (message?.type) {
+      case 'status':
+        return { ok: true, status: { ...status }, paired: Boolean(await read('pairing')) };
+      case 'pair':
+        try {
+          const pairing = await backend.pair(message.apiBase, message.code, message.deviceName ?? 'Chrome');
+          connection.stop();
+          connection.start();
+          return { ok: true, deviceId: pairing.deviceId };
+        } catch (err) {
+          return { ok: false, error: err instanceof BackendError || err.name === 'ValidationError' ? err.message : 'pairing failed' };
+        }
+      case 'unpair':
+        connection.stop();
+        await write('pairing', null);
+        await publish({ backend: 'unpaired', detail: null });
+        return { ok: true };
+      case 'check_vinted':
+        return { ok: true, vinted: await checkVinted({ openTab: false }) };
+      default:
+        return { ok: false, error: 'unknown request' };
+    }
+  }
+
+  return {
+    connection,
+    executor,
+    pacer,
+    backend,
+    outbox,
+    status,
+    checkVinted,
+    onServerMessage,
+    onPopupMessage,
+    // Start-up, install, browser restart and every alarm: make sure the socket is there.
+    async wake() {
+      await ensureAlarm();
+      connection.start();
+    },
+    NotPaired,
+  };
+}
