@@ -151,6 +151,37 @@ def main() -> None:
                "<= 1.30x")
         figure("  of which: import the handler (app built)", statistics.median(imports),
                "A: bare import, libraries as named", named, "(part)")
+        revocation_check_cost(engine, token, env)
+
+
+def revocation_check_cost(engine, token: str, env: dict[str, str]) -> None:
+    """What every authenticated request pays for revocation: one statement (users ⋈ auth_sessions,
+    two primary-key lookups), measured warm against a bare SELECT 1 on the same connection."""
+    import uuid
+
+    from sqlalchemy import literal, select
+    from sqlalchemy.orm import Session
+
+    from bench.common import timed
+    from stoflow.auth.keys import KeyStore, load_local_keyring
+    from stoflow.auth.tokens import verify_access_token
+    from stoflow.config import Settings
+    from stoflow.repositories.auth_sessions import access_state
+
+    settings = Settings(data_dir=Path(env["STOFLOW_DATA_DIR"]))
+    ring = load_local_keyring(settings.data_dir / "keys")
+    claims = verify_access_token(token, keystore=KeyStore(settings, keyring=ring), settings=settings)
+    session_id = uuid.UUID(claims.session_id)
+    with engine.connect() as connection, connection.begin():
+        session = Session(bind=connection)
+        assert access_state(session, claims.user_id, session_id) is not None
+        for _ in range(50):  # statement caches warm
+            access_state(session, claims.user_id, session_id)
+            session.execute(select(literal(1)))
+        check = timed(lambda: access_state(session, claims.user_id, session_id), repeat=500)
+        bare = timed(lambda: session.execute(select(literal(1))).scalar(), repeat=500)
+    figure("revocation check, inside the request's txn", check, "SELECT 1 on the same connection", bare,
+           "one round trip")
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -200,3 +200,17 @@ def test_an_unknown_kid_reloads_keys_once_then_waits(pems):
         with pytest.raises(InvalidToken):
             verify_access_token(issue(stranger), keystore=store, settings=SETTINGS)
     assert store.loads == 2
+
+
+def test_token_verification_imports_no_web_framework():
+    """WebSocket and worker functions verify tokens; they must not pay for FastAPI or Starlette."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import stoflow.auth.tokens, stoflow.auth.keys, stoflow.auth.principal, stoflow.services.auth\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'fastapi', 'starlette', 'mangum'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
