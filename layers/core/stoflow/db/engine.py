@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 
 from stoflow.config import Settings, get_settings
 
@@ -73,10 +75,14 @@ def build_engine(
     connect_timeout_s: float = 5.0,
     socket_timeout_s: float = 30.0,
     pool_recycle_s: int = 300,
+    idle_ping_after_s: float = 10.0,
 ) -> Engine:
     """An engine whose pool suits Lambda: one container serves one request at a time, so one
-    connection reused across invocations; pre-ping because a frozen container wakes up to a
-    connection the proxy may have closed; recycle so none outlives the proxy's idle timeout."""
+    connection reused across invocations; a ping after idling because a frozen container wakes up
+    to a connection the proxy may have closed; recycle so none outlives the proxy's idle timeout."""
+    from stoflow.db import pg8000_speedup
+
+    pg8000_speedup.install()
     connect_args: dict[str, Any] = {"timeout": socket_timeout_s}
     if tls:
         connect_args["ssl_context"] = _ssl_context(tls_ca_file)
@@ -84,7 +90,6 @@ def build_engine(
         normalise_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
         pool_recycle=pool_recycle_s,
         pool_timeout=connect_timeout_s,
         connect_args=connect_args,
@@ -92,7 +97,34 @@ def build_engine(
     from stoflow.db.guard import install_statement_guard
 
     install_statement_guard(engine)
+    _install_idle_ping(engine, idle_ping_after_s)
     return engine
+
+
+def _install_idle_ping(engine: Engine, idle_s: float) -> None:
+    """Ping a pooled connection only when it has been idle a while.
+
+    pool_pre_ping pings on every checkout: a round trip per unit of work, which a busy worker or
+    a warm API request pays for nothing. A connection that was in use a moment ago is alive; one
+    that sat through a frozen Lambda container or a proxy's idle timeout gets a SELECT 1, and a
+    dead one is replaced transparently (DisconnectionError makes the pool retry)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError("pooled connection found dead after idling") from exc
 
 
 def engine_from_settings(settings: Settings, *, pool_size: int | None = None) -> Engine:
