@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from stoflow.models.products import Product
@@ -61,9 +61,12 @@ def _order_by(sort: Sequence[str]) -> list[Any]:
 
 
 def page_query(filters: ProductFilters, limit: int, offset: int) -> Select[Any]:
-    """One statement: the page and, with a window count, the total of matching rows."""
+    """One statement: the page and, with a window count, the total of matching rows.
+
+    Plain columns, not ORM entities: a listing only reads, and skipping the identity map and
+    instance state saves a measurable share of a warm GET /products."""
     return (
-        select(Product, func.count().over().label("total"))
+        select(*Product.__table__.columns, func.count().over().label("total"))
         .where(*_conditions(filters))
         .order_by(*_order_by(filters.sort))
         .limit(limit)
@@ -71,10 +74,11 @@ def page_query(filters: ProductFilters, limit: int, offset: int) -> Select[Any]:
     )
 
 
-def page(session: Session, filters: ProductFilters, limit: int, offset: int) -> tuple[list[Product], int]:
+def page(session: Session, filters: ProductFilters, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    """Rows with the product's columns as attributes (read-only), and the total."""
     rows = session.execute(page_query(filters, limit, offset)).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][1])
+        return list(rows), int(rows[0].total)
     if offset == 0:
         return [], 0
     # Past the last page the window has no row to ride on: ask for the total alone.

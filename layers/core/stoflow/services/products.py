@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,7 +84,7 @@ class ProductService:
             raise NotFound(f"product {product_id} not found", code="product_not_found")
         return product
 
-    def list(self, filters: ProductFilters, limit: int = 50, offset: int = 0) -> tuple[list[Product], int]:
+    def list(self, filters: ProductFilters, limit: int = 50, offset: int = 0) -> tuple[list[Row[Any]], int]:
         for key in filters.sort:
             if key.lstrip("-") not in repository.SORTABLE:
                 raise InvalidInput(
