@@ -597,3 +597,22 @@ def test_verification_links_expire_after_a_day_and_can_be_resent(call, monkeypat
     count = len(sent_messages())
     assert call("POST", "/auth/verify-email/resend", {"email": new_email()}, ip=new_ip()).status == 202
     assert len(sent_messages()) == count
+
+
+def test_ai_credits_are_spent_atomically_within_the_monthly_allowance(call, identity):
+    from datetime import date
+
+    from stoflow.db.tenancy import shared_session
+    from stoflow.repositories.subscriptions import spend_ai_credits
+
+    user = register_and_login(call)
+    monthly = call("GET", "/auth/me", token=user["access_token"]).json["quota"]["ai_credits_monthly"]
+    period = clock.now().date().replace(day=1)
+    with shared_session() as session:
+        assert spend_ai_credits(session, user["id"], monthly - 1, period) == 1
+        assert spend_ai_credits(session, user["id"], 2, period) is None
+        assert spend_ai_credits(session, user["id"], 1, period) == 0
+        assert spend_ai_credits(session, user["id"], 1, period) is None
+        assert spend_ai_credits(session, user["id"], 1, date(2001, 1, 1)) == monthly - 1
+    quota = call("GET", "/auth/me", token=user["access_token"]).json["quota"]
+    assert quota["ai_credits_used"] == monthly and quota["ai_credits_remaining"] == 0
