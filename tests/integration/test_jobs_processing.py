@@ -323,3 +323,37 @@ def test_handlers_only_see_their_own_tenant(jobs_world, make_tenant, processor):
         assert set(pool.map(processor.process, messages)) == {"completed"}
     assert len(seen) == 6
     assert all(title.startswith(f"t{tenant}:") for tenant, title in seen)
+
+
+@pytest.mark.parametrize("landed", [True, False])
+def test_an_unknown_outcome_is_reconciled_by_a_read_never_rewritten_blindly(
+    jobs_world, make_tenant, processor, clock, engine, landed
+):
+    from tests.support.jobs import ScriptedHandler
+
+    class Deleting(ScriptedHandler):
+        def __init__(self) -> None:
+            super().__init__("delist", ["unknown"], idempotent=False)
+            self.reads = 0
+
+        def reconcile(self, context):
+            self.reads += 1
+            return JobOutcome(result={"found": "already gone"}, listing_status="delisted") if landed else None
+
+    handler = Deleting()
+    jobs_world.registry.register(handler)
+    tenant = make_tenant()
+    enqueued = service.enqueue(tenant, service.JobRequest("ebay", "delist", add_products(tenant, 1)))
+    (job,) = enqueued.jobs
+    message = JobMessage(tenant, job.id, "ebay")
+    assert processor.process(message) == "unknown_outcome"
+    assert job_row(tenant, job.id).needs_reconcile
+
+    report = maintenance.run_all(jobs_world.registry, engine, clock=clock)
+    assert report["reconciling"] >= 1
+    assert any((m.tenant_id, m.job_id) == (tenant, job.id) for m, _ in jobs_world.queue.sent)
+    assert processor.process(message) == "completed"
+    row = job_row(tenant, job.id)
+    assert handler.reads == 1 and not row.needs_reconcile
+    assert len(handler.calls) == (1 if landed else 2)  # the write ran again only if it had not landed
+    assert batch_row(tenant, enqueued.batch.id).completed == 1

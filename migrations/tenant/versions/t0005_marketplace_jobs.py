@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(64)),
         sa.Column("error_message", sa.Text),
         sa.Column("cancel_requested", sa.Boolean, server_default="false", nullable=False),
+        sa.Column("needs_reconcile", sa.Boolean, server_default="false", nullable=False),
         sa.Column("message_sent_at", sa.DateTime(timezone=True)),
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),

@@ -32,6 +32,8 @@ class JobSnapshot:
     max_attempts: int
     input: dict[str, Any]
     deadline: datetime | None
+    # An earlier attempt's write has an unknown outcome: ReconcilingHandler.reconcile runs first.
+    needs_reconcile: bool = False
 
 
 @dataclass
@@ -67,6 +69,16 @@ class JobHandler(Protocol):
     timeout_s: ClassVar[int]
 
     def run(self, context: JobContext) -> JobOutcome: ...
+
+
+class ReconcilingHandler(JobHandler, Protocol):
+    """A handler that can find out, by a read, whether an earlier write reached the marketplace.
+
+    After an unknown outcome the job is retried with reconciliation first: `reconcile` returns
+    the outcome of the earlier write if it happened (the job completes without writing again),
+    or None if it did not (the write is then safe to run)."""
+
+    def reconcile(self, context: JobContext) -> JobOutcome | None: ...
 
 
 class HandlerRegistry:

@@ -101,16 +101,51 @@ def reap(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Cloc
     return report
 
 
+def reconcile_unknown(
+    registry: HandlerRegistry, engine: Engine | None = None, *, clock: Clock = utcnow
+) -> MaintenanceReport:
+    """Requeue unknown-outcome jobs whose handler can reconcile by a read: their next attempt reads
+    first and writes only if the earlier write never landed. Others wait for a person to decide."""
+    engine = engine or get_engine()
+    now = clock()
+    report = MaintenanceReport()
+    for tenant_id in registered_tenants(engine):
+        report.tenants += 1
+        events: list[JobStatusEvent] = []
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                for job in repository.unknown_outcomes(session, PER_TENANT_LIMIT):
+                    handler = registry.get(job.marketplace, job.action)
+                    if handler is None or not hasattr(handler, "reconcile") or job.attempts >= job.max_attempts:
+                        continue
+                    settled = repository.settle(session, job.id, ["unknown_outcome"], {
+                        "status": "pending", "needs_reconcile": True, "next_attempt_at": now,
+                        "message_sent_at": None, "finished_at": None, "updated_at": now,
+                    })
+                    if settled is not None:
+                        report.requeued += 1
+                        events.append(status_event(tenant_id, settled))
+        except Exception as exc:
+            log.exception("reconciling tenant %s failed", tenant_id)
+            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
+            continue
+        for event in events:
+            notify(event)
+    return report
+
+
 def run_all(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, object]:
-    """The scheduled entry: reap first (its requeued jobs are then swept at once)."""
+    """The scheduled entry: reap, requeue what can be reconciled, then sweep (which sends them)."""
     reaped = reap(registry, engine, clock=clock)
+    reconciled = reconcile_unknown(registry, engine, clock=clock)
     swept = sweep(engine, clock=clock)
     return {
         "reaped": {"requeued": reaped.requeued, "unknown_outcome": reaped.unknown, "failed": reaped.failed},
+        "reconciling": reconciled.requeued,
         "sent": swept.sent,
         "tenants": swept.tenants,
-        "errors": reaped.errors + swept.errors,
+        "errors": reaped.errors + reconciled.errors + swept.errors,
     }
 
 
-__all__ = ["MaintenanceReport", "reap", "run_all", "sweep"]
+__all__ = ["MaintenanceReport", "reap", "reconcile_unknown", "run_all", "sweep"]

@@ -63,6 +63,7 @@ def snapshot_of(tenant_id: int, job: MarketplaceJob) -> JobSnapshot:
         id=job.id, tenant_id=tenant_id, marketplace=job.marketplace, action=job.action,
         product_id=job.product_id, batch_id=job.batch_id, attempt=job.attempts,
         max_attempts=job.max_attempts, input=dict(job.input or {}), deadline=job.deadline_at,
+        needs_reconcile=job.needs_reconcile,
     )
 
 
@@ -123,6 +124,12 @@ class MarketplaceJobProcessor:
             cancel_requested=lambda: self._cancel_requested(tenant_id, job_id),
         )
         try:
+            reconcile = getattr(handler, "reconcile", None)
+            if snapshot.needs_reconcile and reconcile is not None:
+                # The last write's fate is unknown: read first, and write again only if it never landed.
+                found = reconcile(context)
+                if found is not None:
+                    return self._finish(snapshot, "completed", outcome=found)
             outcome = handler.run(context)
         except JobCancelled as exc:
             return self._finish(snapshot, "cancelled", error=(exc.code, exc.message))
@@ -192,7 +199,8 @@ class MarketplaceJobProcessor:
         extra: dict[str, Any] | None = None,
     ) -> str:
         now = self.clock()
-        values: dict[str, Any] = {"status": status, "updated_at": now}
+        # Once an attempt ends any other way than unknown, the earlier write's fate is settled.
+        values: dict[str, Any] = {"status": status, "updated_at": now, "needs_reconcile": status == "unknown_outcome"}
         if status in FINAL_STATUSES or status == "unknown_outcome":
             values["finished_at"] = now
         if outcome is not None:

@@ -92,6 +92,8 @@ class MarketplaceJob(Timestamps, Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    # The previous attempt's write has an unknown outcome: read before writing again.
+    needs_reconcile: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     # When the queue message for the current attempt was sent; NULL: the sweeper must send one.
     message_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

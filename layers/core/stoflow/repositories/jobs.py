@@ -211,5 +211,16 @@ def overdue_running(session: Session, now: datetime, limit: int) -> list[Marketp
     return list(session.scalars(statement))
 
 
+def unknown_outcomes(session: Session, limit: int) -> list[MarketplaceJob]:
+    statement = (
+        select(MarketplaceJob)
+        .where(MarketplaceJob.status == "unknown_outcome", MarketplaceJob.cancel_requested.is_(False))
+        .order_by(MarketplaceJob.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
 def is_final(status: str) -> bool:
     return status in FINAL_STATUSES
