@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from stoflow.db.engine import build_engine
 
+from stoflow.db.engine import build_engine
 from tests.integration import pgbouncer
 
 

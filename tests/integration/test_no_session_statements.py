@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pg8000 import core
 from sqlalchemy import select
+
 from stoflow.db import migrations
 from stoflow.db.engine import build_engine
 from stoflow.db.tenancy import tenant_session

@@ -1,4 +1,5 @@
 from sqlalchemy import select
+
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import Product
 

@@ -1,4 +1,5 @@
 import pytest
+
 from stoflow.db.guard import check_tenant_statement
 from stoflow.db.tenancy import schema_for, tenant_session, validate_tenant_id
 from stoflow.errors import InvalidTenantId, TenantIsolationViolation
