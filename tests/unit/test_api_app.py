@@ -142,3 +142,12 @@ def test_correlation_ids_from_clients_are_checked():
     assert correlation_id_for({"headers": [(b"x-correlation-id", b"abc-1")]}) == "abc-1"
     hostile = correlation_id_for({"headers": [(b"x-correlation-id", b'"}\n{"level":"CRITICAL"')]})
     assert "\n" not in hostile and "{" not in hostile
+
+
+def test_the_handler_answers_from_any_thread(handler):
+    """The local cloud invokes handlers from a thread per request; Lambda from one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = list(pool.map(lambda _: call(handler, "GET", "/conflict")[0], range(6)))
+    assert statuses == [409] * 6

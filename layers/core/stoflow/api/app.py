@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -83,6 +85,21 @@ def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, An
     adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        _ensure_event_loop()
         return adapter(_without_stage(event), context)
 
     return handler
+
+
+_loops = threading.local()
+
+
+def _ensure_event_loop() -> None:
+    """Mangum runs each request with asyncio.get_event_loop(), which only works in the thread that
+    built the adapter. Lambda has one thread; the local cloud calls handlers from one thread per
+    request, so each thread gets (and keeps) its own loop."""
+    loop = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _loops.loop = loop
+    asyncio.set_event_loop(loop)
