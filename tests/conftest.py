@@ -11,6 +11,7 @@ import itertools
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,18 +42,35 @@ def pg_admin_url() -> URL:
     return embedded.url(server)
 
 
-@pytest.fixture(scope="session")
-def database_url(pg_admin_url: URL) -> Iterator[URL]:
+@contextmanager
+def fresh_database(pg_admin_url: URL) -> Iterator[URL]:
+    """An empty database of its own, dropped afterwards."""
     name = f"stoflow_test_{os.getpid()}_{secrets.token_hex(3)}"
     # CREATE/DROP DATABASE cannot run in a transaction: the one place AUTOCOMMIT is used, on the
     # admin database, never on the application's.
     admin = create_engine(pg_admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield pg_admin_url.set(database=name)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield pg_admin_url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: URL) -> Iterator[URL]:
+    """The run's shared database (tests create their own tenants in it)."""
+    with fresh_database(pg_admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(pg_admin_url: URL) -> Iterator[URL]:
+    """A database of the test's own, for whole-stack runs that migrate every tenant they find."""
+    with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
