@@ -15,7 +15,7 @@ from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import ImageTooLarge, InvalidImage, InvalidInput, NotFound, TooManyImages
 from stoflow.models import ProductImage
-from stoflow.services.images import ProductImageService
+from stoflow.services.images import ProductImageService, cleanup_all_tenants
 from stoflow.services.photos import choose_photos, photos_for_marketplace
 from stoflow.services.products import ProductService
 from tests.unit.test_images_processing import jpeg, png_claiming
@@ -183,8 +183,7 @@ def test_abandoned_uploads_are_cleaned_up(s3, make_tenant) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=2)
     with tenant_session(tenant) as session:
         session.execute(update(ProductImage).where(ProductImage.id == abandoned).values(created_at=long_ago))
-    with tenant_session(tenant) as session:
-        assert ProductImageService(session, tenant).cleanup_abandoned_uploads() == 1
+    assert cleanup_all_tenants(tenant_ids=[tenant]) == {tenant: 1}
     with tenant_session(tenant) as session:
         assert session.get(ProductImage, abandoned) is None
         assert session.get(ProductImage, fresh) is not None
@@ -199,3 +198,29 @@ def test_the_processed_image_is_readable_and_small(s3, make_tenant) -> None:
         image = session.get(ProductImage, image_id)
     body = s3.get_object(Bucket=get_settings().images_bucket, Key=image.storage_key)["Body"].read()
     assert Image.open(io.BytesIO(body)).size == (60, 40)
+
+
+def test_the_presigned_post_carries_size_and_type_conditions_and_works(s3, make_tenant) -> None:
+    """S3 enforces the policy (moto does not): check what we sign, then upload as a browser would."""
+    import base64
+    import json
+
+    import requests
+
+    tenant = make_tenant()
+    product_id = new_product(tenant)
+    with tenant_session(tenant) as session:
+        ticket = ProductImageService(session, tenant).request_upload(product_id, "image/png")
+    policy = json.loads(base64.b64decode(ticket.upload.fields["policy"]))
+    assert ["content-length-range", 1, get_settings().image_max_upload_bytes] in policy["conditions"]
+    assert {"Content-Type": "image/png"} in policy["conditions"]
+    assert {"key": ticket.upload.fields["key"]} in policy["conditions"]
+
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 80), (0, 90, 200)).save(picture, "PNG")
+    posted = requests.post(ticket.upload.url, data=ticket.upload.fields,
+                           files={"file": ("photo.png", picture.getvalue(), "image/png")}, timeout=10)
+    assert posted.status_code in (200, 201, 204)
+    with tenant_session(tenant) as session:
+        image = ProductImageService(session, tenant).complete(product_id, ticket.image.id)
+    assert (image.width, image.height, image.mime_type) == (120, 80, "image/jpeg")

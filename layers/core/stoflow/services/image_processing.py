@@ -21,7 +21,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from stoflow.errors import InvalidImage
 
 # Accepted inputs: what phones and cameras produce. GIF/TIFF/BMP are refused on purpose.
-JPEG, PNG, WEBP, HEIC = "image/jpeg", "image/png", "image/webp", "image/heic"
+JPEG, PNG, WEBP, HEIC, HEIF = "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
 
@@ -36,7 +36,8 @@ def _heif_available() -> bool:
 
 
 def accepted_types() -> tuple[str, ...]:
-    return (JPEG, PNG, WEBP, HEIC) if _heif_available() else (JPEG, PNG, WEBP)
+    """Content types an upload may declare (phones say image/heic or image/heif for one format)."""
+    return (JPEG, PNG, WEBP, HEIC, HEIF) if _heif_available() else (JPEG, PNG, WEBP)
 
 
 def sniff(data: bytes) -> str | None:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
@@ -288,3 +288,19 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
     if len(cleaned) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in cleaned):
         raise InvalidInput(f"at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters", code="invalid_tags")
     return cleaned
+
+
+def cleanup_all_tenants(engine: Engine | None = None, tenant_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Abandoned uploads of every tenant (for a scheduled function): {tenant id: uploads removed}."""
+    from stoflow.db.engine import get_engine
+    from stoflow.db.migrations import registered_tenants
+    from stoflow.db.tenancy import tenant_session
+
+    base = engine or get_engine()
+    removed: dict[int, int] = {}
+    for tenant_id in tenant_ids if tenant_ids is not None else registered_tenants(base):
+        with tenant_session(tenant_id, engine=base) as session:
+            count = ProductImageService(session, tenant_id).cleanup_abandoned_uploads()
+        if count:
+            removed[tenant_id] = count
+    return removed
