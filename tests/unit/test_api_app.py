@@ -3,7 +3,10 @@ and the Lambda handler (no database needed: the routes here are stand-ins)."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import threading
 from typing import Any
 
 import pytest
@@ -37,6 +40,16 @@ def boom() -> None:
 @router.get("/conflict")
 def conflict() -> None:
     raise Conflict("already there", code="duplicate_sku")
+
+
+_together = threading.Barrier(3, timeout=10)
+
+
+@router.get("/echo/{tag}")
+def echo(tag: str) -> dict[str, str]:
+    _together.wait()  # three requests in flight at once, each in its own worker thread
+    logging.getLogger("stoflow.test.echo").info("echo %s", tag)
+    return {"tag": tag}
 
 
 @router.get("/slow-down")
@@ -151,3 +164,27 @@ def test_the_handler_answers_from_any_thread(handler):
     with ThreadPoolExecutor(max_workers=3) as pool:
         statuses = list(pool.map(lambda _: call(handler, "GET", "/conflict")[0], range(6)))
     assert statuses == [409] * 6
+
+
+def test_concurrent_requests_keep_their_own_correlation_id_in_logs(handler):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stoflow.api.logs import LOGGER_NAME, get_logger
+
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(get_logger().registered_formatter)
+    logging.getLogger(LOGGER_NAME).addHandler(capture)
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            replies = list(
+                pool.map(lambda tag: call(handler, "GET", f"/echo/{tag}", headers={"x-correlation-id": f"id-{tag}"}),
+                         ["a", "b", "c"])
+            )
+    finally:
+        logging.getLogger(LOGGER_NAME).removeHandler(capture)
+    assert [r[0] for r in replies] == [200, 200, 200]
+    echoes = [json.loads(line) for line in stream.getvalue().splitlines() if '"echo ' in line]
+    assert len(echoes) == 3
+    for line in echoes:
+        assert line["correlation_id"] == "id-" + line["message"].split()[-1], line

@@ -25,8 +25,6 @@ def get_logger() -> Logger:
             if _logger is None:
                 from stoflow.config import get_settings
 
-                # Lambda serves one request at a time per container: the correlation id is
-                # process-wide state, set when a request starts and cleared when it ends.
                 _logger = Logger(service=LOGGER_NAME, level=get_settings().log_level)
                 # Lambda's runtime puts its own handler on the root logger: without this every line
                 # would be written twice, once without the JSON format.
@@ -35,7 +33,19 @@ def get_logger() -> Logger:
 
 
 def set_correlation_id(value: str | None) -> None:
-    get_logger().set_correlation_id(value)
+    """The correlation id of the request being served, in a context variable: it follows the
+    request into the worker threads running sync routes (anyio copies the context), and two
+    requests served at once (the local cloud) never see each other's id."""
+    logger = get_logger()
+    if value is None:
+        logger.thread_safe_remove_keys(["correlation_id"])
+    else:
+        logger.thread_safe_append_keys(correlation_id=value)
+
+
+def get_correlation_id() -> str | None:
+    value = get_logger().thread_safe_get_current_keys().get("correlation_id")
+    return value if isinstance(value, str) else None
 
 
 def stdlib_logger(name: str) -> logging.Logger:

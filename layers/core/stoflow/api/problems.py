@@ -53,9 +53,9 @@ def problem(
     if detail is not None:
         body["detail"] = detail
     body.update(extra)
-    from stoflow.api.logs import get_logger
+    from stoflow.api.logs import get_correlation_id
 
-    correlation_id = get_logger().get_correlation_id()
+    correlation_id = get_correlation_id()
     if correlation_id:
         body["correlation_id"] = correlation_id
     return Response(
