@@ -1,0 +1,137 @@
+"""Vinted tables (tenant schema): the extension lane's state, our listings, orders, conversations.
+
+`vinted_connection` is a singleton (id = 1): the Vinted session the extension reported, and the
+pacing lane (one command in flight, the next not before `next_command_at`, a doubling pause after
+DataDome / 429 / captcha). It is locked FOR UPDATE whenever a command is sent or finished, so two
+ws or worker invocations never put two commands in flight for one tenant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stoflow.models.base import TENANT, Base, Timestamps
+
+
+class VintedConnection(Timestamps, Base):
+    __tablename__ = "vinted_connection"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="singleton"),
+        {"schema": TENANT},
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False, server_default="1")
+    vinted_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    login: Mapped[str | None] = mapped_column(String(100))
+    domain: Mapped[str | None] = mapped_column(String(64))
+    # What the extension last said about the Vinted session (None: never told).
+    logged_in: Mapped[bool | None] = mapped_column(Boolean)
+    session_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_hello_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The command in flight (at most one per tenant).
+    inflight_job_id: Mapped[int | None] = mapped_column(BigInteger)
+    inflight_attempt: Mapped[int | None] = mapped_column(SmallInteger)
+    inflight_command: Mapped[str | None] = mapped_column(String(40))
+    inflight_connection_id: Mapped[str | None] = mapped_column(String(128))
+    inflight_deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Pacing: the randomised gap, and the doubling pause.
+    next_command_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pause_s: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
+    last_datadome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VintedProduct(Timestamps, Base):
+    """One item of the seller's Vinted wardrobe, linked to our product when we know which."""
+
+    __tablename__ = "vinted_products"
+    __table_args__ = (
+        UniqueConstraint("vinted_item_id", name="uq_vinted_products_vinted_item_id"),
+        Index("ix_vinted_products_product_id", "product_id"),
+        {"schema": TENANT},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vinted_item_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    product_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
+    )
+    title: Mapped[str | None] = mapped_column(String(200))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str | None] = mapped_column(String(50))
+    url: Mapped[str | None] = mapped_column(Text)
+    photo_url: Mapped[str | None] = mapped_column(Text)
+    is_closed: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    is_hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    is_reserved: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    is_draft: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    view_count: Mapped[int | None] = mapped_column(Integer)
+    favourite_count: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VintedOrder(Timestamps, Base):
+    __tablename__ = "vinted_orders"
+    __table_args__ = (
+        UniqueConstraint("transaction_id", name="uq_vinted_orders_transaction_id"),
+        Index("ix_vinted_orders_vinted_item_id", "vinted_item_id"),
+        {"schema": TENANT},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    vinted_item_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
+    )
+    title: Mapped[str | None] = mapped_column(String(200))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str | None] = mapped_column(String(100))
+    buyer: Mapped[str | None] = mapped_column(String(100))
+    ordered_at: Mapped[str | None] = mapped_column(String(40))
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+
+
+class VintedConversation(Timestamps, Base):
+    __tablename__ = "vinted_conversations"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", name="uq_vinted_conversations_conversation_id"),
+        {"schema": TENANT},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    opposite_user: Mapped[str | None] = mapped_column(String(100))
+    opposite_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    unread: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    description: Mapped[str | None] = mapped_column(Text)
+    last_message_at: Mapped[str | None] = mapped_column(String(40))
+    # The latest messages fetched (oldest first), as the extension summarised them.
+    messages: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default=text("'[]'"))
