@@ -14,6 +14,7 @@ from stoflow.models.catalog import (
 )
 from stoflow.models.ebay import EbayCredentials, EbayOrder, EbayProduct
 from stoflow.models.etsy import EtsyCredentials, EtsyOrder, EtsyProduct
+from stoflow.models.extension import ExtensionDevice, ExtensionPairingCode
 from stoflow.models.identity import (
     AiCreditUsage,
     AuthSession,
@@ -28,6 +29,7 @@ from stoflow.models.oauth import OAuthState
 from stoflow.models.products import Product
 from stoflow.models.public import Tenant, User
 from stoflow.models.realtime import WsConnection, WsTicket
+from stoflow.models.vinted import VintedConnection, VintedConversation, VintedOrder, VintedProduct
 
 __all__ = [
     "AiCreditUsage",
@@ -44,6 +46,8 @@ __all__ = [
     "EtsyCredentials",
     "EtsyOrder",
     "EtsyProduct",
+    "ExtensionDevice",
+    "ExtensionPairingCode",
     "Gender",
     "MarketplaceBatch",
     "MarketplaceJob",
@@ -61,6 +65,10 @@ __all__ = [
     "SubscriptionQuota",
     "Tenant",
     "User",
+    "VintedConnection",
+    "VintedConversation",
+    "VintedOrder",
+    "VintedProduct",
     "WsConnection",
     "WsTicket",
     "metadata",
