@@ -224,3 +224,16 @@ def test_the_presigned_post_carries_size_and_type_conditions_and_works(s3, make_
     with tenant_session(tenant) as session:
         image = ProductImageService(session, tenant).complete(product_id, ticket.image.id)
     assert (image.width, image.height, image.mime_type) == (120, 80, "image/jpeg")
+
+
+def test_complete_refuses_when_the_product_filled_up_meanwhile(s3, make_tenant, monkeypatch) -> None:
+    tenant = make_tenant()
+    product_id = new_product(tenant)
+    with_images(tenant, product_id, 2)
+    image_id = uploaded(s3, tenant, product_id, jpeg())
+    monkeypatch.setattr(get_settings(), "images_per_product_max", 2)  # as if others completed first
+    with tenant_session(tenant) as session, pytest.raises(TooManyImages):
+        ProductImageService(session, tenant).complete(product_id, image_id)
+    assert len(keys(s3)) == 2 and not any(k.startswith("uploads/") for k in keys(s3))
+    with tenant_session(tenant) as session:
+        assert session.get(ProductImage, image_id) is None

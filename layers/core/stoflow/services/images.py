@@ -116,10 +116,10 @@ class ProductImageService:
             raise ImageTooLarge(f"{size} bytes; at most {self.settings.image_max_upload_bytes} per image")
         try:
             processed = self._process(self.store.read(upload))
-        except InvalidImage:
+            self._ensure_room(product_id)
+        except (InvalidImage, TooManyImages):
             self._discard(image)
             raise
-        self._ensure_room(product_id)
         final_key = image_key(self.tenant_id, product_id, image.id, secrets.token_urlsafe(8), processed.extension)
         self.store.put(final_key, processed.data, processed.mime_type)
         self._after_commit_delete([upload])
