@@ -16,6 +16,7 @@ from stoflow.auth.keys import (
     keyring_from_pems,
     load_local_keyring,
     rotate_local_keys,
+    rotate_secret_keys,
 )
 from stoflow.auth.principal import Principal, authorize
 from stoflow.config import Settings
@@ -70,6 +71,31 @@ def test_keys_come_from_secrets_manager_and_are_cached_per_container(monkeypatch
     store._loaded_at -= settings.jwt_keys_cache_ttl_s + 1
     assert store.get().current.kid != ring.current.kid
     aws.reset_clients()
+
+
+@mock_aws
+def test_secret_rotation_creates_then_rotates_and_an_empty_secret_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    aws.reset_clients()
+    arn = boto3.client("secretsmanager", region_name="eu-west-3").create_secret(Name="stoflow/dev/jwt-keys")["ARN"]
+    settings = Settings(jwt_keys_secret_arn=arn, aws_region="eu-west-3", environment="dev")
+    monkeypatch.setattr("stoflow.config.get_settings", lambda: settings)
+    with pytest.raises(RuntimeError, match="has no value"):
+        KeyStore(settings).get()
+    first = rotate_secret_keys(arn)
+    assert first.previous == ()
+    second = rotate_secret_keys(arn)
+    assert [k.kid for k in second.previous] == [first.current.kid]
+    loaded = KeyStore(settings).get()
+    assert loaded.current.kid == second.current.kid and [k.kid for k in loaded.previous] == [first.current.kid]
+    aws.reset_clients()
+
+
+def test_deployed_stages_refuse_per_container_local_keys(tmp_path):
+    with pytest.raises(RuntimeError, match="JWT_KEYS_SECRET_ARN"):
+        KeyStore(Settings(environment="prod", data_dir=tmp_path)).get()
+    assert not (tmp_path / "keys").exists()
 
 
 def principal(role: str) -> Principal:

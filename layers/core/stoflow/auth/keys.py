@@ -158,8 +158,31 @@ def keyring_from_secret(secret_string: str) -> KeyRing:
 def _load_secret_keyring(secret_arn: str) -> KeyRing:
     from stoflow.aws import client
 
-    response = client("secretsmanager").get_secret_value(SecretId=secret_arn)
+    try:
+        response = client("secretsmanager").get_secret_value(SecretId=secret_arn)
+    except client("secretsmanager").exceptions.ResourceNotFoundException as exc:
+        # A freshly deployed secret has no value yet.
+        raise RuntimeError(
+            f"JWT keys secret {secret_arn} has no value: run stoflow.auth.keys.rotate_secret_keys once"
+        ) from exc
     return keyring_from_secret(response["SecretString"])
+
+
+def rotate_secret_keys(secret_arn: str) -> KeyRing:
+    """Rotate the keys in Secrets Manager (or create the first one): current becomes previous,
+    a new key becomes current. Containers pick the new key up within jwt_keys_cache_ttl_s, or at
+    once when they meet a token it signed; tokens signed by the previous key stay valid until it
+    is rotated out at the next rotation (so rotate no more often than the access-token lifetime)."""
+    from stoflow.aws import client
+
+    secrets = client("secretsmanager")
+    try:
+        previous = json.loads(secrets.get_secret_value(SecretId=secret_arn)["SecretString"]).get("current")
+    except secrets.exceptions.ResourceNotFoundException:
+        previous = None
+    current = generate_private_pem().decode()
+    secrets.put_secret_value(SecretId=secret_arn, SecretString=json.dumps({"current": current, "previous": previous}))
+    return keyring_from_pems(current, [previous] if previous else [])
 
 
 class KeyStore:
@@ -183,6 +206,10 @@ class KeyStore:
         settings = self._settings_now()
         if settings.jwt_keys_secret_arn:
             return _load_secret_keyring(settings.jwt_keys_secret_arn)
+        if settings.environment in ("dev", "prod"):
+            # Each Lambda container would generate its own key: tokens would verify only on the
+            # container that issued them. Refuse instead.
+            raise RuntimeError("STOFLOW_JWT_KEYS_SECRET_ARN is required outside the local cloud and tests")
         return load_local_keyring(settings.data_dir / "keys")
 
     def get(self) -> KeyRing:
