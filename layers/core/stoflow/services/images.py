@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
@@ -29,8 +29,10 @@ from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
 from stoflow.repositories import images as repository
 from stoflow.repositories import products as products_repository
-from stoflow.services import image_processing
 from stoflow.storage.images import ImageStore, PresignedUpload, image_key, upload_key
+
+if TYPE_CHECKING:
+    from stoflow.services.image_processing import ProcessedImage
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,10 @@ class ProductImageService:
 
     def request_upload(self, product_id: int, content_type: str, size: int | None = None) -> UploadTicket:
         self._product(product_id)
-        if content_type not in image_processing.accepted_types():
-            accepted = ", ".join(image_processing.accepted_types())
+        from stoflow.services.image_processing import accepted_types
+
+        if content_type not in accepted_types():
+            accepted = ", ".join(accepted_types())
             raise InvalidImage(f"{content_type!r} is not accepted (accepted: {accepted})",
                                code="image_type_unsupported")
         if size is not None and size > self.settings.image_max_upload_bytes:
@@ -229,8 +233,11 @@ class ProductImageService:
             self.session.flush()
         image.is_label = is_label
 
-    def _process(self, data: bytes) -> image_processing.ProcessedImage:
-        return image_processing.process(
+    def _process(self, data: bytes) -> ProcessedImage:
+        # Imported here: Pillow is needed by complete/add only, not by every products request.
+        from stoflow.services.image_processing import process
+
+        return process(
             data,
             max_side=self.settings.image_max_side_px,
             max_pixels=self.settings.image_max_pixels,
