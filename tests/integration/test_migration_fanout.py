@@ -168,15 +168,37 @@ def test_multiple_heads_are_refused_before_any_schema_is_touched(engine, throwaw
     assert "note" not in columns(engine, tenant)
 
 
-def test_default_fanout_covers_every_registered_tenant(engine, make_tenant):
-    mine = {make_tenant() for _ in range(3)}
-    report = migrations.migrate_tenants(engine)
+@pytest.fixture
+def own_engine(empty_database_url, monkeypatch):
+    """A database of this test's own, shared schemas migrated, set as the configured database:
+    registry-wide fan-outs must not meet the odd tenants other tests leave in the shared one."""
+    from stoflow.config import get_settings
+    from stoflow.db.engine import build_engine
+    from tests.conftest import url_string
+
+    engine = build_engine(empty_database_url, pool_size=4)
+    migrations.migrate_shared(engine)
+    monkeypatch.setenv("DATABASE_URL", url_string(empty_database_url))
+    get_settings.cache_clear()
+    yield engine
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_default_fanout_covers_every_registered_tenant(own_engine):
+    from stoflow.services.tenants import create_tenant
+
+    mine = {5, 6, 7}
+    for tenant in mine:
+        create_tenant(tenant, engine=own_engine)
+    report = migrations.migrate_tenants(own_engine)
     assert report.ok
-    assert mine <= {o.tenant_id for o in report.outcomes}
-    assert report.total == len(migrations.registered_tenants(engine))
+    assert {o.tenant_id for o in report.outcomes} == mine
+    assert report.total == len(migrations.registered_tenants(own_engine)) == 3
 
 
-def test_cli_status_and_tenant_commands(engine, capsys):
+def test_cli_status_and_tenant_commands(own_engine, capsys):
+    engine = own_engine
     assert cli.main(["db", "upgrade", "--workers", "2"]) == 0
     assert cli.main(["db", "status"]) == 0
     assert "shared: at" in capsys.readouterr().out
