@@ -21,7 +21,7 @@ SORTABLE = {"created_at": Product.created_at, "updated_at": Product.updated_at, 
 class ProductFilters:
     statuses: Sequence[str] = ()
     brand_id: int | None = None
-    category_id: int | None = None
+    category_ids: Sequence[int] = ()
     text: str | None = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
@@ -38,8 +38,8 @@ def _conditions(filters: ProductFilters) -> list[ColumnElement[bool]]:
         where.append(Product.status.in_(list(filters.statuses)))
     if filters.brand_id is not None:
         where.append(Product.brand_id == filters.brand_id)
-    if filters.category_id is not None:
-        where.append(Product.category_id == filters.category_id)
+    if filters.category_ids:
+        where.append(Product.category_id.in_(list(filters.category_ids)))
     if filters.text:
         pattern = f"%{_escape_like(filters.text)}%"
         where.append(or_(Product.title.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\")))

@@ -83,3 +83,17 @@ def check_references(values: dict[str, Any]) -> None:
     if errors:
         names = ", ".join(e["field"] for e in errors)
         raise InvalidInput(f"unknown catalogue ids in {names}", code="unknown_catalog_id", errors=errors)
+
+
+def category_subtree(category_id: int) -> list[int]:
+    """The category and every category below it: filtering on "Women > Shoes" finds boots too."""
+    items = catalog_list("categories").items
+    children: dict[int | None, list[int]] = {}
+    for item in items:
+        children.setdefault(item["parent_id"], []).append(int(item["id"]))
+    found, todo = [], [category_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return sorted(found)

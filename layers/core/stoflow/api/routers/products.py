@@ -22,6 +22,7 @@ from stoflow.api.schemas.products import (
     product_values,
 )
 from stoflow.repositories.products import ProductFilters
+from stoflow.services.catalog import category_subtree
 from stoflow.services.images import ProductImageService
 from stoflow.services.products import ProductService
 
@@ -41,7 +42,7 @@ async def list_products(
     page: Annotated[PageParams, Depends(page_params)],
     status_: Annotated[list[str] | None, Query(alias="status", description="repeat for several")] = None,
     brand_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    category_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    category_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="and its subcategories")] = None,
     q: Annotated[str | None, Query(max_length=200, description="in title or SKU")] = None,
     price_min: Annotated[Decimal | None, Query(ge=0)] = None,
     price_max: Annotated[Decimal | None, Query(ge=0)] = None,
@@ -51,7 +52,8 @@ async def list_products(
     at a time, so the blocking query costs nothing here, while a sync route would pay a thread
     hop. The page is serialised once and returned as is (FastAPI would validate it a second time)."""
     filters = ProductFilters(
-        statuses=tuple(status_ or ()), brand_id=brand_id, category_id=category_id, text=q or None,
+        statuses=tuple(status_ or ()), brand_id=brand_id,
+        category_ids=tuple(category_subtree(category_id)) if category_id is not None else (), text=q or None,
         price_min=price_min, price_max=price_max, sort=tuple(k.strip() for k in sort.split(",") if k.strip()),
     )
     items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
