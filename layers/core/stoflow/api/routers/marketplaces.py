@@ -1,0 +1,132 @@
+"""/marketplaces: every connection's state, OAuth connect and callback, disconnect, listing
+settings, eBay business policies. Thin: services decide.
+
+The OAuth callback is called by the dashboard page the marketplace redirects to: it forwards
+`code` and `state` here with its bearer token, so the state is checked against that user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
+from stoflow.auth.principal import Principal
+
+router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
+
+OAuthMarketplace = Literal["ebay", "etsy"]
+Writer = Annotated[Principal, Depends(require_role("user", "admin"))]
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
+    for code in (400, 401, 403, 404, 409, 422, 502, 503)
+}
+
+
+class ConnectionOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    marketplace: str
+    status: str
+    connected: bool
+
+
+class ConnectionsOut(BaseModel):
+    items: list[ConnectionOut]
+
+
+class ConnectOut(BaseModel):
+    marketplace: str
+    authorization_url: str
+    state: str
+    expires_at: datetime
+
+
+class EbayLocation(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
+    postalCode: str | None = Field(default=None, max_length=20)  # noqa: N815 (eBay's field name)
+    city: str | None = Field(default=None, max_length=100)
+    addressLine1: str | None = Field(default=None, max_length=180)  # noqa: N815
+
+
+class SettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fulfillment_policy_id: str | None = Field(default=None, max_length=32)
+    payment_policy_id: str | None = Field(default=None, max_length=32)
+    return_policy_id: str | int | None = None
+    default_category_id: str | None = Field(default=None, max_length=16, pattern=r"^\d+$")
+    location: EbayLocation | None = None
+    shipping_profile_id: int | None = Field(default=None, ge=1)
+    default_taxonomy_id: int | None = Field(default=None, ge=1)
+
+
+class PolicyOut(BaseModel):
+    id: str
+    name: str | None = None
+    description: str | None = None
+
+
+class PoliciesOut(BaseModel):
+    marketplace_id: str
+    fulfillment: list[PolicyOut]
+    payment: list[PolicyOut]
+    # "return" is a Python keyword: the JSON field keeps eBay's word.
+    return_: list[PolicyOut] = Field(alias="return", serialization_alias="return")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+@router.get("", response_model=ConnectionsOut, responses=_PROBLEMS)
+def list_connections(db: TenantDb, principal: CurrentPrincipal) -> ConnectionsOut:
+    from stoflow.services.marketplace_connections import list_connections as connections
+
+    return ConnectionsOut(items=[ConnectionOut.model_validate(c) for c in connections(db)])
+
+
+@router.get("/ebay/policies", response_model=PoliciesOut, response_model_by_alias=True, responses=_PROBLEMS)
+def ebay_policies(principal: CurrentPrincipal) -> PoliciesOut:
+    from stoflow.services.marketplace_connections import ebay_policies as policies
+
+    return PoliciesOut.model_validate(policies(principal.tenant_id))
+
+
+@router.get("/{marketplace}/connect", response_model=ConnectOut, responses=_PROBLEMS)
+def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
+    from stoflow.services.marketplace_connections import start_connect
+
+    return ConnectOut.model_validate(start_connect(principal, marketplace))
+
+
+@router.get("/{marketplace}/callback", response_model=ConnectionOut, responses=_PROBLEMS)
+def callback(
+    marketplace: OAuthMarketplace,
+    principal: Writer,
+    code: Annotated[str, Query(min_length=1, max_length=2048)],
+    state: Annotated[str, Query(min_length=1, max_length=200)],
+) -> ConnectionOut:
+    from stoflow.services.marketplace_connections import complete_connect
+
+    return ConnectionOut.model_validate(complete_connect(principal, marketplace, code, state))
+
+
+@router.patch("/{marketplace}/settings", response_model=ConnectionOut, responses=_PROBLEMS)
+def update_settings(marketplace: OAuthMarketplace, body: SettingsIn, db: TenantDb, principal: Writer) -> ConnectionOut:
+    from stoflow.services.marketplace_connections import update_settings as update
+
+    values: dict[str, Any] = body.model_dump(exclude_unset=True)
+    if "location" in values and body.location is not None:
+        values["location"] = body.location.model_dump(exclude_none=True)
+    return ConnectionOut.model_validate(update(db, marketplace, values))
+
+
+@router.delete("/{marketplace}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+def disconnect(marketplace: OAuthMarketplace, db: TenantDb, principal: Writer) -> Response:
+    from stoflow.services.marketplace_connections import disconnect as forget
+
+    forget(db, marketplace)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""What the eBay and Etsy adapters share."""

@@ -1,0 +1,72 @@
+"""Our application's own credentials on each marketplace (not a tenant's): from settings locally,
+from a Secrets Manager secret on AWS, read once per container."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from stoflow.config import get_settings
+from stoflow.errors import MarketplaceNotConfigured
+
+
+@dataclass(frozen=True)
+class EbayAppKeys:
+    client_id: str
+    client_secret: str
+    ru_name: str
+    # Sandbox keys only work in the sandbox: the environment travels with the keys.
+    environment: str = "sandbox"
+
+    def __repr__(self) -> str:
+        return f"EbayAppKeys(client_id={self.client_id!r}, environment={self.environment!r})"
+
+
+@dataclass(frozen=True)
+class EtsyAppKeys:
+    keystring: str
+    shared_secret: str
+
+    def __repr__(self) -> str:
+        return f"EtsyAppKeys(keystring={self.keystring!r})"
+
+    @property
+    def api_key_header(self) -> str:
+        # Etsy's x-api-key is "keystring:shared_secret".
+        return f"{self.keystring}:{self.shared_secret}"
+
+
+def _secret(arn: str) -> dict[str, str]:
+    from stoflow.aws import client
+
+    return json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
+@lru_cache(maxsize=1)
+def ebay_keys() -> EbayAppKeys:
+    settings = get_settings()
+    if settings.ebay_app_secret_arn:
+        data = _secret(settings.ebay_app_secret_arn)
+        return EbayAppKeys(data["client_id"], data["client_secret"], data["ru_name"],
+                           data.get("environment", settings.ebay_environment))
+    if not (settings.ebay_client_id and settings.ebay_client_secret and settings.ebay_ru_name):
+        raise MarketplaceNotConfigured("eBay application keys are not configured")
+    return EbayAppKeys(settings.ebay_client_id, settings.ebay_client_secret, settings.ebay_ru_name,
+                       settings.ebay_environment)
+
+
+@lru_cache(maxsize=1)
+def etsy_keys() -> EtsyAppKeys:
+    settings = get_settings()
+    if settings.etsy_app_secret_arn:
+        data = _secret(settings.etsy_app_secret_arn)
+        return EtsyAppKeys(data["keystring"], data["shared_secret"])
+    if not (settings.etsy_keystring and settings.etsy_shared_secret):
+        raise MarketplaceNotConfigured("Etsy application keys are not configured")
+    return EtsyAppKeys(settings.etsy_keystring, settings.etsy_shared_secret)
+
+
+def reset() -> None:
+    ebay_keys.cache_clear()
+    etsy_keys.cache_clear()

@@ -1,0 +1,224 @@
+"""HTTP to marketplaces: timeouts, retries with backoff on 429 and 5xx honouring Retry-After, and
+every failure classified for the job system (retryable, permanent, or outcome unknown).
+
+Nothing here logs a header, a body, or a query string: tokens travel in headers and form bodies,
+and the only thing logged about a call is its method, path, status and attempt.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from stoflow.config import get_settings
+
+log = logging.getLogger(__name__)
+
+# Methods a repeat cannot turn into a second write (PUT on eBay is createOrReplace).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# Statuses meaning "not processed, try again": the request did not change anything.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+_transport_override: httpx.BaseTransport | None = None
+
+
+@contextmanager
+def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
+    """Route every marketplace client built inside the block through `transport` (tests: fakes)."""
+    global _transport_override
+    previous, _transport_override = _transport_override, transport
+    try:
+        yield
+    finally:
+        _transport_override = previous
+
+
+class MarketplaceApiError(Exception):
+    """A marketplace call that did not succeed. `kind` decides what the job system does with it:
+    "retryable" (later), "permanent" (never), or "unknown" (a write that may have happened)."""
+
+    def __init__(
+        self,
+        marketplace: str,
+        message: str,
+        *,
+        kind: str,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after_s: float | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.marketplace = marketplace
+        self.message = message
+        self.kind = kind
+        self.status = status
+        self.code = code or (f"http_{status}" if status else "transport_error")
+        self.retry_after_s = retry_after_s
+        self.errors = errors or []
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "retryable"
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date; None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _error_summary(response: httpx.Response) -> tuple[str | None, str, list[dict[str, Any]]]:
+    """(code, message, errors) from an eBay {"errors": [...]} or Etsy {"error": "..."} body.
+
+    Only fields the marketplaces define for errors are kept: a body is never logged whole."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, f"HTTP {response.status_code}", []
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        errors = [
+            {k: e.get(k) for k in ("errorId", "domain", "category", "message", "longMessage", "parameters") if k in e}
+            for e in body["errors"]
+            if isinstance(e, dict)
+        ]
+        first = errors[0] if errors else {}
+        code = str(first.get("errorId")) if first.get("errorId") is not None else None
+        return code, str(first.get("message") or f"HTTP {response.status_code}"), errors
+    if isinstance(body, dict) and "error" in body:
+        code = str(body.get("error"))[:64]
+        message = str(body.get("error_description") or body.get("error"))
+        return code, message[:500], []
+    return None, f"HTTP {response.status_code}", []
+
+
+@dataclass
+class RetrySettings:
+    max_retries: int
+    backoff_base_s: float
+    retry_after_max_s: float
+
+
+class MarketplaceHttp:
+    """One marketplace's HTTP client. `sleep` is injectable so tests never wait."""
+
+    def __init__(
+        self,
+        marketplace: str,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        settings = get_settings()
+        self.marketplace = marketplace
+        self.retry = RetrySettings(
+            settings.marketplace_max_retries,
+            settings.marketplace_backoff_base_s,
+            settings.marketplace_retry_after_max_s,
+        )
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+        self._client = httpx.Client(
+            base_url=base_url,
+            transport=transport or _transport_override,
+            timeout=httpx.Timeout(settings.marketplace_read_timeout_s, connect=settings.marketplace_connect_timeout_s),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _backoff(self, attempt: int) -> float:
+        return self.retry.backoff_base_s * 2**attempt * self._rng.uniform(0.5, 1.0)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        idempotent: bool | None = None,
+        allow_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (or one in `allow_statuses`), else raise
+        MarketplaceApiError classified for the job system."""
+        method = method.upper()
+        safe_to_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempt = 0
+        while True:
+            request = self._client.build_request(
+                method, path, params=params, json=json, data=data, files=files, headers=headers
+            )
+            try:
+                response = self._client.send(request, auth=auth) if auth else self._client.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Nothing reached the marketplace: always safe to try again.
+                log.warning("%s %s %s: %s (attempt %d)", self.marketplace, method, request.url.path,
+                            type(exc).__name__, attempt + 1)
+                if attempt < self.retry.max_retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise MarketplaceApiError(self.marketplace, f"cannot reach {self.marketplace}", kind="retryable",
+                                          code="unreachable") from None
+            except httpx.TransportError as exc:
+                # Sent, and no answer: a read may be repeated, a write may already have happened.
+                log.warning("%s %s %s: %s (attempt %d)", self.marketplace, method, request.url.path,
+                            type(exc).__name__, attempt + 1)
+                if not safe_to_repeat:
+                    raise MarketplaceApiError(
+                        self.marketplace, f"no answer from {self.marketplace} to a write", kind="unknown",
+                        code="no_answer",
+                    ) from None
+                if attempt < self.retry.max_retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise MarketplaceApiError(self.marketplace, f"no answer from {self.marketplace}", kind="retryable",
+                                          code="no_answer") from None
+
+            status = response.status_code
+            log.info("%s %s %s -> %d (attempt %d)", self.marketplace, method, request.url.path, status, attempt + 1)
+            if status < 400 or status in allow_statuses:
+                return response
+            code, message, errors = _error_summary(response)
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if status in RETRY_STATUSES or (status >= 500 and safe_to_repeat):
+                if attempt < self.retry.max_retries and (retry_after or 0) <= self.retry.retry_after_max_s:
+                    self._sleep(retry_after if retry_after is not None else self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise MarketplaceApiError(self.marketplace, message, kind="retryable", status=status, code=code,
+                                          retry_after_s=retry_after, errors=errors)
+            if status >= 500:
+                # A 500 on a write: the marketplace may have done it before failing.
+                raise MarketplaceApiError(self.marketplace, message, kind="unknown", status=status, code=code,
+                                          errors=errors)
+            raise MarketplaceApiError(self.marketplace, message, kind="permanent", status=status, code=code,
+                                      errors=errors)

@@ -1,0 +1,153 @@
+"""Product → eBay inventory item and offer (Sell Inventory API shapes).
+
+Conditions map to ConditionEnum values through the conditions catalogue (ebay_condition);
+aspects (item specifics) come from the product's attributes, named as the marketplace's
+language names them. Photos come from stoflow.services.photos, which never returns a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stoflow.jobs.errors import PermanentJobError
+from stoflow.marketplaces.common.photos import PhotoSource
+from stoflow.models.catalog import Brand, Color, Condition, Gender, Material, Pattern, Size
+from stoflow.models.products import Product
+from stoflow.services.photos import photos_for_marketplace
+
+TITLE_MAX = 80
+SKU_MAX = 50
+# Aspect names per listing language (eBay's item specifics are named in the site's language).
+ASPECT_NAMES = {
+    "fr": {"brand": "Marque", "color": "Couleur", "size": "Taille", "material": "Matière",
+           "department": "Département", "pattern": "Motif"},
+    "de": {"brand": "Marke", "color": "Farbe", "size": "Größe", "material": "Material",
+           "department": "Abteilung", "pattern": "Muster"},
+    "en": {"brand": "Brand", "color": "Colour", "size": "Size", "material": "Material",
+           "department": "Department", "pattern": "Pattern"},
+}
+
+
+def sku_for(product: Product) -> str:
+    return (product.sku or f"SF-{product.id}")[:SKU_MAX]
+
+
+@dataclass
+class EbayListingDraft:
+    sku: str
+    item: dict[str, Any]
+    price: Decimal
+    currency: str
+    quantity: int
+    description: str
+    title: str
+
+
+def _names(session: Session, model: type[Any], ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    rows = {row.id: row.name for row in session.scalars(select(model).where(model.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def aspects_for(session: Session, product: Product, language: str) -> dict[str, list[str]]:
+    names = ASPECT_NAMES.get(language.split("-")[0], ASPECT_NAMES["en"])
+    aspects: dict[str, list[str]] = {}
+    if product.brand_id:
+        aspects[names["brand"]] = _names(session, Brand, [product.brand_id])
+    if product.color_ids:
+        aspects[names["color"]] = _names(session, Color, list(product.color_ids))
+    if product.size_id:
+        size = session.get(Size, product.size_id)
+        if size is not None:
+            aspects[names["size"]] = [size.label]
+    if product.material_ids:
+        aspects[names["material"]] = _names(session, Material, list(product.material_ids))
+    if product.gender_id:
+        aspects[names["department"]] = _names(session, Gender, [product.gender_id])
+    if product.pattern_id:
+        aspects[names["pattern"]] = _names(session, Pattern, [product.pattern_id])
+    return {name: values for name, values in aspects.items() if values}
+
+
+def condition_for(session: Session, product: Product) -> str:
+    condition = session.get(Condition, product.condition_id) if product.condition_id else None
+    if condition is None or not condition.ebay_condition:
+        raise PermanentJobError("the product has no condition eBay knows", code="ebay_condition_missing")
+    return condition.ebay_condition
+
+
+def listing_draft(session: Session, product: Product, photos: PhotoSource, language: str) -> EbayListingDraft:
+    """The inventory item (whole: the API replaces, it does not merge) and the offer's inputs."""
+    if product.price is None or product.price <= 0:
+        raise PermanentJobError("the product has no price", code="price_missing")
+    images = photos_for_marketplace(session, product.id, "ebay")
+    if not images:
+        raise PermanentJobError("eBay needs at least one photo (labels do not count)", code="photos_missing")
+    title = product.title[:TITLE_MAX]
+    description = product.description or product.title
+    item: dict[str, Any] = {
+        "availability": {"shipToLocationAvailability": {"quantity": max(product.stock, 0)}},
+        "condition": condition_for(session, product),
+        "product": {
+            "title": title,
+            "description": description,
+            "aspects": aspects_for(session, product, language),
+            "imageUrls": [photos.url(image) for image in images],
+        },
+    }
+    brand = _names(session, Brand, [product.brand_id]) if product.brand_id else []
+    if brand:
+        item["product"]["brand"] = brand[0]
+    if product.parcel_weight_g:
+        item["packageWeightAndSize"] = {"weight": {"value": float(product.parcel_weight_g), "unit": "GRAM"}}
+    return EbayListingDraft(
+        sku=sku_for(product), item=item, price=product.price, currency=product.currency,
+        quantity=max(product.stock, 0), description=description, title=title,
+    )
+
+
+@dataclass
+class OfferSettings:
+    marketplace_id: str
+    category_id: str
+    merchant_location_key: str
+    fulfillment_policy_id: str
+    payment_policy_id: str
+    return_policy_id: str
+
+
+def offer_body(draft: EbayListingDraft, settings: OfferSettings, *, for_update: bool = False) -> dict[str, Any]:
+    """createOffer body (EbayOfferDetailsWithKeys), or the updateOffer one (EbayOfferDetailsWithId:
+    the same minus sku, marketplaceId and format, which an offer cannot change)."""
+    body: dict[str, Any] = {
+        "availableQuantity": draft.quantity,
+        "categoryId": settings.category_id,
+        "listingDescription": draft.description,
+        "listingPolicies": {
+            "fulfillmentPolicyId": settings.fulfillment_policy_id,
+            "paymentPolicyId": settings.payment_policy_id,
+            "returnPolicyId": settings.return_policy_id,
+        },
+        "merchantLocationKey": settings.merchant_location_key,
+        "pricingSummary": {"price": {"value": f"{draft.price:.2f}", "currency": draft.currency}},
+    }
+    if not for_update:
+        body.update({"sku": draft.sku, "marketplaceId": settings.marketplace_id, "format": "FIXED_PRICE"})
+    return body
+
+
+def location_body(location: dict[str, Any], name: str = "StoFlow") -> dict[str, Any]:
+    address = {k: str(v) for k, v in location.items() if k in ("addressLine1", "city", "postalCode", "country",
+                                                                 "stateOrProvince") and v}
+    if "country" not in address or not ({"postalCode", "city"} & address.keys()):
+        raise PermanentJobError(
+            "set the eBay shipping location (country and postal code or city) first", code="ebay_location_missing"
+        )
+    return {"location": {"address": address}, "locationTypes": ["WAREHOUSE"], "name": name,
+            "merchantLocationStatus": "ENABLED"}

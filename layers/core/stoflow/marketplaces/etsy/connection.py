@@ -1,0 +1,18 @@
+"""Is Etsy connected for this tenant? (POST /jobs refuses Etsy jobs otherwise.)"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from stoflow.jobs.connections import register_connection_check as register
+from stoflow.models.etsy import EtsyCredentials
+from stoflow.repositories import marketplace_accounts as accounts
+
+
+def is_connected(session: Session) -> bool:
+    row = accounts.get(session, EtsyCredentials)
+    return row is not None and row.status == "connected" and row.refresh_token_enc is not None
+
+
+def register_connection_check() -> None:
+    register("etsy", is_connected)

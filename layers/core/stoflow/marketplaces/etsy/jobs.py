@@ -1,0 +1,271 @@
+"""Etsy job handlers: publish (draft listing → photos in order, label never among them →
+activate), update, delete (deactivate, or with {"purge": true} delete), sync_orders (receipts).
+
+A draft listing is recorded as soon as Etsy creates it and each uploaded photo right after its
+upload, so a retried publish resumes where it stopped instead of creating a second listing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from stoflow.config import get_settings
+from stoflow.jobs.errors import JobCancelled, PermanentJobError
+from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
+from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.jobs import job_error
+from stoflow.marketplaces.common.photos import photo_source
+from stoflow.marketplaces.etsy import converter
+from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, read_settings
+from stoflow.marketplaces.etsy.client import EtsyClient
+from stoflow.marketplaces.etsy.orders import receipt_record
+from stoflow.models.etsy import EtsyCredentials
+from stoflow.repositories import marketplace_accounts as accounts
+from stoflow.repositories import marketplace_items as items
+from stoflow.repositories import products as products_repository
+from stoflow.services import marketplace_orders
+
+log = logging.getLogger(__name__)
+
+RECEIPT_PAGE = 100
+CURSOR_OVERLAP = timedelta(minutes=2)
+
+
+def listing_url(listing_id: int) -> str:
+    return f"https://www.etsy.com/listing/{listing_id}"
+
+
+def _check_cancel(context: JobContext) -> None:
+    if context.cancel_requested():
+        raise JobCancelled("cancelled before the next Etsy call")
+
+
+class _EtsyHandler:
+    marketplace: ClassVar[str] = "etsy"
+    action: ClassVar[str] = ""
+    idempotent: ClassVar[bool] = True
+    needs_product: ClassVar[bool] = True
+    timeout_s: ClassVar[int] = 180
+
+    def run(self, context: JobContext) -> JobOutcome:
+        try:
+            return self.execute(context)
+        except MarketplaceApiError as exc:
+            raise job_error(exc) from None
+
+    def execute(self, context: JobContext) -> JobOutcome:
+        raise NotImplementedError
+
+
+def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converter.EtsyListingDraft, Any]:
+    product_id = context.job.product_id
+    if product_id is None:
+        raise PermanentJobError("no product", code="product_required")
+    job_input = context.job.input
+    with context.session() as session:
+        product = products_repository.get_live(session, product_id)
+        if product is None:
+            raise PermanentJobError(f"product {product_id} not found", code="product_not_found")
+        if product.status == "sold" and context.job.action != "delete":
+            raise PermanentJobError("a sold product cannot be listed", code="product_sold")
+        taxonomy = job_input.get("taxonomy_id") or settings.default_taxonomy_id
+        draft = converter.listing_draft(
+            session, product, taxonomy_id=int(taxonomy) if taxonomy else None,
+            shipping_profile_id=settings.shipping_profile_id, return_policy_id=settings.return_policy_id,
+            when_made=job_input.get("when_made"),
+        )
+        row = items.etsy_by_product(session, product_id)
+        existing = None if row is None else {"listing_id": row.listing_id, "state": row.state,
+                                             "image_ids": list(row.image_ids or [])}
+    return draft, existing
+
+
+def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listing_id: int,
+                   draft: converter.EtsyListingDraft, already: list[int], *, overwrite: bool = False) -> list[int]:
+    """Upload the chosen photos in display order (rank 1 first), resuming after `already`."""
+    source = photo_source()
+    image_ids = list(already)
+    for rank, photo in enumerate(draft.photos, start=1):
+        if rank <= len(image_ids) and not overwrite:
+            continue
+        _check_cancel(context)
+        uploaded = client.upload_listing_image(
+            shop_id, listing_id, source.content(photo), filename=f"photo-{rank}.jpg", rank=rank,
+            alt_text=photo.alt_text, overwrite=overwrite,
+        )
+        image_id = int(uploaded["listing_image_id"])
+        if rank <= len(image_ids):
+            image_ids[rank - 1] = image_id
+        else:
+            image_ids.append(image_id)
+        with context.session() as session:
+            items.upsert_etsy(session, listing_id, {"image_ids": image_ids})
+    return image_ids
+
+
+class EtsyPublishJobHandler(_EtsyHandler):
+    action = "publish"
+    # createDraftListing is a POST whose lost answer cannot be told from a failure.
+    idempotent = False
+
+    def execute(self, context: JobContext) -> JobOutcome:
+        product_id = context.job.product_id
+        settings = read_settings(context.session)
+        draft, existing = _draft(context, settings)
+        client = client_for(context.session)
+        try:
+            if existing is None or existing["state"] == "deleted":
+                _check_cancel(context)
+                listing = client.create_draft_listing(settings.shop_id, draft.fields)
+                listing_id = int(listing["listing_id"])
+                with context.session() as session:
+                    items.upsert_etsy(session, listing_id, {"product_id": product_id, "state": "draft",
+                                                            "price": draft.price, "image_ids": []})
+                uploaded: list[int] = []
+            else:
+                listing_id = int(existing["listing_id"])
+                uploaded = existing["image_ids"]
+                client.update_listing(settings.shop_id, listing_id, converter.update_fields(draft))
+                client.update_inventory(listing_id, converter.inventory_body(draft))
+            image_ids = _upload_photos(client, context, settings.shop_id, listing_id, draft, uploaded)
+            _check_cancel(context)
+            client.update_listing(settings.shop_id, listing_id, {"state": "active"})
+        finally:
+            client.http.close()
+        url = listing_url(listing_id)
+        with context.session() as session:
+            items.upsert_etsy(session, listing_id, {"product_id": product_id, "state": "active", "url": url,
+                                                    "price": draft.price, "image_ids": image_ids,
+                                                    "published_at": datetime.now(UTC)})
+        return JobOutcome(result={"listing_id": listing_id, "url": url, "images": len(image_ids)},
+                          external_id=str(listing_id), listing_url=url, listing_status="listed")
+
+
+class EtsyUpdateJobHandler(_EtsyHandler):
+    """Listing fields (updateListing) and price/quantity (the listing's inventory); photos are
+    replaced in order when the job input says {"photos": true}."""
+
+    action = "update"
+
+    def execute(self, context: JobContext) -> JobOutcome:
+        settings = read_settings(context.session)
+        draft, existing = _draft(context, settings)
+        if existing is None or existing["state"] == "deleted":
+            raise PermanentJobError("not on Etsy yet: publish it first", code="not_published")
+        listing_id = int(existing["listing_id"])
+        client = client_for(context.session)
+        try:
+            _check_cancel(context)
+            client.update_listing(settings.shop_id, listing_id, converter.update_fields(draft))
+            client.update_inventory(listing_id, converter.inventory_body(draft))
+            image_ids = existing["image_ids"]
+            if context.job.input.get("photos"):
+                image_ids = _upload_photos(client, context, settings.shop_id, listing_id, draft, image_ids,
+                                           overwrite=True)
+                for stale in image_ids[len(draft.photos):]:
+                    client.delete_listing_image(settings.shop_id, listing_id, stale)
+                image_ids = image_ids[: len(draft.photos)]
+        finally:
+            client.http.close()
+        with context.session() as session:
+            items.upsert_etsy(session, listing_id, {"price": draft.price, "image_ids": image_ids})
+        url = listing_url(listing_id)
+        return JobOutcome(result={"listing_id": listing_id}, external_id=str(listing_id), listing_url=url,
+                          listing_status="listed" if existing["state"] == "active" else None)
+
+
+class EtsyDeleteJobHandler(_EtsyHandler):
+    """Deactivates the listing (state inactive, can be reactivated); {"purge": true} deletes it."""
+
+    action = "delete"
+
+    def execute(self, context: JobContext) -> JobOutcome:
+        product_id = context.job.product_id
+        assert product_id is not None
+        purge = bool(context.job.input.get("purge"))
+        with context.session() as session:
+            row = items.etsy_by_product(session, product_id)
+            if row is None or row.state == "deleted":
+                return JobOutcome(result={"already": "not on Etsy"}, listing_status="delisted")
+            listing_id, state = row.listing_id, row.state
+        settings = read_settings(context.session)
+        client = client_for(context.session)
+        try:
+            _check_cancel(context)
+            if purge:
+                client.delete_listing(listing_id)
+                new_state = "deleted"
+            elif state == "active":
+                client.update_listing(settings.shop_id, listing_id, {"state": "inactive"})
+                new_state = "inactive"
+            else:
+                new_state = state  # a draft, sold out or inactive listing is not for sale already
+        finally:
+            client.http.close()
+        with context.session() as session:
+            items.upsert_etsy(session, listing_id, {"state": new_state})
+        return JobOutcome(result={"listing_id": listing_id, "state": new_state}, external_id=str(listing_id),
+                          listing_status="delisted")
+
+
+class EtsySyncOrdersJobHandler(_EtsyHandler):
+    """getShopReceipts from the stored cursor (min_last_modified), oldest change first."""
+
+    action = "sync_orders"
+    needs_product = False
+    timeout_s = 600
+
+    def execute(self, context: JobContext) -> JobOutcome:
+        started = datetime.now(UTC)
+        lookback = timedelta(days=get_settings().order_sync_initial_lookback_days)
+        with context.session() as session:
+            row = accounts.get(session, EtsyCredentials)
+            if row is None or row.status != "connected" or row.shop_id is None:
+                raise PermanentJobError("Etsy is not connected", code="not_connected")
+            cursor = row.orders_cursor or (started - lookback)
+            shop_id = row.shop_id
+        client = client_for(context.session)
+        totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0}
+        newest = cursor
+        offset = 0
+        since = int((cursor - CURSOR_OVERLAP).timestamp())
+        try:
+            while True:
+                _check_cancel(context)
+                page = client.get_shop_receipts(shop_id, min_last_modified=max(since, 946684800),
+                                                limit=RECEIPT_PAGE, offset=offset)
+                receipts = page.get("results") or []
+                with context.session() as session:
+                    listing_ids = [int(t["listing_id"]) for r in receipts for t in (r.get("transactions") or [])
+                                   if t.get("listing_id")]
+                    known = items.etsy_by_listings(session, listing_ids)
+                    by_listing = {lid: r.product_id for lid, r in known.items() if r.product_id is not None}
+                    records = [receipt_record(receipt, by_listing) for receipt in receipts]
+                    stored = marketplace_orders.store_orders(session, context.job.tenant_id, "etsy", records)
+                    for record in records:
+                        if record.modified_at and record.modified_at > newest:
+                            newest = record.modified_at
+                    account = accounts.get(session, EtsyCredentials, lock=True)
+                    if account is not None:
+                        account.orders_cursor = newest
+                        account.orders_synced_at = started
+                totals["orders"] += len(receipts)
+                totals["new"] += stored.new
+                totals["sold_products"] += len(stored.sold_product_ids)
+                totals["delist_jobs"] += len(stored.delist_job_ids)
+                offset += len(receipts)
+                if not receipts or offset >= int(page.get("count") or 0):
+                    break
+        finally:
+            client.http.close()
+        return JobOutcome(result={**totals, "cursor": newest.isoformat()})
+
+
+HANDLERS = (EtsyPublishJobHandler, EtsyUpdateJobHandler, EtsyDeleteJobHandler, EtsySyncOrdersJobHandler)
+
+
+def register(registry: HandlerRegistry) -> None:
+    for handler in HANDLERS:
+        registry.register(handler())

@@ -1,0 +1,141 @@
+"""What the marketplace schedules do: queue one order-sync job per connected tenant and
+marketplace (the work runs in the job workers, not in one long Lambda), refresh tokens that
+expire soon, and sweep expired OAuth states. One tenant's failure never stops the others."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from stoflow.config import get_settings
+from stoflow.db.engine import get_engine
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.connections import is_connected
+from stoflow.jobs.handlers import MARKETPLACES
+from stoflow.marketplaces.common import oauth_state
+from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.tokens import AccountTokens
+from stoflow.repositories import jobs as jobs_repository
+from stoflow.repositories import marketplace_accounts as accounts
+from stoflow.repositories import tenants as registry
+
+log = logging.getLogger(__name__)
+
+SYNC_ACTION = "sync_orders"
+# Two schedule firings in the same slot (a retry, a duplicate event) queue one job.
+SYNC_SLOT_MINUTES = 15
+
+
+@dataclass
+class ScheduleReport:
+    tenants: int = 0
+    done: int = 0
+    skipped: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tenants": self.tenants, "done": self.done, "skipped": self.skipped, "failed": self.failed}
+
+
+def _tenant_ids(engine: Engine) -> list[int]:
+    with engine.connect() as connection, connection.begin():
+        return [row.id for row in registry.list_all(connection)]
+
+
+def slot_of(now: datetime) -> str:
+    minute = now.minute - now.minute % SYNC_SLOT_MINUTES
+    return now.astimezone(UTC).replace(minute=minute, second=0, microsecond=0).strftime("%Y%m%dT%H%M")
+
+
+def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
+    from stoflow.jobs.service import JobRequest, enqueue_in_session
+    from stoflow.jobs.service import registry as handlers
+
+    engine = engine or get_engine()
+    now = now or datetime.now(UTC)
+    slot = slot_of(now)
+    syncing = [m for m in MARKETPLACES if handlers().get(m, SYNC_ACTION) is not None]
+    report = ScheduleReport()
+    for tenant_id in _tenant_ids(engine):
+        report.tenants += 1
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                for marketplace in syncing:
+                    if not is_connected(session, marketplace):
+                        continue
+                    key = f"{SYNC_ACTION}:{marketplace}:{slot}"
+                    if jobs_repository.jobs_by_keys(session, [key]):
+                        report.skipped += 1
+                        continue
+                    enqueue_in_session(session, tenant_id, JobRequest(marketplace, SYNC_ACTION), job_keys=[key],
+                                       validate=False)
+                    report.done += 1
+        except Exception as exc:  # one broken tenant must not starve the others
+            log.exception("order sync fan-out failed for tenant %s", tenant_id)
+            report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})
+    log.info("order sync fan-out: %d jobs queued over %d tenants", report.done, report.tenants)
+    return report
+
+
+def _oauth_app(marketplace: str) -> Any:
+    if marketplace == "ebay":
+        from stoflow.marketplaces.ebay.oauth import EbayOAuth
+
+        return EbayOAuth()
+    from stoflow.marketplaces.etsy.oauth import EtsyOAuth
+
+    return EtsyOAuth()
+
+
+def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
+    """Refresh every connected account whose access token expires within the scheduled margin,
+    through the same locked refresh the jobs use (a job refreshing at that moment simply wins)."""
+    engine = engine or get_engine()
+    now = now or datetime.now(UTC)
+    margin_s = get_settings().marketplace_scheduled_refresh_margin_s
+    horizon = now + timedelta(seconds=margin_s)
+    report = ScheduleReport()
+    for tenant_id in _tenant_ids(engine):
+        report.tenants += 1
+        due: list[str] = []
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                for marketplace, model in accounts.MODELS.items():
+                    row = accounts.get(session, model)
+                    if row is None or row.status != "connected":
+                        continue
+                    if row.access_expires_at is None or row.access_expires_at <= horizon:
+                        due.append(marketplace)
+                    else:
+                        report.skipped += 1
+        except Exception as exc:
+            log.exception("token refresh scan failed for tenant %s", tenant_id)
+            report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})
+            continue
+        for marketplace in due:
+            app = _oauth_app(marketplace)
+            try:
+                tokens = AccountTokens(marketplace, app, lambda tid=tenant_id: tenant_session(tid, engine=engine),
+                                       margin_s=margin_s)
+                tokens.get()
+                report.done += 1
+            except MarketplaceApiError as exc:
+                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace, "error": exc.code})
+            except Exception as exc:
+                log.exception("token refresh failed for tenant %s on %s", tenant_id, marketplace)
+                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace,
+                                      "error": type(exc).__name__})
+            finally:
+                app.http.close()
+    log.info("token refresh: %d refreshed, %d failed", report.done, len(report.failed))
+    return report
+
+
+def purge_oauth_states(*, engine: Engine | None = None, now: datetime | None = None) -> int:
+    purged = oauth_state.purge_expired(engine=engine, now=now)
+    log.info("oauth states: %d expired rows removed", purged)
+    return purged
