@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from stoflow.models.identity import AiCreditUsage, SubscriptionQuota
 from stoflow.models.public import User
 
 
@@ -28,6 +29,46 @@ def insert_user(session: Session, email: str, password_hash: str) -> int | None:
         .on_conflict_do_nothing(index_elements=[User.email])
         .returning(User.id)
     ).scalar_one_or_none()
+
+
+class ProfileRow(NamedTuple):
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    email_verified_at: datetime | None
+    tier: str
+    max_products: int | None
+    ai_credits_monthly: int
+    ai_credits_used: int
+
+
+_u, _q, _c = User.__table__, SubscriptionQuota.__table__, AiCreditUsage.__table__
+
+
+def profile(session: Session, user_id: int, period_start: date) -> ProfileRow | None:
+    """The account, its tier's quotas and this month's AI credit use in one Core statement (Core:
+    GET /auth/me then needs no ORM mapper configuration, ~15 ms of a cold start)."""
+    row = session.connection().execute(
+        select(
+            _u.c.id,
+            _u.c.email,
+            _u.c.role,
+            _u.c.created_at,
+            _u.c.email_verified_at,
+            _q.c.tier,
+            _q.c.max_products,
+            _q.c.ai_credits_monthly,
+            func.coalesce(_c.c.used, 0),
+        )
+        .select_from(
+            _u.join(_q, _q.c.tier == _u.c.tier).outerjoin(
+                _c, (_c.c.user_id == _u.c.id) & (_c.c.period_start == period_start)
+            )
+        )
+        .where(_u.c.id == user_id)
+    ).first()
+    return ProfileRow(*row) if row else None
 
 
 def credentials_by_email(session: Session, email: str) -> Credentials | None:

@@ -13,7 +13,7 @@ from stoflow.auth.opaque import digest, new_token
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import EmailTaken, InvalidInput, InvalidVerificationToken, NotFound
-from stoflow.repositories import email_verifications, subscriptions, users
+from stoflow.repositories import email_verifications, users
 from stoflow.services import rate_limits
 from stoflow.services.auth import normalise_email
 
@@ -144,25 +144,23 @@ def _month_start(day: date) -> date:
 
 
 def _profile(session: Session, user_id: int) -> Profile:
-    user = users.get(session, user_id)
-    if user is None:
-        raise NotFound("no such user", code="user_not_found")
     period = _month_start(clock.now().date())
-    quota = subscriptions.quota_for(session, user_id, period)
-    assert quota is not None  # users.tier is a non-null foreign key
+    row = users.profile(session, user_id, period)
+    if row is None:
+        raise NotFound("no such user", code="user_not_found")
     return Profile(
-        id=user.id,
-        email=user.email,
-        role=user.role,
-        tenant_id=user.id,
-        email_verified=user.email_verified_at is not None,
-        created_at=user.created_at,
+        id=row.id,
+        email=row.email,
+        role=row.role,
+        tenant_id=row.id,
+        email_verified=row.email_verified_at is not None,
+        created_at=row.created_at,
         quota=QuotaView(
-            tier=quota.tier,
-            max_products=quota.max_products,
-            ai_credits_monthly=quota.ai_credits_monthly,
-            ai_credits_used=quota.ai_credits_used,
-            ai_credits_remaining=max(0, quota.ai_credits_monthly - quota.ai_credits_used),
+            tier=row.tier,
+            max_products=row.max_products,
+            ai_credits_monthly=row.ai_credits_monthly,
+            ai_credits_used=row.ai_credits_used,
+            ai_credits_remaining=max(0, row.ai_credits_monthly - row.ai_credits_used),
             period_start=period,
         ),
     )
