@@ -127,8 +127,9 @@ def bench_list(engine: Engine) -> None:
     from stoflow.db import engine as engine_module
     from stoflow.repositories.products import ProductFilters, page_query
 
+    previous_data_dir = os.environ.get("STOFLOW_DATA_DIR")
     with tempfile.TemporaryDirectory() as data_dir, mock_aws():
-        os.environ["STOFLOW_DATA_DIR"] = data_dir
+        os.environ["STOFLOW_DATA_DIR"] = data_dir  # JWT keys generated for this run only
         get_settings.cache_clear()
         engine_module.set_engine(engine)
         from stoflow.services.accounts import register
@@ -179,6 +180,11 @@ def bench_list(engine: Engine) -> None:
         finally:
             raw.close()
             engine_module.set_engine(None)
+            if previous_data_dir is None:
+                os.environ.pop("STOFLOW_DATA_DIR", None)
+            else:
+                os.environ["STOFLOW_DATA_DIR"] = previous_data_dir
+            get_settings.cache_clear()
         figure(f"warm GET /products ({PAGE} rows) via handler", statistics.median(handler_samples),
                "raw SQL of the same page query", statistics.median(raw_samples), "<= 3x")
 
