@@ -8,10 +8,13 @@ with SKIP LOCKED so two overlapping runs never handle the same job.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from stoflow.db.engine import get_engine
 from stoflow.db.migrations import registered_tenants
@@ -36,6 +39,26 @@ class MaintenanceReport:
     errors: list[str] = field(default_factory=list)
 
 
+def _each_tenant(
+    engine: Engine, task: str, work: Callable[[int, Session, MaintenanceReport], list[JobStatusEvent]]
+) -> MaintenanceReport:
+    """Run `work` for every registered tenant in its own transaction; notify after each commit.
+    One tenant's trouble is recorded and logged, and never stops the other tenants' jobs."""
+    report = MaintenanceReport()
+    for tenant_id in registered_tenants(engine):
+        report.tenants += 1
+        try:
+            with tenant_session(tenant_id, engine=engine) as session:
+                events = work(tenant_id, session, report)
+        except Exception as exc:
+            log.exception("%s: tenant %s failed", task, tenant_id)
+            report.errors.append(f"{task}: tenant {tenant_id}: {type(exc).__name__}: {exc}")
+            continue
+        for event in events:
+            notify(event)
+    return report
+
+
 def sweep(engine: Engine | None = None, *, clock: Clock = utcnow) -> MaintenanceReport:
     """Send the messages of pending jobs that have none in flight."""
     from stoflow.config import get_settings
@@ -43,20 +66,18 @@ def sweep(engine: Engine | None = None, *, clock: Clock = utcnow) -> Maintenance
     settings = get_settings()
     engine = engine or get_engine()
     now = clock()
-    report = MaintenanceReport()
-    for tenant_id in registered_tenants(engine):
-        report.tenants += 1
-        try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                due = repository.due_for_sending(
-                    session, now, timedelta(seconds=settings.jobs_resend_grace_s),
-                    timedelta(seconds=settings.jobs_lost_message_after_s), PER_TENANT_LIMIT,
-                )
-                batch = [(job.id, job.marketplace, job.attempts) for job in due]
-            report.sent += send_now(tenant_id, batch, engine=engine)
-        except Exception as exc:  # one tenant's trouble must not stop the others' jobs
-            log.exception("sweeping tenant %s failed", tenant_id)
-            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
+    grace = timedelta(seconds=settings.jobs_resend_grace_s)
+    lost_after = timedelta(seconds=settings.jobs_lost_message_after_s)
+    due: dict[int, list[tuple[int, str, int]]] = {}
+
+    def collect(tenant_id: int, session: Session, report: MaintenanceReport) -> list[JobStatusEvent]:
+        jobs = repository.due_for_sending(session, now, grace, lost_after, PER_TENANT_LIMIT)
+        due[tenant_id] = [(job.id, job.marketplace, job.attempts) for job in jobs]
+        return []
+
+    report = _each_tenant(engine, "sweep", collect)
+    for tenant_id, jobs in due.items():  # sent outside the transaction that found them
+        report.sent += send_now(tenant_id, jobs, engine=engine)
     return report
 
 
@@ -65,40 +86,32 @@ def reap(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Cloc
 
     An idempotent action is simply retried. Any other write may or may not have reached the
     marketplace: it becomes unknown_outcome, to be reconciled by a read, never repeated blindly."""
-    engine = engine or get_engine()
     now = clock()
-    report = MaintenanceReport()
-    for tenant_id in registered_tenants(engine):
-        report.tenants += 1
-        events: list[JobStatusEvent] = []
-        try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                for job in repository.overdue_running(session, now, PER_TENANT_LIMIT):
-                    handler = registry.get(job.marketplace, job.action)
-                    idempotent = handler is not None and handler.idempotent
-                    message = f"attempt {job.attempts} passed its deadline without an answer (worker lost)"
-                    if idempotent and job.attempts < job.max_attempts:
-                        values = {"status": "pending", "next_attempt_at": now, "message_sent_at": None,
-                                  "deadline_at": None}
-                        report.requeued += 1
-                    elif idempotent:
-                        values = {"status": "failed", "finished_at": now}
-                        report.failed += 1
-                    else:
-                        values = {"status": "unknown_outcome", "finished_at": now}
-                        report.unknown += 1
-                    values.update(error_code="worker_lost", error_message=message, updated_at=now)
-                    settled = repository.settle(session, job.id, ["running"], values)
-                    if settled is not None:
-                        record_final(session, settled)
-                        events.append(status_event(tenant_id, settled))
-        except Exception as exc:
-            log.exception("reaping tenant %s failed", tenant_id)
-            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
-            continue
-        for event in events:
-            notify(event)
-    return report
+
+    def work(tenant_id: int, session: Session, report: MaintenanceReport) -> list[JobStatusEvent]:
+        events = []
+        for job in repository.overdue_running(session, now, PER_TENANT_LIMIT):
+            handler = registry.get(job.marketplace, job.action)
+            idempotent = handler is not None and handler.idempotent
+            values: dict[str, Any]
+            if idempotent and job.attempts < job.max_attempts:
+                values = {"status": "pending", "next_attempt_at": now, "message_sent_at": None, "deadline_at": None}
+                report.requeued += 1
+            elif idempotent:
+                values = {"status": "failed", "finished_at": now}
+                report.failed += 1
+            else:
+                values = {"status": "unknown_outcome", "finished_at": now, "needs_reconcile": True}
+                report.unknown += 1
+            message = f"attempt {job.attempts} passed its deadline without an answer (worker lost)"
+            values.update(error_code="worker_lost", error_message=message, updated_at=now)
+            settled = repository.settle(session, job.id, ["running"], values)
+            if settled is not None:
+                record_final(session, settled)
+                events.append(status_event(tenant_id, settled))
+        return events
+
+    return _each_tenant(engine or get_engine(), "reap", work)
 
 
 def reconcile_unknown(
@@ -106,32 +119,24 @@ def reconcile_unknown(
 ) -> MaintenanceReport:
     """Requeue unknown-outcome jobs whose handler can reconcile by a read: their next attempt reads
     first and writes only if the earlier write never landed. Others wait for a person to decide."""
-    engine = engine or get_engine()
     now = clock()
-    report = MaintenanceReport()
-    for tenant_id in registered_tenants(engine):
-        report.tenants += 1
-        events: list[JobStatusEvent] = []
-        try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                for job in repository.unknown_outcomes(session, PER_TENANT_LIMIT):
-                    handler = registry.get(job.marketplace, job.action)
-                    if handler is None or not hasattr(handler, "reconcile") or job.attempts >= job.max_attempts:
-                        continue
-                    settled = repository.settle(session, job.id, ["unknown_outcome"], {
-                        "status": "pending", "needs_reconcile": True, "next_attempt_at": now,
-                        "message_sent_at": None, "finished_at": None, "updated_at": now,
-                    })
-                    if settled is not None:
-                        report.requeued += 1
-                        events.append(status_event(tenant_id, settled))
-        except Exception as exc:
-            log.exception("reconciling tenant %s failed", tenant_id)
-            report.errors.append(f"tenant {tenant_id}: {type(exc).__name__}: {exc}")
-            continue
-        for event in events:
-            notify(event)
-    return report
+
+    def work(tenant_id: int, session: Session, report: MaintenanceReport) -> list[JobStatusEvent]:
+        events = []
+        for job in repository.unknown_outcomes(session, PER_TENANT_LIMIT):
+            handler = registry.get(job.marketplace, job.action)
+            if handler is None or not hasattr(handler, "reconcile") or job.attempts >= job.max_attempts:
+                continue
+            settled = repository.settle(session, job.id, ["unknown_outcome"], {
+                "status": "pending", "needs_reconcile": True, "next_attempt_at": now,
+                "message_sent_at": None, "finished_at": None, "updated_at": now,
+            })
+            if settled is not None:
+                report.requeued += 1
+                events.append(status_event(tenant_id, settled))
+        return events
+
+    return _each_tenant(engine or get_engine(), "reconcile", work)
 
 
 def run_all(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, object]:
