@@ -619,3 +619,18 @@ def test_ai_credits_are_spent_atomically_within_the_monthly_allowance(call, iden
         assert spend_ai_credits(session, user["id"], 1, date(2001, 1, 1)) == monthly - 1
     quota = call("GET", "/auth/me", token=user["access_token"]).json["quota"]
     assert quota["ai_credits_used"] == monthly and quota["ai_credits_remaining"] == 0
+
+
+def test_a_login_upgrades_a_hash_made_with_older_argon2_parameters(call, identity, monkeypatch):
+    user = register_and_login(call)
+    with identity.connect() as connection, connection.begin():
+        before = connection.scalar(select(User.password_hash).where(User.id == user["id"]))
+    assert before.startswith("$argon2id$") and ",t=1," in before
+    monkeypatch.setenv("STOFLOW_ARGON2_TIME_COST", "2")
+    get_settings.cache_clear()
+    passwords.reset()
+    login = call("POST", "/auth/login", {"email": user["email"], "password": user["password"]}, ip=new_ip())
+    assert login.status == 200
+    with identity.connect() as connection, connection.begin():
+        after = connection.scalar(select(User.password_hash).where(User.id == user["id"]))
+    assert ",t=2," in after and passwords.verify_password(after, user["password"])
