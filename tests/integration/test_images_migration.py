@@ -72,3 +72,27 @@ def test_a_value_that_is_not_a_list_stops_the_schema_and_keeps_its_data(engine: 
 
     assert images_legacy.read_lists(engine, legacy_tenant)[1] == {"url": "https://r2.stoflow.example/one.jpg"}
     assert _image_rows(legacy_tenant) == []
+
+
+def test_products_already_migrated_are_not_inserted_twice(engine: Engine, legacy_tenant: int) -> None:
+    """Idempotent: rows already there for a product (an earlier run of the same move) are kept, not
+    duplicated, and still count towards images before == rows after."""
+    from sqlalchemy import insert
+
+    from stoflow.db.tenancy import tenant_engine
+
+    rows = images_legacy.generate(20, 8, seed=9)
+    images_legacy.load(engine, legacy_tenant, rows)
+    done = next(r for r in rows if r["images"])
+    with tenant_engine(engine, legacy_tenant).begin() as connection:
+        connection.execute(insert(ProductImage).values([
+            {"product_id": done["id"], "status": "ready", "url": e["url"], "position": i,
+             "is_label": i == len(done["images"]) - 1, "legacy_source": e}
+            for i, e in enumerate(done["images"])
+        ]))
+
+    migrate_tenant_schema(engine, legacy_tenant, "upgrade", "t0004")
+
+    migrated = _image_rows(legacy_tenant)
+    assert len(migrated) == sum(len(r["images"]) for r in rows)
+    assert len([i for i in migrated if i.product_id == done["id"]]) == len(done["images"])
