@@ -109,9 +109,11 @@ def seller() -> tuple[int, str]:
     from stoflow.services.accounts import register
     from stoflow.services.auth import login
 
-    email, password = f"seller{next(_n)}.{uuid.uuid4().hex[:6]}@example.com", "correct horse battery"
-    profile = register(email, password, "203.0.113.9")
-    return profile.tenant_id, login(email, password, "203.0.113.9").access_token
+    n = next(_n)
+    email, password = f"seller{n}.{uuid.uuid4().hex[:6]}@example.com", "correct horse battery"
+    ip = f"198.18.{n // 250}.{n % 250 + 1}"  # one address each: registration is rate limited per IP
+    profile = register(email, password, ip)
+    return profile.tenant_id, login(email, password, ip).access_token
 
 
 def stored_keys(s3) -> list[str]:
@@ -274,17 +276,19 @@ def test_images_label_order_and_delete(call, cloud) -> None:
 
 
 def test_catalogues_are_served_with_caching_headers(call) -> None:
-    conditions = call("GET", "/catalog/conditions")
+    _, token = seller()
+    assert call("GET", "/catalog/conditions").status == 401
+    conditions = call("GET", "/catalog/conditions", token=token)
     assert conditions.status == 200
     by_slug = {c["slug"]: c for c in conditions.json["items"]}
     assert by_slug["new_with_tags"]["vinted_status_id"] == 6 and by_slug["new_with_tags"]["ebay_condition"] == "NEW"
     assert "public" in conditions.headers["cache-control"] and "max-age=" in conditions.headers["cache-control"]
-    again = call("GET", "/catalog/conditions", headers={"if-none-match": conditions.headers["etag"]})
+    again = call("GET", "/catalog/conditions", token=token, headers={"if-none-match": conditions.headers["etag"]})
     assert again.status == 304 and again.json is None
     for kind, at_least in (("brands", 150), ("categories", 60), ("sizes", 100), ("colors", 20), ("materials", 30),
                            ("genders", 5), ("seasons", 4), ("patterns", 10)):
-        assert len(call("GET", f"/catalog/{kind}").json["items"]) >= at_least, kind
-    unknown = call("GET", "/catalog/vehicles")
+        assert len(call("GET", f"/catalog/{kind}", token=token).json["items"]) >= at_least, kind
+    unknown = call("GET", "/catalog/vehicles", token=token)
     assert unknown.status == 404 and unknown.json["code"] == "unknown_catalog"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from stoflow.api.deps import CurrentPrincipal
 from stoflow.config import get_settings
 from stoflow.services.catalog import catalog_list
 
@@ -15,13 +16,15 @@ router = APIRouter(prefix="/catalog", tags=["catalog"])
     responses={
         200: {"content": {"application/json": {}}, "description": "{kind, items: [...]}"},
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        401: {"content": {"application/problem+json": {}}, "description": "Missing or invalid token"},
         404: {"content": {"application/problem+json": {}}, "description": "Unknown catalogue"},
     },
 )
-def get_catalog(kind: str, request: Request) -> Response:
+def get_catalog(kind: str, request: Request, principal: CurrentPrincipal) -> Response:
     """brands, categories, colors, conditions, sizes, materials, genders, seasons, patterns.
 
-    Public and identical for every user, so shared caches may keep it; clients revalidate with
+    Signed-in users only, like every route but login; the content is the same for everyone and
+    not sensitive, so `public` lets shared caches keep it too. Clients revalidate with
     If-None-Match and get a 304 without a body."""
     listing = catalog_list(kind)
     max_age = get_settings().catalog_cache_max_age_s
