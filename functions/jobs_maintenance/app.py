@@ -6,6 +6,10 @@ from typing import Any
 
 from stoflow.jobs.maintenance import run_all
 from stoflow.jobs.service import registry
+from stoflow.realtime.notifier import install
+
+# Reaped and reconciled jobs reach the tenant's dashboards too.
+install()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,9 +1,15 @@
 """`python -m infra.local` (`make run`): the local cloud, until Ctrl-C or SIGTERM.
 
-    python -m infra.local [--http-port 3000] [--host 127.0.0.1] [--template template.yaml]
+    python -m infra.local [--http-port 3000] [--ws-port 3001] [--aws-port 4566] [--host 127.0.0.1]
+                          [--template template.yaml] [--no-demo]
 
 Without DATABASE_URL an embedded PostgreSQL is started with its data in <data_dir>/pg
-(STOFLOW_DATA_DIR, default .stoflow-data). STOFLOW_LOCAL_HTTP_PORT overrides the HTTP port.
+(STOFLOW_DATA_DIR, default .stoflow-data). STOFLOW_LOCAL_HTTP_PORT, STOFLOW_LOCAL_WS_PORT and
+STOFLOW_LOCAL_AWS_PORT override the ports (0: any free port).
+
+Parts, started in this order and stopped in reverse: PostgreSQL, migrations, moto with the
+template's queues, bucket and secrets, the demo user, the HTTP API, the WebSocket API, the SQS
+poller, the scheduler.
 """
 
 from __future__ import annotations
@@ -18,17 +24,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from infra.local.aws import LocalAws, template_parameters
 from infra.local.database import Database, EmbeddedPostgres
+from infra.local.demo import DemoUser
 from infra.local.functions import FunctionRuntime
 from infra.local.http_gateway import HttpGateway
+from infra.local.intrinsics import Resolver
 from infra.local.parts import Part, Stack
 from infra.local.routing import RouteTable
+from infra.local.scheduler import Scheduler
+from infra.local.sqs_poller import SqsPoller
 from infra.local.template import TEMPLATE_PATH, Template, load_template
+from infra.local.ws_gateway import WebSocketGateway
+from infra.local.ws_routes import websocket_api
 from stoflow.config import get_settings
 
 log = logging.getLogger("stoflow.local")
 
 DEFAULT_HTTP_PORT = 3000
+DEFAULT_WS_PORT = 3001
+DEFAULT_AWS_PORT = 4566
 
 
 def _port(value: str) -> int:
@@ -38,29 +53,64 @@ def _port(value: str) -> int:
     return port
 
 
+def _env_port(parser: argparse.ArgumentParser, name: str, default: int) -> int:
+    try:
+        return _port(os.environ.get(name) or str(default))
+    except (ValueError, argparse.ArgumentTypeError):
+        parser.error(f"{name}={os.environ[name]!r} is not a TCP port")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description="Run StoFlow's local cloud.")
-    try:
-        default_port = _port(os.environ.get("STOFLOW_LOCAL_HTTP_PORT") or str(DEFAULT_HTTP_PORT))
-    except (ValueError, argparse.ArgumentTypeError):
-        parser.error(f"STOFLOW_LOCAL_HTTP_PORT={os.environ['STOFLOW_LOCAL_HTTP_PORT']!r} is not a TCP port")
     parser.add_argument(
-        "--http-port", type=_port, default=default_port,
+        "--http-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_HTTP_PORT", DEFAULT_HTTP_PORT),
         help="HTTP API port (env STOFLOW_LOCAL_HTTP_PORT, default %(default)s)",
+    )
+    parser.add_argument(
+        "--ws-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_WS_PORT", DEFAULT_WS_PORT),
+        help="WebSocket API and @connections port (env STOFLOW_LOCAL_WS_PORT, default %(default)s)",
+    )
+    parser.add_argument(
+        "--aws-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_AWS_PORT", DEFAULT_AWS_PORT),
+        help="moto's port: SQS, S3, Secrets Manager, SES (env STOFLOW_LOCAL_AWS_PORT, default %(default)s)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address the gateways listen on")
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to run")
+    parser.add_argument("--no-demo", action="store_true", help="do not register the demo user")
     return parser.parse_args(argv)
 
 
 def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
+    settings = get_settings()
     parts: list[Part] = []
-    if not get_settings().database_url:
-        parts.append(EmbeddedPostgres(get_settings().data_dir / "pg"))
+    if not settings.database_url:
+        parts.append(EmbeddedPostgres(settings.data_dir / "pg"))
     parts.append(Database())
+    resolver = Resolver(template_parameters(template), settings.aws_region)
+    local_aws = LocalAws(template, resolver, port=args.aws_port, data_dir=settings.data_dir)
+    parts.append(local_aws)
+    if not args.no_demo:
+        parts.append(DemoUser())
     runtime = FunctionRuntime(template.functions)
     parts.append(HttpGateway(runtime, RouteTable(template.http_routes()), host=args.host, port=args.http_port))
+    api = websocket_api(template)
+    if api is not None:
+        parts.append(WebSocketGateway(runtime, api, host=args.host, port=args.ws_port))
+    parts.append(_LazySqsPoller(runtime, template, resolver, local_aws))
+    parts.append(Scheduler(runtime, template))
     return parts
+
+
+class _LazySqsPoller(SqsPoller):
+    """The poller's SQS client is moto's, known once the AWS part has started."""
+
+    def __init__(self, runtime: FunctionRuntime, template: Template, resolver: Resolver, local_aws: LocalAws) -> None:
+        super().__init__(runtime, template, resolver, client=None)
+        self._local_aws = local_aws
+
+    def start(self) -> None:
+        self.client = self._local_aws.client("sqs")
+        super().start()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -81,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # pgserver narrates every pg_ctl call at INFO; its warnings are what matter here.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # moto's server logs every request (the poller's long polls among them); websockets logs the
+    # internal server's ephemeral port, which is not where clients connect.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack([])
     failed = False

@@ -1,0 +1,239 @@
+"""template.yaml against the code: routes, environment, queue and WebSocket wiring, cold starts.
+
+Everything here reads files and imports modules; nothing reaches AWS."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+
+from infra.local.functions import module_name_for
+from infra.local.template import REPO_ROOT, TEMPLATE_PATH, FunctionSpec, load_template
+from stoflow.config import Settings
+
+from tests.contract.test_template import lint
+
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE.resources
+HTTP_FUNCTIONS = [f for f in TEMPLATE.functions if f.events_of_type("HttpApi")]
+# Functions that must start without a web framework (DESIGN.md, performance budgets).
+NO_WEB_FRAMEWORK = ["WsConnectFunction", "WsDisconnectFunction", "WsMessageFunction", "JobWorkerFunction",
+                    "JobsMaintenanceFunction"]
+# Variables read by libraries rather than by stoflow.config (documented in their own manuals).
+# HTTP functions written as a plain handler rather than a FastAPI app.
+PLAIN_HTTP_HANDLERS = {"HealthFunction"}
+LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
+
+
+@pytest.mark.parametrize("nested", sorted((REPO_ROOT / "infra").glob("*.yaml")), ids=lambda p: p.name)
+def test_nested_stacks_pass_cfn_lint(nested):
+    assert lint(nested) == []
+
+
+def test_every_nested_stack_is_a_file_in_infra():
+    locations = [r["Properties"]["Location"] for r in RESOURCES.values()
+                 if r.get("Type") == "AWS::Serverless::Application"]
+    assert locations, "the network and database stacks are nested applications"
+    for location in locations:
+        assert (REPO_ROOT / location).is_file(), location
+
+
+# --- HTTP routes -------------------------------------------------------------------------------
+
+
+def fastapi_app(function: FunctionSpec) -> FastAPI:
+    name = module_name_for(function) + "_contract"
+    spec = importlib.util.spec_from_file_location(name, function.module_file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    apps = [value for value in vars(module).values() if isinstance(value, FastAPI)]
+    assert len(apps) == 1, f"{function.logical_id}: an HTTP function's app.py builds one FastAPI app"
+    return apps[0]
+
+
+def template_path(path: str) -> str:
+    # FastAPI's {name:path} is API Gateway's greedy {name+}.
+    return path.replace(":path}", "+}")
+
+
+def _paths_and_methods(routes: list[Any]) -> list[tuple[str, set[str]]]:
+    found = []
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            # FastAPI >= 0.16x keeps included routers as one entry that expands on demand.
+            found += [(context.path, set(context.methods or ())) for context in route.effective_route_contexts()]
+        elif isinstance(route, APIRoute | Route):
+            found.append((route.path, set(route.methods or ())))
+    return found
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    routes = set()
+    for path, methods in _paths_and_methods(list(app.routes)):
+        for method in methods:
+            if method not in ("HEAD", "OPTIONS"):  # HEAD rides on GET; API Gateway answers CORS preflights
+                routes.add((method, template_path(path)))
+    return routes
+
+
+def declared_routes(function: FunctionSpec) -> set[tuple[str, str]]:
+    return {(route.method, route.path) for route in function.http_routes()}
+
+
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS, ids=lambda f: f.logical_id)
+def test_every_app_route_is_declared_and_every_declared_route_exists(function):
+    if function.logical_id in PLAIN_HTTP_HANDLERS:
+        return  # no app: it serves exactly what the template routes to it
+    app = fastapi_app(function)
+    served = app_routes(app)
+    declared = declared_routes(function)
+    assert served - declared == set(), f"routes of {function.logical_id}'s app missing from template.yaml"
+    assert declared - served == set(), f"template.yaml routes to {function.logical_id} that its app does not serve"
+
+
+def test_the_route_check_does_catch_a_missing_route():
+    app = fastapi_app(TEMPLATE.function("WsTicketsFunction"))
+    assert ("POST", "/ws/tickets") in app_routes(app)
+    assert app_routes(app) != declared_routes(TEMPLATE.function("WsTicketsFunction")) - {("POST", "/ws/tickets")}
+
+
+def test_no_route_is_declared_twice():
+    keys = [route.route_key for route in TEMPLATE.http_routes()]
+    assert sorted(keys) == sorted(set(keys))
+
+
+def test_the_design_routes_of_this_issue_are_declared():
+    keys = {route.route_key for route in TEMPLATE.http_routes()}
+    assert {"POST /ws/tickets", "GET /health", "POST /jobs", "GET /jobs/{job_id}"} <= keys
+
+
+# --- environment ------------------------------------------------------------------------------
+
+
+def settings_variables() -> set[str]:
+    names = set()
+    prefix = Settings.model_config.get("env_prefix", "")
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{name}".upper())
+    return names
+
+
+@pytest.mark.parametrize("function", TEMPLATE.functions, ids=lambda f: f.logical_id)
+def test_every_environment_variable_is_read_by_config(function):
+    variables = set((function.properties.get("Environment") or {}).get("Variables") or {})
+    unknown = variables - settings_variables() - LIBRARY_VARIABLES
+    assert unknown == set(), f"{function.logical_id} gets variables stoflow.config does not read"
+
+
+def test_the_environment_check_does_catch_a_typo():
+    assert "STOFLOW_JOBS_QUEUE_URL" in settings_variables()
+    assert "STOFLOW_JOBS_QUEUE_URI" not in settings_variables()
+    assert "DATABASE_URL" in settings_variables() and "AWS_REGION" in settings_variables()
+
+
+# --- cold starts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("logical_id", NO_WEB_FRAMEWORK)
+def test_websocket_and_worker_functions_import_no_web_framework(logical_id):
+    function = TEMPLATE.function(logical_id)
+    script = (
+        "import sys, json\n"
+        "from infra.local.functions import load_handler\n"
+        "from infra.local.template import load_template\n"
+        f"load_handler(load_template().function({logical_id!r}))\n"
+        "print(json.dumps(sorted(m for m in ('fastapi', 'starlette', 'mangum') if m in sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [], f"{function.logical_id} imports a web framework"
+
+
+# --- queue, worker, schedules ------------------------------------------------------------------
+
+
+def props(logical_id: str) -> dict[str, Any]:
+    return RESOURCES[logical_id]["Properties"]
+
+
+def test_the_jobs_queue_is_fifo_with_explicit_dedup_a_dlq_and_6x_the_worker_timeout():
+    queue = props("JobsQueue")
+    worker = TEMPLATE.function("JobWorkerFunction")
+    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is False
+    assert queue["VisibilityTimeout"] >= 6 * worker.timeout
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 1
+    assert props("JobsDeadLetterQueue")["FifoQueue"] is True  # a FIFO queue's DLQ must be FIFO
+
+
+def test_the_worker_reports_partial_batch_failures_and_stays_under_an_attempts_deadline():
+    worker = TEMPLATE.function("JobWorkerFunction")
+    (trigger,) = worker.events_of_type("SQS")
+    assert trigger.properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert trigger.properties["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
+    assert worker.timeout < Settings().jobs_attempt_timeout_s
+
+
+def test_schedules_are_valid_expressions_with_json_input():
+    from infra.local.scheduler import parse_schedule
+
+    schedules = [(f, e) for f in TEMPLATE.functions for e in f.events_of_type("ScheduleV2")]
+    assert schedules
+    for function, event in schedules:
+        parse_schedule(event.properties["ScheduleExpression"])
+        assert isinstance(json.loads(event.properties.get("Input", "{}")), dict), function.logical_id
+
+
+# --- WebSocket API --------------------------------------------------------------------------------
+
+
+def ws_routes() -> dict[str, dict[str, Any]]:
+    return {r["Properties"]["RouteKey"]: r["Properties"] for r in RESOURCES.values()
+            if r.get("Type") == "AWS::ApiGatewayV2::Route"}
+
+
+def test_the_websocket_api_routes_on_action_with_the_three_special_routes():
+    (api,) = [r["Properties"] for r in RESOURCES.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
+    assert api["ProtocolType"] == "WEBSOCKET"
+    assert api["RouteSelectionExpression"] == "$request.body.action"
+    assert {"$connect", "$disconnect", "$default"} <= set(ws_routes())
+
+
+def test_every_named_websocket_route_is_an_action_of_the_message_router():
+    from stoflow.realtime.router import default_router
+
+    named = {key for key in ws_routes() if not key.startswith("$")}
+    assert {"hello", "heartbeat"} <= named
+    assert named - set(default_router().actions) == set()
+
+
+def test_every_ws_function_may_be_invoked_by_the_websocket_api():
+    permitted = {r["Properties"]["FunctionName"]["Ref"] for r in RESOURCES.values()
+                 if r.get("Type") == "AWS::Lambda::Permission"
+                 and r["Properties"]["Principal"] == "apigateway.amazonaws.com"}
+    assert {"WsConnectFunction", "WsDisconnectFunction", "WsMessageFunction"} <= permitted
+
+
+def test_functions_that_push_may_manage_connections_and_know_the_callback_url():
+    for function in TEMPLATE.functions:
+        variables = (function.properties.get("Environment") or {}).get("Variables") or {}
+        policies = function.properties.get("Policies") or []
+        pushes = "STOFLOW_WS_CALLBACK_URL" in variables
+        allowed = {"Ref": "WsManageConnections"} in policies
+        assert pushes == allowed, function.logical_id
+
+
+def test_the_template_path_is_the_repository_template():
+    assert TEMPLATE_PATH == REPO_ROOT / "template.yaml"
