@@ -118,12 +118,11 @@ def main() -> None:
     with scratch_database(pool_size=1) as (engine, url), tempfile.TemporaryDirectory() as data_dir:
         migrate_shared(engine)
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             "DATABASE_URL": url.render_as_string(hide_password=False),
             "STOFLOW_DATA_DIR": data_dir,
             "STOFLOW_ENVIRONMENT": "local",
             "STOFLOW_LOG_LEVEL": "WARNING",
-            "PYTHONDONTWRITEBYTECODE": "",
         }
         token = _prepare_account(env)  # also generates the keys, as the first local run would
         me = json.dumps(event("/auth/me", token))
