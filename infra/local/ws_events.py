@@ -28,8 +28,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def new_connection_id() -> str:
     # API Gateway's ids are 16 characters of base64 ending in "=" (e.g. "L0SM9cOFvHcCIhw="): the
-    # "=" makes clients URL-encode them in @connections paths, as they must on AWS.
-    return base64.b64encode(os.urandom(10)).decode()[:15] + "="
+    # "=" (and a "/" or "+" now and then) makes clients URL-encode them in @connections paths, as
+    # they must on AWS.
+    return base64.b64encode(os.urandom(11)).decode()
 
 
 def _request_id() -> str:
