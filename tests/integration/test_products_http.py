@@ -295,3 +295,17 @@ def test_catalogues_are_served_with_caching_headers(call) -> None:
 def test_routes_need_a_token(call) -> None:
     assert call("GET", "/products").status == 401
     assert call("POST", "/products/1/images/uploads", {"content_type": "image/jpeg"}).status == 401
+
+
+def test_an_expired_upload_is_refused_and_removed(call, cloud, monkeypatch) -> None:
+    tenant, token = seller()
+    product = call("POST", "/products", {"title": "Chemise"}, token=token).json["id"]
+    ticket = call("POST", f"/products/{product}/images/uploads", {"content_type": "image/jpeg"}, token=token).json
+    cloud.put_object(Bucket=get_settings().images_bucket, Key=ticket["upload"]["fields"]["key"], Body=jpeg())
+    monkeypatch.setattr(get_settings(), "image_upload_ttl_s", -1)  # every upload is now past its POST
+    expired = call("POST", f"/products/{product}/images/{ticket['image_id']}/complete", token=token)
+    assert (expired.status, expired.json["code"]) == (409, "upload_expired")
+    assert stored_keys(cloud) == []
+    with tenant_session(tenant) as session:
+        assert session.scalars(select(ProductImage)).all() == []
+

@@ -24,7 +24,15 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
-from stoflow.errors import Conflict, ImageTooLarge, InvalidImage, InvalidInput, NotFound, TooManyImages
+from stoflow.errors import (
+    Conflict,
+    ImageTooLarge,
+    InvalidImage,
+    InvalidInput,
+    NotFound,
+    StoflowError,
+    TooManyImages,
+)
 from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
 from stoflow.repositories import images as repository
@@ -110,20 +118,18 @@ class ProductImageService:
             return image  # a retried `complete` (the first answer was lost) changes nothing
         upload = image.storage_key or ""
         if image.created_at < self._pending_since():
-            self._discard(image)
-            raise Conflict("this upload expired; ask for a new one", code="upload_expired")
+            raise self._refused(image, Conflict("this upload expired; ask for a new one", code="upload_expired"))
         size = self.store.size(upload)
         if size is None:
             raise Conflict("nothing was uploaded for this image yet", code="upload_missing")
         if size > self.settings.image_max_upload_bytes:
-            self._discard(image)
-            raise ImageTooLarge(f"{size} bytes; at most {self.settings.image_max_upload_bytes} per image")
+            too_large = ImageTooLarge(f"{size} bytes; at most {self.settings.image_max_upload_bytes} per image")
+            raise self._refused(image, too_large)
         try:
             processed = self._process(self.store.read(upload))
             self._ensure_room(product_id)
-        except (InvalidImage, TooManyImages):
-            self._discard(image)
-            raise
+        except (InvalidImage, TooManyImages) as exc:
+            raise self._refused(image, exc) from exc
         final_key = image_key(self.tenant_id, product_id, image.id, secrets.token_urlsafe(8), processed.extension)
         self.store.put(final_key, processed.data, processed.mime_type)
         self._after_commit_delete([upload])
@@ -254,12 +260,15 @@ class ProductImageService:
         repository.delete_ids(self.session, [image.id for image in expired])
         self._after_commit_delete([image.storage_key for image in expired if image.storage_key])
 
-    def _discard(self, image: ProductImage) -> None:
+    def _refused(self, image: ProductImage, error: StoflowError) -> StoflowError:
         """A refused upload leaves nothing behind: its object goes now, its row with this
-        transaction (the router answers the refusal without raising, so the transaction commits)."""
+        transaction. The error is marked `upload_discarded`: the router answers it without
+        raising, so the transaction commits the row's removal."""
         if image.storage_key:
             self.store.delete([image.storage_key])
         repository.remove(self.session, image)
+        error.upload_discarded = True  # type: ignore[attr-defined]
+        return error
 
     def _after_commit_delete(self, keys: list[str]) -> None:
         _outcomes(self.session, self.store)["commit"].extend(keys)

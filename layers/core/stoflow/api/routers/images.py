@@ -11,7 +11,7 @@ from stoflow.api.pagination import Page
 from stoflow.api.problems import from_error
 from stoflow.api.schemas.images import ImageOrderIn, ImageOut, ImagePatch, PresignedPostOut, UploadIn, UploadOut
 from stoflow.config import get_settings
-from stoflow.errors import ImageTooLarge, InvalidImage, TooManyImages
+from stoflow.errors import StoflowError
 from stoflow.models.images import ProductImage
 from stoflow.services.images import ProductImageService
 
@@ -65,7 +65,9 @@ def complete_upload(
     service = ProductImageService(db, principal.tenant_id)
     try:
         image = service.complete(product_id, image_id)
-    except (InvalidImage, ImageTooLarge, TooManyImages) as exc:
+    except StoflowError as exc:
+        if not getattr(exc, "upload_discarded", False):
+            raise
         # Answered, not raised: the transaction then commits the removal of the refused upload,
         # so nothing of it is left (its object was deleted by the service).
         return from_error(exc)
