@@ -31,6 +31,11 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _transport_override: httpx.BaseTransport | None = None
 
 
+def pause(seconds: float) -> None:
+    """The wait between two attempts (tests replace it: nothing here ever waits in a test)."""
+    time.sleep(seconds)
+
+
 @contextmanager
 def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
     """Route every marketplace client built inside the block through `transport` (tests: fakes)."""
@@ -127,7 +132,7 @@ class MarketplaceHttp:
         base_url: str,
         *,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         settings = get_settings()
@@ -137,7 +142,7 @@ class MarketplaceHttp:
             settings.marketplace_backoff_base_s,
             settings.marketplace_retry_after_max_s,
         )
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: pause(seconds))
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not security)
         self._client = httpx.Client(
             base_url=base_url,

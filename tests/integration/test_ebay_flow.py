@@ -1,0 +1,169 @@
+"""eBay end to end against the fake eBay: connect (OAuth, state bound to the user), settings and
+business policies, publish (inventory item → offer → publish), update (the whole item again),
+withdraw, import, order sync from a stored cursor; every request checked against the OpenAPI files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.service import JobRequest, enqueue
+from stoflow.marketplaces.common import crypto
+from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, Product
+
+from tests.support.api import caller, register_and_login
+from tests.support.marketplaces import (  # noqa: F401 (fixtures)
+    EBAY_RU_NAME,
+    image_ids,
+    job_runner,
+    marketplaces,
+    product_with_photos,
+)
+
+LOCATION = {"country": "FR", "postalCode": "75011", "city": "Paris"}
+
+
+@pytest.fixture
+def call(marketplaces):
+    return caller("marketplaces")
+
+
+def connect_ebay(call, world, token):
+    started = call("GET", "/marketplaces/ebay/connect", token=token)
+    assert started.status == 200, started
+    query = parse_qs(urlsplit(started.json["authorization_url"]).query)
+    assert query["redirect_uri"] == [EBAY_RU_NAME] and query["response_type"] == ["code"]
+    assert "sell.inventory" in query["scope"][0]
+    state = query["state"][0]
+    assert state == started.json["state"]
+    code = world.ebay.consent()
+    done = call("GET", f"/marketplaces/ebay/callback?code={quote(code)}&state={quote(state)}", token=token)
+    assert done.status == 200, done
+    assert done.json["connected"] is True and done.json["environment"] == "sandbox"
+    return done.json
+
+
+def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces, job_runner):
+    world = marketplaces
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect_ebay(call, world, token)
+
+    # Tokens are stored encrypted, and decrypt to what eBay issued.
+    with tenant_session(tenant) as session:
+        row = session.get(EbayCredentials, 1)
+        issued = set(world.ebay.access_tokens)
+        assert row.access_token_enc not in issued and crypto.decrypt(row.access_token_enc) in issued
+        assert crypto.decrypt(row.refresh_token_enc) in world.ebay.refresh_tokens
+
+    policies = call("GET", "/marketplaces/ebay/policies", token=token)
+    assert policies.status == 200, policies
+    assert [p["id"] for p in policies.json["fulfillment"]] == ["6196932000"]
+    assert policies.json["return"][0]["id"] == "6196936000"
+    settings = call("PATCH", "/marketplaces/ebay/settings",
+                    {"location": LOCATION, "default_category_id": "11483"}, token=token)
+    assert settings.status == 200, settings
+
+    product_id = product_with_photos(tenant, sku="LEVIS-501-32")
+    photos, label = image_ids(tenant, product_id)
+    enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))
+    ran = job_runner.run_all()
+    assert [(m, a, s) for _, m, a, s in ran] == [("ebay", "publish", "completed")]
+
+    item = world.ebay.items["LEVIS-501-32"]
+    assert item["condition"] == "PRE_OWNED_EXCELLENT"
+    assert item["product"]["imageUrls"] == [f"https://images.stoflow.test/{i}.jpg" for i in photos]
+    assert f"https://images.stoflow.test/{label}.jpg" not in item["product"]["imageUrls"]
+    assert item["product"]["aspects"]["Taille"] == ["M"] and "Marque" in item["product"]["aspects"]
+    assert world.ebay.locations["stoflow-default"]["location"]["address"]["postalCode"] == "75011"
+    (offer,) = world.ebay.offers.values()
+    assert offer["status"] == "PUBLISHED" and offer["categoryId"] == "11483"
+    assert offer["pricingSummary"]["price"] == {"value": "35.50", "currency": "EUR"}
+    assert offer["listingPolicies"]["paymentPolicyId"] == "6196934000"
+    listing_id = offer["listing"]["listingId"]
+    with tenant_session(tenant) as session:
+        row = session.scalars(select(EbayProduct).where(EbayProduct.product_id == product_id)).one()
+        assert (row.status, row.offer_id, row.listing_id) == ("published", offer["offerId"], listing_id)
+
+    # Update: the whole item goes again (eBay replaces, it does not merge), and the offer too.
+    with tenant_session(tenant) as session:
+        product = session.get(Product, product_id)
+        product.price = Decimal("29.00")
+        product.title = "Levi's 501 jeans W32 L34"
+    publishes_before = len(world.ebay.calls("POST", r"/publish$"))
+    enqueue(tenant, JobRequest("ebay", "update", product_ids=[product_id]))
+    assert [s for *_, s in job_runner.run_all()] == ["completed"]
+    sku, replaced = world.ebay.item_puts[-1]
+    assert sku == "LEVIS-501-32" and replaced["product"]["title"] == "Levi's 501 jeans W32 L34"
+    assert replaced["condition"] and replaced["product"]["aspects"] and replaced["product"]["imageUrls"]
+    assert world.ebay.offers[offer["offerId"]]["pricingSummary"]["price"]["value"] == "29.00"
+    assert len(world.ebay.calls("POST", r"/publish$")) == publishes_before
+    assert len(world.ebay.offers) == 1
+
+    # A sale on eBay: the order is stored once, the product becomes sold.
+    order_id = world.ebay.sell("LEVIS-501-32")
+    enqueue(tenant, JobRequest("ebay", "sync_orders"))
+    assert [s for *_, s in job_runner.run_all()] == ["completed"]
+    enqueue(tenant, JobRequest("ebay", "sync_orders"))  # the same order seen again changes nothing
+    assert [s for *_, s in job_runner.run_all()] == ["completed"]
+    filters = [c.url.params["filter"] for c in world.ebay.calls("GET", r"/order$")]
+    assert all(f.startswith("lastmodifieddate:[") for f in filters)
+    assert filters[1] > filters[0], "the second sync starts from the stored cursor"
+    with tenant_session(tenant) as session:
+        orders = list(session.scalars(select(EbayOrder)))
+        assert [(o.order_id, o.total, o.line_items[0]["product_id"]) for o in orders] == [
+            (order_id, Decimal("42.50"), product_id)]
+        assert session.get(Product, product_id).status == "sold"
+        assert session.get(EbayCredentials, 1).orders_cursor is not None
+
+    # Another product: published, then withdrawn (delete = withdraw; the item stays).
+    second = product_with_photos(tenant, title="Wool coat", sku="COAT-1")
+    enqueue(tenant, JobRequest("ebay", "publish", product_ids=[second]))
+    enqueue(tenant, JobRequest("ebay", "delete", product_ids=[second]))
+    assert [(a, s) for _, _, a, s in job_runner.run_all()] == [("publish", "completed"), ("delete", "completed")]
+    coat_offer = next(o for o in world.ebay.offers.values() if o["sku"] == "COAT-1")
+    assert coat_offer["status"] == "UNPUBLISHED" and coat_offer["listing"]["listingStatus"] == "ENDED"
+    assert "COAT-1" in world.ebay.items
+    enqueue(tenant, JobRequest("ebay", "delete", product_ids=[second], params={"purge": True}))
+    assert [s for *_, s in job_runner.run_all()] == ["completed"]
+    assert "COAT-1" not in world.ebay.items
+
+    assert world.contract_problems() == []
+
+    listed = call("GET", "/marketplaces", token=token).json["items"]
+    assert {c["marketplace"]: c["status"] for c in listed} == {
+        "vinted": "disconnected", "ebay": "connected", "etsy": "disconnected"}
+    assert call("DELETE", "/marketplaces/ebay", token=token).status == 204
+    with tenant_session(tenant) as session:
+        row = session.get(EbayCredentials, 1)
+        assert (row.status, row.access_token_enc, row.refresh_token_enc) == ("disconnected", None, None)
+    assert call("DELETE", "/marketplaces/ebay", token=token).json["code"] == "marketplace_not_connected"
+
+
+def test_import_existing_ebay_listings(call, marketplaces, job_runner):
+    world = marketplaces
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect_ebay(call, world, token)
+    ours = product_with_photos(tenant, sku="KNOWN-SKU")
+    access = next(iter(world.ebay.access_tokens))
+    import httpx
+
+    # Listings made on eBay before StoFlow: one whose SKU we know, one we do not.
+    for sku in ("KNOWN-SKU", "ONLY-ON-EBAY"):
+        httpx.Client(transport=httpx.MockTransport(world.ebay.handle)).put(
+            f"https://api.sandbox.ebay.com/sell/inventory/v1/inventory_item/{sku}",
+            json={"product": {"title": sku}, "condition": "USED_EXCELLENT"},
+            headers={"Authorization": f"Bearer {access}", "Content-Language": "fr-FR"})
+    enqueue(tenant, JobRequest("ebay", "import_listings"))
+    (done,) = job_runner.run_all()
+    assert done[3] == "completed"
+    with tenant_session(tenant) as session:
+        rows = {r.sku: r for r in session.scalars(select(EbayProduct))}
+    assert set(rows) == {"KNOWN-SKU", "ONLY-ON-EBAY"}
+    assert rows["KNOWN-SKU"].product_id == ours and rows["ONLY-ON-EBAY"].product_id is None
+    assert world.contract_problems() == []
