@@ -40,6 +40,7 @@ class Timestamps:
 
 def tenant_tables() -> list[Table]:
     """The tables of one tenant schema, in dependency order."""
-    import stoflow.models  # noqa: F401  (registers every model)
+    from stoflow.models import load_all
 
+    load_all()
     return [t for t in metadata.sorted_tables if t.schema == TENANT]
