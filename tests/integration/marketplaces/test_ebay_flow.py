@@ -14,15 +14,8 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, Product
-
 from tests.support.api import caller, register_and_login
-from tests.support.marketplaces import (  # noqa: F401 (fixtures)
-    EBAY_RU_NAME,
-    image_ids,
-    job_runner,
-    marketplaces,
-    product_with_photos,
-)
+from tests.support.marketplaces import EBAY_RU_NAME, image_ids, product_with_photos
 
 LOCATION = {"country": "FR", "postalCode": "75011", "city": "Paris"}
 
