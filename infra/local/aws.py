@@ -102,6 +102,12 @@ class LocalAws:
 
         self._server = ThreadedMotoServer(ip_address=self.host, port=self._requested_port, verbose=False)
         self._server.start()
+        # moto's backends are process-wide: another server started earlier in this process (tests)
+        # would otherwise leave its queues, buckets and secrets behind.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=30).close()  # noqa: S310 - our own moto server on loopback
         self._previous_env = export(
             STOFLOW_AWS_ENDPOINT_URL=self.endpoint_url,
             AWS_ACCESS_KEY_ID="testing",

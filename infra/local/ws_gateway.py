@@ -85,6 +85,8 @@ class WebSocketGateway:
         self._pending: dict[int, WsConnectionInfo] = {}
         self._live: dict[str, _Live] = {}
         self._previous_env: dict[str, str | None] = {}
+        self._disconnected: set[str] = set()
+        self._disconnected_changed = threading.Condition()
 
     @property
     def url(self) -> str:
@@ -97,6 +99,12 @@ class WebSocketGateway:
     @property
     def connection_ids(self) -> list[str]:
         return list(self._live)
+
+    def wait_disconnected(self, connection_id: str, timeout: float) -> bool:
+        """Block until the connection's $disconnect has run (True), or `timeout` passes (False).
+        A close is asynchronous, as on API Gateway; tests use this instead of sleeping."""
+        with self._disconnected_changed:
+            return self._disconnected_changed.wait_for(lambda: connection_id in self._disconnected, timeout)
 
     # --- Part ------------------------------------------------------------------------------------
 
@@ -358,12 +366,14 @@ class WebSocketGateway:
 
     async def _disconnect(self, info: WsConnectionInfo, connection: Any) -> None:
         route = self.api.routes.get("$disconnect")
-        if route is None:
-            return
         code = connection.close_code if connection.close_code is not None else 1006
         reason = connection.close_reason or ("Client-side close frame status not set" if code == 1005 else "")
-        try:
-            await self._invoke(route.function_id, disconnect_event(info, code, reason))
-        except Exception:
-            log.exception("$disconnect (%s) raised", route.function_id)
+        if route is not None:
+            try:
+                await self._invoke(route.function_id, disconnect_event(info, code, reason))
+            except Exception:
+                log.exception("$disconnect (%s) raised", route.function_id)
         log.info("ws %s disconnected (%s)", info.connection_id, code)
+        with self._disconnected_changed:
+            self._disconnected.add(info.connection_id)
+            self._disconnected_changed.notify_all()
