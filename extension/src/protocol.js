@@ -122,7 +122,8 @@ export function parseServerMessage(text) {
 }
 
 export function hello(version) {
-  return { action: 'hello', client: CLIENT, version, protocol: PROTOCOL_VERSION, capabilities: [...COMMANDS] };
+  // Exactly the fields the server's Hello accepts (it refuses unknown ones).
+  return { action: 'hello', client: CLIENT, version, capabilities: [...COMMANDS] };
 }
 export const heartbeat = () => ({ action: 'heartbeat' });
 export function jobResultOk(jobId, attempt, data) {

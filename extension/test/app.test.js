@@ -29,6 +29,7 @@ test('wake: alarm, ticket, hello; welcome: session update from the Vinted page',
   assert.equal(ws.url, 'ws://127.0.0.1:3001/?ticket=ticket-123456');
   ws.serverOpen();
   assert.equal(ws.sent[0].action, 'hello');
+  assert.deepEqual(Object.keys(ws.sent[0]).sort(), ['action', 'capabilities', 'client', 'version']);
   assert.equal(ws.sent[0].client, 'extension');
   ws.serverSend({ type: 'welcome' });
   await settle();

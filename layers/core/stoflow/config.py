@@ -57,6 +57,23 @@ class Settings(BaseSettings):
     # What a connection may say in one message (API Gateway's own limit is 128 KB per frame).
     ws_max_message_bytes: int = 128 * 1024
 
+    # Browser extension: pairing codes (short, single use), the WebSocket URL a paired extension
+    # is told to use, and how many pairing attempts one address may make per rate window.
+    extension_pairing_ttl_s: int = 600
+    extension_pair_rate_per_ip: int = 10
+    ws_public_url: str = "ws://127.0.0.1:3001"
+
+    # Vinted through the extension: one command in flight per tenant, deadlines per command kind,
+    # a randomised gap between commands, and a doubling pause after DataDome / 429 / captcha.
+    vinted_read_timeout_s: int = 180
+    vinted_write_timeout_s: int = 240
+    vinted_gap_min_s: float = 4.0
+    vinted_gap_max_s: float = 15.0
+    vinted_pause_base_s: int = 300
+    vinted_pause_max_s: int = 6 * 3600
+    # How long a queued Vinted job waits for an extension before it fails.
+    vinted_wait_extension_max_s: int = 7 * 24 * 3600
+
     # Where local state lives (embedded PostgreSQL data, generated keys).
     data_dir: Path = _REPO_ROOT / ".stoflow-data"
     migrations_dir: Path = _REPO_ROOT / "migrations"

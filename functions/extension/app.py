@@ -1,0 +1,7 @@
+"""HTTP: /extension (pairing codes, pairing, device tokens, devices)."""
+
+from stoflow.api.app import create_app, lambda_handler
+from stoflow.api.routers import extension
+
+app = create_app([extension.router], title="StoFlow extension", openapi_url="/extension/openapi.json")
+handler = lambda_handler(app)

@@ -1,0 +1,126 @@
+"""/extension: pairing a browser extension, and the paired devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from stoflow.api.deps import CurrentPrincipal
+
+router = APIRouter(prefix="/extension", tags=["extension"])
+
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
+    for code in (401, 403, 404, 422, 429)
+}
+
+
+def _client_ip(request: Request) -> str:
+    # requestContext.http.sourceIp behind API Gateway; X-Forwarded-For is never trusted.
+    return request.client.host if request.client else "unknown"
+
+
+class PairingOut(BaseModel):
+    code: str
+    expires_in: int
+    expires_at: datetime
+
+
+class PairIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=6, max_length=16)
+    name: str = Field(min_length=1, max_length=80)
+    version: str | None = Field(default=None, max_length=32)
+
+
+class PairOut(BaseModel):
+    device_id: int
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    ws_url: str
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=10, max_length=256)
+
+
+class TokenOut(BaseModel):
+    device_id: int
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    version: str | None
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class DevicesOut(BaseModel):
+    items: list[DeviceOut]
+    total: int
+
+
+@router.post("/pairings", status_code=status.HTTP_201_CREATED, response_model=PairingOut, responses=_PROBLEMS)
+def create_pairing(principal: CurrentPrincipal) -> PairingOut:
+    """A short single-use code to type into the extension's popup within `expires_in` seconds."""
+    from stoflow.services.extension_pairing import create_code
+
+    issued = create_code(principal)
+    return PairingOut(code=issued.code, expires_in=issued.expires_in, expires_at=issued.expires_at)
+
+
+@router.post("/pair", status_code=status.HTTP_201_CREATED, response_model=PairOut, responses=_PROBLEMS)
+def pair(body: PairIn, request: Request, response: Response) -> PairOut:
+    """The extension trades a pairing code for its own tokens (no bearer: the code is the proof)."""
+    from stoflow.services.extension_pairing import pair as pair_device
+
+    response.headers["Cache-Control"] = "no-store"
+    paired = pair_device(body.code, body.name, body.version, _client_ip(request))
+    return PairOut(
+        device_id=paired.device_id, access_token=paired.access_token, refresh_token=paired.refresh_token,
+        token_type=paired.token_type, expires_in=paired.expires_in, ws_url=paired.ws_url,
+    )
+
+
+@router.post("/token", response_model=TokenOut, responses=_PROBLEMS)
+def rotate_token(body: TokenIn, request: Request, response: Response) -> TokenOut:
+    """A paired extension's refresh: the refresh token rotates; a reused one revokes the device."""
+    from stoflow.services.extension_pairing import rotate
+
+    response.headers["Cache-Control"] = "no-store"
+    device_id, pair_ = rotate(body.refresh_token, _client_ip(request))
+    return TokenOut(
+        device_id=device_id, access_token=pair_.access_token, refresh_token=pair_.refresh_token,
+        token_type=pair_.token_type, expires_in=pair_.expires_in,
+    )
+
+
+@router.get("/devices", response_model=DevicesOut, responses=_PROBLEMS)
+def list_devices(principal: CurrentPrincipal) -> DevicesOut:
+    from stoflow.services.extension_pairing import list_devices as devices
+
+    items = [DeviceOut.model_validate(device) for device in devices(principal)]
+    return DevicesOut(items=items, total=len(items))
+
+
+@router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+def revoke_device(device_id: int, principal: CurrentPrincipal) -> Response:
+    """Revoke the device's tokens and close its connection (other devices reconnect by themselves)."""
+    from stoflow.services.extension_pairing import revoke_device as revoke
+
+    revoke(principal, device_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
