@@ -418,6 +418,10 @@ class FakeEtsy(FakeServer):
             return _json(200, listing)
         if path == f"{v3}/shops/{self.shop_id}/receipts":
             return self.get_receipts(request)
+        if path == f"{v3}/shops/{self.shop_id}/readiness-state-definitions":
+            return _json(200, {"count": 1, "results": [{"shop_id": self.shop_id, "readiness_state_id": 7001,
+                                                        "readiness_state": "ready_to_ship", "min_processing_days": 1,
+                                                        "max_processing_days": 3}]})
         if path == f"{v3}/shops/{self.shop_id}/shipping-profiles":
             return _json(200, {"count": 1, "results": [{"shipping_profile_id": 9001, "title": "Colissimo"}]})
         if path == f"{v3}/shops/{self.shop_id}/policies/return":
@@ -454,8 +458,9 @@ class FakeEtsy(FakeServer):
         form = parse_qs(request.content.decode())
         required = ("quantity", "title", "description", "price", "who_made", "when_made", "taxonomy_id")
         missing = [k for k in required if k not in form]
-        if form.get("type", ["physical"])[0] == "physical" and "shipping_profile_id" not in form:
-            missing.append("shipping_profile_id")
+        if form.get("type", ["physical"])[0] == "physical":
+            # Physical listings need a shipping profile and a processing profile (readiness state).
+            missing += [k for k in ("shipping_profile_id", "readiness_state_id") if k not in form]
         if missing:
             return _json(400, {"error": f"missing: {', '.join(missing)}"})
         listing_id = 1500000000 + next(self.ids)

@@ -192,3 +192,11 @@ class MarketplaceNotConfigured(StoflowError):
     code = "marketplace_not_configured"
     status = 503
     title = "This marketplace is not configured on this server"
+
+
+class OAuthExchangeFailed(InvalidInput):
+    """The marketplace refused to trade the authorization code (expired, reused, wrong verifier)."""
+
+    code = "oauth_exchange_failed"
+    status = 400
+    title = "The marketplace refused the authorization"

@@ -128,6 +128,7 @@ def upgrade() -> None:
         sa.Column("scopes", sa.Text),
         sa.Column("shipping_profile_id", sa.BigInteger),
         sa.Column("return_policy_id", sa.BigInteger),
+        sa.Column("readiness_state_id", sa.BigInteger),
         sa.Column("default_taxonomy_id", sa.Integer),
         _ts("orders_cursor"),
         _ts("orders_synced_at"),

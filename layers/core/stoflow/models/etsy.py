@@ -53,6 +53,8 @@ class EtsyCredentials(Timestamps, Base):
     scopes: Mapped[str | None] = mapped_column(Text)
     shipping_profile_id: Mapped[int | None] = mapped_column(BigInteger)
     return_policy_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The processing profile ("readiness state") physical listings and their offerings name.
+    readiness_state_id: Mapped[int | None] = mapped_column(BigInteger)
     default_taxonomy_id: Mapped[int | None] = mapped_column(Integer)
     orders_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     orders_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

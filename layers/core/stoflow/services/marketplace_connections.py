@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from stoflow.auth.principal import Principal
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
-from stoflow.errors import InvalidInput, MarketplaceNotConnected, MarketplaceUnavailable, NotFound, StoflowError
+from stoflow.errors import (
+    InvalidInput,
+    MarketplaceNotConnected,
+    MarketplaceUnavailable,
+    NotFound,
+    OAuthExchangeFailed,
+    StoflowError,
+)
 from stoflow.jobs.connections import is_connected
 from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.http import MarketplaceApiError, MarketplaceHttp
@@ -35,8 +42,7 @@ def _check(marketplace: str) -> None:
 
 def _api_error(exc: MarketplaceApiError, what: str) -> StoflowError:
     if exc.kind == "permanent" and exc.status in (400, 401):
-        return InvalidInput(f"{exc.marketplace} refused the {what} ({exc.code}); start the connection again",
-                            code="oauth_exchange_failed")
+        return OAuthExchangeFailed(f"{exc.marketplace} refused the {what} ({exc.code}); start the connection again")
     return MarketplaceUnavailable(f"{exc.marketplace} failed the {what}: {exc.code}")
 
 
@@ -153,7 +159,7 @@ def _ebay_settings(row: EbayCredentials) -> dict[str, Any]:
 
 def _etsy_settings(row: EtsyCredentials) -> dict[str, Any]:
     return {"shipping_profile_id": row.shipping_profile_id, "return_policy_id": row.return_policy_id,
-            "default_taxonomy_id": row.default_taxonomy_id}
+            "default_taxonomy_id": row.default_taxonomy_id, "readiness_state_id": row.readiness_state_id}
 
 
 def _vinted_status(session: Session) -> dict[str, Any]:
@@ -179,7 +185,7 @@ def list_connections(session: Session) -> list[dict[str, Any]]:
 
 SETTINGS_FIELDS = {
     "ebay": {"fulfillment_policy_id", "payment_policy_id", "return_policy_id", "default_category_id", "location"},
-    "etsy": {"shipping_profile_id", "return_policy_id", "default_taxonomy_id"},
+    "etsy": {"shipping_profile_id", "return_policy_id", "default_taxonomy_id", "readiness_state_id"},
 }
 
 

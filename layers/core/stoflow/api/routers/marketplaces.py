@@ -63,6 +63,7 @@ class SettingsIn(BaseModel):
     location: EbayLocation | None = None
     shipping_profile_id: int | None = Field(default=None, ge=1)
     default_taxonomy_id: int | None = Field(default=None, ge=1)
+    readiness_state_id: int | None = Field(default=None, ge=1)
 
 
 class PolicyOut(BaseModel):

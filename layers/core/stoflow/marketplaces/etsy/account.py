@@ -27,6 +27,7 @@ class EtsyAccountSettings:
     shipping_profile_id: int | None
     return_policy_id: int | None
     default_taxonomy_id: int | None
+    readiness_state_id: int | None
 
 
 def read_settings(sessions: SessionFactory) -> EtsyAccountSettings:
@@ -35,7 +36,7 @@ def read_settings(sessions: SessionFactory) -> EtsyAccountSettings:
         if row is None or row.status != "connected" or row.shop_id is None:
             raise not_connected("etsy")
         return EtsyAccountSettings(row.shop_id, row.shipping_profile_id, row.return_policy_id,
-                                   row.default_taxonomy_id)
+                                   row.default_taxonomy_id, row.readiness_state_id)
 
 
 def save_settings(sessions: SessionFactory, values: dict[str, Any]) -> None:

@@ -98,5 +98,9 @@ class EtsyClient:
     def get_shipping_profiles(self, shop_id: int) -> list[dict[str, Any]]:
         return list(self._call("GET", f"{V3}/shops/{shop_id}/shipping-profiles").json().get("results", []))
 
+    def get_readiness_states(self, shop_id: int) -> list[dict[str, Any]]:
+        response = self._call("GET", f"{V3}/shops/{shop_id}/readiness-state-definitions")
+        return list(response.json().get("results", []))
+
     def get_return_policies(self, shop_id: int) -> list[dict[str, Any]]:
         return list(self._call("GET", f"{V3}/shops/{shop_id}/policies/return").json().get("results", []))

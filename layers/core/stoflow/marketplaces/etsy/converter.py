@@ -35,6 +35,7 @@ class EtsyListingDraft:
     quantity: int
     photos: list[ProductImage]
     sku: str
+    readiness_state_id: int | None = None
 
 
 def _names(session: Session, model: type[Any], ids: list[int]) -> list[str]:
@@ -59,7 +60,7 @@ def clean_tags(words: list[str]) -> list[str]:
 
 def listing_draft(
     session: Session, product: Product, *, taxonomy_id: int | None, shipping_profile_id: int | None,
-    return_policy_id: int | None, when_made: str | None = None,
+    return_policy_id: int | None, readiness_state_id: int | None, when_made: str | None = None,
 ) -> EtsyListingDraft:
     if product.price is None or product.price <= 0:
         raise PermanentJobError("the product has no price", code="price_missing")
@@ -85,6 +86,7 @@ def listing_draft(
         "taxonomy_id": taxonomy_id,
         "shipping_profile_id": shipping_profile_id,
         "return_policy_id": return_policy_id,
+        "readiness_state_id": readiness_state_id,
         "materials": clean_materials(_names(session, Material, list(product.material_ids or []))) or None,
         "tags": clean_tags([*brand, *category, *colors]) or None,
         "is_supply": False,
@@ -94,11 +96,12 @@ def listing_draft(
         fields["item_weight"] = float(product.parcel_weight_g)
         fields["item_weight_unit"] = "g"
     return EtsyListingDraft(fields=fields, price=product.price, quantity=max(product.stock, 1), photos=photos,
-                            sku=product.sku or f"SF-{product.id}")
+                            sku=product.sku or f"SF-{product.id}", readiness_state_id=readiness_state_id)
 
 
-# updateListing takes neither price nor quantity (they live in the inventory).
-NOT_UPDATABLE = ("price", "quantity")
+# updateListing takes neither price nor quantity nor the processing profile: they live in the
+# listing's inventory (updateListingInventory).
+NOT_UPDATABLE = ("price", "quantity", "readiness_state_id")
 
 
 def update_fields(draft: EtsyListingDraft) -> dict[str, Any]:
@@ -109,5 +112,6 @@ def inventory_body(draft: EtsyListingDraft) -> dict[str, Any]:
     return {"products": [{
         "sku": draft.sku,
         "property_values": [],
-        "offerings": [{"price": float(draft.price), "quantity": draft.quantity, "is_enabled": True}],
+        "offerings": [{"price": float(draft.price), "quantity": draft.quantity, "is_enabled": True,
+                       "readiness_state_id": draft.readiness_state_id}],
     }]}

@@ -18,7 +18,7 @@ from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import job_error
 from stoflow.marketplaces.common.photos import photo_source
 from stoflow.marketplaces.etsy import converter
-from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, read_settings
+from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.orders import receipt_record
 from stoflow.models.etsy import EtsyCredentials
@@ -74,12 +74,23 @@ def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converte
         draft = converter.listing_draft(
             session, product, taxonomy_id=int(taxonomy) if taxonomy else None,
             shipping_profile_id=settings.shipping_profile_id, return_policy_id=settings.return_policy_id,
-            when_made=job_input.get("when_made"),
+            readiness_state_id=settings.readiness_state_id, when_made=job_input.get("when_made"),
         )
         row = items.etsy_by_product(session, product_id)
         existing = None if row is None else {"listing_id": row.listing_id, "state": row.state,
                                              "image_ids": list(row.image_ids or [])}
     return draft, existing
+
+
+def _ensure_readiness(client: EtsyClient, context: JobContext, settings: EtsyAccountSettings) -> None:
+    """Physical listings name a processing profile; none chosen yet: the shop's first, remembered."""
+    if settings.readiness_state_id is not None:
+        return
+    states = client.get_readiness_states(settings.shop_id)
+    if not states:
+        raise PermanentJobError("the Etsy shop has no processing profile", code="etsy_processing_profile_missing")
+    settings.readiness_state_id = int(states[0]["readiness_state_id"])
+    save_settings(context.session, {"readiness_state_id": settings.readiness_state_id})
 
 
 def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listing_id: int,
@@ -113,9 +124,10 @@ class EtsyPublishJobHandler(_EtsyHandler):
     def execute(self, context: JobContext) -> JobOutcome:
         product_id = context.job.product_id
         settings = read_settings(context.session)
-        draft, existing = _draft(context, settings)
         client = client_for(context.session)
         try:
+            _ensure_readiness(client, context, settings)
+            draft, existing = _draft(context, settings)
             if existing is None or existing["state"] == "deleted":
                 _check_cancel(context)
                 listing = client.create_draft_listing(settings.shop_id, draft.fields)
@@ -151,12 +163,13 @@ class EtsyUpdateJobHandler(_EtsyHandler):
 
     def execute(self, context: JobContext) -> JobOutcome:
         settings = read_settings(context.session)
-        draft, existing = _draft(context, settings)
-        if existing is None or existing["state"] == "deleted":
-            raise PermanentJobError("not on Etsy yet: publish it first", code="not_published")
-        listing_id = int(existing["listing_id"])
         client = client_for(context.session)
         try:
+            _ensure_readiness(client, context, settings)
+            draft, existing = _draft(context, settings)
+            if existing is None or existing["state"] == "deleted":
+                raise PermanentJobError("not on Etsy yet: publish it first", code="not_published")
+            listing_id = int(existing["listing_id"])
             _check_cancel(context)
             client.update_listing(settings.shop_id, listing_id, converter.update_fields(draft))
             client.update_inventory(listing_id, converter.inventory_body(draft))
