@@ -50,8 +50,6 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
     """The values a cron field allows; None for `?` (no constraint from this field)."""
     if text == "?":
         return None
-    if any(mark in text for mark in ("L", "W", "#")) and not (names and text.upper() in names):
-        raise ScheduleError(f"cron field {text!r}: L, W and # are not supported locally")
     values: set[int] = set()
 
     def number(token: str) -> int:
@@ -59,6 +57,8 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
         if names and token in names:
             return names[token]
         if not token.isdigit():
+            if any(mark in token for mark in ("L", "W", "#")):
+                raise ScheduleError(f"cron field {text!r}: L, W and # are not supported locally")
             raise ScheduleError(f"cron field {text!r}: {token!r} is not a number")
         value = int(token)
         if not low <= value <= high:
