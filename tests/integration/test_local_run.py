@@ -40,7 +40,8 @@ class LocalCloud:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--http-port", str(self.port)],
+            # Any free port for the WebSocket API and moto: a developer's `make run` may hold the defaults.
+            [sys.executable, "-m", "infra.local", "--http-port", str(self.port), "--ws-port", "0", "--aws-port", "0"],
             cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
