@@ -25,7 +25,8 @@ from stoflow.repositories import tenants as registry
 
 log = logging.getLogger(__name__)
 
-SYNC_ACTION = "sync_orders"
+# The order-sync action of each marketplace (Vinted's runs in the browser extension).
+SYNC_ACTIONS = {"ebay": "sync_orders", "etsy": "sync_orders", "vinted": "orders"}
 # Two schedule firings in the same slot (a retry, a duplicate event) queue one job.
 SYNC_SLOT_MINUTES = 15
 
@@ -58,7 +59,7 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
     engine = engine or get_engine()
     now = now or datetime.now(UTC)
     slot = slot_of(now)
-    syncing = [m for m in MARKETPLACES if handlers().get(m, SYNC_ACTION) is not None]
+    syncing = [m for m in MARKETPLACES if m in SYNC_ACTIONS and handlers().get(m, SYNC_ACTIONS[m]) is not None]
     report = ScheduleReport()
     for tenant_id in _tenant_ids(engine):
         report.tenants += 1
@@ -67,11 +68,12 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
                 for marketplace in syncing:
                     if not is_connected(session, marketplace):
                         continue
-                    key = f"{SYNC_ACTION}:{marketplace}:{slot}"
+                    action = SYNC_ACTIONS[marketplace]
+                    key = f"{action}:{marketplace}:{slot}"
                     if jobs_repository.jobs_by_keys(session, [key]):
                         report.skipped += 1
                         continue
-                    enqueue_in_session(session, tenant_id, JobRequest(marketplace, SYNC_ACTION), job_keys=[key],
+                    enqueue_in_session(session, tenant_id, JobRequest(marketplace, action), job_keys=[key],
                                        validate=False)
                     report.done += 1
         except Exception as exc:  # one broken tenant must not starve the others
