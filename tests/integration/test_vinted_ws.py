@@ -1,0 +1,376 @@
+"""Vinted through the extension, on PostgreSQL, with real-shaped API Gateway WebSocket events:
+jobs park in waiting_extension, the extension's hello sends them as execute_job, job_result
+completes them once per (job, attempt), one command in flight per tenant, a doubling pause after
+DataDome, missed deadlines (read: retry, write: unknown_outcome reconciled by a read), sold items
+found by a sync, and the extension routes refused to other clients and malformed messages."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from infra.local.ws_events import WsConnectionInfo, connect_event, message_event, new_connection_id
+from stoflow.auth import clock
+from stoflow.auth.principal import Principal
+from stoflow.config import get_settings
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.handlers import HandlerRegistry
+from stoflow.jobs.messages import JobMessage
+from stoflow.jobs.processor import MarketplaceJobProcessor
+from stoflow.jobs.queue import set_queue
+from stoflow.marketplaces.vinted import jobs as vinted_jobs
+from stoflow.marketplaces.vinted.lane import tick
+from stoflow.models.catalog import Category, Color, Condition, Size
+from stoflow.models.images import ProductImage
+from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
+from stoflow.models.products import Product
+from stoflow.models.vinted import VintedConnection, VintedProduct
+from stoflow.realtime import connections as ws_connections
+from stoflow.services.ws import issue_ticket
+from tests.support.api import register_and_login
+from tests.support.jobs import FakeQueue
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_function(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"vinted_test_{name}", REPO / "functions" / name / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+@pytest.fixture
+def world(identity, monkeypatch):
+    monkeypatch.setenv("STOFLOW_VINTED_GAP_MIN_S", "0")
+    monkeypatch.setenv("STOFLOW_VINTED_GAP_MAX_S", "0")
+    get_settings.cache_clear()
+    pushed: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
+        pushed.append((connection_id, json.loads(json.dumps(message, default=str))))
+        return True
+
+    monkeypatch.setattr(ws_connections.ConnectionsClient, "send", send)
+    queue = FakeQueue()
+    set_queue(queue)
+    registry = HandlerRegistry()
+    vinted_jobs.register(registry)
+    from stoflow.marketplaces.ebay.jobs import register as register_ebay  # delists land on eBay too
+
+    register_ebay(registry)
+    handlers = {name: load_function(name) for name in ("ws_connect", "ws_message")}
+    seller = register_and_login()
+    yield {
+        "pushed": pushed, "queue": queue, "tenant": seller["id"], "processor": MarketplaceJobProcessor(registry),
+        "handlers": handlers, "seller": seller,
+    }
+    set_queue(None)
+    get_settings.cache_clear()
+
+
+def principal(tenant: int) -> Principal:
+    return Principal(user_id=tenant, tenant_id=tenant, role="user", session_id=str(uuid.uuid4()), jti="j")
+
+
+def connect(world, client: str = "extension", tenant: int | None = None) -> WsConnectionInfo:
+    tenant = tenant or world["tenant"]
+    conn = WsConnectionInfo(new_connection_id(), "203.0.113.7", "127.0.0.1", clock.now().timestamp() * 1000 // 1,
+                            headers=[("Host", "127.0.0.1:3001")])
+    ticket = issue_ticket(principal(tenant), client).ticket
+    assert world["handlers"]["ws_connect"](connect_event(conn, f"ticket={ticket}"), None)["statusCode"] == 200
+    return conn
+
+
+def send(world, conn: WsConnectionInfo, message: dict[str, Any]) -> dict[str, Any] | None:
+    answer = world["handlers"]["ws_message"](message_event(conn, "$default", json.dumps(message)), None)
+    assert answer["statusCode"] == 200
+    return json.loads(answer["body"]) if answer.get("body") else None
+
+
+def hello(world, conn: WsConnectionInfo, client: str = "extension") -> dict[str, Any] | None:
+    return send(world, conn, {"action": "hello", "client": client, "version": "0.1.0",
+                              "capabilities": ["vinted.publish"]})
+
+
+def make_product(tenant: int, title: str = "Robe fleurie en coton, taille M", *, label: bool = True) -> int:
+    with tenant_session(tenant) as session:
+        category = session.scalar(select(Category.id).where(Category.slug == "women-clothing-dresses"))
+        condition = session.scalar(select(Condition.id).where(Condition.slug == "very_good"))
+        colors = list(session.scalars(select(Color.id).where(Color.slug.in_(["black", "white", "red"]))))
+        size = session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "M"))
+        product = Product(title=title, description="Portée deux fois, très bon état.", price=25,
+                          category_id=category, condition_id=condition, color_ids=colors, size_id=size)
+        session.add(product)
+        session.flush()
+        session.add(ProductImage(product_id=product.id, url="https://img.example/front.jpg", position=0))
+        session.add(ProductImage(product_id=product.id, url="https://img.example/back.jpg", position=1))
+        if label:
+            session.add(ProductImage(product_id=product.id, url="https://img.example/LABEL.jpg", position=2,
+                                     is_label=True))
+        return product.id
+
+
+def new_job(world, action: str, product_id: int | None = None, params: dict | None = None) -> int:
+    with tenant_session(world["tenant"]) as session:
+        job = MarketplaceJob(marketplace="vinted", action=action, product_id=product_id, input=params or {},
+                             max_attempts=3)
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "waiting_extension"
+    return job_id
+
+
+def job(world, job_id: int) -> MarketplaceJob:
+    with tenant_session(world["tenant"]) as session:
+        return session.get(MarketplaceJob, job_id)
+
+
+def lane_row(world) -> VintedConnection:
+    with tenant_session(world["tenant"]) as session:
+        return session.get(VintedConnection, 1)
+
+
+def commands(world) -> list[dict[str, Any]]:
+    return [m for _, m in world["pushed"] if m.get("type") == "execute_job"]
+
+
+def result(job_id: int, attempt: int, *, ok: bool = True, data: dict | None = None, error: dict | None = None) -> dict:
+    message: dict[str, Any] = {"action": "job_result", "job_id": job_id, "attempt": attempt, "ok": ok}
+    if ok:
+        message["data"] = data or {}
+    else:
+        message["error"] = error
+    return message
+
+
+def test_publish_waits_for_hello_then_completes_once(world):
+    product = make_product(world["tenant"])
+    job_id = new_job(world, "publish", product)
+    assert job(world, job_id).error_code == "extension_offline"
+    assert commands(world) == []
+
+    conn = connect(world)
+    welcome = hello(world, conn)
+    assert welcome and welcome["type"] == "welcome"
+    [command] = commands(world)
+    assert command["command"] == "vinted.publish" and command["job_id"] == job_id and command["attempt"] == 1
+    assert datetime.fromisoformat(command["deadline"].replace("Z", "+00:00")) > datetime.now(UTC)
+    request = command["request"]
+    assert [p["url"] for p in request["photos"]] == ["https://img.example/front.jpg", "https://img.example/back.jpg"]
+    assert not any("LABEL" in p["url"] for p in request["photos"])
+    item = request["item"]
+    assert (item["catalog_id"], item["status_id"], item["size_id"], item["price"]) == (10, 2, 4, 25.0)
+    assert item["color_ids"] == [1, 12]
+    assert job(world, job_id).error_code == "sent_to_extension"
+
+    done = {"item_id": 9001, "url": "https://www.vinted.fr/items/9001", "photo_ids": [1, 2], "product_id": product,
+            "progress_messages": 0}
+    assert send(world, conn, result(job_id, 1, data=done)) is None
+    finished = job(world, job_id)
+    assert (finished.status, finished.result) == ("completed", {"item_id": 9001, "url": done["url"]})
+    with tenant_session(world["tenant"]) as session:
+        listing = session.scalars(select(MarketplaceListing).where(MarketplaceListing.product_id == product)).one()
+        assert (listing.marketplace, listing.status, listing.external_id) == ("vinted", "listed", "9001")
+        assert session.get(Product, product).status == "published"
+        assert session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 9001)).one() \
+            == product
+        assert len(session.scalars(select(PublicationHistory).where(PublicationHistory.job_id == job_id)).all()) == 1
+
+    # The same answer again (the extension re-sends its outbox after a reconnection): nothing changes.
+    again = connect(world)
+    hello(world, again)
+    assert send(world, again, result(job_id, 1, data=done)) is None
+    with tenant_session(world["tenant"]) as session:
+        assert len(session.scalars(select(PublicationHistory).where(PublicationHistory.job_id == job_id)).all()) == 1
+    assert lane_row(world).inflight_job_id is None
+
+
+def test_one_command_in_flight_and_the_next_after_the_answer(world):
+    first = make_product(world["tenant"], "Veste en jean bleue")
+    second = make_product(world["tenant"], "Jupe plissée noire")
+    conn = connect(world)
+    hello(world, conn)
+    job1, job2 = new_job(world, "publish", first), new_job(world, "publish", second)
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, {"action": "heartbeat"})
+    assert [c["job_id"] for c in commands(world)] == [job1]
+    assert job(world, job2).error_code == "vinted_queued"
+    send(world, conn, result(job1, 1, data={"item_id": 11, "progress_messages": 0}))
+    assert [c["job_id"] for c in commands(world)] == [job1, job2]
+
+
+def test_datadome_pauses_the_tenant_and_the_pause_doubles(world):
+    product = make_product(world["tenant"])
+    conn = connect(world)
+    hello(world, conn)
+    sync = new_job(world, "sync")
+    send(world, conn, {"action": "heartbeat"})
+    [command] = commands(world)
+    assert command["command"] == "vinted.fetch_wardrobe"
+    assert send(world, conn, {"action": "datadome_detected", "domain": "www.vinted.fr", "url": "/api/v2/wardrobe"}) \
+        is None
+    send(world, conn, result(sync, 1, ok=False, error={"code": "datadome", "message": "challenge", "retry_after": 60}))
+    lane = lane_row(world)
+    base = get_settings().vinted_pause_base_s
+    assert lane.pause_s == base, "one DataDome episode doubles once, not once per signal"
+    assert lane.paused_until > datetime.now(UTC) + timedelta(seconds=base - 30)
+    retried = job(world, sync)
+    assert retried.status == "pending" and retried.next_attempt_at >= lane.paused_until - timedelta(seconds=1)
+
+    publish = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    assert len(commands(world)) == 1, "nothing is sent while the tenant is paused"
+    with tenant_session(world["tenant"]) as session:
+        session.execute(update(VintedConnection).values(paused_until=datetime.now(UTC) - timedelta(seconds=1)))
+    send(world, conn, {"action": "heartbeat"})
+    assert [c["job_id"] for c in commands(world)] == [sync, publish]
+    send(world, conn, {"action": "datadome_detected", "domain": "www.vinted.fr"})
+    assert lane_row(world).pause_s == 2 * base
+
+
+def test_missed_deadlines_read_retries_write_becomes_unknown_and_is_reconciled(world):
+    product = make_product(world["tenant"], "Pull en laine vert")
+    conn = connect(world)
+    hello(world, conn)
+    publish = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})  # a job parked while the extension is online goes on a beat
+    [sent] = commands(world)
+    assert sent["job_id"] == publish
+    with tenant_session(world["tenant"]) as session:
+        session.execute(update(VintedConnection).values(inflight_deadline_at=datetime.now(UTC) - timedelta(seconds=1)))
+    tick()
+    lost = job(world, publish)
+    assert (lost.status, lost.error_code) == ("unknown_outcome", "extension_timeout")
+    with tenant_session(world["tenant"]) as session:
+        reconcile = session.scalars(select(MarketplaceJob).where(MarketplaceJob.action == "reconcile")).one()
+        assert reconcile.input == {"job_id": publish} and reconcile.status == "pending"
+    assert world["processor"].process(JobMessage(world["tenant"], reconcile.id, "vinted")) == "waiting_extension"
+    send(world, conn, {"action": "heartbeat"})
+    read = commands(world)[-1]
+    assert (read["job_id"], read["command"], read["request"]) == (reconcile.id, "vinted.fetch_wardrobe",
+                                                                   {"per_page": 20, "max_pages": 1})
+    page = {"action": "job_progress", "job_id": reconcile.id, "attempt": 1, "seq": 1, "stage": "items", "page": 1,
+            "items": [{"id": 777, "title": "Pull en laine vert", "price": "25.0", "is_closed": False}]}
+    assert send(world, conn, page) is None
+    send(world, conn, result(reconcile.id, 1, data={"user_id": 5, "pages": 1, "count": 1, "complete": True,
+                                                     "progress_messages": 1}))
+    settled = job(world, publish)
+    assert settled.status == "completed" and settled.result["item_id"] == 777
+    assert job(world, reconcile.id).status == "completed"
+
+    sync = new_job(world, "sync")
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["job_id"] == sync
+    with tenant_session(world["tenant"]) as session:
+        session.execute(update(VintedConnection).values(inflight_deadline_at=datetime.now(UTC) - timedelta(seconds=1)))
+    tick()
+    retried = job(world, sync)
+    assert (retried.status, retried.error_code) == ("pending", "extension_timeout")
+    # The late answer of the lost attempt changes nothing.
+    send(world, conn, result(sync, 1, data={"pages": 1, "count": 0, "complete": True, "progress_messages": 0}))
+    assert job(world, sync).status == "pending"
+
+
+def test_a_late_success_settles_an_unknown_outcome(world):
+    product = make_product(world["tenant"], "Baskets blanches cuir")
+    conn = connect(world)
+    hello(world, conn)
+    publish = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    with tenant_session(world["tenant"]) as session:
+        session.execute(update(VintedConnection).values(inflight_deadline_at=datetime.now(UTC) - timedelta(seconds=1)))
+    tick()
+    assert job(world, publish).status == "unknown_outcome"
+    send(world, conn, result(publish, 1, data={"item_id": 4242, "progress_messages": 0}))
+    assert job(world, publish).status == "completed"
+
+
+def test_a_sync_links_items_and_a_sold_item_delists_elsewhere(world):
+    product = make_product(world["tenant"], "Sac à main cuir camel")
+    with tenant_session(world["tenant"]) as session:
+        session.add(MarketplaceListing(product_id=product, marketplace="ebay", status="listed", external_id="e-1"))
+    conn = connect(world)
+    hello(world, conn)
+    sync = new_job(world, "sync")
+    send(world, conn, {"action": "heartbeat"})
+    page = {"action": "job_progress", "job_id": sync, "attempt": 1, "seq": 1, "stage": "items", "page": 1,
+            "items": [{"id": 31, "title": "Sac à main cuir camel", "is_closed": True, "status": "sold"},
+                      {"id": 32, "title": "Something else entirely", "is_closed": False}]}
+    send(world, conn, page)
+    send(world, conn, result(sync, 1, data={"user_id": 5, "pages": 1, "count": 2, "complete": True,
+                                             "progress_messages": 1}))
+    finished = job(world, sync)
+    assert finished.status == "completed" and finished.result["linked"] == 1
+    assert finished.result["sold_product_ids"] == [product]
+    with tenant_session(world["tenant"]) as session:
+        assert session.get(Product, product).status == "sold"
+        delist = session.scalars(select(MarketplaceJob).where(MarketplaceJob.marketplace == "ebay")).one()
+        assert (delist.action, delist.product_id) == ("delete", product)
+
+
+def test_extension_routes_are_strict_and_for_the_right_tenant_only(world):
+    product = make_product(world["tenant"])
+    conn = connect(world)
+    hello(world, conn)
+    publish = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["job_id"] == publish
+    dashboard = connect(world, "dashboard")
+    hello(world, dashboard, "dashboard")
+    refused = send(world, dashboard, result(publish, 1, data={"item_id": 1}))
+    assert refused and (refused["type"], refused["code"]) == ("error", "action_not_allowed")
+
+    stranger = register_and_login()
+    theirs = connect(world, tenant=stranger["id"])
+    hello(world, theirs)
+    send(world, theirs, result(publish, 1, data={"item_id": 1, "progress_messages": 0}))
+    assert job(world, publish).status == "waiting_extension", "another tenant's answer reaches nothing"
+
+    bad = [
+        {**result(publish, 1, data={"item_id": 1}), "extra": True},
+        {"action": "job_result", "job_id": publish, "attempt": 1, "ok": True},
+        result(publish, 1, ok=False, error={"code": "datadome", "message": "x", "stack": "..."}),
+        {"action": "job_progress", "job_id": publish, "attempt": 1, "seq": 1, "stage": "secrets", "page": 1,
+         "items": []},
+        {"action": "vinted_session_update", "logged_in": True, "domain": "evil.example"},
+        {"action": "datadome_detected", "domain": "www.vinted.fr", "cookie": "x"},
+    ]
+    for message in bad:
+        answer = send(world, conn, message)
+        assert answer and answer["code"] == "invalid_message", message
+    not_ours = send(world, conn, {"action": "job_progress", "job_id": publish, "attempt": 1, "seq": 1, "stage": "items",
+                                  "page": 1, "items": []})
+    assert not_ours and not_ours["code"] == "invalid_progress", "a publish sends no wardrobe pages"
+    bad_data = send(world, conn, result(publish, 1, data={"item_id": "9001"}))
+    assert bad_data and bad_data["code"] == "invalid_result"
+    assert job(world, publish).status == "waiting_extension"
+
+    assert send(world, conn, {"action": "vinted_session_update", "logged_in": True, "vinted_user_id": 77,
+                              "domain": "www.vinted.fr"}) is None
+    lane = lane_row(world)
+    assert (lane.logged_in, lane.vinted_user_id, lane.domain) == (True, 77, "www.vinted.fr")
+
+
+def test_a_product_that_cannot_be_converted_fails_at_once(world):
+    with tenant_session(world["tenant"]) as session:
+        product = Product(title="Objet sans catégorie", price=10)
+        session.add(product)
+        session.flush()
+        product_id = product.id
+    with tenant_session(world["tenant"]) as session:
+        row = MarketplaceJob(marketplace="vinted", action="publish", product_id=product_id, input={})
+        session.add(row)
+        session.flush()
+        job_id = row.id
+    assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "failed"
+    assert job(world, job_id).error_code == "vinted_unmapped_category"
