@@ -374,3 +374,15 @@ def test_a_product_that_cannot_be_converted_fails_at_once(world):
         job_id = row.id
     assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "failed"
     assert job(world, job_id).error_code == "vinted_unmapped_category"
+
+
+def test_parked_jobs_expire_without_an_extension(world):
+    product = make_product(world["tenant"])
+    job_id = new_job(world, "publish", product)
+    with tenant_session(world["tenant"]) as session:
+        session.execute(update(MarketplaceJob).where(MarketplaceJob.id == job_id)
+                        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    tick()
+    expired = job(world, job_id)
+    assert (expired.status, expired.error_code) == ("failed", "expired")
+    assert commands(world) == []

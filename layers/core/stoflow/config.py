@@ -71,8 +71,6 @@ class Settings(BaseSettings):
     vinted_gap_max_s: float = 15.0
     vinted_pause_base_s: int = 300
     vinted_pause_max_s: int = 6 * 3600
-    # How long a queued Vinted job waits for an extension before it fails.
-    vinted_wait_extension_max_s: int = 7 * 24 * 3600
 
     # Where local state lives (embedded PostgreSQL data, generated keys).
     data_dir: Path = _REPO_ROOT / ".stoflow-data"

@@ -173,6 +173,7 @@ class VintedLane:
         with self._session() as session:
             lane = self.lock(session)
             now = self.clock()
+            self._expire_parked(session, now, events)
             if lane.inflight_job_id is not None:
                 if lane.inflight_deadline_at is not None and lane.inflight_deadline_at > now:
                     return None
@@ -238,6 +239,19 @@ class VintedLane:
             }
             return Outgoing(connection_id, job.id, job.attempts, message)
         return None
+
+    def _expire_parked(self, session: Session, now: datetime, events: list[JobStatusEvent]) -> None:
+        """Parked jobs past their expiry fail, extension or not (they would wait forever)."""
+        for job in session.scalars(
+            select(MarketplaceJob)
+            .where(MarketplaceJob.marketplace == "vinted", MarketplaceJob.status == "waiting_extension",
+                   MarketplaceJob.error_code.in_(PARKED_CODES), MarketplaceJob.expires_at <= now)
+            .limit(100)
+            .with_for_update(skip_locked=True)
+        ):
+            self._settle(session, job, ["waiting_extension"], {
+                "status": "failed", "error_code": "expired",
+                "error_message": "no browser extension ran it before it expired"}, events)
 
     def _unsend(self, outgoing: Outgoing) -> None:
         """The post failed: nothing reached the extension, the job goes back to the lane's queue."""
