@@ -18,7 +18,6 @@ from starlette.routing import Route
 from infra.local.functions import module_name_for
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, FunctionSpec, load_template
 from stoflow.config import Settings
-
 from tests.contract.test_template import lint
 
 TEMPLATE = load_template()
