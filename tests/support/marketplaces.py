@@ -673,3 +673,20 @@ def image_ids(tenant_id: int, product_id: int) -> tuple[list[int], int | None]:
 
 
 Enqueue = Callable[..., Any]
+
+
+def connect(world: MarketplaceWorld, token: str, marketplace: str) -> dict[str, Any]:
+    """Connect through /marketplaces/{m}/connect and /callback, the seller consenting on the fake."""
+    from urllib.parse import quote
+
+    from tests.support.api import caller
+
+    call = caller("marketplaces")
+    started = call("GET", f"/marketplaces/{marketplace}/connect", token=token)
+    assert started.status == 200, started
+    url = started.json["authorization_url"]
+    code = world.ebay.consent() if marketplace == "ebay" else world.etsy.consent(url)
+    state = dict(parse_qsl(urlsplit(url).query))["state"]
+    reply = call("GET", f"/marketplaces/{marketplace}/callback?code={quote(code)}&state={quote(state)}", token=token)
+    assert reply.status == 200, reply
+    return reply.json
