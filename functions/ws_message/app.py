@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.realtime.notifier import install
 from stoflow.realtime.protocol import connection_id, message_body, request_id, response
 from stoflow.realtime.router import default_router
 
 router = default_router()
+# An extension's job_result finishes a job here: its job_status must reach the dashboards too.
+install()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -26,6 +26,10 @@ HTTP_FUNCTIONS = [f for f in TEMPLATE.functions if f.events_of_type("HttpApi")]
 # Functions that must start without a web framework (DESIGN.md, performance budgets).
 NO_WEB_FRAMEWORK = ["WsConnectFunction", "WsDisconnectFunction", "WsMessageFunction", "JobWorkerFunction",
                     "JobsMaintenanceFunction"]
+# Functions that change job states: each must push job_status to the dashboards on AWS, where a
+# container loads only its own entrypoint (locally one process hides a missing install).
+JOB_CHANGERS = ["JobsFunction", "JobWorkerFunction", "JobsMaintenanceFunction", "WsMessageFunction",
+                "VintedTickFunction"]
 # Variables read by libraries rather than by stoflow.config (documented in their own manuals).
 # HTTP functions written as a plain handler rather than a FastAPI app.
 PLAIN_HTTP_HANDLERS = {"HealthFunction"}
@@ -158,6 +162,25 @@ def test_websocket_and_worker_functions_import_no_web_framework(logical_id):
                             check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [], f"{function.logical_id} imports a web framework"
+
+
+@pytest.mark.parametrize("logical_id", JOB_CHANGERS)
+def test_functions_that_change_jobs_install_the_websocket_notifier(logical_id):
+    if logical_id not in {f.logical_id for f in TEMPLATE.functions}:
+        pytest.fail(f"{logical_id} is not in template.yaml any more: update JOB_CHANGERS")
+    script = (
+        "from infra.local.functions import load_handler\n"
+        "from infra.local.template import load_template\n"
+        f"load_handler(load_template().function({logical_id!r}))\n"
+        "from stoflow.jobs.notifier import get_notifier\n"
+        "print(type(get_notifier()).__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "WebSocketJobNotifier"
+    function = TEMPLATE.function(logical_id)
+    assert "STOFLOW_WS_CALLBACK_URL" in ((function.properties.get("Environment") or {}).get("Variables") or {})
 
 
 # --- queue, worker, schedules ------------------------------------------------------------------
