@@ -143,6 +143,7 @@ def test_no_token_in_any_log_line_through_whole_flows(marketplaces, job_runner, 
     secrets = {*issued, EBAY_CLIENT_SECRET, ETSY_SECRET}
     assert caplog.records
     for record in caplog.records:
-        line = record.getMessage() + repr(record.args) + (record.exc_text or "")
+        # The message, its arguments, any traceback, and every extra field (JSON logs print them).
+        line = record.getMessage() + repr(record.args) + (record.exc_text or "") + repr(vars(record))
         leaked = [s for s in secrets if s in line or s.split(".", 1)[-1] in line]
         assert not leaked, line

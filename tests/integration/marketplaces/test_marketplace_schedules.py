@@ -1,0 +1,98 @@
+"""The scheduled marketplace function: order-sync fan-out (one job per connected tenant and
+marketplace, once per slot), token refresh ahead of expiry, expired OAuth states swept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from stoflow.db.tenancy import tenant_session
+from stoflow.errors import InvalidOAuthState
+from stoflow.marketplaces.common import oauth_state
+from stoflow.models import EbayCredentials, EtsyCredentials, MarketplaceJob
+from tests.support.api import load_function, register_and_login
+from tests.support.marketplaces import connect
+
+
+def schedule(task):
+    return load_function("marketplace_schedules").handler({"task": task}, None)
+
+
+def jobs_of(tenant):
+    with tenant_session(tenant) as session:
+        return sorted((j.marketplace, j.action) for j in session.scalars(select(MarketplaceJob)))
+
+
+def run_for(job_runner, tenant):
+    """Process the queued messages of one tenant (other tests' tenants share the database)."""
+    statuses = []
+    for message in job_runner.queue.take():
+        if message.tenant_id == tenant:
+            statuses.append(job_runner.processor.process(message))
+    return statuses
+
+
+def test_order_sync_fan_out_queues_one_job_per_connected_marketplace(marketplaces, job_runner):
+    world = marketplaces
+    connected, idle = register_and_login(), register_and_login()
+    for marketplace in ("ebay", "etsy"):
+        connect(world, connected["access_token"], marketplace)
+    world.ebay.sell("UNKNOWN-SKU")
+
+    report = schedule("sync_orders")
+    assert report["done"] >= 2 and not [f for f in report["failed"] if f["tenant_id"] == connected["id"]]
+    assert jobs_of(connected["id"]) == [("ebay", "sync_orders"), ("etsy", "sync_orders")]
+    assert jobs_of(idle["id"]) == []
+    schedule("sync_orders")  # fired again in the same slot: nothing new
+    assert len(jobs_of(connected["id"])) == 2
+    assert run_for(job_runner, connected["id"]) == ["completed", "completed"]
+    with tenant_session(connected["id"]) as session:
+        assert session.get(EbayCredentials, 1).orders_synced_at is not None
+        assert session.get(EtsyCredentials, 1).orders_synced_at is not None
+
+
+def test_tokens_expiring_soon_are_refreshed_ahead(marketplaces):
+    world = marketplaces
+    seller = register_and_login()
+    for marketplace in ("ebay", "etsy"):
+        connect(world, seller["access_token"], marketplace)
+    with tenant_session(seller["id"]) as session:
+        session.get(EbayCredentials, 1).access_expires_at = datetime.now(UTC) + timedelta(minutes=10)
+        etsy_expiry = session.get(EtsyCredentials, 1).access_expires_at
+    schedule("refresh_tokens")
+    assert (world.ebay.refreshes, world.etsy.refreshes) == (1, 0)
+    with tenant_session(seller["id"]) as session:
+        assert session.get(EbayCredentials, 1).access_expires_at > datetime.now(UTC) + timedelta(hours=1)
+        assert session.get(EtsyCredentials, 1).access_expires_at == etsy_expiry
+
+
+def test_expired_oauth_states_are_swept(marketplaces):
+    seller = register_and_login()
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    stale = oauth_state.create("ebay", seller["id"], seller["id"], now=long_ago)
+    fresh = oauth_state.create("ebay", seller["id"], seller["id"])
+    assert schedule("purge_oauth_states")["purged"] >= 1
+    try:
+        oauth_state.consume(stale.state, "ebay", seller["id"], seller["id"])
+    except InvalidOAuthState:
+        pass
+    else:
+        raise AssertionError("an expired state must not be accepted")
+    assert oauth_state.consume(fresh.state, "ebay", seller["id"], seller["id"]) is None
+
+
+def test_a_state_expires_after_ten_minutes(marketplaces):
+    seller = register_and_login()
+    issued = datetime.now(UTC)
+    state = oauth_state.create("etsy", seller["id"], seller["id"], code_verifier="v" * 64, now=issued)
+    assert state.expires_at == issued + timedelta(minutes=10)
+    try:
+        late = issued + timedelta(minutes=10, seconds=1)
+        oauth_state.consume(state.state, "etsy", seller["id"], seller["id"], now=late)
+    except InvalidOAuthState:
+        pass
+    else:
+        raise AssertionError("a state older than 10 minutes must be refused")
+    assert oauth_state.consume(state.state, "etsy", seller["id"], seller["id"],
+                               now=issued + timedelta(minutes=9)) == "v" * 64
