@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from infra.local.aws import LocalAws, template_parameters
+from infra.local.cors import cors_from_template
 from infra.local.database import Database, EmbeddedPostgres
 from infra.local.demo import DemoUser
 from infra.local.functions import FunctionRuntime
@@ -92,7 +93,8 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
     if not args.no_demo:
         parts.append(DemoUser())
     runtime = FunctionRuntime(template.functions)
-    parts.append(HttpGateway(runtime, RouteTable(template.http_routes()), host=args.host, port=args.http_port))
+    parts.append(HttpGateway(runtime, RouteTable(template.http_routes()), host=args.host, port=args.http_port,
+                             cors=cors_from_template(template, resolver)))
     api = websocket_api(template)
     if api is not None:
         parts.append(WebSocketGateway(runtime, api, host=args.host, port=args.ws_port))

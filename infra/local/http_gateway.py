@@ -12,6 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from infra.local.cors import CorsConfig
 from infra.local.functions import FunctionRuntime
 from infra.local.http_events import (
     HttpRequest,
@@ -41,9 +42,11 @@ class HttpGateway:
 
     name = "http"
 
-    def __init__(self, runtime: FunctionRuntime, routes: RouteTable, host: str = "127.0.0.1", port: int = 3000) -> None:
+    def __init__(self, runtime: FunctionRuntime, routes: RouteTable, host: str = "127.0.0.1", port: int = 3000,
+                 cors: CorsConfig | None = None) -> None:
         self.runtime = runtime
         self.routes = routes
+        self.cors = cors
         self.host = host
         self._requested_port = port
         self._server: _Server | None = None
@@ -84,6 +87,17 @@ class HttpGateway:
         """One request, start to finish; never raises (a failure is a 500, as on AWS)."""
         rid = request_id()
         path = request.target.partition("?")[0] or "/"
+        preflight = self.cors.preflight(request) if self.cors is not None else None
+        if preflight is not None:  # answered by API Gateway itself, whatever the routes
+            preflight.headers.append(("apigw-requestid", rid))
+            return preflight
+        response = self._route(request, path, rid)
+        if self.cors is not None:
+            response = self.cors.decorate(request, response)
+        response.headers.append(("apigw-requestid", rid))
+        return response
+
+    def _route(self, request: HttpRequest, path: str, rid: str) -> HttpResponse:
         match = self.routes.match(request.method, path)
         if match is None:
             response = not_found()
@@ -98,7 +112,6 @@ class HttpGateway:
             except Exception:
                 log.exception("%s raised while handling %s %s", function_id, request.method, path)
                 response = internal_error()
-        response.headers.append(("apigw-requestid", rid))
         return response
 
 
