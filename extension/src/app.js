@@ -143,9 +143,11 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
     if (!existing) await chrome.alarms.create(ALARM, { periodInMinutes: 1 });
   }
 
-  // Popup messages: only from our own extension pages, never from a tab.
+  // Popup messages: only from our own extension pages (the popup), never from a web page.
+  const ownPages = chrome.runtime.getURL('');
   async function onPopupMessage(message, sender) {
-    if (sender?.id !== chrome.runtime.id || sender?.tab) return { ok: false, error: 'refused' };
+    const fromOwnPage = typeof sender?.url === 'string' && sender.url.startsWith(ownPages);
+    if (sender?.id !== chrome.runtime.id || !fromOwnPage) return { ok: false, error: 'refused' };
     switch (message?.type) {
       case 'status':
         return { ok: true, status: { ...status }, paired: Boolean(await read('pairing')) };

@@ -96,7 +96,9 @@ test('an unpaired extension opens no socket; popup messages from tabs are refuse
   await settle();
   assert.equal(FakeWebSocket.instances.length, 0);
   assert.equal(app.status.backend, 'unpaired');
-  assert.deepEqual(await app.onPopupMessage({ type: 'unpair' }, { id: 'stoflow-test', tab: { id: 3 } }), { ok: false, error: 'refused' });
-  assert.deepEqual(await app.onPopupMessage({ type: 'status' }, { id: 'other-extension' }), { ok: false, error: 'refused' });
-  assert.equal((await app.onPopupMessage({ type: 'status' }, { id: 'stoflow-test' })).paired, false);
+  const popup = { id: 'stoflow-test', url: 'chrome-extension://stoflow-test/popup/popup.html' };
+  const webPage = { id: 'stoflow-test', url: 'https://www.vinted.fr/', tab: { id: 3 } };
+  assert.deepEqual(await app.onPopupMessage({ type: 'unpair' }, webPage), { ok: false, error: 'refused' });
+  assert.deepEqual(await app.onPopupMessage({ type: 'status' }, { ...popup, id: 'other-extension' }), { ok: false, error: 'refused' });
+  assert.equal((await app.onPopupMessage({ type: 'status' }, popup)).paired, false);
 });

@@ -104,7 +104,7 @@ export function fakeStorageArea() {
 export function fakeChrome({ tabs = [], pageCall } = {}) {
   const alarms = new Map();
   const chrome = {
-    runtime: { id: 'stoflow-test', getManifest: () => ({ version: '0.1.0' }) },
+    runtime: { id: 'stoflow-test', getManifest: () => ({ version: '0.1.0' }), getURL: (p) => `chrome-extension://stoflow-test/${p}` },
     storage: { local: fakeStorageArea() },
     alarms: {
       created: [],
