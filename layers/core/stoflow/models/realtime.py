@@ -7,7 +7,6 @@ tenant is known, and pushes look connections up by tenant id across one small ta
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,6 +49,6 @@ class WsConnection(Base):
     tenant_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     client: Mapped[str] = mapped_column(String(16), nullable=False)
     client_version: Mapped[str | None] = mapped_column(String(32))
-    capabilities: Mapped[Any] = mapped_column(JSONB)
+    capabilities: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
