@@ -300,3 +300,48 @@ def test_function_specs_of_the_fixture_template_are_plain(tmp_path):
     template = parse_template(POLLER_TEMPLATE, root=tmp_path)
     assert isinstance(template.function("Worker"), FunctionSpec)
     assert Path(template.function("Worker").module_file).is_file()
+
+
+BOOM = textwrap.dedent("""
+    def connect(event, context):
+        return {"statusCode": 200}
+
+    def boom(event, context):
+        raise RuntimeError("message handler bug")
+
+    def disconnect(event, context):
+        return {"statusCode": 200}
+""")
+
+
+@pytest.fixture
+def boom_gateway(tmp_path) -> Iterator[WebSocketGateway]:
+    from infra.local.ws_routes import WsApi, WsRoute
+
+    (tmp_path / "app.py").write_text(BOOM)
+    functions = [FunctionSpec(name, tmp_path, f"app.{name.lower()}", {}, ()) for name in ("Connect", "Boom",
+                                                                                           "Disconnect")]
+    api = WsApi("Api", "$request.body.action", {
+        "$connect": WsRoute("$connect", "Connect", False),
+        "$default": WsRoute("$default", "Boom", True),
+        "$disconnect": WsRoute("$disconnect", "Disconnect", False),
+    })
+    part = WebSocketGateway(FunctionRuntime(functions), api, port=0, idle_timeout_s=1.0)
+    part.start()
+    yield part
+    part.stop()
+
+
+def test_a_raising_route_answers_internal_server_error(boom_gateway):
+    with connect(boom_gateway.url, open_timeout=GUARD_S) as ws:
+        ws.send('{"action": "anything"}')
+        answer = json.loads(ws.recv(timeout=GUARD_S))
+        assert answer["message"] == "Internal server error"
+        assert answer["connectionId"] in boom_gateway.connection_ids
+
+
+def test_an_idle_connection_is_closed_going_away(boom_gateway):
+    with connect(boom_gateway.url, open_timeout=GUARD_S) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=GUARD_S)  # nothing sent: the gateway's idle limit (1 s here) closes it
+        assert closed.value.rcvd.code == 1001
