@@ -46,6 +46,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     times: int = 1
+    # With status None: True = the server did the work, then the answer was lost.
+    after: bool = False
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -72,8 +74,8 @@ class FakeServer:
         self.access_tokens: dict[str, datetime] = {}
 
     def fail(self, method: str, path: str, status: int | None = None, *, times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None) -> None:
-        self.faults.append(Fault(method, path, status, headers or {}, body, times))
+             headers: dict[str, str] | None = None, body: Any = None, after: bool = False) -> None:
+        self.faults.append(Fault(method, path, status, headers or {}, body, times, after))
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[httpx.Request]:
         return [r for r in self.requests
@@ -100,6 +102,8 @@ class FakeServer:
                 if fault.times > 0 and fault.method == request.method and re.search(fault.path, request.url.path):
                     fault.times -= 1
                     if fault.status is None:
+                        if fault.after:
+                            self.route(request)  # done on the server; the answer never arrives
                         raise httpx.ReadTimeout("fake: no answer", request=request)
                     return _json(fault.status, fault.body if fault.body is not None else {"errors": []},
                                  fault.headers)
@@ -388,6 +392,10 @@ class FakeEtsy(FakeServer):
             return _json(200, {"shop_id": self.shop_id, "shop_name": "VintageByAda", "user_id": self.user_id})
         if path == f"{v3}/shops/{self.shop_id}/listings" and method == "POST":
             return self.create_listing(request)
+        if path == f"{v3}/shops/{self.shop_id}/listings" and method == "GET":
+            state = dict(parse_qsl(request.url.query.decode())).get("state", "active")
+            found = [dict(v) for v in self.listings.values() if v["state"] == state]
+            return _json(200, {"count": len(found), "results": found})
         if m := re.fullmatch(rf"{v3}/shops/{self.shop_id}/listings/(\d+)/images", path):
             return self.upload_image(request, int(m.group(1)))
         if m := re.fullmatch(rf"{v3}/shops/{self.shop_id}/listings/(\d+)/images/(\d+)", path):
@@ -586,8 +594,9 @@ class JobRunner:
     registry: Any
     processor: Any
 
-    def run_all(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
-        """Process queued messages until none is left: [(job id, marketplace, action-less status)]."""
+    def run_all(self, limit: int = 100, *, tenant: int | None = None) -> list[tuple[int, str, str, str]]:
+        """Process queued messages until none is left: [(job id, marketplace, action, status)].
+        With `tenant`, other tenants' messages (earlier tests share the database) are dropped."""
         from stoflow.db.tenancy import tenant_session
         from stoflow.models.jobs import MarketplaceJob
 
@@ -597,6 +606,8 @@ class JobRunner:
             if not messages:
                 return done
             for message in messages:
+                if tenant is not None and message.tenant_id != tenant:
+                    continue
                 status = self.processor.process(message)
                 with tenant_session(message.tenant_id) as session:
                     job = session.get(MarketplaceJob, message.job_id)

@@ -143,3 +143,31 @@ def test_pkce_verifier_and_state_are_checked(call, marketplaces):
     refused = call("GET", f"/marketplaces/etsy/callback?code={quote(forged)}&state={quote(state)}",
                    token=seller["access_token"])
     assert (refused.status, refused.json["code"]) == (400, "oauth_exchange_failed")
+
+
+def test_lost_answers_are_reconciled_by_a_read_never_repeated_blindly(call, marketplaces, job_runner):
+    from stoflow.jobs.maintenance import run_all as maintenance
+
+    world = marketplaces
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect_etsy(call, world, token)
+    call("PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 2825},
+         token=token)
+    product_id = product_with_photos(tenant, photos=2, label=True)
+    # Etsy creates the draft, then the answer is lost; later an image upload's answer is lost too.
+    world.etsy.fail("POST", r"/listings$", None, after=True)
+    world.etsy.fail("POST", r"/images$", None, after=True)
+    enqueue(tenant, JobRequest("etsy", "publish", product_ids=[product_id]))
+    assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["unknown_outcome"]
+    for _ in range(2):  # the maintenance schedule requeues it with reconciliation first
+        maintenance(job_runner.registry)
+        statuses = [s for *_, s in job_runner.run_all(tenant=tenant)]
+    assert statuses == ["completed"]
+    (listing_id, listing), = world.etsy.listings.items()  # one listing, never two
+    assert listing["state"] == "active"
+    assert [i["rank"] for i in world.etsy.images[listing_id]] == [1, 2]  # no duplicate photo
+    with tenant_session(tenant) as session:
+        row = session.scalars(select(EtsyProduct)).one()
+        assert (row.listing_id, row.state, len(row.image_ids)) == (listing_id, "active", 2)
+    assert world.contract_problems() == []

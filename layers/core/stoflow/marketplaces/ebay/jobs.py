@@ -63,6 +63,12 @@ class _EbayHandler:
     def execute(self, context: JobContext) -> JobOutcome:
         raise NotImplementedError
 
+    def reconcile(self, context: JobContext) -> JobOutcome | None:
+        """After an unknown outcome: every eBay step here converges when repeated (PUT replaces,
+        the offer is found again by SKU, withdraw and delete tolerate "already done"), so running
+        again is the reconciliation. Subclasses with a cheaper read override this."""
+        return None
+
 
 def _ensure_location(client: EbayClient, context: JobContext, settings: EbayAccountSettings) -> None:
     """The merchant location every offer names; created once per account."""
@@ -160,6 +166,34 @@ class EbayPublishJobHandler(_EbayHandler):
         return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listing_id": listing_id, "url": url},
                           external_id=listing_id, listing_url=url, listing_status="listed")
 
+    def reconcile(self, context: JobContext) -> JobOutcome | None:
+        """Published already (the lost answer was a success)? Then the job is done."""
+        try:
+            with context.session() as session:
+                existing = items.ebay_by_product(session, context.job.product_id or 0)
+                sku = existing.sku if existing else None
+            if sku is None:
+                return None
+            settings = read_settings(context.session)
+            client = client_for(context.session)
+            try:
+                offers = client.get_offers(sku, settings.marketplace_id)
+            finally:
+                client.http.close()
+        except MarketplaceApiError as exc:
+            raise job_error(exc) from None
+        for offer in offers:
+            listing_id = (offer.get("listing") or {}).get("listingId")
+            if offer.get("status") == "PUBLISHED" and listing_id and self.action == "publish":
+                url = listing_url(settings.marketplace_id, listing_id)
+                with context.session() as session:
+                    items.upsert_ebay(session, sku, {"offer_id": offer.get("offerId"), "listing_id": listing_id,
+                                                     "status": "published", "product_id": context.job.product_id,
+                                                     "marketplace_id": settings.marketplace_id})
+                return JobOutcome(result={"sku": sku, "listing_id": listing_id, "reconciled": True},
+                                  external_id=listing_id, listing_url=url, listing_status="listed")
+        return None
+
     @staticmethod
     def _find_offer(client: EbayClient, sku: str, marketplace_id: str) -> str | None:
         for offer in client.get_offers(sku, marketplace_id):
@@ -214,7 +248,8 @@ class EbayDeleteJobHandler(_EbayHandler):
                 try:
                     client.withdraw_offer(offer_id)
                 except MarketplaceApiError as exc:
-                    if exc.status != 404:  # gone already: that is what we wanted
+                    # Gone or not published any more (25713): that is what we wanted.
+                    if not (exc.status == 404 or any(str(e.get("errorId")) == "25713" for e in exc.errors)):
                         raise
             if purge:
                 if offer_id:

@@ -82,6 +82,10 @@ class EtsyClient:
     def update_inventory(self, listing_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("PUT", f"{V3}/listings/{listing_id}/inventory", json=body).json()
 
+    def get_draft_listings(self, shop_id: int, limit: int = 25) -> list[dict[str, Any]]:
+        response = self._call("GET", f"{V3}/shops/{shop_id}/listings", params={"state": "draft", "limit": limit})
+        return list(response.json().get("results", []))
+
     def get_listing(self, listing_id: int) -> dict[str, Any] | None:
         response = self._call("GET", f"{V3}/listings/{listing_id}", allow_statuses=frozenset({404}))
         return None if response.status_code == 404 else response.json()

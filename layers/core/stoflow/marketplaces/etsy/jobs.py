@@ -58,6 +58,10 @@ class _EtsyHandler:
     def execute(self, context: JobContext) -> JobOutcome:
         raise NotImplementedError
 
+    def reconcile(self, context: JobContext) -> JobOutcome | None:
+        """Updates and deactivations converge when repeated: running again reconciles them."""
+        return None
+
 
 def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converter.EtsyListingDraft, Any]:
     product_id = context.job.product_id
@@ -94,17 +98,20 @@ def _ensure_readiness(client: EtsyClient, context: JobContext, settings: EtsyAcc
 
 
 def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listing_id: int,
-                   draft: converter.EtsyListingDraft, already: list[int], *, overwrite: bool = False) -> list[int]:
-    """Upload the chosen photos in display order (rank 1 first), resuming after `already`."""
+                   draft: converter.EtsyListingDraft, already: list[int], *, replace: bool = False) -> list[int]:
+    """Upload the chosen photos in display order (rank 1 first), resuming after `already`.
+
+    Always with overwrite: an upload whose answer was lost is simply sent again to its rank
+    and replaces itself instead of adding a duplicate."""
     source = photo_source()
     image_ids = list(already)
     for rank, photo in enumerate(draft.photos, start=1):
-        if rank <= len(image_ids) and not overwrite:
+        if rank <= len(image_ids) and not replace:
             continue
         _check_cancel(context)
         uploaded = client.upload_listing_image(
             shop_id, listing_id, source.content(photo), filename=f"photo-{rank}.jpg", rank=rank,
-            alt_text=photo.alt_text, overwrite=overwrite,
+            alt_text=photo.alt_text, overwrite=True,
         )
         image_id = int(uploaded["listing_image_id"])
         if rank <= len(image_ids):
@@ -120,6 +127,37 @@ class EtsyPublishJobHandler(_EtsyHandler):
     action = "publish"
     # createDraftListing is a POST whose lost answer cannot be told from a failure.
     idempotent = False
+
+    def reconcile(self, context: JobContext) -> JobOutcome | None:
+        """Did the lost createDraftListing create a draft? Look among the shop's drafts for one with
+        this product's title that no product of ours holds; adopt it, so the retry resumes with the
+        photos instead of creating a second listing."""
+        product_id = context.job.product_id
+        with context.session() as session:
+            row = items.etsy_by_product(session, product_id or 0)
+            if row is not None and row.state != "deleted":
+                return None  # recorded: the run resumes from it
+            product = products_repository.get_live(session, product_id or 0)
+            title = product.title[: converter.TITLE_MAX] if product else None
+        if title is None:
+            return None
+        settings = read_settings(context.session)
+        client = client_for(context.session)
+        try:
+            drafts = client.get_draft_listings(settings.shop_id)
+        except MarketplaceApiError as exc:
+            raise job_error(exc) from None
+        finally:
+            client.http.close()
+        with context.session() as session:
+            known = items.etsy_by_listings(session, [int(d["listing_id"]) for d in drafts])
+            for draft in drafts:
+                if draft.get("title") == title and int(draft["listing_id"]) not in known:
+                    items.upsert_etsy(session, int(draft["listing_id"]),
+                                      {"product_id": product_id, "state": "draft", "image_ids": []})
+                    log.info("etsy draft %s adopted after an unknown outcome", draft["listing_id"])
+                    break
+        return None
 
     def execute(self, context: JobContext) -> JobOutcome:
         product_id = context.job.product_id
@@ -176,7 +214,7 @@ class EtsyUpdateJobHandler(_EtsyHandler):
             image_ids = existing["image_ids"]
             if context.job.input.get("photos"):
                 image_ids = _upload_photos(client, context, settings.shop_id, listing_id, draft, image_ids,
-                                           overwrite=True)
+                                           replace=True)
                 for stale in image_ids[len(draft.photos):]:
                     client.delete_listing_image(settings.shop_id, listing_id, stale)
                 image_ids = image_ids[: len(draft.photos)]
