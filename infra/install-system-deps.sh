@@ -4,6 +4,9 @@
 set -euo pipefail
 need=()
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+# Headless Chromium for the extension's end-to-end tests (driven by playwright-core), and node/npm.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]} (sudo apt-get install -y ${need[*]})" >&2

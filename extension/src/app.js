@@ -182,10 +182,14 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
     checkVinted,
     onServerMessage,
     onPopupMessage,
-    // Start-up, install, browser restart and every alarm: make sure the socket is there.
+    // Start-up, install, browser restart and every alarm: make sure the socket is there, and
+    // tell the backend about the Vinted session if it does not know it yet (no tab is opened).
     async wake() {
       await ensureAlarm();
       connection.start();
+      if (connection.open && (status.vinted === null || status.vinted.logged_in === null)) {
+        await checkVinted().catch((err) => log('session check failed', err));
+      }
     },
     NotPaired,
   };

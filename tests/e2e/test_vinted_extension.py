@@ -1,0 +1,316 @@
+"""The real extension in headless Chromium, paired against the local cloud, publishing to a fake
+Vinted origin (tests/e2e/fake_vinted.py) that checks the session cookie, the CSRF token, the
+anon id and the payload, and that no label photo arrives. Then: the server restarts and a
+pending job still completes; the service worker is stopped (CDP ServiceWorker.stopAllWorkers)
+and comes back; a DataDome answer pauses the tenant and no Vinted call is made until it ends.
+
+Playwright keeps a service worker alive while attached, so the lifetime checks look at what the
+server saw (connections, hellos, job states), never at Playwright's objects. The waits below
+are hang guards only: nothing asserts how long anything took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from stoflow.db.tenancy import shared_session, tenant_session
+from stoflow.models.catalog import Category, Color, Condition, Size
+from stoflow.models.images import ProductImage
+from stoflow.models.jobs import MarketplaceJob
+from stoflow.models.products import Product
+from stoflow.models.realtime import WsConnection
+from stoflow.models.vinted import VintedConnection
+from tests.conftest import REPO, url_string
+from tests.e2e.fake_vinted import FakeVinted
+from tests.e2e.test_local_cloud import free_port
+
+GUARD_S = 240
+CHROMIUM = "/usr/bin/chromium"
+DRIVER = REPO / "extension" / "e2e" / "driver.mjs"
+PLAYWRIGHT = REPO / "extension" / "node_modules" / "playwright-core"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00"
+
+
+def require_tools() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append("Debian chromium (make system-deps, or apt-get install chromium)")
+    if shutil.which("node") is None:
+        missing.append("node (apt-get install nodejs npm)")
+    if not PLAYWRIGHT.exists():
+        missing.append("playwright-core (make extension-deps)")
+    if missing:
+        pytest.fail("the extension end-to-end tests need: " + "; ".join(missing))
+
+
+def wait_for(what: str, check: Callable[[], Any], guard_s: float = GUARD_S, context: Callable[[], str] = str) -> Any:
+    deadline = time.monotonic() + guard_s
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"never saw: {what}\n{context()}")
+
+
+class Cloud:
+    """python -m infra.local on fixed ports, so it can be stopped and started again."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.env["STOFLOW_WS_PUBLIC_URL"] = f"ws://127.0.0.1:{self.ws_port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local", "--http-port", str(self.http_port), "--ws-port",
+             str(self.ws_port), "--aws-port", str(self.aws_port)],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        marker_count = self.output().count("Ctrl-C stops every part.")
+        wait_for("the local cloud ready", lambda: self.output().count("Ctrl-C stops every part.") > marker_count
+                 or (self.process and self.process.poll() is not None), context=self.output)
+        assert self.process.poll() is None, self.output()[-3000:]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.http + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            with error:
+                raw = error.read()
+                return error.code, json.loads(raw) if raw else None
+
+
+class Browser:
+    def __init__(self, user_data_dir: Path, vinted_port: int, log_path: Path) -> None:
+        self._log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            ["node", str(DRIVER), "--user-data-dir", str(user_data_dir), "--vinted-port", str(vinted_port)],
+            cwd=REPO / "extension", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
+        )
+        ready = self._read()
+        assert ready.get("event") == "ready", ready
+        self.extension_id = ready["extensionId"]
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            pytest.fail(f"the browser driver exited ({self.process.poll()})")
+        return json.loads(line)
+
+    def ask(self, **command: Any) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.ask(cmd="quit")
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    require_tools()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith(("STOFLOW_", "AWS_"))}
+    env.update(DATABASE_URL=url_string(database_url), STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("vinted-cloud")),
+               STOFLOW_ARGON2_MEMORY_KIB="1024", STOFLOW_ARGON2_TIME_COST="1",
+               STOFLOW_VINTED_GAP_MIN_S="0", STOFLOW_VINTED_GAP_MAX_S="1", STOFLOW_VINTED_PAUSE_BASE_S="20",
+               STOFLOW_JOBS_BACKOFF_BASE_S="2", STOFLOW_JOBS_BACKOFF_MAX_S="10")
+    logs = tmp_path_factory.mktemp("vinted-logs")
+    vinted = FakeVinted(logs)
+    cloud = Cloud(env, logs / "cloud.log")
+    browser = None
+    try:
+        cloud.start()
+        browser = Browser(tmp_path_factory.mktemp("chromium-profile"), vinted.port, logs / "browser.log")
+        email, password = f"vinted-e2e-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery staple"
+        status, profile = cloud.call("POST", "/auth/register", {"email": email, "password": password})
+        assert status == 201, profile
+        status, tokens = cloud.call("POST", "/auth/login", {"email": email, "password": password})
+        assert status == 200, tokens
+        yield {"cloud": cloud, "vinted": vinted, "browser": browser, "token": tokens["access_token"],
+               "tenant": profile["id"], "logs": logs}
+    finally:
+        if browser is not None:
+            browser.close()
+        cloud.stop()
+        vinted.close()
+
+
+def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], bytes]:
+    vinted: FakeVinted = world["vinted"]
+    tag = uuid.uuid4().hex[:8]
+    photos = [JPEG + f"photo {i} of {tag}".encode() for i in range(2)]
+    label = JPEG + f"LABEL of {tag}".encode()
+    with tenant_session(world["tenant"]) as session:
+        product = Product(
+            title=title, description="Très bon état, portée deux fois.", price=32,
+            category_id=session.scalar(select(Category.id).where(Category.slug == "women-clothing-coats-and-jackets")),
+            condition_id=session.scalar(select(Condition.id).where(Condition.slug == "very_good")),
+            color_ids=list(session.scalars(select(Color.id).where(Color.slug == "navy"))),
+            size_id=session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "S")),
+        )
+        session.add(product)
+        session.flush()
+        for position, data in enumerate(photos):
+            session.add(ProductImage(product_id=product.id, position=position,
+                                     url=vinted.photo_url(f"{tag}-{position}.jpg", data)))
+        session.add(ProductImage(product_id=product.id, position=2, is_label=True,
+                                 url=vinted.photo_url(f"{tag}-label.jpg", label)))
+        return product.id, photos, label
+
+
+def job_row(world: dict[str, Any], job_id: int) -> MarketplaceJob:
+    with tenant_session(world["tenant"]) as session:
+        return session.get(MarketplaceJob, job_id)
+
+
+def extension_connections(world: dict[str, Any]) -> set[str]:
+    with shared_session() as session:
+        return set(session.scalars(select(WsConnection.connection_id).where(
+            WsConnection.tenant_id == world["tenant"], WsConnection.client == "extension",
+            WsConnection.client_version.is_not(None))))
+
+
+def queue_publish(world: dict[str, Any], product_id: int) -> int:
+    status, batch = world["cloud"].call("POST", "/jobs", {"marketplace": "vinted", "action": "publish",
+                                                          "product_ids": [product_id]}, token=world["token"])
+    assert status == 202, batch
+    return batch["jobs"][0]["id"]
+
+
+def finished(world: dict[str, Any], job_id: int) -> MarketplaceJob | None:
+    job = job_row(world, job_id)
+    return job if job.status in ("completed", "failed", "cancelled", "unknown_outcome") else None
+
+
+def logs(world: dict[str, Any]) -> str:
+    browser_log = (world["logs"] / "browser.log").read_text(errors="replace")
+    return f"cloud:\n{world['cloud'].output()[-4000:]}\nbrowser:\n{browser_log[-2000:]}"
+
+
+def test_pair_then_publish_through_the_vinted_page(world):
+    cloud, browser, vinted = world["cloud"], world["browser"], world["vinted"]
+    assert browser.ask(cmd="open", url="https://www.vinted.fr/")["ok"]
+    status, pairing = cloud.call("POST", "/extension/pairings", token=world["token"])
+    assert status == 201, pairing
+    paired = browser.ask(cmd="pair", apiBase=cloud.http, code=pairing["code"])
+    assert paired["ok"], paired
+    wait_for("the extension's hello", lambda: extension_connections(world), context=lambda: logs(world))
+
+    product_id, photos, label = make_product(world, "Veste courte bleu marine")
+    job_id = queue_publish(world, product_id)
+    done = wait_for("the publish job finished", lambda: finished(world, job_id), context=lambda: logs(world))
+    assert done.status == "completed", (done.error_code, done.error_message, logs(world))
+
+    calls = vinted.state.api_calls()
+    assert calls and all(not call.problems for call in calls), [(c.path, c.problems) for c in calls]
+    uploads = [c for c in calls if c.path == "/api/v2/photos"]
+    sent_photos = [f for c in uploads for f in c.files]
+    assert sent_photos == photos
+    assert label not in sent_photos
+    [item_call] = [c for c in calls if c.path == "/api/v2/item_upload/items"]
+    item = item_call.json["item"]
+    assert (item["title"], item["price"], item["catalog_id"], item["status_id"]) == (
+        "Veste courte bleu marine", 32.0, 1037, 2)
+    assert len(item["assigned_photos"]) == 2
+    assert done.result["item_id"] > 5000
+
+    with tenant_session(world["tenant"]) as session:
+        lane = session.get(VintedConnection, 1)
+        assert (lane.logged_in, lane.vinted_user_id) == (True, 321)
+
+
+def test_a_pending_job_completes_after_the_server_restarts(world):
+    cloud = world["cloud"]
+    product_id, _, _ = make_product(world, "Manteau en laine camel")
+    cloud.stop()
+    with tenant_session(world["tenant"]) as session:
+        job = MarketplaceJob(marketplace="vinted", action="publish", product_id=product_id,
+                             created_at=datetime.now(UTC) - timedelta(minutes=2))
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    cloud.start()
+    done = wait_for("the job queued while the server was down finished", lambda: finished(world, job_id),
+                    context=lambda: logs(world))
+    assert done.status == "completed", (done.error_code, done.error_message)
+
+
+def test_a_stopped_service_worker_comes_back(world):
+    before = wait_for("an extension connection", lambda: extension_connections(world), context=lambda: logs(world))
+    assert world["browser"].ask(cmd="stop_workers")["ok"]
+    wait_for("a new connection and hello after the worker was stopped",
+             lambda: extension_connections(world) - before, context=lambda: logs(world))
+
+
+def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
+    vinted = world["vinted"]
+    product_id, _, _ = make_product(world, "Blouson en cuir noir")
+    vinted.state.datadome_next_upload = True
+    job_id = queue_publish(world, product_id)
+
+    def paused_until() -> datetime | None:
+        with tenant_session(world["tenant"]) as session:
+            lane = session.get(VintedConnection, 1)
+            return lane.paused_until if lane.pause_reason == "datadome" else None
+
+    until = wait_for("the tenant paused by DataDome", paused_until, context=lambda: logs(world))
+    challenged = [c for c in vinted.state.api_calls() if c.path == "/api/v2/item_upload/items"][-1]
+    done = wait_for("the job finished after the pause", lambda: finished(world, job_id), guard_s=2 * GUARD_S,
+                    context=lambda: logs(world))
+    assert done.status == "completed", (done.error_code, done.error_message)
+    later = [c for c in vinted.state.api_calls() if c.at > challenged.at]
+    assert later, "the job went through after the pause"
+    assert min(c.at for c in later) >= until.timestamp() - 1, "a Vinted call was made during the pause"
