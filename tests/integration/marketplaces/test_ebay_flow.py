@@ -14,6 +14,7 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, Product
+from stoflow.models.vinted import VintedConnection
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import EBAY_RU_NAME, image_ids, product_with_photos
 
@@ -127,9 +128,13 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
 
     assert world.contract_problems() == []
 
+    with tenant_session(tenant) as session:  # what the extension reported about Vinted
+        session.add(VintedConnection(login="ada_vintage", logged_in=True))
     listed = call("GET", "/marketplaces", token=token).json["items"]
     assert {c["marketplace"]: c["status"] for c in listed} == {
         "vinted": "disconnected", "ebay": "connected", "etsy": "disconnected"}
+    vinted = listed[0]
+    assert (vinted["via"], vinted["account"], vinted["logged_in"]) == ("extension", "ada_vintage", True)
     assert call("DELETE", "/marketplaces/ebay", token=token).status == 204
     with tenant_session(tenant) as session:
         row = session.get(EbayCredentials, 1)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.ebay import EbayCredentials
 from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.vinted import VintedConnection
 
 Account = TypeVar("Account", EbayCredentials, EtsyCredentials)
 MODELS: dict[str, type[EbayCredentials] | type[EtsyCredentials]] = {
@@ -25,6 +26,11 @@ def get(session: Session, model: type[Account], *, lock: bool = False) -> Accoun
     if lock:
         query = query.with_for_update()
     return session.scalars(query).first()
+
+
+def vinted_session(session: Session) -> VintedConnection | None:
+    """What the extension last reported about the tenant's Vinted session (read only here)."""
+    return session.scalars(select(VintedConnection).where(VintedConnection.id == 1)).first()
 
 
 def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Account:

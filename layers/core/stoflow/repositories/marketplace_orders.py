@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, cast, false, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from stoflow.models.ebay import EbayOrder
 from stoflow.models.etsy import EtsyOrder
+from stoflow.models.vinted import VintedOrder
 
 ORDER_MODELS: dict[str, tuple[type[EbayOrder] | type[EtsyOrder], str]] = {
     "ebay": (EbayOrder, "order_id"),
@@ -52,8 +53,26 @@ def _etsy_select() -> Select[Any]:
     )
 
 
-# Each marketplace's orders as one row shape; Vinted plugs its own in (register_source).
-SOURCES: dict[str, Any] = {"ebay": _ebay_select, "etsy": _etsy_select}
+def _vinted_select() -> Select[Any]:
+    """Vinted orders as the extension reported them. Their date is free text from Vinted's pages, so
+    the list orders them by when we first saw them; the line is the one item of the transaction."""
+    line = func.jsonb_build_array(func.jsonb_build_object(
+        "item_ref", cast(VintedOrder.vinted_item_id, String), "title", VintedOrder.title,
+        "quantity", 1, "product_id", VintedOrder.product_id,
+    ))
+    status = func.coalesce(VintedOrder.status, "unknown")
+    return select(
+        literal("vinted").label("marketplace"), cast(VintedOrder.transaction_id, String).label("external_id"),
+        status.label("status"),
+        func.coalesce(status.ilike("%cancel%"), false()).label("cancelled"),
+        VintedOrder.buyer.label("buyer"), VintedOrder.price.label("total"),
+        cast(null(), String).label("currency"), VintedOrder.created_at.label("ordered_at"),
+        line.label("line_items"),
+    )
+
+
+# Each marketplace's orders as one row shape.
+SOURCES: dict[str, Any] = {"ebay": _ebay_select, "etsy": _etsy_select, "vinted": _vinted_select}
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,12 @@ def _vinted_status(session: Session) -> dict[str, Any]:
     if callable(detail):
         return {"marketplace": "vinted", **detail(session)}
     connected = is_connected(session, "vinted")
+    reported = accounts.vinted_session(session)
     return {"marketplace": "vinted", "status": "connected" if connected else "disconnected",
-            "connected": connected, "via": "extension"}
+            "connected": connected, "via": "extension",
+            "account": reported.login if reported else None,
+            "logged_in": reported.logged_in if reported else None,
+            "last_seen_at": reported.last_hello_at if reported else None}
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:
