@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Also when started in the background by a shell, which starts it with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     stack = Stack([])
     failed = False
     try:
