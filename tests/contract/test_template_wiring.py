@@ -259,3 +259,20 @@ def test_functions_that_push_may_manage_connections_and_know_the_callback_url():
 
 def test_the_template_path_is_the_repository_template():
     assert TEMPLATE_PATH == REPO_ROOT / "template.yaml"
+
+
+# --- samconfig ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_samconfig_deploys_each_environment_with_the_capabilities_nested_stacks_need(environment):
+    import tomllib
+
+    config = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())
+    deploy = config[environment]["deploy"]["parameters"]
+    assert deploy["stack_name"] == f"stoflow-{environment}"
+    assert {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"} <= set(deploy["capabilities"].split())
+    assert f'Stage="{environment}"' in deploy["parameter_overrides"]
+    declared = set(TEMPLATE.document.get("Parameters") or {})
+    overridden = {part.split("=", 1)[0] for part in deploy["parameter_overrides"].split()}
+    assert overridden <= declared, "samconfig overrides a parameter the template does not declare"
