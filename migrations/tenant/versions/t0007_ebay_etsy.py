@@ -183,5 +183,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     schema = tenant_schema()
-    for table in ("etsy_orders", "etsy_products", "etsy_credentials", "ebay_orders", "ebay_products", "ebay_credentials"):
+    tables = ("etsy_orders", "etsy_products", "etsy_credentials", "ebay_orders", "ebay_products", "ebay_credentials")
+    for table in tables:
         op.drop_table(table, schema=schema)
