@@ -1,5 +1,6 @@
-"""Scheduled marketplace work, one task per schedule (the template's Input says which):
-order sync fan-out, token refresh ahead of expiry, expired OAuth states."""
+"""Scheduled work, one task per schedule (the template's Input says which): order sync fan-out,
+marketplace token refresh ahead of expiry, and the hourly purge of what expired (OAuth states,
+identity tokens, rate-limit windows, abandoned image uploads)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return schedules.refresh_expiring_tokens().as_dict()
     if task == "purge_oauth_states":
         return {"purged": schedules.purge_oauth_states()}
+    if task == "purge_expired":
+        from stoflow.services.housekeeping import purge_expired
+
+        return purge_expired()
     raise ValueError(f"unknown marketplace schedule task {task!r}")

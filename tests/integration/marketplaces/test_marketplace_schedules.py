@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 from sqlalchemy import select
 
-from stoflow.db.tenancy import tenant_session
+from stoflow.config import get_settings
+from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.errors import InvalidOAuthState
 from stoflow.marketplaces.common import oauth_state
-from stoflow.models import EbayCredentials, EtsyCredentials, MarketplaceJob
+from stoflow.models import AuthSession, EbayCredentials, EtsyCredentials, MarketplaceJob, ProductImage, RefreshToken
 from tests.support.api import load_function, register_and_login
+from tests.support.jobs import add_products
 from tests.support.marketplaces import connect
 
 
@@ -67,12 +70,32 @@ def test_tokens_expiring_soon_are_refreshed_ahead(marketplaces):
         assert session.get(EtsyCredentials, 1).access_expires_at == etsy_expiry
 
 
-def test_expired_oauth_states_are_swept(marketplaces):
+def test_what_expired_is_swept(marketplaces):
     seller = register_and_login()
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     stale = oauth_state.create("ebay", seller["id"], seller["id"], now=long_ago)
     fresh = oauth_state.create("ebay", seller["id"], seller["id"])
-    assert schedule("purge_oauth_states")["purged"] >= 1
+    with shared_session() as session:  # the login's refresh token, expired two days ago
+        token = session.scalars(select(RefreshToken).join(AuthSession).where(
+            AuthSession.user_id == seller["id"])).one()
+        token.expires_at = datetime.now(UTC) - timedelta(days=2)
+        token_id = token.id
+    bucket = get_settings().images_bucket
+    s3 = boto3.client("s3", region_name=get_settings().aws_region)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
+    s3.put_object(Bucket=bucket, Key="uploads/abandoned.jpg", Body=b"half an upload")
+    product_id = add_products(seller["id"], 1)[0]
+    with tenant_session(seller["id"]) as session:
+        session.add(ProductImage(product_id=product_id, status="pending", storage_key="uploads/abandoned.jpg",
+                                 created_at=datetime.now(UTC) - timedelta(days=1)))
+
+    report = schedule("purge_expired")
+    assert report["oauth_states"] >= 1 and report["refresh_tokens"] >= 1 and report["abandoned_uploads"] >= 1
+    with shared_session() as session:
+        assert session.get(RefreshToken, token_id) is None
+    with tenant_session(seller["id"]) as session:
+        assert session.scalars(select(ProductImage).where(ProductImage.product_id == product_id)).first() is None
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     try:
         oauth_state.consume(stale.state, "ebay", seller["id"], seller["id"])
     except InvalidOAuthState:
