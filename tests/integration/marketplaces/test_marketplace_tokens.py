@@ -100,6 +100,27 @@ def test_a_refused_refresh_asks_for_reauthorisation(marketplaces, job_runner):
         raise AssertionError("jobs for a connection needing re-authorisation are refused")
 
 
+def test_an_expired_refresh_token_is_not_even_sent(marketplaces):
+    world = marketplaces
+    seller = register_and_login()
+    tenant = seller["id"]
+    connect(world, seller["access_token"], "etsy")
+    expire(tenant, EtsyCredentials)
+    with tenant_session(tenant) as session:
+        session.get(EtsyCredentials, 1).refresh_expires_at = datetime.now(UTC) - timedelta(days=1)
+    calls = len(world.etsy.requests)
+    try:
+        AccountTokens("etsy", EtsyOAuth(), lambda: tenant_session(tenant)).get()
+    except MarketplaceApiError as exc:
+        assert exc.code == "not_connected"
+    else:
+        raise AssertionError("an expired refresh token must not work")
+    assert len(world.etsy.requests) == calls
+    with tenant_session(tenant) as session:
+        row = session.get(EtsyCredentials, 1)
+        assert (row.status, row.last_error) == ("needs_reauth", "token refresh refused: refresh_token_expired")
+
+
 def test_a_401_on_a_fresh_looking_token_refreshes_once_and_retries(marketplaces, job_runner):
     world = marketplaces
     seller = register_and_login()

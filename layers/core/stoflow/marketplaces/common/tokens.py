@@ -124,11 +124,15 @@ class AccountTokens:
                 return current
             now = self.clock()
             try:
+                if row.refresh_expires_at is not None and row.refresh_expires_at <= now:
+                    raise MarketplaceApiError(self.marketplace, "refresh token expired", kind="permanent",
+                                              code="refresh_token_expired")
                 tokens = self.app.refresh(crypto.decrypt(row.refresh_token_enc))
             except MarketplaceApiError as exc:
                 if exc.kind != "permanent":
                     raise
-                # invalid_grant and friends: the user must connect again. Recorded (committed) below.
+                # invalid_grant, an expired refresh token: the user must connect again. Recorded
+                # (committed with this transaction) below.
                 row.status = "needs_reauth"
                 row.last_error = f"token refresh refused: {exc.code}"
                 failure = exc
