@@ -122,6 +122,12 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     coat_offer = next(o for o in world.ebay.offers.values() if o["sku"] == "COAT-1")
     assert coat_offer["status"] == "UNPUBLISHED" and coat_offer["listing"]["listingStatus"] == "ENDED"
     assert "COAT-1" in world.ebay.items
+    # Updating a withdrawn listing changes the item and offer but does not list it again.
+    publishes = len(world.ebay.calls("POST", r"/publish$"))
+    enqueue(tenant, JobRequest("ebay", "update", product_ids=[second]))
+    assert [s for *_, s in job_runner.run_all()] == ["completed"]
+    assert len(world.ebay.calls("POST", r"/publish$")) == publishes
+    assert world.ebay.offers[coat_offer["offerId"]]["status"] == "UNPUBLISHED"
     enqueue(tenant, JobRequest("ebay", "delete", product_ids=[second], params={"purge": True}))
     assert [s for *_, s in job_runner.run_all()] == ["completed"]
     assert "COAT-1" not in world.ebay.items

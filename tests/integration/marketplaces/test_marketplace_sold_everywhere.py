@@ -83,6 +83,10 @@ def test_sold_on_ebay_delists_etsy_and_vinted(marketplaces, job_runner, seller, 
         job_runner.run_all()
     assert status_of(tenant, product_id) == "sold"
     assert delist_jobs(tenant, product_id) == [("etsy", "completed"), ("vinted", "completed")]
+    with tenant_session(tenant) as session:
+        states = {r.marketplace: r.status for r in session.scalars(
+            select(MarketplaceListing).where(MarketplaceListing.product_id == product_id))}
+    assert (states["ebay"], states["etsy"]) == ("sold", "delisted")  # Vinted's is its handler's business
     listing_id = next(iter(world.etsy.listings))
     assert world.etsy.listings[listing_id]["state"] == "inactive"
     assert [c.job.product_id for c in vinted_delete.calls] == [product_id]

@@ -56,6 +56,7 @@ def record_sale(
             product.status = "sold"
             product.sold_at = now
         items.mark_sold_on(session, sold_on, product.id)
+        jobs_repository.upsert_listing(session, product.id, sold_on, status="sold")
         result.sold_product_ids.append(product.id)
         others = sorted(items.marketplaces_listing(session, product.id) - {sold_on})
         keys = {m: delist_key(product.id, m) for m in others}

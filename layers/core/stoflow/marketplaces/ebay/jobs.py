@@ -152,16 +152,21 @@ class EbayPublishJobHandler(_EbayHandler):
             else:
                 client.update_offer(offer_id, converter.offer_body(draft, offer_settings, for_update=True))
             self._save(context, product_id, draft, offer_settings, offer_id=offer_id)
-            if keep_state and was_published and known_listing:
-                listing_id = known_listing  # a published offer's update reaches the live listing by itself
+            if keep_state:
+                # An update never (re)lists: a published offer's update reaches the live listing by
+                # itself, and a withdrawn one stays withdrawn until someone publishes it again.
+                listing_id = known_listing
             else:
                 _check_cancel(context)
                 listing_id = client.publish_offer(offer_id)
         finally:
             client.http.close()
-        now = datetime.now(UTC)
+        if keep_state and not was_published:
+            return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listed": False},
+                              external_id=listing_id)
+        assert listing_id is not None
         self._save(context, product_id, draft, offer_settings, offer_id=offer_id, listing_id=listing_id,
-                   status="published", published_at=now)
+                   status="published", published_at=datetime.now(UTC))
         url = listing_url(settings.marketplace_id, listing_id)
         return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listing_id": listing_id, "url": url},
                           external_id=listing_id, listing_url=url, listing_status="listed")
