@@ -386,3 +386,24 @@ def test_parked_jobs_expire_without_an_extension(world):
     expired = job(world, job_id)
     assert (expired.status, expired.error_code) == ("failed", "expired")
     assert commands(world) == []
+
+
+def test_link_checks_the_item_exists(world):
+    product = make_product(world["tenant"], "Chemise en lin blanche")
+    conn = connect(world)
+    hello(world, conn)
+    missing = new_job(world, "link", product, {"vinted_item_id": 404})
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["request"] == {"item_id": 404}
+    send(world, conn, result(missing, 1, data={"item_id": 404, "exists": False, "item": None,
+                                                "progress_messages": 0}))
+    assert (job(world, missing).status, job(world, missing).error_code) == ("failed", "vinted_item_not_found")
+
+    found = new_job(world, "link", product, {"vinted_item_id": 88})
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, result(found, 1, data={"item_id": 88, "exists": True, "item": {"id": 88},
+                                              "progress_messages": 0}))
+    assert job(world, found).status == "completed"
+    with tenant_session(world["tenant"]) as session:
+        assert session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 88)).one() \
+            == product

@@ -363,10 +363,20 @@ class VintedLane:
                 command = build_command_name(job)
             from_statuses = [job.status]
             if ok:
-                outcome = apply_success(session, self.tenant_id, job, command, data or {}, now)
-                if job.action == "reconcile":
-                    self._apply_reconcile(session, job, command, now, events)
-                status = self._complete(session, job, from_statuses, outcome, events)
+                outcome: JobOutcome | None = None
+                try:
+                    outcome = apply_success(session, self.tenant_id, job, command, data or {}, now)
+                except PermanentJobError as exc:  # a sound answer, but the job's goal cannot be reached
+                    settled = self._settle(session, job, from_statuses, {
+                        "status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]},
+                        events)
+                    if settled is not None:
+                        self._history(session, settled, None)
+                    status = "failed"
+                if outcome is not None:
+                    if job.action == "reconcile":
+                        self._apply_reconcile(session, job, command, now, events)
+                    status = self._complete(session, job, from_statuses, outcome, events)
                 if lane.pause_s and not (lane.paused_until and lane.paused_until > now):
                     lane.pause_s = 0
                     lane.pause_reason = None
