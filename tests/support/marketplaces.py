@@ -146,8 +146,9 @@ class FakeEbay(FakeServer):
         return code
 
     def sell(self, sku: str, *, cancelled: bool = False, when: datetime | None = None) -> str:
-        """A buyer checks out the listing with this SKU: an order appears in getOrders."""
-        when = when or datetime.now(UTC)
+        """A buyer checks out the listing with this SKU: an order appears in getOrders (by default
+        five minutes ago, past the minute eBay takes to index a change)."""
+        when = when or datetime.now(UTC) - timedelta(minutes=5)
         order_id = f"12-{next(self.ids):05d}-{next(self.ids):05d}"
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         order = {
@@ -320,13 +321,16 @@ class FakeEbay(FakeServer):
 
     def get_orders(self, request: httpx.Request) -> httpx.Response:
         query = dict(parse_qsl(request.url.query.decode()))
-        since = None
-        if m := re.fullmatch(r"lastmodifieddate:\[([^.\]]+\.\d{3}Z)\.\.(.*)\]", query.get("filter", "")):
-            since = m.group(1)
+        since = until = None
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+        if m := re.fullmatch(rf"lastmodifieddate:\[({stamp})\.\.({stamp})?\]", query.get("filter", "")):
+            since, until = m.group(1), m.group(2)
         elif query.get("filter"):
             return _ebay_error(400, 30700, "bad filter")
-        found = sorted((o for o in self.orders if since is None or o["lastModifiedDate"] >= since),
-                       key=lambda o: o["lastModifiedDate"])
+        # Like eBay: filtered on lastModifiedDate, returned newest created first.
+        found = sorted((o for o in self.orders if (since is None or o["lastModifiedDate"] >= since)
+                        and (until is None or o["lastModifiedDate"] <= until)),
+                       key=lambda o: o["creationDate"], reverse=True)
         limit, offset = int(query.get("limit", 50)), int(query.get("offset", 0))
         page = found[offset:offset + limit]
         body: dict[str, Any] = {"href": request.url.path, "orders": page, "total": len(found), "limit": limit,

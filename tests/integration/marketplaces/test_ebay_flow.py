@@ -4,6 +4,8 @@ withdraw, import, order sync from a stored cursor; every request checked against
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -104,9 +106,13 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     assert [s for *_, s in job_runner.run_all()] == ["completed"]
     enqueue(tenant, JobRequest("ebay", "sync_orders"))  # the same order seen again changes nothing
     assert [s for *_, s in job_runner.run_all()] == ["completed"]
-    filters = [c.url.params["filter"] for c in world.ebay.calls("GET", r"/order$")]
-    assert all(f.startswith("lastmodifieddate:[") for f in filters)
-    assert filters[1] > filters[0], "the second sync starts from the stored cursor"
+    windows = [c.url.params["filter"] for c in world.ebay.calls("GET", r"/order$")]
+    assert all(re.fullmatch(r"lastmodifieddate:\[\S+Z\.\.\S+Z\]", f) for f in windows)
+    # The first sync reads the last 30 days in 7-day windows; the second starts from the cursor.
+    first_since = datetime.fromisoformat(windows[0][18:42].replace("Z", "+00:00"))
+    last_since = datetime.fromisoformat(windows[-1][18:42].replace("Z", "+00:00"))
+    assert datetime.now(UTC) - first_since > timedelta(days=29)
+    assert datetime.now(UTC) - last_since < timedelta(minutes=10)
     with tenant_session(tenant) as session:
         orders = list(session.scalars(select(EbayOrder)))
         assert [(o.order_id, o.total, o.line_items[0]["product_id"]) for o in orders] == [
@@ -171,3 +177,29 @@ def test_import_existing_ebay_listings(call, marketplaces, job_runner):
     assert set(rows) == {"KNOWN-SKU", "ONLY-ON-EBAY"}
     assert rows["KNOWN-SKU"].product_id == ours and rows["ONLY-ON-EBAY"].product_id is None
     assert world.contract_problems() == []
+
+
+def test_an_interrupted_order_sync_never_skips_an_order(call, marketplaces, job_runner):
+    from stoflow.jobs.maintenance import run_all as maintenance
+
+    world = marketplaces
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect_ebay(call, world, token)
+    now = datetime.now(UTC)
+    # 60 orders (two pages), created in one order and modified in another.
+    for n in range(60):
+        order_id = world.ebay.sell(f"SKU-{n}", when=now - timedelta(hours=2, minutes=n))
+        world.ebay.orders[-1]["lastModifiedDate"] = (now - timedelta(minutes=10 + (n * 7) % 60)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z")
+        assert order_id
+    world.ebay.fail("GET", r"/order$", 503, times=5)  # the first page fails past our retries
+    enqueue(tenant, JobRequest("ebay", "sync_orders"))
+    assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["pending"]  # to be retried
+    with tenant_session(tenant) as session:
+        assert session.get(EbayCredentials, 1).orders_cursor is None  # no window was read whole
+    maintenance(job_runner.registry)  # the sweeper sends the retry
+    assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["completed"]
+    with tenant_session(tenant) as session:
+        assert len(list(session.scalars(select(EbayOrder)))) == 60
+        assert session.get(EbayCredentials, 1).orders_cursor > now - timedelta(minutes=5)

@@ -107,8 +107,10 @@ class EbayClient:
 
     # --- fulfillment: orders -----------------------------------------------------------------
 
-    def get_orders(self, *, modified_since: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        params = {"filter": f"lastmodifieddate:[{modified_since}..]", "limit": str(limit), "offset": str(offset)}
+    def get_orders(self, *, modified_since: str, modified_until: str = "", limit: int = 50,
+                   offset: int = 0) -> dict[str, Any]:
+        window = f"lastmodifieddate:[{modified_since}..{modified_until}]"
+        params = {"filter": window, "limit": str(limit), "offset": str(offset)}
         return self._call("GET", f"{FULFILLMENT}/order", params=params).json()
 
 

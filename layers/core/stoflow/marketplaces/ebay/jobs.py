@@ -36,6 +36,11 @@ LISTING_URLS = {"EBAY_FR": "https://www.ebay.fr/itm/", "EBAY_DE": "https://www.e
 ORDER_PAGE = 50
 # Orders are read again from a little before the cursor: eBay's lastModifiedDate index lags.
 CURSOR_OVERLAP = timedelta(minutes=2)
+INDEX_LAG = timedelta(minutes=1)
+# One getOrders window, and the most pages one run reads (the worker's time is bounded; the next
+# scheduled run carries on from the cursor).
+WINDOW = timedelta(days=7)
+MAX_PAGES_PER_RUN = 40
 
 
 def listing_url(marketplace_id: str, listing_id: str) -> str:
@@ -280,7 +285,7 @@ class EbayImportListingsJobHandler(_EbayHandler):
 
     action = "import_listings"
     needs_product = False
-    timeout_s = 600
+    timeout_s = 240
 
     def execute(self, context: JobContext) -> JobOutcome:
         settings = read_settings(context.session)
@@ -337,56 +342,73 @@ class EbayImportListingsJobHandler(_EbayHandler):
 
 
 class EbaySyncOrdersJobHandler(_EbayHandler):
-    """getOrders by lastmodifieddate from the stored cursor; each order stored once, each sale
-    passed on (the product is sold everywhere). The cursor only moves forward, in the same
-    transaction as the orders it covers."""
+    """getOrders by lastmodifieddate, one window at a time from the stored cursor; each order stored
+    once, each sale passed on (the product is sold everywhere).
+
+    eBay pages a filtered result in its own order (creation date), not by modification: the
+    cursor therefore moves only when a whole window has been read, to the window's end. A run cut
+    short reads the same window again next time (orders are upserted, sales are keyed)."""
 
     action = "sync_orders"
     needs_product = False
-    timeout_s = 600
+    timeout_s = 240
 
     def execute(self, context: JobContext) -> JobOutcome:
         lookback = timedelta(days=get_settings().order_sync_initial_lookback_days)
         started = datetime.now(UTC)
+        # eBay indexes a change with a small delay: a window never ends in the last minute.
+        horizon = started - INDEX_LAG
         with context.session() as session:
             row = accounts.get(session, EbayCredentials)
             if row is None or row.status != "connected":
                 raise PermanentJobError("eBay is not connected", code="not_connected")
             cursor = row.orders_cursor or (started - lookback)
         client = client_for(context.session)
-        totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0}
-        newest = cursor
-        offset = 0
+        totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0, "windows": 0}
+        pages = 0
         try:
-            while True:
-                _check_cancel(context)
-                page = client.get_orders(modified_since=format_time(cursor - CURSOR_OVERLAP), limit=ORDER_PAGE,
-                                         offset=offset)
-                orders = page.get("orders") or []
+            while cursor < horizon and pages < MAX_PAGES_PER_RUN:
+                window_end = min(horizon, cursor + WINDOW)
+                complete, pages = self._window(context, client, cursor - CURSOR_OVERLAP, window_end, totals, pages)
+                if not complete:
+                    break
+                cursor = window_end
+                totals["windows"] += 1
                 with context.session() as session:
-                    skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
-                    by_sku = {sku: r.product_id for sku, r in items.ebay_by_skus(session, skus).items()
-                              if r.product_id is not None}
-                    by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
-                    records = [order_record(order, by_sku) for order in orders]
-                    stored = marketplace_orders.store_orders(session, context.job.tenant_id, "ebay", records)
-                    for record in records:
-                        if record.modified_at and record.modified_at > newest:
-                            newest = record.modified_at
                     account = accounts.get(session, EbayCredentials, lock=True)
                     if account is not None:
-                        account.orders_cursor = newest
+                        account.orders_cursor = cursor
                         account.orders_synced_at = started
-                totals["orders"] += len(orders)
-                totals["new"] += stored.new
-                totals["sold_products"] += len(stored.sold_product_ids)
-                totals["delist_jobs"] += len(stored.delist_job_ids)
-                offset += len(orders)
-                if not orders or (not page.get("next") and offset >= int(page.get("total") or 0)):
-                    break
         finally:
             client.http.close()
-        return JobOutcome(result={**totals, "cursor": newest.isoformat()})
+        return JobOutcome(result={**totals, "cursor": cursor.isoformat()})
+
+    @staticmethod
+    def _window(context: JobContext, client: EbayClient, since: datetime, until: datetime,
+                totals: dict[str, int], pages: int) -> tuple[bool, int]:
+        """Read one window's every page; (read to the end, pages used so far)."""
+        offset = 0
+        while pages < MAX_PAGES_PER_RUN:
+            _check_cancel(context)
+            page = client.get_orders(modified_since=format_time(since), modified_until=format_time(until),
+                                     limit=ORDER_PAGE, offset=offset)
+            pages += 1
+            orders = page.get("orders") or []
+            with context.session() as session:
+                skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
+                by_sku = {sku: r.product_id for sku, r in items.ebay_by_skus(session, skus).items()
+                          if r.product_id is not None}
+                by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
+                records = [order_record(order, by_sku) for order in orders]
+                stored = marketplace_orders.store_orders(session, context.job.tenant_id, "ebay", records)
+            totals["orders"] += len(orders)
+            totals["new"] += stored.new
+            totals["sold_products"] += len(stored.sold_product_ids)
+            totals["delist_jobs"] += len(stored.delist_job_ids)
+            offset += len(orders)
+            if not orders or (not page.get("next") and offset >= int(page.get("total") or 0)):
+                return True, pages
+        return False, pages
 
 
 HANDLERS = (EbayPublishJobHandler, EbayUpdateJobHandler, EbayDeleteJobHandler, EbayImportListingsJobHandler,

@@ -266,7 +266,7 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
 
     action = "sync_orders"
     needs_product = False
-    timeout_s = 600
+    timeout_s = 240
 
     def execute(self, context: JobContext) -> JobOutcome:
         started = datetime.now(UTC)
