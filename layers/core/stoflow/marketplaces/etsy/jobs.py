@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 RECEIPT_PAGE = 100
 CURSOR_OVERLAP = timedelta(minutes=2)
+# Pages one run reads at most (the worker's time is bounded); the next run carries on from the
+# cursor, which is safe to move after every page because receipts come oldest change first.
+MAX_PAGES_PER_RUN = 40
 
 
 def listing_url(listing_id: int) -> str:
@@ -262,7 +265,8 @@ class EtsyDeleteJobHandler(_EtsyHandler):
 
 
 class EtsySyncOrdersJobHandler(_EtsyHandler):
-    """getShopReceipts from the stored cursor (min_last_modified), oldest change first."""
+    """getShopReceipts from the stored cursor (min_last_modified), oldest change first; the cursor
+    moves after each page, in the transaction that stores its receipts."""
 
     action = "sync_orders"
     needs_product = False
@@ -283,7 +287,7 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
         offset = 0
         since = int((cursor - CURSOR_OVERLAP).timestamp())
         try:
-            while True:
+            for _ in range(MAX_PAGES_PER_RUN):
                 _check_cancel(context)
                 page = client.get_shop_receipts(shop_id, min_last_modified=max(since, 946684800),
                                                 limit=RECEIPT_PAGE, offset=offset)
