@@ -407,3 +407,61 @@ def test_link_checks_the_item_exists(world):
     with tenant_session(world["tenant"]) as session:
         assert session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 88)).one() \
             == product
+
+
+def test_update_delete_orders_messages_and_send_message(world):
+    product = make_product(world["tenant"], "Robe longue rouge")
+    with tenant_session(world["tenant"]) as session:
+        session.add(VintedProduct(vinted_item_id=555, product_id=product, title="Robe longue rouge"))
+        session.add(MarketplaceListing(product_id=product, marketplace="etsy", status="listed", external_id="9"))
+    conn = connect(world)
+    hello(world, conn)
+
+    def run(action: str, product_id: int | None, params: dict | None, data: dict,
+            pages: list[dict] | None = None) -> tuple[dict[str, Any], MarketplaceJob]:
+        job_id = new_job(world, action, product_id, params)
+        send(world, conn, {"action": "heartbeat"})
+        command = commands(world)[-1]
+        assert command["job_id"] == job_id, (action, command)
+        for seq, page in enumerate(pages or [], 1):
+            assert send(world, conn, {"action": "job_progress", "job_id": job_id, "attempt": 1, "seq": seq,
+                                      "page": 1, **page}) is None
+        send(world, conn, result(job_id, 1, data={**data, "progress_messages": len(pages or [])}))
+        return command, job(world, job_id)
+
+    command, done = run("update", product, None, {"item_id": 555, "photo_ids": [1, 2]})
+    assert command["command"] == "vinted.update" and command["request"]["item_id"] == 555
+    assert not any("LABEL" in p["url"] for p in command["request"]["photos"])
+    assert done.status == "completed"
+
+    command, done = run("messages", None, None, {"pages": 1, "count": 1, "complete": True},
+                        [{"stage": "conversations", "items": [{"id": 70, "unread": True, "opposite_user": "ana"}]}])
+    assert command["request"] == {"per_page": 20, "max_pages": 5} and done.status == "completed"
+    command, done = run("messages", None, {"conversation_id": 70},
+                        {"conversation_id": 70, "pages": 1, "count": 1, "complete": True},
+                        [{"stage": "messages", "items": [{"id": 1, "body": "Encore dispo ?"}]}])
+    assert command["request"] == {"conversation_id": 70} and done.status == "completed"
+    command, done = run("send_message", None, {"conversation_id": 70, "body": "Oui !"},
+                        {"conversation_id": 70, "message_id": 2})
+    assert command["request"] == {"conversation_id": 70, "body": "Oui !"} and done.status == "completed"
+    with tenant_session(world["tenant"]) as session:
+        from stoflow.models.vinted import VintedConversation
+
+        conversation = session.scalars(select(VintedConversation)).one()
+        assert (conversation.opposite_user, conversation.messages[0]["body"]) == ("ana", "Encore dispo ?")
+
+    command, done = run("orders", None, None, {"pages": 1, "count": 1, "complete": True},
+                        [{"stage": "my_orders", "items": [{"transaction_id": 9, "item_id": 555, "title": "Robe",
+                                                           "price": "25.0", "status": "Paid", "buyer": "ana"}]}])
+    assert command["command"] == "vinted.fetch_orders" and done.status == "completed"
+    with tenant_session(world["tenant"]) as session:
+        assert session.get(Product, product).status == "sold"
+        delist = session.scalars(select(MarketplaceJob).where(MarketplaceJob.marketplace == "etsy")).one()
+        assert delist.action == "delete"
+
+    command, done = run("delete", product, None, {"item_id": 555, "deleted": True})
+    assert command["request"] == {"item_id": 555, "product_id": product} and done.status == "completed"
+    with tenant_session(world["tenant"]) as session:
+        assert session.scalars(select(VintedProduct.deleted_at).where(VintedProduct.vinted_item_id == 555)).one()
+        listing = session.scalars(select(MarketplaceListing).where(MarketplaceListing.marketplace == "vinted")).one()
+        assert listing.status == "delisted"
