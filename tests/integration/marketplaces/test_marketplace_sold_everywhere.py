@@ -11,6 +11,7 @@ from sqlalchemy import select
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.models import MarketplaceJob, MarketplaceListing, Product
+from stoflow.models.vinted import VintedProduct
 from stoflow.repositories import jobs as jobs_repository
 from stoflow.services.sales import record_sale
 from tests.support.api import caller, register_and_login
@@ -120,6 +121,19 @@ def test_sold_on_vinted_delists_ebay_and_etsy(marketplaces, job_runner, seller, 
     (offer,) = world.ebay.offers.values()
     assert offer["status"] == "UNPUBLISHED"
     assert next(iter(world.etsy.listings.values()))["state"] == "inactive"
+
+
+def test_an_imported_vinted_item_is_delisted_too(marketplaces, job_runner, seller, vinted_delete):
+    world, tenant = marketplaces, seller["id"]
+    product_id = product_with_photos(tenant, sku="IMP-1")
+    enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))
+    job_runner.run_all()
+    with tenant_session(tenant) as session:  # found in the Vinted wardrobe and linked, no job ever ran
+        session.add(VintedProduct(vinted_item_id=4242, product_id=product_id, title="Item IMP-1"))
+    world.ebay.sell("IMP-1")
+    enqueue(tenant, JobRequest("ebay", "sync_orders"))
+    job_runner.run_all()
+    assert delist_jobs(tenant, product_id) == [("vinted", "completed")]
 
 
 def test_a_cancelled_order_sells_nothing(marketplaces, job_runner, seller, vinted_delete):

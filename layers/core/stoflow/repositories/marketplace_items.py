@@ -13,6 +13,7 @@ from stoflow.models.ebay import EbayProduct
 from stoflow.models.etsy import EtsyProduct
 from stoflow.models.jobs import MarketplaceListing
 from stoflow.models.products import Product
+from stoflow.models.vinted import VintedProduct
 
 
 def ebay_by_product(session: Session, product_id: int) -> EbayProduct | None:
@@ -56,7 +57,8 @@ def products_by_skus(session: Session, skus: Sequence[str]) -> dict[str, int]:
 
 def marketplaces_listing(session: Session, product_id: int) -> set[str]:
     """Every marketplace where the product is live as far as we know: the job system's listing
-    state (all three marketplaces) and our own eBay/Etsy rows (imported listings included)."""
+    state (all three marketplaces), our own eBay/Etsy rows and the linked Vinted wardrobe items
+    (imported listings included)."""
     live: set[str] = set(session.scalars(
         select(MarketplaceListing.marketplace).where(
             MarketplaceListing.product_id == product_id, MarketplaceListing.status == "listed"
@@ -68,6 +70,12 @@ def marketplaces_listing(session: Session, product_id: int) -> set[str]:
     if session.scalar(select(EtsyProduct.id).where(EtsyProduct.product_id == product_id,
                                                    EtsyProduct.state == "active")) is not None:
         live.add("etsy")
+    # A Vinted wardrobe item linked to the product (imported, not listed by a job of ours).
+    if session.scalar(select(VintedProduct.id).where(
+        VintedProduct.product_id == product_id, VintedProduct.is_closed.is_(False),
+        VintedProduct.deleted_at.is_(None), VintedProduct.sold_at.is_(None),
+    ).limit(1)) is not None:
+        live.add("vinted")
     return live
 
 
