@@ -29,3 +29,24 @@ def test_problems_with_stable_codes(marketplaces, monkeypatch):
     apps.reset()
     reply = call("GET", "/marketplaces/ebay/connect", token=token)
     assert (reply.status, reply.json["code"]) == (503, "marketplace_not_configured")
+
+
+def test_a_server_without_app_keys_fails_jobs_permanently(marketplaces, job_runner, monkeypatch):
+    from sqlalchemy import select
+
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.jobs.service import JobRequest, enqueue
+    from stoflow.models import MarketplaceJob
+    from tests.support.marketplaces import connect, product_with_photos
+
+    seller = register_and_login()
+    connect(marketplaces, seller["access_token"], "etsy")
+    product_id = product_with_photos(seller["id"])
+    monkeypatch.delenv("STOFLOW_ETSY_SHARED_SECRET")
+    get_settings.cache_clear()
+    apps.reset()
+    enqueue(seller["id"], JobRequest("etsy", "publish", product_ids=[product_id]))
+    assert [s for *_, s in job_runner.run_all(tenant=seller["id"])] == ["failed"]
+    with tenant_session(seller["id"]) as session:
+        job = session.scalars(select(MarketplaceJob)).one()
+        assert job.error_code == "marketplace_not_configured"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from stoflow.config import get_settings
+from stoflow.errors import MarketplaceNotConfigured
 from stoflow.jobs.errors import JobCancelled, PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.marketplaces.common.http import MarketplaceApiError
@@ -64,6 +65,8 @@ class _EbayHandler:
             return self.execute(context)
         except MarketplaceApiError as exc:
             raise job_error(exc) from None
+        except MarketplaceNotConfigured as exc:  # no app keys on this server: retrying cannot help
+            raise PermanentJobError(exc.detail, code=exc.code) from None
 
     def execute(self, context: JobContext) -> JobOutcome:
         raise NotImplementedError
