@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import httpx
 import pytest
 
-from tests.support.openapi import _multipart, check_request, spec_for
+from tests.support.openapi import _multipart, check_request, check_response, spec_for
 
 EBAY_CLIENT_ID = "StoFlow-test-PRD-1234"
 EBAY_CLIENT_SECRET = "ebay-client-secret-value"
@@ -62,12 +62,24 @@ def _ebay_error(status: int, error_id: int, message: str, **params: str) -> http
     return _json(status, {"errors": [error]})
 
 
+def _typed(raw: str) -> Any:
+    """A form value as the resource holds it (Etsy answers with typed JSON)."""
+    if raw in ("true", "false"):
+        return raw == "true"
+    if re.fullmatch(r"-?\d+", raw):
+        return int(raw)
+    if re.fullmatch(r"-?\d+\.\d+", raw):
+        return float(raw)
+    return raw
+
+
 class FakeServer:
     marketplace = ""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
         self.contract_problems: list[str] = []
+        self.response_problems: list[str] = []
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self.ids = itertools.count(1)
@@ -107,7 +119,13 @@ class FakeServer:
                         raise httpx.ReadTimeout("fake: no answer", request=request)
                     return _json(fault.status, fault.body if fault.body is not None else {"errors": []},
                                  fault.headers)
-            return self.route(request)
+            response = self.route(request)
+            if request.url.path not in TOKEN_PATHS and response.status_code < 400:
+                spec = spec_for(self.marketplace, request.url.path)
+                if spec is not None:
+                    response.read()
+                    self.response_problems.extend(check_response(spec, request, response))
+            return response
 
     def bearer_ok(self, request: httpx.Request) -> bool:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -370,7 +388,7 @@ class FakeEtsy(FakeServer):
         stamp = int(when.timestamp())
         self.receipts.append({
             "receipt_id": receipt_id, "receipt_type": 0, "seller_user_id": self.user_id, "buyer_user_id": 4242,
-            "name": "Ada Buyer", "status": "Canceled" if cancelled else "Paid", "is_paid": True,
+            "name": "Ada Buyer", "status": "canceled" if cancelled else "paid", "is_paid": True,
             "is_shipped": False, "created_timestamp": stamp, "create_timestamp": stamp,
             "updated_timestamp": stamp, "update_timestamp": stamp,
             "grandtotal": {"amount": 3550, "divisor": 100, "currency_code": "EUR"},
@@ -415,10 +433,13 @@ class FakeEtsy(FakeServer):
             body = json.loads(request.content)
             self.inventory[listing_id] = body
             offering = body["products"][0]["offerings"][0]
-            self.listings[listing_id]["price"] = {"amount": round(offering["price"] * 100), "divisor": 100,
-                                                  "currency_code": "EUR"}
+            money = {"amount": round(offering["price"] * 100), "divisor": 100, "currency_code": "EUR"}
+            self.listings[listing_id]["price"] = money
             self.listings[listing_id]["quantity"] = offering["quantity"]
-            return _json(200, body)
+            # The answer shows prices as Money, as every Etsy resource does.
+            products = [{**product, "offerings": [{**o, "price": money} for o in product["offerings"]]}
+                        for product in body["products"]]
+            return _json(200, {"products": products})
         if m := re.fullmatch(rf"{v3}/listings/(\d+)", path):
             listing_id = int(m.group(1))
             listing = self.listings.get(listing_id)
@@ -517,7 +538,12 @@ class FakeEtsy(FakeServer):
         if state == "active" and not self.images.get(listing_id):
             return _json(400, {"error": "a listing needs at least one image to be active"})
         for key, values in form.items():
-            listing[key] = values if key in ("tags", "materials") else values[0]
+            if key in ("tags", "materials"):
+                listing[key] = values
+            elif key == "type":
+                listing["listing_type"] = values[0]  # the resource names it listing_type
+            else:
+                listing[key] = _typed(values[0])
         return _json(200, listing)
 
     def get_receipts(self, request: httpx.Request) -> httpx.Response:
@@ -546,7 +572,10 @@ class MarketplaceWorld:
     sleeps: list[float]
 
     def contract_problems(self) -> list[str]:
-        return [*self.ebay.contract_problems, *self.etsy.contract_problems]
+        """What the clients sent that the OpenAPI files refuse, and what the fakes answered that
+        the real APIs would not (the fakes are held to the same contract)."""
+        return [*self.ebay.contract_problems, *self.etsy.contract_problems,
+                *self.ebay.response_problems, *self.etsy.response_problems]
 
 
 def combined_transport(ebay: FakeEbay, etsy: FakeEtsy) -> httpx.MockTransport:

@@ -282,3 +282,25 @@ def spec_for(marketplace: str, path: str) -> OpenApiSpec | None:
 
 def copy_spec(relative: str) -> dict[str, Any]:
     return copy.deepcopy(load(relative).raw)
+
+
+def check_response(spec: OpenApiSpec, request: httpx.Request, response: httpx.Response) -> list[str]:
+    """A fake's JSON answer against the operation's documented response (fakes must answer like
+    the real API: same field names and types)."""
+    found = spec.find(request.method, request.url.path)
+    if found is None:
+        return []
+    operation, _ = found
+    where = f"{request.method} {operation.template} -> {response.status_code}"
+    documented = operation.spec.get("responses", {})
+    answer = documented.get(str(response.status_code)) or documented.get("default")
+    if answer is None:
+        return [f"{where}: status not documented ({sorted(documented)})"]
+    answer = spec._deref(answer)
+    content = answer.get("content", {})
+    if not response.content:
+        return []
+    schema = (content.get("application/json") or {}).get("schema")
+    if schema is None:
+        return [f"{where}: a JSON body where none is documented"] if content else []
+    return spec.validate_value(schema, response.json(), f"{where} response")
