@@ -203,3 +203,19 @@ def test_an_interrupted_order_sync_never_skips_an_order(call, marketplaces, job_
     with tenant_session(tenant) as session:
         assert len(list(session.scalars(select(EbayOrder)))) == 60
         assert session.get(EbayCredentials, 1).orders_cursor > now - timedelta(minutes=5)
+
+
+def test_the_ebay_sku_stays_when_the_product_sku_changes(call, marketplaces, job_runner):
+    world = marketplaces
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect_ebay(call, world, token)
+    call("PATCH", "/marketplaces/ebay/settings", {"location": LOCATION, "default_category_id": "11483"}, token=token)
+    product_id = product_with_photos(tenant, sku="FIRST-SKU")
+    enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))
+    job_runner.run_all(tenant=tenant)
+    with tenant_session(tenant) as session:
+        session.get(Product, product_id).sku = "RENAMED-SKU"
+    enqueue(tenant, JobRequest("ebay", "update", product_ids=[product_id]))
+    assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["completed"]
+    assert set(world.ebay.items) == {"FIRST-SKU"} and len(world.ebay.offers) == 1

@@ -137,6 +137,10 @@ class EbayPublishJobHandler(_EbayHandler):
                 raise PermanentJobError("a sold product cannot be listed", code="product_sold")
             draft = converter.listing_draft(session, product, photo_source(), language)
             existing = items.ebay_by_product(session, product_id)
+            if existing is not None:
+                # The SKU is the item's key on eBay: once there, it stays, whatever the product's
+                # SKU became since.
+                draft.sku = existing.sku
             known_offer = existing.offer_id if existing else None
             was_published = bool(existing and existing.status == "published" and existing.listing_id)
             known_listing = existing.listing_id if existing else None
