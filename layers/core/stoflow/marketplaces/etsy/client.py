@@ -61,7 +61,8 @@ class EtsyClient:
         return self._call("POST", f"{V3}/shops/{shop_id}/listings", form=form).json()
 
     def upload_listing_image(self, shop_id: int, listing_id: int, content: bytes, *, filename: str, rank: int,
-                             alt_text: str | None = None, overwrite: bool = False) -> dict[str, Any]:
+                             alt_text: str | None = None, overwrite: bool = False,
+                             content_type: str = "image/jpeg") -> dict[str, Any]:
         fields: dict[str, str] = {"rank": str(rank)}
         if overwrite:
             fields["overwrite"] = "true"
@@ -69,7 +70,7 @@ class EtsyClient:
             fields["alt_text"] = alt_text[:500]
         return self._call(
             "POST", f"{V3}/shops/{shop_id}/listings/{listing_id}/images",
-            files={"image": (filename, content, "image/jpeg")}, data=fields,
+            files={"image": (filename, content, content_type)}, data=fields,
         ).json()
 
     def delete_listing_image(self, shop_id: int, listing_id: int, image_id: int) -> None:

@@ -115,9 +115,10 @@ def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listin
         if rank <= len(image_ids) and not replace:
             continue
         _check_cancel(context)
+        mime = photo.mime_type or "image/jpeg"
         uploaded = client.upload_listing_image(
-            shop_id, listing_id, source.content(photo), filename=f"photo-{rank}.jpg", rank=rank,
-            alt_text=photo.alt_text, overwrite=True,
+            shop_id, listing_id, source.content(photo), filename=f"photo-{rank}.{mime.rsplit('/', 1)[-1]}",
+            rank=rank, alt_text=photo.alt_text, overwrite=True, content_type=mime,
         )
         image_id = int(uploaded["listing_image_id"])
         if rank <= len(image_ids):
