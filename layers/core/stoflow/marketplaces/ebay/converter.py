@@ -89,6 +89,10 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
     images = photos_for_marketplace(session, product.id, "ebay")
     if not images:
         raise PermanentJobError("eBay needs at least one photo (labels do not count)", code="photos_missing")
+    urls = [photos.url(image) for image in images]
+    if any(not url.startswith("https://") for url in urls):
+        # eBay fetches the photos itself, over HTTPS only (a local or plain-HTTP store cannot serve it).
+        raise PermanentJobError("eBay needs photo URLs it can fetch over HTTPS", code="photos_not_https")
     title = product.title[:TITLE_MAX]
     description = product.description or product.title
     item: dict[str, Any] = {
@@ -98,7 +102,7 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
             "title": title,
             "description": description,
             "aspects": aspects_for(session, product, language),
-            "imageUrls": [photos.url(image) for image in images],
+            "imageUrls": urls,
         },
     }
     brand = _names(session, Brand, [product.brand_id]) if product.brand_id else []
