@@ -90,12 +90,17 @@ def engine(database_url: URL) -> Iterator[Engine]:
 _tenant_ids = itertools.count(1000)
 
 
+def new_tenant_id() -> int:
+    """A tenant id no other test of this run uses (tests share one database)."""
+    return next(_tenant_ids)
+
+
 @pytest.fixture
 def make_tenant(engine: Engine) -> Callable[[], int]:
     """Create a fresh tenant schema at head and return its id."""
 
     def make() -> int:
-        tenant_id = next(_tenant_ids)
+        tenant_id = new_tenant_id()
         create_tenant(tenant_id, engine=engine)
         return tenant_id
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from stoflow import cli
 from stoflow.db import migrations
 from stoflow.errors import MigrationError
+from tests.conftest import new_tenant_id
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRA_REVISION = '''"""add products.note
@@ -57,8 +58,7 @@ def throwaway_tenants(engine):
 
     def make(count: int) -> list[int]:
         for _ in range(count):
-            tenant = 880000 + len(throwaway_ids)
-            throwaway_ids.append(tenant)
+            tenant = new_tenant_id()
             create_tenant(tenant, engine=engine)
             created.append(tenant)
         return created[-count:]
@@ -66,9 +66,6 @@ def throwaway_tenants(engine):
     yield make
     for tenant in created:
         drop_tenant(tenant, confirm=f"user_{tenant}", engine=engine)
-
-
-throwaway_ids: list[int] = []
 
 
 def columns(engine: Engine, tenant: int) -> set[str]:

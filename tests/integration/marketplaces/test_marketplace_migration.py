@@ -7,12 +7,13 @@ from sqlalchemy import inspect
 from stoflow.db.migrations import migrate_tenant_schema
 from stoflow.db.tenancy import schema_for
 from stoflow.services.tenants import create_tenant
+from tests.conftest import new_tenant_id
 
 TABLES = {"ebay_credentials", "ebay_products", "ebay_orders", "etsy_credentials", "etsy_products", "etsy_orders"}
 
 
 def test_t0007_round_trip(engine):
-    tenant = 880001
+    tenant = new_tenant_id()
     create_tenant(tenant, engine=engine)
     schema = schema_for(tenant)
 
