@@ -35,6 +35,7 @@ from stoflow.models.vinted import VintedConnection, VintedProduct
 from stoflow.realtime import connections as ws_connections
 from stoflow.services.ws import issue_ticket
 from tests.support.api import register_and_login
+from tests.support.devices import device_principal
 from tests.support.jobs import FakeQueue
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,7 +86,8 @@ def connect(world, client: str = "extension", tenant: int | None = None) -> WsCo
     tenant = tenant or world["tenant"]
     conn = WsConnectionInfo(new_connection_id(), "203.0.113.7", "127.0.0.1", clock.now().timestamp() * 1000 // 1,
                             headers=[("Host", "127.0.0.1:3001")])
-    ticket = issue_ticket(principal(tenant), client).ticket
+    who = device_principal(tenant) if client == "extension" else principal(tenant)
+    ticket = issue_ticket(who, client).ticket
     assert world["handlers"]["ws_connect"](connect_event(conn, f"ticket={ticket}"), None)["statusCode"] == 200
     return conn
 

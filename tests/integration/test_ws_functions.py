@@ -24,6 +24,7 @@ from stoflow.realtime.connections import ConnectionsClient
 from stoflow.realtime.notifier import install
 from stoflow.repositories import users
 from stoflow.services.ws import issue_ticket
+from tests.support.devices import device_principal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,7 +89,7 @@ def test_a_ticket_opens_one_connection_and_is_burnt(handlers, user):
 
 
 def test_the_ticket_is_stored_hashed(handlers, user):
-    issued = issue_ticket(user, "extension")
+    issued = issue_ticket(device_principal(user.user_id), "extension")
     with shared_session() as session:
         hashes = session.scalars(select(WsTicket.ticket_hash).where(WsTicket.user_id == user.user_id)).all()
     assert issued.ticket not in hashes and len(hashes) == 1 and len(hashes[0]) == 64
@@ -229,7 +230,7 @@ def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, 
         other_id = users.insert_user(session, f"other-{uuid.uuid4().hex[:8]}@example.com", "x")
     other = Principal(other_id, other_id, "user", str(uuid.uuid4()), "j")
     mine, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
-    extension, _ = connect(handlers, issue_ticket(user, "extension").ticket)
+    extension, _ = connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
     theirs, _ = connect(handlers, issue_ticket(other, "dashboard").ticket)
 
     install(ConnectionsClient("http://gateway.invalid"))
@@ -255,7 +256,7 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(handlers
 
 
 def test_send_reports_gone_without_raising(user, handlers, fake_gateway):
-    conn, _ = connect(handlers, issue_ticket(user, "extension").ticket)
+    conn, _ = connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
     fake_gateway.gone.add(conn.connection_id)
     assert ConnectionsClient("http://gateway.invalid").send(conn.connection_id, {"type": "x"}) is False
     assert stored(conn.connection_id) is None
@@ -280,3 +281,12 @@ def test_the_scheduled_purge_runs_through_the_disconnect_function(handlers, user
     answer = handlers["ws_disconnect"]({"task": "purge_ws"}, None)
     assert answer["task"] == "purge_ws" and answer["connections_deleted"] >= 1
     assert stored(conn.connection_id) is None
+
+
+def test_only_a_paired_device_gets_an_extension_ticket(user):
+    from stoflow.errors import Forbidden
+
+    with pytest.raises(Forbidden) as refused:
+        issue_ticket(user, "extension")  # a dashboard login
+    assert refused.value.code == "not_an_extension_device"
+    assert issue_ticket(device_principal(user.user_id), "extension").client == "extension"

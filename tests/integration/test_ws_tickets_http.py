@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, new_connection_id
-from tests.support.api import caller, identity, load_function, register_and_login  # noqa: F401 - fixture
+from tests.support.api import caller, load_function, new_ip, register_and_login
 
 pytestmark = pytest.mark.usefixtures("identity")
 
@@ -20,12 +20,23 @@ def connect_with(ticket: str) -> int:
     return load_function("ws_connect").handler(connect_event(info, f"ticket={ticket}"), None)["statusCode"]
 
 
-def test_a_dashboard_ticket_by_default_and_an_extension_ticket_on_request(call):
+def paired_device_token(dashboard_token: str) -> str:
+    extension = caller("extension")
+    code = extension("POST", "/extension/pairings", token=dashboard_token)
+    assert code.status == 201, code
+    paired = extension("POST", "/extension/pair", {"code": code.json["code"], "name": "Chromium"}, ip=new_ip())
+    assert paired.status == 201, paired
+    return paired.json["access_token"]
+
+
+def test_a_dashboard_ticket_by_default_and_an_extension_ticket_for_a_paired_device(call):
     token = register_and_login()["access_token"]
     dashboard = call("POST", "/ws/tickets", token=token)
     assert dashboard.status == 201, dashboard
     assert dashboard.json["client"] == "dashboard" and dashboard.json["expires_in"] == 60
-    extension = call("POST", "/ws/tickets", {"client": "extension"}, token=token)
+    refused = call("POST", "/ws/tickets", {"client": "extension"}, token=token)
+    assert (refused.status, refused.json["code"]) == (403, "not_an_extension_device")
+    extension = call("POST", "/ws/tickets", {"client": "extension"}, token=paired_device_token(token))
     assert extension.status == 201 and extension.json["client"] == "extension"
     assert dashboard.json["ticket"] != extension.json["ticket"]
     assert connect_with(extension.json["ticket"]) == 200

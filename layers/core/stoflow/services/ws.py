@@ -8,8 +8,11 @@ is bound to one user, tenant and client kind, and only its SHA-256 is stored.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from stoflow.auth import clock
 from stoflow.auth.opaque import digest, new_token
@@ -46,6 +49,23 @@ class IssuedTicket:
     expires_at: datetime
 
 
+def _require_device(session: Session, principal: Principal) -> None:
+    """An extension connection receives execute_job commands and may report results: only a paired
+    device's own session may open one, never a dashboard login."""
+    from stoflow.repositories.extension_devices import device_for_session
+
+    try:
+        session_id = uuid.UUID(principal.session_id)
+    except ValueError:
+        session_id = None
+    device = device_for_session(session, session_id) if session_id is not None else None
+    if device is None or device.revoked_at is not None:
+        raise Forbidden(
+            "extension connections need a paired device's token (POST /extension/pair)",
+            code="not_an_extension_device",
+        )
+
+
 def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     if client not in WS_CLIENTS:
         raise InvalidInput(f"client must be one of {', '.join(WS_CLIENTS)}", code="invalid_client")
@@ -54,6 +74,8 @@ def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     ticket = new_token()
     expires_at = now + timedelta(seconds=ttl)
     with shared_session() as session:
+        if client == "extension":
+            _require_device(session, principal)
         repo.add_ticket(session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at)
     return IssuedTicket(ticket=ticket, client=client, expires_in=ttl, expires_at=expires_at)
 
