@@ -116,8 +116,12 @@ class WebSocketGateway:
         if self._startup_error is not None:
             self._thread.join()
             raise self._startup_error
-        # Senders (the worker, the scheduled functions) find the @connections API here.
-        self._previous_env = export(STOFLOW_WS_CALLBACK_URL=self.callback_url)
+        # Senders (the worker, the scheduled functions) find the @connections API here; the
+        # extension pairing answer tells the browser where to connect.
+        self._previous_env = export(
+            STOFLOW_WS_CALLBACK_URL=self.callback_url,
+            STOFLOW_WS_PUBLIC_URL=self.url,
+        )
 
     def stop(self) -> None:
         if self._loop is None or self._thread is None:
