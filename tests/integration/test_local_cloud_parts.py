@@ -35,6 +35,7 @@ from stoflow.models.realtime import WsConnection
 from stoflow.realtime.connections import ConnectionsClient
 from stoflow.repositories import users
 from stoflow.services.ws import issue_ticket
+from tests.support.devices import device_principal
 
 GUARD_S = 60
 
@@ -277,7 +278,8 @@ def test_a_refused_connect_is_the_functions_status(gateway):
 
 
 def test_the_server_closes_a_connection_with_delete(gateway, user):
-    with connect(f"{gateway.url}/?ticket={issue_ticket(user, 'extension').ticket}", open_timeout=GUARD_S) as ws:
+    ticket = issue_ticket(device_principal(user.user_id), "extension").ticket
+    with connect(f"{gateway.url}/?ticket={ticket}", open_timeout=GUARD_S) as ws:
         ws.send(json.dumps({"action": "heartbeat"}))
         assert json.loads(ws.recv(timeout=GUARD_S))["type"] == "heartbeat_ack"
         (connection_id,) = [c for c in gateway.connection_ids]
