@@ -170,3 +170,18 @@ def test_intrinsics_resolve_from_what_the_parts_created():
 
 def test_json_is_what_the_router_answers():
     assert json.loads(json.dumps(router().dispatch("abc=", "{}")))["code"] == "invalid_message"
+
+
+def test_after_hooks_run_for_their_clients_and_never_spoil_the_reply():
+    seen: list[str] = []
+
+    def failing(context):
+        raise RuntimeError("hook bug")
+
+    for client in ("extension", "dashboard"):
+        r = MessageRouter(connection_lookup=lambda cid, client=client: ROW._replace(client=client))
+        register_basics(r)
+        r.after("heartbeat", lambda context: seen.append(context.connection.client), clients=("extension",))
+        r.after("heartbeat", failing, clients=("extension", "dashboard"))
+        assert r.dispatch("abc=", json.dumps({"action": "heartbeat"}))["type"] == "heartbeat_ack"
+    assert seen == ["extension"]

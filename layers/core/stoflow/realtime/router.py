@@ -59,6 +59,7 @@ class MessageRouter:
     def __init__(self, *, max_message_bytes: int = 128 * 1024,
                  connection_lookup: Callable[[str], ConnectionRow] | None = None) -> None:
         self._routes: dict[str, Route[Any]] = {}
+        self._after: dict[str, list[tuple[frozenset[str], Callable[[MessageContext], None]]]] = {}
         self.max_message_bytes = max_message_bytes
         self._lookup = connection_lookup
 
@@ -71,6 +72,12 @@ class MessageRouter:
         if action in self._routes:
             raise ValueError(f"action {action!r} already has a route")
         self._routes[action] = Route(action, model, handler, frozenset(clients))
+
+    def after(self, action: str, hook: Callable[[MessageContext], None], clients: Collection[str]) -> None:
+        """Run `hook` once `action`'s handler has answered a connection of one of `clients`
+        (another area reacting to hello or heartbeat). A failing hook is logged; the client still
+        gets the handler's reply."""
+        self._after.setdefault(action, []).append((frozenset(clients), hook))
 
     def route(self, action: str, model: type[M], clients: Collection[str] = ("extension", "dashboard")
               ) -> Callable[[Callable[[MessageContext, M], Reply]], Callable[[MessageContext, M], Reply]]:
@@ -111,7 +118,8 @@ class MessageRouter:
             if connection.client not in route.clients:
                 return error_message("action_not_allowed", f"{action} is not for a {connection.client} connection",
                                      action=action, reply_to=reply_to)
-            return route.handler(MessageContext(connection, request_id), message)
+            context = MessageContext(connection, request_id)
+            reply = route.handler(context, message)
         except StoflowError as exc:
             if exc.status >= 500:
                 log.exception("ws action %s failed", action)
@@ -120,6 +128,13 @@ class MessageRouter:
         except Exception:
             log.exception("ws action %s failed", action)
             return error_message("internal_error", "Internal error", action=action, reply_to=reply_to)
+        for clients, hook in self._after.get(action, []):
+            if connection.client in clients:
+                try:
+                    hook(context)
+                except Exception:  # the reply stands; the hook's own area retries on its schedule
+                    log.exception("after-%s hook %s failed", action, getattr(hook, "__name__", hook))
+        return reply
 
     def _connection(self, connection_id: str) -> ConnectionRow:
         if self._lookup is not None:

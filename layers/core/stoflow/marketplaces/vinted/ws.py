@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stoflow.realtime.protocol import ClientMessage
-from stoflow.realtime.router import MessageContext, MessageRouter, Reply, Route
+from stoflow.realtime.router import MessageContext, MessageRouter, Reply
 
 log = logging.getLogger(__name__)
 
@@ -157,24 +157,6 @@ def datadome_detected(context: MessageContext, message: DatadomeDetected) -> Rep
     return None
 
 
-def _after(router: MessageRouter, action: str, hook: Any) -> None:
-    """Run `hook` after a basic route (hello, heartbeat) answers an extension connection."""
-    route = router._routes.get(action)  # the basics are registered first
-    if route is None:
-        return
-
-    def handler(context: MessageContext, message: Any) -> Reply:
-        reply = route.handler(context, message)
-        if context.connection.client == "extension":
-            try:
-                hook(context)
-            except Exception:
-                log.exception("vinted %s hook failed for tenant %s", action, context.tenant_id)
-        return reply
-
-    router._routes[action] = Route(route.action, route.model, handler, route.clients)
-
-
 def _on_hello(context: MessageContext) -> None:
     lane = _lane(context)
     lane.hello()
@@ -186,5 +168,5 @@ def register(router: MessageRouter) -> None:
     router.add("job_result", JobResult, job_result, clients=EXTENSION)
     router.add("vinted_session_update", VintedSessionUpdate, vinted_session_update, clients=EXTENSION)
     router.add("datadome_detected", DatadomeDetected, datadome_detected, clients=EXTENSION)
-    _after(router, "hello", _on_hello)
-    _after(router, "heartbeat", _dispatch_quietly)
+    router.after("hello", _on_hello, clients=EXTENSION)
+    router.after("heartbeat", _dispatch_quietly, clients=EXTENSION)
