@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from stoflow.config import get_settings
-from stoflow.errors import MarketplaceNotConfigured
-from stoflow.jobs.errors import JobCancelled, PermanentJobError
+from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.marketplaces.common.http import MarketplaceApiError
-from stoflow.marketplaces.common.jobs import job_error
+from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
 from stoflow.marketplaces.ebay import converter
 from stoflow.marketplaces.ebay.account import EbayAccountSettings, client_for, read_settings, save_settings
@@ -49,27 +48,11 @@ def listing_url(marketplace_id: str, listing_id: str) -> str:
 
 
 def _check_cancel(context: JobContext) -> None:
-    if context.cancel_requested():
-        raise JobCancelled("cancelled before the next eBay call")
+    check_cancel(context, "eBay")
 
 
-class _EbayHandler:
+class _EbayHandler(ApiJobHandler):
     marketplace: ClassVar[str] = "ebay"
-    action: ClassVar[str] = ""
-    idempotent: ClassVar[bool] = True
-    needs_product: ClassVar[bool] = True
-    timeout_s: ClassVar[int] = 180
-
-    def run(self, context: JobContext) -> JobOutcome:
-        try:
-            return self.execute(context)
-        except MarketplaceApiError as exc:
-            raise job_error(exc) from None
-        except MarketplaceNotConfigured as exc:  # no app keys on this server: retrying cannot help
-            raise PermanentJobError(exc.detail, code=exc.code) from None
-
-    def execute(self, context: JobContext) -> JobOutcome:
-        raise NotImplementedError
 
     def reconcile(self, context: JobContext) -> JobOutcome | None:
         """After an unknown outcome: every eBay step here converges when repeated (PUT replaces,
