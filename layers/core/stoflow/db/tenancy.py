@@ -94,6 +94,19 @@ def _ensure_registered(session: Session, engine: Engine, tenant_id: int) -> None
 
 
 @contextmanager
+def _unit_of_work(session: Session) -> Iterator[None]:
+    """Commit when the block ends, roll back if it raises, always close."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
 def tenant_session(
     tenant_id: object, *, engine: Engine | None = None, verify: bool = True
 ) -> Iterator[Session]:
@@ -107,27 +120,15 @@ def tenant_session(
         expire_on_commit=False,
         info={"tenant_id": tid, "tenant_schema": schema_for(tid), "base_engine": base},
     )
-    try:
+    with _unit_of_work(session):
         if verify:
             _ensure_registered(session, base, tid)
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @contextmanager
 def shared_session(*, engine: Engine | None = None) -> Iterator[Session]:
     """A unit of work on the shared schemas (public, product_attributes)."""
     session = Session(bind=engine if engine is not None else get_engine(), expire_on_commit=False)
-    try:
+    with _unit_of_work(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
