@@ -11,108 +11,31 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import REPO, url_string
+from tests.conftest import url_string
 from tests.e2e.fake_marketplace_cloud import ACTION, MARKETPLACE
-
-HANG_GUARD_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Cloud:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
-        self.log_path = log_path
-        self._log = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.fake_marketplace_cloud", "--http-port", str(self.http_port),
-             "--ws-port", str(self.ws_port), "--aws-port", str(self.aws_port)],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.ws_port}"
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + HANG_GUARD_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the local cloud exited with {self.process.returncode}:\n{self.output()}")
-            if "Ctrl-C stops every part." in self.output():
-                return
-            time.sleep(0.2)
-        pytest.fail(f"the local cloud never finished starting:\n{self.output()}")
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.http + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            with error:
-                raw = error.read()
-                return error.code, json.loads(raw) if raw else None
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=HANG_GUARD_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            pytest.fail(f"the local cloud did not stop after SIGINT:\n{self.output()}")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+from tests.support.local_cloud import HANG_GUARD_S, CloudProcess
 
 
 @pytest.fixture(scope="module")
-def cloud(database_url, engine, tmp_path_factory) -> Iterator[Cloud]:
+def cloud(database_url, engine, tmp_path_factory) -> Iterator[CloudProcess]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith(("STOFLOW_", "AWS_"))}
     env.update(DATABASE_URL=url_string(database_url),
                STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("cloud-data")),
                # Cheap password hashing: the suite registers many users.
                STOFLOW_ARGON2_MEMORY_KIB="1024", STOFLOW_ARGON2_TIME_COST="1")
-    running = Cloud(env, tmp_path_factory.mktemp("cloud-log") / "cloud.log")
+    running = CloudProcess(env, tmp_path_factory.mktemp("cloud-log") / "cloud.log",
+                           module="tests.e2e.fake_marketplace_cloud")
     try:
-        running.wait_ready()
-        yield running
+        yield running.start()
     finally:
         running.close()
 
@@ -127,7 +50,7 @@ def seller(cloud) -> dict[str, Any]:
     return {"token": tokens["access_token"], "id": profile["id"]}
 
 
-def ticket(cloud: Cloud, token: str, client: str = "dashboard") -> str:
+def ticket(cloud: CloudProcess, token: str, client: str = "dashboard") -> str:
     status, body = cloud.call("POST", "/ws/tickets", {"client": client}, token=token)
     assert status == 201, body
     assert body["expires_in"] == 60

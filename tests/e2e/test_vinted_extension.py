@@ -14,12 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -38,7 +34,7 @@ from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
 from tests.conftest import REPO, url_string
 from tests.e2e.fake_vinted import FakeVinted
-from tests.e2e.test_local_cloud import free_port
+from tests.support.local_cloud import CloudProcess
 
 GUARD_S = 240
 CHROMIUM = "/usr/bin/chromium"
@@ -67,61 +63,6 @@ def wait_for(what: str, check: Callable[[], Any], guard_s: float = GUARD_S, cont
             return value
         time.sleep(0.5)
     pytest.fail(f"never saw: {what}\n{context()}")
-
-
-class Cloud:
-    """python -m infra.local on fixed ports, so it can be stopped and started again."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
-        self.env["STOFLOW_WS_PUBLIC_URL"] = f"ws://127.0.0.1:{self.ws_port}"
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--http-port", str(self.http_port), "--ws-port",
-             str(self.ws_port), "--aws-port", str(self.aws_port)],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
-        marker_count = self.output().count("Ctrl-C stops every part.")
-        wait_for("the local cloud ready", lambda: self.output().count("Ctrl-C stops every part.") > marker_count
-                 or (self.process and self.process.poll() is not None), context=self.output)
-        assert self.process.poll() is None, self.output()[-3000:]
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.http + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            with error:
-                raw = error.read()
-                return error.code, json.loads(raw) if raw else None
 
 
 class Browser:
@@ -169,7 +110,7 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
                STOFLOW_JOBS_BACKOFF_BASE_S="2", STOFLOW_JOBS_BACKOFF_MAX_S="10")
     logs = tmp_path_factory.mktemp("vinted-logs")
     vinted = FakeVinted(logs)
-    cloud = Cloud(env, logs / "cloud.log")
+    cloud = CloudProcess(env, logs / "cloud.log")
     browser = None
     try:
         cloud.start()

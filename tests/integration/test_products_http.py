@@ -3,103 +3,46 @@ events → Mangum → FastAPI → services → PostgreSQL and moto S3)."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import json
-import time
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from moto import mock_aws
 from sqlalchemy import select
 
 from stoflow import aws
-from stoflow.auth import passwords
-from stoflow.auth.keys import set_keystore
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import ProductImage
 from stoflow.services import catalog as catalog_service
+from tests.support.api import Reply, http_event, load_function
 from tests.unit.test_images_processing import jpeg, png_claiming
 
-REPO = Path(__file__).resolve().parents[2]
 _n = itertools.count(1)
 
 
-def event(method: str, path: str, body: Any = None, *, token: str | None = None,
-          query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    all_headers = {"content-type": "application/json", "host": "api.example.com", **(headers or {})}
-    if token:
-        all_headers["authorization"] = f"Bearer {token}"
-    raw_query = urlencode(query or {}, doseq=True)
-    built: dict[str, Any] = {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": raw_query,
-        "headers": all_headers, "isBase64Encoded": False,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
-                     "userAgent": "pytest"},
-            "requestId": uuid.uuid4().hex, "routeKey": "$default", "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000),
-        },
-    }
-    if body is not None:
-        built["body"] = json.dumps(body)
-    return built
-
-
-class Reply:
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.status = raw["statusCode"]
-        self.headers = {k.lower(): v for k, v in raw.get("headers", {}).items()}
-        self.json = json.loads(raw["body"]) if raw.get("body") else None
-
-    def __repr__(self) -> str:
-        return f"<Reply {self.status} {self.json}>"
-
-
-def load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"{name}_app_under_test", REPO / "functions" / name / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.handler
-
-
 @pytest.fixture
-def cloud(engine, tmp_path, monkeypatch):
-    """Test settings, local JWT keys in a temp folder, S3 (moto) with the images bucket."""
-    monkeypatch.setenv("STOFLOW_ENVIRONMENT", "test")
-    monkeypatch.setenv("STOFLOW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("STOFLOW_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("STOFLOW_ARGON2_TIME_COST", "1")
-    monkeypatch.delenv("STOFLOW_AWS_ENDPOINT_URL", raising=False)
-
-    def reset() -> None:
-        get_settings.cache_clear()
-        passwords.reset()
-        set_keystore(None)
-        aws.reset_clients()
-        catalog_service.clear_cache()
-
-    reset()
-    with mock_aws():
-        s3 = aws.client("s3")
-        s3.create_bucket(Bucket=get_settings().images_bucket,
-                         CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
-        yield s3
-    reset()
+def cloud(identity):
+    """Identity test settings (tests.support.api) plus the images bucket in the same moto S3."""
+    catalog_service.clear_cache()
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=get_settings().images_bucket,
+                     CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
+    yield s3
+    catalog_service.clear_cache()
 
 
 @pytest.fixture
 def call(cloud):
-    handlers = {"products": load("products"), "catalog": load("catalog")}
+    handlers = {"products": load_function("products").handler, "catalog": load_function("catalog").handler}
 
-    def invoke(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+    def invoke(method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None,
+               **kwargs: Any) -> Reply:
         function = "catalog" if path.startswith("/catalog") else "products"
-        return Reply(handlers[function](event(method, path, body, **kwargs), None))
+        if query:
+            path = f"{path}?{urlencode(query, doseq=True)}"
+        return Reply(handlers[function](http_event(method, path, body, **kwargs), None))
 
     return invoke
 

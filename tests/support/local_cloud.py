@@ -1,0 +1,115 @@
+"""The local cloud as a separate process, for the tests that run `python -m infra.local` for real.
+
+The deadlines only keep a hung process from hanging the suite; nothing is asserted about how
+long anything took.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HANG_GUARD_S = 120
+READY_LINE = "Ctrl-C stops every part."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(url: str, method: str = "GET", body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        with error:
+            raw = error.read()
+            return error.code, json.loads(raw) if raw else None
+
+
+class CloudProcess:
+    """`python -m <module>` (infra.local, or a test's wrapper of it) on free ports; it can be
+    stopped and started again on the same ports and data."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, module: str = "infra.local") -> None:
+        self.env = dict(env)
+        self.module = module
+        self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.env.setdefault("STOFLOW_WS_PUBLIC_URL", self.ws)
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def start(self) -> CloudProcess:
+        """Start the process and wait until it says every part is up."""
+        ready_before = self.output().count(READY_LINE)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", self.module, "--http-port", str(self.http_port),
+                 "--ws-port", str(self.ws_port), "--aws-port", str(self.aws_port)],
+                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + HANG_GUARD_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.module} exited with {self.process.returncode}:\n{self.output()[-5000:]}")
+            if self.output().count(READY_LINE) > ready_before:
+                return self
+            time.sleep(0.2)
+        pytest.fail(f"{self.module} never finished starting:\n{self.output()[-5000:]}")
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        return http_json(self.http + path, method, body, token)
+
+    def interrupt(self) -> int:
+        """Ctrl-C, as a developer would; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=HANG_GUARD_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"{self.module} did not stop after SIGINT:\n{self.output()[-5000:]}")
+
+    def stop(self) -> None:
+        """Ctrl-C, then kill if it does not stop; asserts nothing (clean-up, restarts)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    close = stop
