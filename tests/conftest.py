@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,48 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Shared fixtures of the areas: identity (tests.support.api), jobs_world (tests.support.jobs).
 pytest_plugins = ["tests.support.api", "tests.support.jobs"]
+
+
+_SESSION_STATEMENT = re.compile(r"^\s*(SET|RESET|DISCARD)\b|search_path", re.IGNORECASE)
+_OUTSIDE_ALLOWED = re.compile(r"^\s*(begin|start transaction|commit|rollback)\b", re.IGNORECASE)
+
+
+def wire_breach(statement: str, in_transaction: bool, autocommit: bool) -> str | None:
+    if _SESSION_STATEMENT.search(statement):
+        return f"session statement: {statement[:200]}"
+    if not in_transaction and not autocommit and not _OUTSIDE_ALLOWED.match(statement):
+        return f"outside a transaction: {statement[:200]}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wire_discipline() -> Iterator[list[str]]:
+    """Every statement any test sends through pg8000 in this process is checked on the wire: no
+    session-level statement (SET, RESET, search_path), and none outside a transaction except on
+    the admin connections that create and drop databases (AUTOCOMMIT, which a static test keeps
+    out of the application). A breach anywhere fails the run."""
+    from pg8000 import core
+
+    breaches: list[str] = []
+    originals = {name: getattr(core.CoreConnection, name) for name in ("execute_simple", "execute_unnamed")}
+
+    def checked(original: Callable[..., object]) -> Callable[..., object]:
+        def send(self: core.CoreConnection, statement: str, *args: object, **kwargs: object) -> object:
+            in_tx = self._transaction_status in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION)
+            breach = wire_breach(statement, in_tx, bool(getattr(self, "autocommit", False)))
+            if breach is not None:
+                breaches.append(breach)
+            return original(self, statement, *args, **kwargs)
+
+        return send
+
+    for name, original in originals.items():
+        setattr(core.CoreConnection, name, checked(original))
+    yield breaches
+    for name, original in originals.items():
+        setattr(core.CoreConnection, name, original)
+    if breaches:
+        pytest.fail("statements broke the tenancy wire rules:\n" + "\n".join(sorted(set(breaches))[:30]))
 
 
 @pytest.fixture(scope="session")

@@ -44,3 +44,15 @@ def test_the_patterns_catch_what_they_are_for():
     for line in ('ForeignKey("x.id", ondelete="SET NULL")', "# Set up a WebSocket API",
                  '"UPDATE t SET DEFAULT"'):
         assert not (SEARCH_PATH.search(line) or SET_STATEMENT.search(line)), line
+
+
+def test_the_run_wide_wire_check_classifies_statements():
+    from tests.conftest import wire_breach
+
+    assert wire_breach("SET search_path TO user_1", True, False)
+    assert wire_breach("set local statement_timeout = 5", True, False)
+    assert wire_breach("SELECT 1", False, False)  # a statement outside a transaction
+    assert wire_breach("SELECT 1", True, False) is None
+    assert wire_breach("begin transaction", False, False) is None
+    assert wire_breach("CREATE DATABASE x", False, True) is None  # the admin connection
+    assert wire_breach("SET search_path TO x", False, True)  # never, even there
