@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps extension-deps run test test-fast bench lint fmt
+.PHONY: install system-deps extension-deps run test bench lint fmt
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,8 @@ install: $(STAMP) system-deps
 system-deps:
 	@bash infra/install-system-deps.sh
 
-run: install
+# The local cloud needs only the Python packages (PgBouncer and Chromium are for the tests).
+run: $(STAMP)
 	$(PY) -m infra.local
 
 # The browser extension's dev dependencies (node_modules, from its package-lock.json).
@@ -31,7 +32,7 @@ test: install extension-deps
 	node --test extension/test/
 	$(PY) -m pytest
 
-bench: install
+bench: $(STAMP)
 	$(PY) bench/run.py
 
 lint: install
