@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from stoflow.models.jobs import (
@@ -80,13 +81,14 @@ def page(session: Session, filters: JobFilters, limit: int, offset: int) -> tupl
     return rows, int(session.scalar(count) or 0)
 
 
-def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
-    """The one atomic UPDATE that starts an attempt. A duplicate delivery, a job not yet due, a
-    cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice."""
-    statement = (
+@cache
+def _claim_statement() -> Any:
+    # Built once: constructing an ORM UPDATE costs more than the database round trip at job rates.
+    now = bindparam("now")
+    return (
         update(MarketplaceJob)
         .where(
-            MarketplaceJob.id == job_id,
+            MarketplaceJob.id == bindparam("job_id"),
             MarketplaceJob.status == "pending",
             MarketplaceJob.cancel_requested.is_(False),
             or_(MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.next_attempt_at <= now),
@@ -96,13 +98,34 @@ def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedel
             status="running",
             attempts=MarketplaceJob.attempts + 1,
             started_at=now,
-            deadline_at=now + attempt_timeout,
+            deadline_at=bindparam("deadline"),
             updated_at=now,
         )
         .returning(MarketplaceJob)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return session.scalars(statement).first()
+
+
+def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
+    """The one atomic UPDATE that starts an attempt. A duplicate delivery, a job not yet due, a
+    cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice."""
+    parameters = {"job_id": job_id, "now": now, "deadline": now + attempt_timeout}
+    return session.scalars(_claim_statement(), parameters).first()
+
+
+@cache
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    return (
+        update(MarketplaceJob)
+        .where(
+            MarketplaceJob.id == bindparam("job_id"),
+            MarketplaceJob.status == "running",
+            MarketplaceJob.attempts == bindparam("attempt"),
+        )
+        .values({column: bindparam(f"v_{column}") for column in columns})
+        .returning(MarketplaceJob)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
 
 
 def finish(
@@ -110,14 +133,9 @@ def finish(
 ) -> MarketplaceJob | None:
     """Record the end of an attempt, only if that attempt still owns the job (the reaper may
     have taken it back, or a cancel settled it)."""
-    statement = (
-        update(MarketplaceJob)
-        .where(MarketplaceJob.id == job_id, MarketplaceJob.status == "running", MarketplaceJob.attempts == attempt)
-        .values(**values)
-        .returning(MarketplaceJob)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return session.scalars(statement).first()
+    statement = _finish_statement(tuple(sorted(values)))
+    parameters = {"job_id": job_id, "attempt": attempt, **{f"v_{k}": v for k, v in values.items()}}
+    return session.scalars(statement, parameters).first()
 
 
 def settle(
@@ -133,14 +151,19 @@ def settle(
     return session.scalars(statement).first()
 
 
-def count_final(session: Session, batch_id: int, status: str) -> None:
+@cache
+def _count_statement(status: str) -> Any:
     column = {"completed": MarketplaceBatch.completed, "failed": MarketplaceBatch.failed,
               "cancelled": MarketplaceBatch.cancelled}[status]
-    session.execute(
-        update(MarketplaceBatch).where(MarketplaceBatch.id == batch_id)
+    return (
+        update(MarketplaceBatch).where(MarketplaceBatch.id == bindparam("batch_id"))
         .values({column: column + 1, MarketplaceBatch.updated_at: func.now()})
         .execution_options(synchronize_session=False)
     )
+
+
+def count_final(session: Session, batch_id: int, status: str) -> None:
+    session.execute(_count_statement(status), {"batch_id": batch_id})
 
 
 def is_cancel_requested(session: Session, job_id: int) -> bool:
