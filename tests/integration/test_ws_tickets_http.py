@@ -59,3 +59,17 @@ def test_a_logged_out_session_gets_no_ticket(call):
     account = register_and_login()
     assert caller("auth")("POST", "/auth/logout", token=account["access_token"]).status == 204
     assert call("POST", "/ws/tickets", token=account["access_token"]).status == 401
+
+
+def test_a_read_only_support_account_may_watch_its_dashboard(call):
+    from sqlalchemy import update
+
+    from stoflow.db.tenancy import shared_session
+    from stoflow.models import User
+
+    account = register_and_login()
+    with shared_session() as session:
+        session.execute(update(User).where(User.id == account["id"]).values(role="support"))
+    reply = call("POST", "/ws/tickets", token=account["access_token"])
+    assert reply.status == 201 and reply.json["client"] == "dashboard"
+    assert connect_with(reply.json["ticket"]) == 200

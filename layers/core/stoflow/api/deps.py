@@ -45,11 +45,11 @@ def access_claims(
     return verify_access_token(credentials.credentials)
 
 
-def _checked(request: Request, session: Session, claims: AccessClaims) -> Principal:
+def _checked(request: Request, session: Session, claims: AccessClaims, method: str | None = None) -> Principal:
     from stoflow.services.auth import principal_for
 
     principal = principal_for(session, claims)
-    authorize(principal, request.method)
+    authorize(principal, method or request.method)
     request.state.principal = principal
     return principal
 
@@ -60,6 +60,16 @@ def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(
         return principal
     with shared_session() as session:
         return _checked(request, session, claims)
+
+
+def current_reader(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+    """For the rare POST that changes nothing of the caller's data (a WebSocket ticket to watch
+    job status): authorized as a read, so read-only roles may call it too."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    with shared_session() as session:
+        return _checked(request, session, claims, method="GET")
 
 
 def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Iterator[Session]:
@@ -85,4 +95,5 @@ def require_role(*roles: str) -> Callable[..., Principal]:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentReader = Annotated[Principal, Depends(current_reader)]
 TenantDb = Annotated[Session, Depends(tenant_db, scope="function")]

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict
 
-from stoflow.api.deps import CurrentPrincipal
+from stoflow.api.deps import CurrentReader
 
 router = APIRouter(prefix="/ws", tags=["websocket"])
 
@@ -30,7 +30,7 @@ class TicketOut(BaseModel):
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut, responses=_PROBLEMS)
-def create_ticket(principal: CurrentPrincipal, body: TicketIn | None = None) -> TicketOut:
+def create_ticket(principal: CurrentReader, body: TicketIn | None = None) -> TicketOut:
     """Connect within `expires_in` seconds to `wss://…?ticket=<ticket>`; the ticket works once."""
     from stoflow.services.ws import issue_ticket
 
