@@ -104,7 +104,10 @@ def test_devices_listed_and_revoked(call, tickets, identity, monkeypatch):
 
     now = clock.now()
     with shared_session() as session:
-        ws_repo.add_connection(session, "ext-conn-1", seller["id"], seller["id"], "extension", now)
+        ws_repo.add_connection(session, "ext-conn-1", seller["id"], seller["id"], "extension", now,
+                               first["device_id"])
+        ws_repo.add_connection(session, "ext-conn-2", seller["id"], seller["id"], "extension", now,
+                               second["device_id"])
         ws_repo.add_connection(session, "dash-conn-1", seller["id"], seller["id"], "dashboard", now)
     closed: list[str] = []
     from stoflow.realtime import connections
@@ -112,7 +115,7 @@ def test_devices_listed_and_revoked(call, tickets, identity, monkeypatch):
     monkeypatch.setattr(connections.ConnectionsClient, "close", lambda self, cid: closed.append(cid))
     revoked = call("DELETE", f"/extension/devices/{first['device_id']}", token=seller["access_token"])
     assert revoked.status == 204
-    assert closed == ["ext-conn-1"]
+    assert closed == ["ext-conn-1"]  # the other device's socket stays open
     assert [d["name"] for d in call("GET", "/extension/devices", token=seller["access_token"]).json["items"]] == [
         "Chromium"]
     gone = tickets("POST", "/ws/tickets", {"client": "extension"}, token=first["access_token"])

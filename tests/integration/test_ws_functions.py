@@ -290,3 +290,12 @@ def test_only_a_paired_device_gets_an_extension_ticket(user):
         issue_ticket(user, "extension")  # a dashboard login
     assert refused.value.code == "not_an_extension_device"
     assert issue_ticket(device_principal(user.user_id), "extension").client == "extension"
+
+
+def test_an_extension_connection_remembers_its_device(handlers, user):
+    from stoflow.services.ws import connections_of
+
+    device = device_principal(user.user_id)
+    conn, _ = connect(handlers, issue_ticket(device, "extension").ticket)
+    (row,) = [c for c in connections_of(user.tenant_id, "extension") if c.connection_id == conn.connection_id]
+    assert row.device_id is not None

@@ -1,5 +1,6 @@
 """Shared revision s0004 (ws_tickets, ws_connections) goes down and up again on a fresh database,
-and the migration matches the models (columns, types, nullability, indexes, checks)."""
+and the migrations (s0004, then s0007's device ids) match the models (columns, types, nullability,
+indexes, checks)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_s0004_round_trip(fresh_engine):
 
 
 def test_the_migration_matches_the_models(fresh_engine):
-    migrate_shared(fresh_engine, "upgrade", "s0004")
+    migrate_shared(fresh_engine, "upgrade", "head")
     inspector = inspect(fresh_engine)
     for name, model in TABLES.items():
         columns = {c["name"]: c for c in inspector.get_columns(name, schema="public")}
@@ -73,3 +74,16 @@ def test_a_client_kind_outside_the_protocol_is_refused_by_the_database(fresh_eng
             "INSERT INTO public.ws_connections (connection_id, user_id, tenant_id, client) "
             "VALUES ('c=', :u, :u, 'fridge')"
         ), {"u": user_id})
+
+
+def test_s0007_device_ids_round_trip(fresh_engine):
+    def device_columns() -> set[str]:
+        inspector = inspect(fresh_engine)
+        return {t for t in TABLES if "device_id" in {c["name"] for c in inspector.get_columns(t, schema="public")}}
+
+    migrate_shared(fresh_engine, "upgrade", "s0007")
+    assert device_columns() == set(TABLES)
+    assert migrate_shared(fresh_engine, "downgrade", "s0006") == ("s0007", "s0006")
+    assert device_columns() == set()
+    migrate_shared(fresh_engine, "upgrade", "s0007")
+    assert device_columns() == set(TABLES)

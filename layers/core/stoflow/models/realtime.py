@@ -31,6 +31,8 @@ class WsTicket(Base):
     user_id: Mapped[int] = mapped_column(Integer, ForeignKey("public.users.id", ondelete="CASCADE"), nullable=False)
     tenant_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     client: Mapped[str] = mapped_column(String(16), nullable=False)
+    # The paired extension device a ticket was issued to (extension tickets only).
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -49,6 +51,8 @@ class WsConnection(Base):
     tenant_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     client: Mapped[str] = mapped_column(String(16), nullable=False)
     client_version: Mapped[str | None] = mapped_column(String(32))
+    # Which paired device holds an extension connection: revoking it closes its sockets only.
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
     capabilities: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

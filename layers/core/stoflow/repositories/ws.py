@@ -16,6 +16,7 @@ class BurntTicket(NamedTuple):
     user_id: int
     tenant_id: int
     client: str
+    device_id: int | None = None
 
 
 class ConnectionRow(NamedTuple):
@@ -23,13 +24,20 @@ class ConnectionRow(NamedTuple):
     user_id: int
     tenant_id: int
     client: str
+    device_id: int | None = None
+
+
+# The columns a ConnectionRow is read from, in its field order.
+_ROW = (WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client,
+        WsConnection.device_id)
 
 
 def add_ticket(session: Session, ticket_hash: str, user_id: int, tenant_id: int, client: str,
-               expires_at: datetime) -> None:
+               expires_at: datetime, device_id: int | None = None) -> None:
     session.execute(
         insert(WsTicket).values(
-            ticket_hash=ticket_hash, user_id=user_id, tenant_id=tenant_id, client=client, expires_at=expires_at
+            ticket_hash=ticket_hash, user_id=user_id, tenant_id=tenant_id, client=client, expires_at=expires_at,
+            device_id=device_id,
         )
     )
 
@@ -41,7 +49,7 @@ def burn_ticket(session: Session, ticket_hash: str, now: datetime) -> BurntTicke
         update(WsTicket)
         .where(WsTicket.ticket_hash == ticket_hash, WsTicket.used_at.is_(None), WsTicket.expires_at > now)
         .values(used_at=now)
-        .returning(WsTicket.user_id, WsTicket.tenant_id, WsTicket.client)
+        .returning(WsTicket.user_id, WsTicket.tenant_id, WsTicket.client, WsTicket.device_id)
     ).first()
     return BurntTicket(*row) if row else None
 
@@ -52,24 +60,24 @@ def purge_tickets(session: Session, before: datetime) -> int:
 
 
 def add_connection(session: Session, connection_id: str, user_id: int, tenant_id: int, client: str,
-                   now: datetime) -> None:
+                   now: datetime, device_id: int | None = None) -> None:
     # API Gateway never reuses a connection id; an upsert still keeps a retried $connect harmless.
     stmt = insert(WsConnection).values(
         connection_id=connection_id, user_id=user_id, tenant_id=tenant_id, client=client,
-        connected_at=now, last_seen_at=now,
+        connected_at=now, last_seen_at=now, device_id=device_id,
     )
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=[WsConnection.connection_id],
-            set_={"user_id": user_id, "tenant_id": tenant_id, "client": client, "last_seen_at": now},
+            set_={"user_id": user_id, "tenant_id": tenant_id, "client": client, "last_seen_at": now,
+                  "device_id": device_id},
         )
     )
 
 
 def get_connection(session: Session, connection_id: str) -> ConnectionRow | None:
     row = session.execute(
-        select(WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client)
-        .where(WsConnection.connection_id == connection_id)
+        select(*_ROW).where(WsConnection.connection_id == connection_id)
     ).first()
     return ConnectionRow(*row) if row else None
 
@@ -80,7 +88,7 @@ def touch_connection(session: Session, connection_id: str, now: datetime, **valu
         update(WsConnection)
         .where(WsConnection.connection_id == connection_id)
         .values(last_seen_at=now, **values)
-        .returning(WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client)
+        .returning(*_ROW)
     ).first()
     return ConnectionRow(*row) if row else None
 
@@ -91,9 +99,7 @@ def delete_connection(session: Session, connection_id: str) -> bool:
 
 
 def connections_of(session: Session, tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
-    stmt = select(
-        WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client
-    ).where(WsConnection.tenant_id == tenant_id)
+    stmt = select(*_ROW).where(WsConnection.tenant_id == tenant_id)
     if client is not None:
         stmt = stmt.where(WsConnection.client == client)
     return [ConnectionRow(*row) for row in session.execute(stmt.order_by(WsConnection.connected_at))]

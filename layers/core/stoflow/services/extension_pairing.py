@@ -7,7 +7,7 @@
    device row. The access token is an ordinary one (it opens WebSocket tickets); the refresh
    token rotates on every use with reuse detection (stoflow.services.auth.refresh).
 3. DELETE /extension/devices/{id} revokes the device's session (its tokens stop working at the
-   next request) and closes the user's extension connections; other devices simply reconnect.
+   next request) and closes that device's extension connections; other devices stay connected.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ def list_devices(principal: Principal) -> list[ExtensionDevice]:
 
 
 def revoke_device(principal: Principal, device_id: int) -> int:
-    """Revoke the device's session and close the user's extension connections; returns how many
-    connections were asked to close. Another user's device is a 404, like a missing one."""
+    """Revoke the device's session and close that device's extension connections; returns how
+    many were asked to close. Another user's device is a 404, like a missing one."""
     from stoflow.realtime.connections import ConnectionsClient
     from stoflow.services.ws import connections_of
 
@@ -160,7 +160,7 @@ def revoke_device(principal: Principal, device_id: int) -> int:
     closed = 0
     client = ConnectionsClient()
     for connection in connections_of(principal.tenant_id, "extension"):
-        if connection.user_id != principal.user_id:
+        if connection.user_id != principal.user_id or connection.device_id != device_id:
             continue
         try:
             client.close(connection.connection_id)

@@ -49,7 +49,7 @@ class IssuedTicket:
     expires_at: datetime
 
 
-def _require_device(session: Session, principal: Principal) -> None:
+def _require_device(session: Session, principal: Principal) -> int:
     """An extension connection receives execute_job commands and may report results: only a paired
     device's own session may open one, never a dashboard login."""
     from stoflow.repositories.extension_devices import device_for_session
@@ -64,6 +64,7 @@ def _require_device(session: Session, principal: Principal) -> None:
             "extension connections need a paired device's token (POST /extension/pair)",
             code="not_an_extension_device",
         )
+    return device.id
 
 
 def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
@@ -74,9 +75,10 @@ def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     ticket = new_token()
     expires_at = now + timedelta(seconds=ttl)
     with shared_session() as session:
-        if client == "extension":
-            _require_device(session, principal)
-        repo.add_ticket(session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at)
+        device_id = _require_device(session, principal) if client == "extension" else None
+        repo.add_ticket(
+            session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at, device_id
+        )
     return IssuedTicket(ticket=ticket, client=client, expires_in=ttl, expires_at=expires_at)
 
 
@@ -90,10 +92,12 @@ def open_connection(connection_id: str, ticket: str | None) -> ConnectionRow:
         burnt = repo.burn_ticket(session, digest(ticket), now)
         if burnt is None:
             raise TicketRefused()
-        repo.add_connection(session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now)
+        repo.add_connection(
+            session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now, burnt.device_id
+        )
     log.info("ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id,
                                     "client": burnt.client})
-    return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client)
+    return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client, burnt.device_id)
 
 
 def close_connection(connection_id: str) -> bool:
