@@ -171,3 +171,34 @@ def test_lost_answers_are_reconciled_by_a_read_never_repeated_blindly(call, mark
         row = session.scalars(select(EtsyProduct)).one()
         assert (row.listing_id, row.state, len(row.image_ids)) == (listing_id, "active", 2)
     assert world.contract_problems() == []
+
+
+def test_reconnecting_another_shop_starts_its_order_cursor_over(call, marketplaces):
+    from datetime import UTC, datetime
+
+    world = marketplaces
+    seller = register_and_login()
+    connect_etsy(call, world, seller["access_token"])
+    seen_until = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def remember_progress() -> None:
+        with tenant_session(seller["id"]) as session:
+            account = session.get(EtsyCredentials, 1)
+            account.orders_cursor, account.readiness_state_id = seen_until, 7001
+
+    def progress() -> tuple:
+        with tenant_session(seller["id"]) as session:
+            account = session.get(EtsyCredentials, 1)
+            return account.shop_id, account.orders_cursor, account.readiness_state_id
+
+    remember_progress()
+    connect_etsy(call, world, seller["access_token"])  # the same shop again: progress kept
+    assert progress() == (world.etsy.shop_id, seen_until, 7001)
+
+    old_shop = world.etsy.shop_id
+    world.etsy.shop_id = old_shop + 1  # the seller connects another shop
+    try:
+        connect_etsy(call, world, seller["access_token"])
+    finally:
+        world.etsy.shop_id = old_shop
+    assert progress() == (old_shop + 1, None, None)

@@ -66,6 +66,13 @@ def start_connect(principal: Principal, marketplace: str) -> dict[str, Any]:
             "expires_at": new.expires_at}
 
 
+# What belongs to one Etsy shop and must not carry over when a tenant connects another.
+ETSY_SHOP_SETTINGS_RESET: dict[str, Any] = {
+    "orders_cursor": None, "orders_synced_at": None, "shipping_profile_id": None,
+    "return_policy_id": None, "readiness_state_id": None,
+}
+
+
 def complete_connect(principal: Principal, marketplace: str, code: str, state: str) -> dict[str, Any]:
     """The callback: burn the state (it must be this user's), trade the code, store the tokens."""
     _check(marketplace)
@@ -118,6 +125,12 @@ def complete_connect(principal: Principal, marketplace: str, code: str, state: s
         "shop_name": shop_name, "connected_at": now, **token_columns(tokens, now),
     }
     with tenant_session(principal.tenant_id) as session:
+        previous = accounts.get(session, EtsyCredentials, lock=True)
+        if previous is not None and previous.shop_id not in (None, int(shop_id)):
+            # Another shop: the old shop's receipts cursor and its profiles mean nothing here.
+            log.warning("etsy: tenant %s reconnected to another shop; its order cursor starts over",
+                        principal.tenant_id)
+            values.update(ETSY_SHOP_SETTINGS_RESET)
         row = accounts.upsert(session, EtsyCredentials, values)
         return _status("etsy", row)
 
