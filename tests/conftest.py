@@ -116,6 +116,14 @@ def empty_database_url(pg_admin_url: URL) -> Iterator[URL]:
         yield url
 
 
+@pytest.fixture
+def empty_engine(empty_database_url: URL) -> Iterator[Engine]:
+    """An engine on a database of the test's own, nothing migrated (migration round trips)."""
+    eng = build_engine(empty_database_url)
+    yield eng
+    eng.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: URL) -> Iterator[Engine]:
     """The run's engine, migrated (shared schemas), installed as the container engine."""

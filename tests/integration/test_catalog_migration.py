@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+from sqlalchemy import func, select, text
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.pool import NullPool
-
-from stoflow.db.engine import build_engine
 from stoflow.db.migrations import migrate_shared
 from stoflow.models import Brand, Category, Condition, Size
 
@@ -17,29 +13,19 @@ def counts(engine) -> tuple[int, ...]:
         return tuple(connection.scalar(select(func.count()).select_from(m)) for m in (Brand, Category, Condition, Size))
 
 
-def test_s0003_round_trip(pg_admin_url) -> None:
-    name = f"stoflow_catalog_{secrets.token_hex(3)}"
-    admin = create_engine(pg_admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = build_engine(pg_admin_url.set(database=name))
-    try:
-        migrate_shared(engine, "upgrade", "s0003")
-        seeded = counts(engine)
-        assert seeded[0] >= 150 and all(seeded)
+def test_s0003_round_trip(empty_engine) -> None:
+    engine = empty_engine
+    migrate_shared(engine, "upgrade", "s0003")
+    seeded = counts(engine)
+    assert seeded[0] >= 150 and all(seeded)
 
-        assert migrate_shared(engine, "downgrade", "s0002") == ("s0003", "s0002")
-        with engine.connect() as connection, connection.begin():
-            tables = set(connection.scalars(text(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'product_attributes'"
-            )))
-            assert tables == {"brands"}
-            assert connection.scalar(select(func.count()).select_from(Brand)) == 0
+    assert migrate_shared(engine, "downgrade", "s0002") == ("s0003", "s0002")
+    with engine.connect() as connection, connection.begin():
+        tables = set(connection.scalars(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'product_attributes'"
+        )))
+        assert tables == {"brands"}
+        assert connection.scalar(select(func.count()).select_from(Brand)) == 0
 
-        migrate_shared(engine, "upgrade", "s0003")
-        assert counts(engine) == seeded
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    migrate_shared(engine, "upgrade", "s0003")
+    assert counts(engine) == seeded

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+from sqlalchemy import inspect, text
 
-import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.pool import NullPool
-
-from stoflow.db.engine import build_engine
 from stoflow.db.migrations import migrate_shared
 
 IDENTITY_TABLES = {
@@ -21,20 +16,6 @@ IDENTITY_TABLES = {
 }
 
 
-@pytest.fixture
-def scratch_engine(pg_admin_url):
-    name = f"stoflow_s0002_{secrets.token_hex(3)}"
-    admin = create_engine(pg_admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = build_engine(pg_admin_url.set(database=name))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _public_state(engine) -> tuple[set[str], set[str]]:
     inspector = inspect(engine)
     tables = set(inspector.get_table_names(schema="public"))
@@ -42,22 +23,22 @@ def _public_state(engine) -> tuple[set[str], set[str]]:
     return tables, user_columns
 
 
-def test_s0002_round_trip(scratch_engine):
-    migrate_shared(scratch_engine, target="s0001")
-    tables_before, columns_before = _public_state(scratch_engine)
+def test_s0002_round_trip(empty_engine):
+    migrate_shared(empty_engine, target="s0001")
+    tables_before, columns_before = _public_state(empty_engine)
     assert not IDENTITY_TABLES & tables_before
 
-    migrate_shared(scratch_engine, target="s0002")
-    tables, columns = _public_state(scratch_engine)
+    migrate_shared(empty_engine, target="s0002")
+    tables, columns = _public_state(empty_engine)
     assert tables >= IDENTITY_TABLES
     assert {"email_verified_at", "tier"} <= columns
-    with scratch_engine.connect() as connection, connection.begin():
+    with empty_engine.connect() as connection, connection.begin():
         tiers = dict(connection.execute(text("SELECT tier, max_products FROM public.subscription_quotas")).all())
         assert tiers == {"FREE": 30, "STARTER": 200, "PRO": 500, "ENTERPRISE": None}
         connection.execute(text("INSERT INTO public.users (email, password_hash) VALUES ('a@b.c', 'x')"))
         assert connection.scalar(text("SELECT tier FROM public.users")) == "FREE"
 
-    migrate_shared(scratch_engine, direction="downgrade", target="s0001")
-    assert _public_state(scratch_engine) == (tables_before, columns_before)
-    migrate_shared(scratch_engine, target="s0002")
-    assert _public_state(scratch_engine)[0] >= IDENTITY_TABLES
+    migrate_shared(empty_engine, direction="downgrade", target="s0001")
+    assert _public_state(empty_engine) == (tables_before, columns_before)
+    migrate_shared(empty_engine, target="s0002")
+    assert _public_state(empty_engine)[0] >= IDENTITY_TABLES
