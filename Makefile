@@ -29,6 +29,7 @@ extension-deps:
 
 test: install extension-deps
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	node --test extension/test/
 	$(PY) -m pytest
 
@@ -37,9 +38,11 @@ bench: $(STAMP)
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 fmt: install
 	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 # `sam build` for the migrator: its entrypoint and the Alembic trees, nothing else.
 build-MigratorFunction:

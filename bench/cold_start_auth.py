@@ -46,6 +46,7 @@ import {", ".join(libraries)}
 print({MARK!r}, time.perf_counter() - t0)
 """
 
+
 COLD = f"""
 import time
 t0 = time.perf_counter()
@@ -141,15 +142,31 @@ def main() -> None:
         named, in_use = statistics.median(bare_named), statistics.median(bare_in_use)
         me_s, jwks_s = statistics.median(cold_me), statistics.median(cold_jwks)
         print(f"median of {RUNS} fresh processes each; baseline A = import {', '.join(LIBRARIES)};")
-        print(f"baseline B = A + {', '.join(LIBRARIES_IN_USE[len(LIBRARIES):])} (loaded lazily by the libraries)")
-        figure("auth cold start: import + first GET /auth/me", me_s, "A: bare import, libraries as named", named,
-               "<= 1.30x")
-        figure("auth cold start: import + first GET /auth/me", me_s, "B: bare import, libraries in use", in_use,
-               "<= 1.30x")
-        figure("auth cold start: import + first /jwks.json", jwks_s, "A: bare import, libraries as named", named,
-               "<= 1.30x")
-        figure("  of which: import the handler (app built)", statistics.median(imports),
-               "A: bare import, libraries as named", named, "(part)")
+        print(f"baseline B = A + {', '.join(LIBRARIES_IN_USE[len(LIBRARIES) :])} (loaded lazily by the libraries)")
+        figure(
+            "auth cold start: import + first GET /auth/me",
+            me_s,
+            "A: bare import, libraries as named",
+            named,
+            "<= 1.30x",
+        )
+        figure(
+            "auth cold start: import + first GET /auth/me", me_s, "B: bare import, libraries in use", in_use, "<= 1.30x"
+        )
+        figure(
+            "auth cold start: import + first /jwks.json",
+            jwks_s,
+            "A: bare import, libraries as named",
+            named,
+            "<= 1.30x",
+        )
+        figure(
+            "  of which: import the handler (app built)",
+            statistics.median(imports),
+            "A: bare import, libraries as named",
+            named,
+            "(part)",
+        )
         revocation_check_cost(engine, token, env)
 
 
@@ -179,8 +196,10 @@ def revocation_check_cost(engine, token: str, env: dict[str, str]) -> None:
             session.execute(select(literal(1)))
         check = timed(lambda: access_state(session, claims.user_id, session_id), repeat=500)
         bare = timed(lambda: session.execute(select(literal(1))).scalar(), repeat=500)
-    figure("revocation check, inside the request's txn", check, "SELECT 1 on the same connection", bare,
-           "one round trip")
+    figure(
+        "revocation check, inside the request's txn", check, "SELECT 1 on the same connection", bare, "one round trip"
+    )
+
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -69,21 +69,40 @@ def bench_migration(engine: Engine) -> None:
         labels = len(connection.execute(select(ProductImage.id).where(ProductImage.is_label)).all())
     print(f"  {PRODUCTS} products, {images} legacy images -> {migrated} rows, {labels} labels")
     assert (migrated, labels) == (images, LABELLED), "the migration lost or invented rows"
-    figure(f"JSONB -> product_images ({PRODUCTS} products)", migration_s,
-           "same INSERT..SELECT as plain SQL", raw_s, "< 2 s")
+    figure(
+        f"JSONB -> product_images ({PRODUCTS} products)",
+        migration_s,
+        "same INSERT..SELECT as plain SQL",
+        raw_s,
+        "< 2 s",
+    )
 
 
 def _event(path: str, token: str, query: str) -> dict[str, Any]:
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
         "headers": {"host": "api.example.com", "authorization": f"Bearer {token}", "accept": "application/json"},
         "isBase64Encoded": False,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
-            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
-                     "userAgent": "bench"},
-            "requestId": uuid.uuid4().hex, "routeKey": "$default", "stage": "$default",
-            "time": "22/Nov/2026:03:00:00 +0000", "timeEpoch": 1795000000000,
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": "GET",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "bench",
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "22/Nov/2026:03:00:00 +0000",
+            "timeEpoch": 1795000000000,
         },
     }
 
@@ -92,9 +111,18 @@ def _seed_products(engine: Engine, tenant: int) -> None:
     from stoflow.models import Product
 
     rows = [
-        {"title": f"Pull en laine {i}", "price": Decimal(10 + i % 90), "brand_id": 1 + i % 150, "category_id": 3,
-         "color_ids": [1 + i % 20], "material_ids": [4], "measurements": {"chest": 50, "length": 66},
-         "sku": f"SKU-{i:05}", "description": "Très bon état, porté deux fois. " * 4, "status": "published"}
+        {
+            "title": f"Pull en laine {i}",
+            "price": Decimal(10 + i % 90),
+            "brand_id": 1 + i % 150,
+            "category_id": 3,
+            "color_ids": [1 + i % 20],
+            "material_ids": [4],
+            "measurements": {"chest": 50, "length": 66},
+            "sku": f"SKU-{i:05}",
+            "description": "Très bon état, porté deux fois. " * 4,
+            "status": "published",
+        }
         for i in range(LISTED_PRODUCTS)
     ]
     with tenant_engine(engine, tenant).begin() as connection:
@@ -186,8 +214,13 @@ def bench_list(engine: Engine) -> None:
             else:
                 os.environ["STOFLOW_DATA_DIR"] = previous_data_dir
             get_settings.cache_clear()
-        figure(f"warm GET /products ({PAGE} rows) via handler", statistics.median(handler_samples),
-               "raw SQL of the same page query", statistics.median(raw_samples), "<= 3x")
+        figure(
+            f"warm GET /products ({PAGE} rows) via handler",
+            statistics.median(handler_samples),
+            "raw SQL of the same page query",
+            statistics.median(raw_samples),
+            "<= 3x",
+        )
 
 
 def main() -> None:

@@ -52,10 +52,14 @@ def enqueue(engine, count: int) -> list[int]:
 def records(ids: list[int]) -> list[dict]:
     return [
         {
-            "messageId": f"m-{job_id}", "receiptHandle": "r", "eventSource": "aws:sqs",
+            "messageId": f"m-{job_id}",
+            "receiptHandle": "r",
+            "eventSource": "aws:sqs",
             "body": json.dumps({"tenant_id": TENANT, "job_id": job_id, "marketplace": "ebay"}),
             "attributes": {"MessageGroupId": f"{TENANT}:ebay", "ApproximateReceiveCount": "1"},
-            "messageAttributes": {}, "md5OfBody": "", "eventSourceARN": "arn:aws:sqs:eu-west-3:1:jobs.fifo",
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSourceARN": "arn:aws:sqs:eu-west-3:1:jobs.fifo",
             "awsRegion": "eu-west-3",
         }
         for job_id in ids
@@ -66,7 +70,7 @@ def through_worker(ids: list[int]) -> float:
     started = time.perf_counter()
     all_records = records(ids)
     for start in range(0, len(all_records), 10):
-        response = worker.handle_batch({"Records": all_records[start:start + 10]}, None)
+        response = worker.handle_batch({"Records": all_records[start : start + 10]}, None)
         assert not response["batchItemFailures"], response
     return time.perf_counter() - started
 
@@ -120,8 +124,13 @@ def main() -> None:
             worker.set_processor(None)
             set_queue(None)
             engine_module.set_engine(previous)
-    figure(f"worker, {JOBS} no-op jobs (per job)", ours / JOBS, "the same SQL statements raw (per job)",
-           floor / JOBS, "report")
+    figure(
+        f"worker, {JOBS} no-op jobs (per job)",
+        ours / JOBS,
+        "the same SQL statements raw (per job)",
+        floor / JOBS,
+        "report",
+    )
     print(f"{'':44} {JOBS / ours:10.0f} jobs/s   vs {'':36} {JOBS / floor:10.0f} jobs/s")
 
 

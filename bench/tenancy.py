@@ -93,8 +93,11 @@ def bench_creation(engine, url: URL, ids: itertools.count) -> None:
     finally:
         connection.close()
     figure(
-        "tenant creation (median of 40)", statistics.median(ours),
-        "raw DDL of the same tables", statistics.median(raw_samples), "<= 2x and < 50 ms",
+        "tenant creation (median of 40)",
+        statistics.median(ours),
+        "raw DDL of the same tables",
+        statistics.median(raw_samples),
+        "<= 2x and < 50 ms",
     )
 
 
@@ -106,9 +109,7 @@ def bench_fanout(engine, url: URL, ids: itertools.count) -> None:
     try:
         shutil.copytree(REPO / "migrations", workdir / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
         parent = migrations.head_revision("tenant")
-        (workdir / "migrations" / "tenant" / "versions" / "tbench.py").write_text(
-            EXTRA_REVISION.format(parent=parent)
-        )
+        (workdir / "migrations" / "tenant" / "versions" / "tbench.py").write_text(EXTRA_REVISION.format(parent=parent))
         connection = raw_connection(url)
         cursor = connection.cursor()
         started = time.perf_counter()
@@ -126,8 +127,11 @@ def bench_fanout(engine, url: URL, ids: itertools.count) -> None:
         )
         assert report.ok, report.summary()
         figure(
-            f"migration fan-out, {FANOUT_TENANTS} schemas ({WORKERS} workers)", report.seconds,
-            "the same ALTERs as plain SQL", plain, "<= 10x and < 10 s",
+            f"migration fan-out, {FANOUT_TENANTS} schemas ({WORKERS} workers)",
+            report.seconds,
+            "the same ALTERs as plain SQL",
+            plain,
+            "<= 10x and < 10 s",
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

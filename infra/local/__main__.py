@@ -64,15 +64,21 @@ def _env_port(parser: argparse.ArgumentParser, name: str, default: int) -> int:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description="Run StoFlow's local cloud.")
     parser.add_argument(
-        "--http-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_HTTP_PORT", DEFAULT_HTTP_PORT),
+        "--http-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_HTTP_PORT", DEFAULT_HTTP_PORT),
         help="HTTP API port (env STOFLOW_LOCAL_HTTP_PORT, default %(default)s)",
     )
     parser.add_argument(
-        "--ws-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_WS_PORT", DEFAULT_WS_PORT),
+        "--ws-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_WS_PORT", DEFAULT_WS_PORT),
         help="WebSocket API and @connections port (env STOFLOW_LOCAL_WS_PORT, default %(default)s)",
     )
     parser.add_argument(
-        "--aws-port", type=_port, default=_env_port(parser, "STOFLOW_LOCAL_AWS_PORT", DEFAULT_AWS_PORT),
+        "--aws-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_AWS_PORT", DEFAULT_AWS_PORT),
         help="moto's port: SQS, S3, Secrets Manager, SES (env STOFLOW_LOCAL_AWS_PORT, default %(default)s)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address the gateways listen on")
@@ -93,8 +99,15 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
     if not args.no_demo:
         parts.append(DemoUser())
     runtime = FunctionRuntime(template.functions)
-    parts.append(HttpGateway(runtime, RouteTable(template.http_routes()), host=args.host, port=args.http_port,
-                             cors=cors_from_template(template, resolver)))
+    parts.append(
+        HttpGateway(
+            runtime,
+            RouteTable(template.http_routes()),
+            host=args.host,
+            port=args.http_port,
+            cors=cors_from_template(template, resolver),
+        )
+    )
     api = websocket_api(template)
     if api is not None:
         parts.append(WebSocketGateway(runtime, api, host=args.host, port=args.ws_port))

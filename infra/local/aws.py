@@ -43,8 +43,7 @@ _QUEUE_ATTRIBUTES = {
 def template_parameters(template: Template) -> dict[str, str]:
     """Parameter defaults, with the stage named `local`."""
     parameters = {
-        name: str(spec.get("Default", ""))
-        for name, spec in (template.document.get("Parameters") or {}).items()
+        name: str(spec.get("Default", "")) for name, spec in (template.document.get("Parameters") or {}).items()
     }
     parameters["Stage"] = LOCAL_STAGE
     return parameters
@@ -58,9 +57,11 @@ def local_bucket_name(logical_id: str) -> str:
 
 
 def _by_type(template: Template, type_: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(logical_id, resource.get("Properties") or {})
-            for logical_id, resource in template.resources.items()
-            if isinstance(resource, dict) and resource.get("Type") == type_]
+    return [
+        (logical_id, resource.get("Properties") or {})
+        for logical_id, resource in template.resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == type_
+    ]
 
 
 def _flag(value: Any) -> str:
@@ -74,8 +75,14 @@ class LocalAws:
 
     name = "aws"
 
-    def __init__(self, template: Template, resolver: Resolver, host: str = "127.0.0.1", port: int = 4566,
-                 data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        template: Template,
+        resolver: Resolver,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        data_dir: Path | None = None,
+    ) -> None:
         self.template = template
         self.resolver = resolver
         self.host = host
@@ -147,8 +154,13 @@ class LocalAws:
     def client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=get_settings().aws_region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=get_settings().aws_region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106
+        )
 
     # --- resources -------------------------------------------------------------------------------
 
@@ -206,7 +218,8 @@ class LocalAws:
             return [str(self.resolver.resolve(v)) for v in rule.get(key) or [] if self.resolver.resolve(v) is not None]
 
         converted: dict[str, Any] = {
-            "AllowedMethods": values("AllowedMethods"), "AllowedOrigins": values("AllowedOrigins"),
+            "AllowedMethods": values("AllowedMethods"),
+            "AllowedOrigins": values("AllowedOrigins"),
         }
         if rule.get("AllowedHeaders"):
             converted["AllowedHeaders"] = values("AllowedHeaders")
@@ -218,8 +231,11 @@ class LocalAws:
 
     @staticmethod
     def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-        converted: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule.get("Status", "Enabled"),
-                                     "Filter": {"Prefix": rule.get("Prefix", "")}}
+        converted: dict[str, Any] = {
+            "ID": rule.get("Id", "rule"),
+            "Status": rule.get("Status", "Enabled"),
+            "Filter": {"Prefix": rule.get("Prefix", "")},
+        }
         if "ExpirationInDays" in rule:
             converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
         if "AbortIncompleteMultipartUpload" in rule:
@@ -251,7 +267,7 @@ class LocalAws:
             for name, value in variables.items():
                 if not isinstance(value, dict) or len(value) != 1:
                     continue
-                (kind, argument), = value.items()
+                ((kind, argument),) = value.items()
                 target = argument if kind == "Ref" else (argument[0] if kind == "Fn::GetAtt" else None)
                 if target not in local:
                     continue

@@ -15,10 +15,16 @@ from infra.local.http_events import HttpRequest, HttpResponse
 from infra.local.intrinsics import Resolver
 from infra.local.template import Template
 
-_CORS_HEADERS = frozenset({
-    "access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers",
-    "access-control-expose-headers", "access-control-max-age", "access-control-allow-credentials",
-})
+_CORS_HEADERS = frozenset(
+    {
+        "access-control-allow-origin",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-expose-headers",
+        "access-control-max-age",
+        "access-control-allow-credentials",
+    }
+)
 
 
 @dataclass(frozen=True)

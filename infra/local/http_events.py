@@ -27,8 +27,12 @@ STAGE = "$default"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TEXT_TYPES = (
-    "application/json", "application/javascript", "application/xml", "application/x-www-form-urlencoded",
-    "application/graphql", "application/x-ndjson",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "application/graphql",
+    "application/x-ndjson",
 )
 
 
@@ -89,8 +93,9 @@ def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return joined
 
 
-def build_event(request: HttpRequest, match: RouteMatch, *, now: float | None = None,
-                request_id_: str | None = None) -> dict[str, Any]:
+def build_event(
+    request: HttpRequest, match: RouteMatch, *, now: float | None = None, request_id_: str | None = None
+) -> dict[str, Any]:
     """The payload format 2.0 event API Gateway would send for `request` routed to `match`."""
     now = time.time() if now is None else now
     raw_path, _, raw_query = request.target.partition("?")

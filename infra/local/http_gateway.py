@@ -42,8 +42,14 @@ class HttpGateway:
 
     name = "http"
 
-    def __init__(self, runtime: FunctionRuntime, routes: RouteTable, host: str = "127.0.0.1", port: int = 3000,
-                 cors: CorsConfig | None = None) -> None:
+    def __init__(
+        self,
+        runtime: FunctionRuntime,
+        routes: RouteTable,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        cors: CorsConfig | None = None,
+    ) -> None:
         self.runtime = runtime
         self.routes = routes
         self.cors = cors
@@ -160,8 +166,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _BodyTooLarge:
             self.close_connection = True
-            self._send(HttpResponse(413, [("content-type", "application/json")],
-                                    b'{"message":"Request Entity Too Large"}'))
+            self._send(
+                HttpResponse(413, [("content-type", "application/json")], b'{"message":"Request Entity Too Large"}')
+            )
             return
         except ValueError:
             # What is left of a malformed body cannot be told from the next request: close.
@@ -179,8 +186,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         response = self.server.gateway.handle(request)
         self._send(response)
-        log.info("%s %s -> %d (%.1f ms)", self.command, self.path, response.status,
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "%s %s -> %d (%.1f ms)", self.command, self.path, response.status, (time.perf_counter() - started) * 1000
+        )
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)

@@ -38,7 +38,7 @@ class Resolver:
         if isinstance(value, str | int | float | bool) or value is None:
             return value
         if isinstance(value, dict) and len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self.refs.get(argument)
             if key == "Fn::GetAtt":

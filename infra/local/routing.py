@@ -84,7 +84,7 @@ class _CompiledRoute:
             else:
                 parameters[segment.text] = value
         if self.greedy:
-            rest = parts[len(fixed):]
+            rest = parts[len(fixed) :]
             if not rest or not any(rest):
                 return None  # {proxy+} needs at least one more segment
             parameters[self.segments[-1].text] = unquote("/".join(rest))

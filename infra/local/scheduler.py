@@ -33,8 +33,10 @@ class ScheduleError(ValueError):
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
-_MONTHS = {name: i + 1 for i, name in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
+_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))
+}
 _DAYS = {name: i + 1 for i, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
 
 
@@ -170,8 +172,9 @@ def schedules_from(template: Template, now: datetime) -> list[Schedule]:
             props = event.properties
             if str(props.get("State", "ENABLED")).upper() == "DISABLED":
                 continue
-            expression = parse_schedule(str(props["ScheduleExpression"]),
-                                        str(props.get("ScheduleExpressionTimezone") or "UTC"))
+            expression = parse_schedule(
+                str(props["ScheduleExpression"]), str(props.get("ScheduleExpressionTimezone") or "UTC")
+            )
             payload = json.loads(props["Input"]) if isinstance(props.get("Input"), str) else {}
             first = now if isinstance(expression, Rate) else expression.next_after(now)
             schedules.append(Schedule(function.logical_id, event.name, expression, payload, first))
@@ -183,8 +186,9 @@ class Scheduler:
 
     name = "scheduler"
 
-    def __init__(self, runtime: FunctionRuntime, template: Template,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, runtime: FunctionRuntime, template: Template, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.runtime = runtime
         self.template = template
         self.clock = clock
@@ -232,8 +236,12 @@ class Scheduler:
             log.exception("schedule %s: %s failed", schedule.label, schedule.function_id)
             result = None
         else:
-            log.info("schedule %s: %s answered %s", schedule.label, schedule.function_id,
-                     json.dumps(result, default=str)[:500])
+            log.info(
+                "schedule %s: %s answered %s",
+                schedule.label,
+                schedule.function_id,
+                json.dumps(result, default=str)[:500],
+            )
         self.fired = [*self.fired[-49:], (schedule.label, result)]
         return result
 

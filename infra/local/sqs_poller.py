@@ -33,8 +33,14 @@ from stoflow.config import get_settings
 log = logging.getLogger("stoflow.local.sqs")
 
 _SYSTEM_ATTRIBUTES = (
-    "ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
-    "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageGroupId",
+    "MessageDeduplicationId",
+    "AWSTraceHeader",
 )
 
 
@@ -55,25 +61,34 @@ def event_sources(template: Template, resolver: Resolver) -> list[EventSource]:
         for event in function.events_of_type("SQS"):
             props = event.properties
             arn = resolver.resolve(props.get("Queue"))
-            url = next((u for (lid, attr), u in resolver.attributes.items()
-                        if attr == "QueueUrl" and resolver.attributes.get((lid, "Arn")) == arn), None)
+            url = next(
+                (
+                    u
+                    for (lid, attr), u in resolver.attributes.items()
+                    if attr == "QueueUrl" and resolver.attributes.get((lid, "Arn")) == arn
+                ),
+                None,
+            )
             if arn is None or url is None:
                 raise RuntimeError(f"{function.logical_id}.{event.name}: its queue is not in the local cloud")
-            sources.append(EventSource(
-                function_id=function.logical_id,
-                event_name=event.name,
-                queue_url=url,
-                queue_arn=arn,
-                batch_size=int(props.get("BatchSize", 10)),
-                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                enabled=bool(props.get("Enabled", True)),
-            ))
+            sources.append(
+                EventSource(
+                    function_id=function.logical_id,
+                    event_name=event.name,
+                    queue_url=url,
+                    queue_arn=arn,
+                    batch_size=int(props.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    enabled=bool(props.get("Enabled", True)),
+                )
+            )
     return sources
 
 
 def record_for(message: dict[str, Any], source: EventSource, region: str) -> dict[str, Any]:
-    attributes = {name: value for name, value in (message.get("Attributes") or {}).items()
-                  if name in _SYSTEM_ATTRIBUTES}
+    attributes = {
+        name: value for name, value in (message.get("Attributes") or {}).items() if name in _SYSTEM_ATTRIBUTES
+    }
     body = message["Body"]
     return {
         "messageId": message["MessageId"],
@@ -82,8 +97,11 @@ def record_for(message: dict[str, Any], source: EventSource, region: str) -> dic
         "attributes": attributes,
         "messageAttributes": {
             name: {
-                "stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-                "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"],
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
             }
             for name, value in (message.get("MessageAttributes") or {}).items()
         },
@@ -120,8 +138,15 @@ class SqsPoller:
 
     name = "sqs"
 
-    def __init__(self, runtime: FunctionRuntime, template: Template, resolver: Resolver, client: Any,
-                 retry_delay_s: int | None = 10, wait_time_s: int = 1) -> None:
+    def __init__(
+        self,
+        runtime: FunctionRuntime,
+        template: Template,
+        resolver: Resolver,
+        client: Any,
+        retry_delay_s: int | None = 10,
+        wait_time_s: int = 1,
+    ) -> None:
         self.runtime = runtime
         self.template = template
         self.resolver = resolver
@@ -147,8 +172,11 @@ class SqsPoller:
         self._threads = []
 
     def describe(self) -> list[str]:
-        return [f"SQS poller   {s.queue_url} -> {s.function_id} (batch {s.batch_size}"
-                f"{', partial failures' if s.report_batch_item_failures else ''})" for s in self.sources]
+        return [
+            f"SQS poller   {s.queue_url} -> {s.function_id} (batch {s.batch_size}"
+            f"{', partial failures' if s.report_batch_item_failures else ''})"
+            for s in self.sources
+        ]
 
     def poll_once(self, source: EventSource) -> tuple[int, int]:
         """One receive and, if anything came, one invocation; (delivered, deleted)."""
@@ -168,14 +196,15 @@ class SqsPoller:
         try:
             result = self.runtime.invoke(source.function_id, {"Records": records})
         except Exception:
-            log.exception("%s failed on a batch of %d: every message stays in the queue", source.function_id,
-                          len(records))
+            log.exception(
+                "%s failed on a batch of %d: every message stays in the queue", source.function_id, len(records)
+            )
             failed = set(batch_ids)
         else:
             failed = failed_ids(result, batch_ids, source.report_batch_item_failures)
         done = [r for r in records if r["messageId"] not in failed]
         for start in range(0, len(done), 10):
-            chunk = done[start:start + 10]
+            chunk = done[start : start + 10]
             self.client.delete_message_batch(
                 QueueUrl=source.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
@@ -184,11 +213,13 @@ class SqsPoller:
             for record in records:
                 if record["messageId"] in failed:
                     self.client.change_message_visibility(
-                        QueueUrl=source.queue_url, ReceiptHandle=record["receiptHandle"],
+                        QueueUrl=source.queue_url,
+                        ReceiptHandle=record["receiptHandle"],
                         VisibilityTimeout=self.retry_delay_s,
                     )
-        log.info("%s: batch of %d delivered, %d deleted, %d failed", source.function_id, len(records), len(done),
-                 len(failed))
+        log.info(
+            "%s: batch of %d delivered, %d deleted, %d failed", source.function_id, len(records), len(done), len(failed)
+        )
         return len(records), len(done)
 
     def _run(self, source: EventSource) -> None:

@@ -29,8 +29,24 @@ _TAGS = {
     **{
         name: f"Fn::{name}"
         for name in (
-            "And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "GetAtt", "If", "ImportValue",
-            "Join", "Length", "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform",
+            "And",
+            "Base64",
+            "Cidr",
+            "Equals",
+            "FindInMap",
+            "GetAZs",
+            "GetAtt",
+            "If",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Not",
+            "Or",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
         )
     },
 }
@@ -225,8 +241,7 @@ def parse_template(text: str, root: Path = REPO_ROOT, path: Path | None = None) 
     document = load_yaml(text)
     globals_ = (document.get("Globals") or {}).get("Function") or {}
     functions = tuple(
-        _function_spec(root, logical_id, resource, globals_)
-        for logical_id, resource in _serverless_functions(document)
+        _function_spec(root, logical_id, resource, globals_) for logical_id, resource in _serverless_functions(document)
     )
     return Template(path or root / "template.yaml", document, functions)
 

@@ -64,8 +64,7 @@ def _multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, 
     return single, multi
 
 
-def _context(connection: WsConnectionInfo, route_key: str, event_type: str, now: float,
-             **extra: Any) -> dict[str, Any]:
+def _context(connection: WsConnectionInfo, route_key: str, event_type: str, now: float, **extra: Any) -> dict[str, Any]:
     rid = _request_id()
     context: dict[str, Any] = {
         "routeKey": route_key,
@@ -104,8 +103,9 @@ def connect_event(connection: WsConnectionInfo, raw_query: str, *, now: float | 
     return event
 
 
-def message_event(connection: WsConnectionInfo, route_key: str, body: str | bytes, *,
-                  now: float | None = None) -> dict[str, Any]:
+def message_event(
+    connection: WsConnectionInfo, route_key: str, body: str | bytes, *, now: float | None = None
+) -> dict[str, Any]:
     now = time.time() if now is None else now
     is_binary = isinstance(body, bytes)
     text = base64.b64encode(body).decode("ascii") if is_binary else body
@@ -116,15 +116,18 @@ def message_event(connection: WsConnectionInfo, route_key: str, body: str | byte
     }
 
 
-def disconnect_event(connection: WsConnectionInfo, status_code: int, reason: str, *,
-                     now: float | None = None) -> dict[str, Any]:
+def disconnect_event(
+    connection: WsConnectionInfo, status_code: int, reason: str, *, now: float | None = None
+) -> dict[str, Any]:
     now = time.time() if now is None else now
-    single, multi = _multi([("Host", connection.domain_name), ("x-api-key", ""), ("X-Forwarded-For", ""),
-                            ("x-restapi", "")])
+    single, multi = _multi(
+        [("Host", connection.domain_name), ("x-api-key", ""), ("X-Forwarded-For", ""), ("x-restapi", "")]
+    )
     return {
         "headers": single,
         "multiValueHeaders": multi,
-        "requestContext": _context(connection, "$disconnect", "DISCONNECT", now,
-                                   disconnectStatusCode=status_code, disconnectReason=reason),
+        "requestContext": _context(
+            connection, "$disconnect", "DISCONNECT", now, disconnectStatusCode=status_code, disconnectReason=reason
+        ),
         "isBase64Encoded": False,
     }

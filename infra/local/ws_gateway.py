@@ -42,8 +42,17 @@ MAX_FRAME_BYTES = 128 * 1024  # API Gateway's message limit (frames of 32 KB, me
 IDLE_TIMEOUT_S = 600
 MAX_CONNECTION_S = 7200
 _PEER_HEADER = "x-stoflow-local-peer"
-_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 410: "Gone", 413: "Payload Too Large", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    410: "Gone",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -65,8 +74,15 @@ class WebSocketGateway:
 
     name = "websocket"
 
-    def __init__(self, runtime: FunctionRuntime, api: WsApi, host: str = "127.0.0.1", port: int = 3001,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S, max_connection_s: float = MAX_CONNECTION_S) -> None:
+    def __init__(
+        self,
+        runtime: FunctionRuntime,
+        api: WsApi,
+        host: str = "127.0.0.1",
+        port: int = 3001,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_connection_s: float = MAX_CONNECTION_S,
+    ) -> None:
         self.runtime = runtime
         self.api = api
         self.host = host
@@ -166,9 +182,14 @@ class WebSocketGateway:
         from websockets.asyncio.server import serve
 
         self._inner = await serve(
-            self._session, "127.0.0.1", 0, process_request=self._handshake, max_size=MAX_FRAME_BYTES,
+            self._session,
+            "127.0.0.1",
+            0,
+            process_request=self._handshake,
+            max_size=MAX_FRAME_BYTES,
             # API Gateway answers pings but never sends its own; neither does this gateway.
-            ping_interval=None, compression=None,
+            ping_interval=None,
+            compression=None,
         )
         self._inner_port = self._inner.sockets[0].getsockname()[1]
         self._front = await asyncio.start_server(self._accept, self.host, self._requested_port, limit=1 << 16)
@@ -222,12 +243,21 @@ class WebSocketGateway:
         status, payload, extra = await self._connections_api(method, target, body)
         await self._respond(writer, status, payload, extra)
 
-    async def _respond(self, writer: asyncio.StreamWriter, status: int, payload: dict[str, Any] | None,
-                       extra: dict[str, str] | None = None) -> None:
+    async def _respond(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        payload: dict[str, Any] | None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         body = json.dumps(payload).encode() if payload is not None else b""
-        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Content-Type: application/json",
-                f"Content-Length: {len(body)}", "Connection: close",
-                f"x-amzn-RequestId: {new_connection_id()}"]
+        head = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            "Connection: close",
+            f"x-amzn-RequestId: {new_connection_id()}",
+        ]
         head += [f"{name}: {value}" for name, value in (extra or {}).items()]
         try:
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
@@ -237,8 +267,9 @@ class WebSocketGateway:
         finally:
             writer.close()
 
-    async def _pass_through(self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                            peer: str) -> None:
+    async def _pass_through(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
+    ) -> None:
         try:
             inner_reader, inner_writer = await asyncio.open_connection("127.0.0.1", self._inner_port)
         except OSError:
@@ -260,8 +291,9 @@ class WebSocketGateway:
 
         await asyncio.gather(pump(reader, inner_writer), pump(inner_reader, writer))
 
-    async def _connections_api(self, method: str, target: str,
-                               body: bytes) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    async def _connections_api(
+        self, method: str, target: str, body: bytes
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
         path = target.split("?", 1)[0]
         marker = "/@connections/"
         if marker not in path:
@@ -283,11 +315,15 @@ class WebSocketGateway:
                 return 410, {"message": None}, {"x-amzn-ErrorType": "GoneException"}
             return 200, None, {}
         if method == "GET":
-            return 200, {
-                "connectedAt": _iso(live.info.connected_at_ms),
-                "identity": {"sourceIp": live.info.source_ip, "userAgent": live.info.user_agent},
-                "lastActiveAt": _iso(live.info.last_active_ms or live.info.connected_at_ms),
-            }, {}
+            return (
+                200,
+                {
+                    "connectedAt": _iso(live.info.connected_at_ms),
+                    "identity": {"sourceIp": live.info.source_ip, "userAgent": live.info.user_agent},
+                    "lastActiveAt": _iso(live.info.last_active_ms or live.info.connected_at_ms),
+                },
+                {},
+            )
         asyncio.get_running_loop().create_task(live.connection.close(1000, ""))
         return 204, None, {}
 
@@ -299,8 +335,12 @@ class WebSocketGateway:
         headers = [(k, v) for k, v in raw_headers if k.lower() != _PEER_HEADER]
         host = request.headers.get("Host", self.host).rsplit(":", 1)[0]
         info = WsConnectionInfo(
-            connection_id=new_connection_id(), source_ip=peer, domain_name=host, connected_at_ms=_now_ms(),
-            headers=headers, user_agent=request.headers.get("User-Agent", ""),
+            connection_id=new_connection_id(),
+            source_ip=peer,
+            domain_name=host,
+            connected_at_ms=_now_ms(),
+            headers=headers,
+            user_agent=request.headers.get("User-Agent", ""),
         )
         route = self.api.routes.get("$connect")
         if route is not None:
@@ -350,16 +390,26 @@ class WebSocketGateway:
         text = message if isinstance(message, str) else ""
         route = self.api.select(text)
         if route is None:
-            await connection.send(json.dumps({"message": "Forbidden", "connectionId": info.connection_id,
-                                              "requestId": new_connection_id()}))
+            await connection.send(
+                json.dumps(
+                    {"message": "Forbidden", "connectionId": info.connection_id, "requestId": new_connection_id()}
+                )
+            )
             return
         event = message_event(info, route.route_key, message)
         try:
             result = await self._invoke(route.function_id, event)
         except Exception:
             log.exception("%s (%s) raised", route.route_key, route.function_id)
-            await connection.send(json.dumps({"message": "Internal server error", "connectionId": info.connection_id,
-                                              "requestId": event["requestContext"]["requestId"]}))
+            await connection.send(
+                json.dumps(
+                    {
+                        "message": "Internal server error",
+                        "connectionId": info.connection_id,
+                        "requestId": event["requestContext"]["requestId"],
+                    }
+                )
+            )
             return
         if route.two_way and isinstance(result, dict) and result.get("body") is not None:
             body = result["body"]

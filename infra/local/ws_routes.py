@@ -47,7 +47,7 @@ class WsApi:
             value: Any = json.loads(body)
         except ValueError:
             return None
-        for part in self.route_selection_expression[len(prefix):].split("."):
+        for part in self.route_selection_expression[len(prefix) :].split("."):
             if not isinstance(value, dict) or part not in value:
                 return None
             value = value[part]
@@ -67,9 +67,13 @@ def _sub_text(value: Any) -> str:
 
 def websocket_api(template: Template) -> WsApi | None:
     resources = template.resources
-    apis = [lid for lid, r in resources.items()
-            if isinstance(r, dict) and r.get("Type") == "AWS::ApiGatewayV2::Api"
-            and (r.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"]
+    apis = [
+        lid
+        for lid, r in resources.items()
+        if isinstance(r, dict)
+        and r.get("Type") == "AWS::ApiGatewayV2::Api"
+        and (r.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"
+    ]
     if not apis:
         return None
     if len(apis) > 1:

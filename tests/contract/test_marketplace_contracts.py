@@ -18,9 +18,19 @@ from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.converter import EtsyListingDraft, inventory_body, update_fields
 from tests.support.openapi import check_request, spec_for
 
-ANSWER = {"offerId": "1", "listingId": "2", "offers": [], "inventoryItems": [], "orders": [], "results": [],
-          "listing_id": 3, "listing_image_id": 4, "fulfillmentPolicies": [], "paymentPolicies": [],
-          "returnPolicies": []}
+ANSWER = {
+    "offerId": "1",
+    "listingId": "2",
+    "offers": [],
+    "inventoryItems": [],
+    "orders": [],
+    "results": [],
+    "listing_id": 3,
+    "listing_image_id": 4,
+    "fulfillmentPolicies": [],
+    "paymentPolicies": [],
+    "returnPolicies": [],
+}
 
 
 def recording(marketplace):
@@ -45,11 +55,22 @@ def problems(marketplace, sent):
 
 
 DRAFT = EbayListingDraft(
-    sku="SKU-1", price=Decimal("19.90"), currency="EUR", quantity=1, description="d",
-    title="t", item={
-        "availability": {"shipToLocationAvailability": {"quantity": 1}}, "condition": "USED_EXCELLENT",
-        "product": {"title": "t", "description": "d", "aspects": {"Marque": ["Levi's"]}, "brand": "Levi's",
-                    "imageUrls": ["https://i.test/1.jpg"]},
+    sku="SKU-1",
+    price=Decimal("19.90"),
+    currency="EUR",
+    quantity=1,
+    description="d",
+    title="t",
+    item={
+        "availability": {"shipToLocationAvailability": {"quantity": 1}},
+        "condition": "USED_EXCELLENT",
+        "product": {
+            "title": "t",
+            "description": "d",
+            "aspects": {"Marque": ["Levi's"]},
+            "brand": "Levi's",
+            "imageUrls": ["https://i.test/1.jpg"],
+        },
         "packageWeightAndSize": {"weight": {"value": 650.0, "unit": "GRAM"}},
     },
 )
@@ -81,12 +102,31 @@ def test_every_ebay_request_matches_the_official_contract():
 def test_every_etsy_request_matches_the_official_contract():
     http, sent = recording("etsy")
     client = EtsyClient(http, StaticTokens("etsy", "1.access"), EtsyAppKeys("key", "secret"))
-    draft = EtsyListingDraft(fields={
-        "quantity": 1, "title": "Jeans", "description": "d", "price": 19.9, "who_made": "someone_else",
-        "when_made": "2020_2025", "taxonomy_id": 2825, "shipping_profile_id": 9001, "return_policy_id": None,
-        "readiness_state_id": 7001, "materials": ["Cotton"], "tags": ["Levis", "Blue"], "is_supply": False,
-        "type": "physical", "item_weight": 650.0, "item_weight_unit": "g",
-    }, price=Decimal("19.90"), quantity=1, photos=[], sku="SKU-1", readiness_state_id=7001)
+    draft = EtsyListingDraft(
+        fields={
+            "quantity": 1,
+            "title": "Jeans",
+            "description": "d",
+            "price": 19.9,
+            "who_made": "someone_else",
+            "when_made": "2020_2025",
+            "taxonomy_id": 2825,
+            "shipping_profile_id": 9001,
+            "return_policy_id": None,
+            "readiness_state_id": 7001,
+            "materials": ["Cotton"],
+            "tags": ["Levis", "Blue"],
+            "is_supply": False,
+            "type": "physical",
+            "item_weight": 650.0,
+            "item_weight_unit": "g",
+        },
+        price=Decimal("19.90"),
+        quantity=1,
+        photos=[],
+        sku="SKU-1",
+        readiness_state_id=7001,
+    )
     client.get_me()
     client.get_shop(55)
     client.create_draft_listing(55, draft.fields)
@@ -107,46 +147,116 @@ def test_every_etsy_request_matches_the_official_contract():
     assert problems("etsy", sent) == []
 
 
-@pytest.mark.parametrize(("request_", "expected"), [
-    (httpx.Request("PUT", "https://api.ebay.com/sell/inventory/v1/inventory_item/S",
-                   json={"product": {"titel": "x"}}, headers={"Authorization": "Bearer t", "Content-Language": "fr"}),
-     "'titel' was unexpected"),
-    (httpx.Request("PUT", "https://api.ebay.com/sell/inventory/v1/inventory_item/S",
-                   json={"availability": {"shipToLocationAvailability": {"quantity": "one"}}},
-                   headers={"Authorization": "Bearer t", "Content-Language": "fr"}),
-     "is not of type 'integer'"),
-    (httpx.Request("PUT", "https://api.ebay.com/sell/inventory/v1/inventory_item/S", json={},
-                   headers={"Authorization": "Bearer t"}),
-     "required header 'Content-Language' missing"),
-    (httpx.Request("GET", "https://api.ebay.com/sell/account/v1/return_policy", headers={"Authorization": "Bearer t"}),
-     "required query parameter 'marketplace_id' missing"),
-    (httpx.Request("GET", "https://api.ebay.com/sell/fulfillment/v1/order?since=1",
-                   headers={"Authorization": "Bearer t"}),
-     "query parameter 'since' is not declared"),
-    (httpx.Request("POST", "https://api.ebay.com/sell/inventory/v1/offer/1/unpublish",
-                   headers={"Authorization": "Bearer t"}),
-     "no such operation"),
-    (httpx.Request("POST", "https://openapi.etsy.com/v3/application/shops/5/listings", json={"title": "x"},
-                   headers={"Authorization": "Bearer t", "x-api-key": "k:s"}),
-     "media type 'application/json' not in"),
-    (httpx.Request("POST", "https://openapi.etsy.com/v3/application/shops/5/listings",
-                   data={"title": "x", "quantity": "1", "description": "d", "price": "cheap", "who_made": "i_did",
-                         "when_made": "made_to_order", "taxonomy_id": "1"},
-                   headers={"Authorization": "Bearer t", "x-api-key": "k:s"}),
-     "'cheap' is not of type 'number'"),
-    (httpx.Request("POST", "https://openapi.etsy.com/v3/application/shops/5/listings",
-                   data={"title": "x", "quantity": "1"}, headers={"Authorization": "Bearer t", "x-api-key": "k:s"}),
-     "'description' is a required property"),
-    (httpx.Request("GET", "https://openapi.etsy.com/v3/application/shops/abc/receipts",
-                   headers={"Authorization": "Bearer t", "x-api-key": "k:s"}),
-     "path shop_id"),
-    (httpx.Request("GET", "https://openapi.etsy.com/v3/application/users/me", headers={"Authorization": "Bearer t"}),
-     "credentials missing"),
-    (httpx.Request("PATCH", "https://openapi.etsy.com/v3/application/shops/5/listings/9",
-                   data={"state": "active", "tags": ["a"], "when_made": "1066"},
-                   headers={"Authorization": "Bearer t", "x-api-key": "k:s"}),
-     "'1066' is not one of"),
-])
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        (
+            httpx.Request(
+                "PUT",
+                "https://api.ebay.com/sell/inventory/v1/inventory_item/S",
+                json={"product": {"titel": "x"}},
+                headers={"Authorization": "Bearer t", "Content-Language": "fr"},
+            ),
+            "'titel' was unexpected",
+        ),
+        (
+            httpx.Request(
+                "PUT",
+                "https://api.ebay.com/sell/inventory/v1/inventory_item/S",
+                json={"availability": {"shipToLocationAvailability": {"quantity": "one"}}},
+                headers={"Authorization": "Bearer t", "Content-Language": "fr"},
+            ),
+            "is not of type 'integer'",
+        ),
+        (
+            httpx.Request(
+                "PUT",
+                "https://api.ebay.com/sell/inventory/v1/inventory_item/S",
+                json={},
+                headers={"Authorization": "Bearer t"},
+            ),
+            "required header 'Content-Language' missing",
+        ),
+        (
+            httpx.Request(
+                "GET", "https://api.ebay.com/sell/account/v1/return_policy", headers={"Authorization": "Bearer t"}
+            ),
+            "required query parameter 'marketplace_id' missing",
+        ),
+        (
+            httpx.Request(
+                "GET", "https://api.ebay.com/sell/fulfillment/v1/order?since=1", headers={"Authorization": "Bearer t"}
+            ),
+            "query parameter 'since' is not declared",
+        ),
+        (
+            httpx.Request(
+                "POST",
+                "https://api.ebay.com/sell/inventory/v1/offer/1/unpublish",
+                headers={"Authorization": "Bearer t"},
+            ),
+            "no such operation",
+        ),
+        (
+            httpx.Request(
+                "POST",
+                "https://openapi.etsy.com/v3/application/shops/5/listings",
+                json={"title": "x"},
+                headers={"Authorization": "Bearer t", "x-api-key": "k:s"},
+            ),
+            "media type 'application/json' not in",
+        ),
+        (
+            httpx.Request(
+                "POST",
+                "https://openapi.etsy.com/v3/application/shops/5/listings",
+                data={
+                    "title": "x",
+                    "quantity": "1",
+                    "description": "d",
+                    "price": "cheap",
+                    "who_made": "i_did",
+                    "when_made": "made_to_order",
+                    "taxonomy_id": "1",
+                },
+                headers={"Authorization": "Bearer t", "x-api-key": "k:s"},
+            ),
+            "'cheap' is not of type 'number'",
+        ),
+        (
+            httpx.Request(
+                "POST",
+                "https://openapi.etsy.com/v3/application/shops/5/listings",
+                data={"title": "x", "quantity": "1"},
+                headers={"Authorization": "Bearer t", "x-api-key": "k:s"},
+            ),
+            "'description' is a required property",
+        ),
+        (
+            httpx.Request(
+                "GET",
+                "https://openapi.etsy.com/v3/application/shops/abc/receipts",
+                headers={"Authorization": "Bearer t", "x-api-key": "k:s"},
+            ),
+            "path shop_id",
+        ),
+        (
+            httpx.Request(
+                "GET", "https://openapi.etsy.com/v3/application/users/me", headers={"Authorization": "Bearer t"}
+            ),
+            "credentials missing",
+        ),
+        (
+            httpx.Request(
+                "PATCH",
+                "https://openapi.etsy.com/v3/application/shops/5/listings/9",
+                data={"state": "active", "tags": ["a"], "when_made": "1066"},
+                headers={"Authorization": "Bearer t", "x-api-key": "k:s"},
+            ),
+            "'1066' is not one of",
+        ),
+    ],
+)
 def test_the_checker_catches_each_kind_of_mistake(request_, expected):
     spec = spec_for("ebay" if "ebay" in request_.url.host else "etsy", request_.url.path)
     assert spec is not None

@@ -24,12 +24,22 @@ TEMPLATE = load_template()
 RESOURCES = TEMPLATE.resources
 HTTP_FUNCTIONS = [f for f in TEMPLATE.functions if f.events_of_type("HttpApi")]
 # Functions that must start without a web framework (DESIGN.md, performance budgets).
-NO_WEB_FRAMEWORK = ["WsConnectFunction", "WsDisconnectFunction", "WsMessageFunction", "JobWorkerFunction",
-                    "JobsMaintenanceFunction"]
+NO_WEB_FRAMEWORK = [
+    "WsConnectFunction",
+    "WsDisconnectFunction",
+    "WsMessageFunction",
+    "JobWorkerFunction",
+    "JobsMaintenanceFunction",
+]
 # Functions that change job states: each must push job_status to the dashboards on AWS, where a
 # container loads only its own entrypoint (locally one process hides a missing install).
-JOB_CHANGERS = ["JobsFunction", "JobWorkerFunction", "JobsMaintenanceFunction", "WsMessageFunction",
-                "VintedTickFunction"]
+JOB_CHANGERS = [
+    "JobsFunction",
+    "JobWorkerFunction",
+    "JobsMaintenanceFunction",
+    "WsMessageFunction",
+    "VintedTickFunction",
+]
 # Variables read by libraries rather than by stoflow.config (documented in their own manuals).
 # HTTP functions written as a plain handler rather than a FastAPI app.
 PLAIN_HTTP_HANDLERS = {"HealthFunction"}
@@ -42,8 +52,9 @@ def test_nested_stacks_pass_cfn_lint(nested):
 
 
 def test_every_nested_stack_is_a_file_in_infra():
-    locations = [r["Properties"]["Location"] for r in RESOURCES.values()
-                 if r.get("Type") == "AWS::Serverless::Application"]
+    locations = [
+        r["Properties"]["Location"] for r in RESOURCES.values() if r.get("Type") == "AWS::Serverless::Application"
+    ]
     assert locations, "the network and database stacks are nested applications"
     for location in locations:
         assert (REPO_ROOT / location).is_file(), location
@@ -158,8 +169,7 @@ def test_websocket_and_worker_functions_import_no_web_framework(logical_id):
         f"load_handler(load_template().function({logical_id!r}))\n"
         "print(json.dumps(sorted(m for m in ('fastapi', 'starlette', 'mangum') if m in sys.modules)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [], f"{function.logical_id} imports a web framework"
 
@@ -175,8 +185,7 @@ def test_functions_that_change_jobs_install_the_websocket_notifier(logical_id):
         "from stoflow.jobs.notifier import get_notifier\n"
         "print(type(get_notifier()).__name__)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "WebSocketJobNotifier"
     function = TEMPLATE.function(logical_id)
@@ -222,8 +231,11 @@ def test_schedules_are_valid_expressions_with_json_input():
 
 
 def ws_routes() -> dict[str, dict[str, Any]]:
-    return {r["Properties"]["RouteKey"]: r["Properties"] for r in RESOURCES.values()
-            if r.get("Type") == "AWS::ApiGatewayV2::Route"}
+    return {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in RESOURCES.values()
+        if r.get("Type") == "AWS::ApiGatewayV2::Route"
+    }
 
 
 def test_the_websocket_api_routes_on_action_with_the_three_special_routes():
@@ -242,9 +254,11 @@ def test_every_named_websocket_route_is_an_action_of_the_message_router():
 
 
 def test_every_ws_function_may_be_invoked_by_the_websocket_api():
-    permitted = {r["Properties"]["FunctionName"]["Ref"] for r in RESOURCES.values()
-                 if r.get("Type") == "AWS::Lambda::Permission"
-                 and r["Properties"]["Principal"] == "apigateway.amazonaws.com"}
+    permitted = {
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in RESOURCES.values()
+        if r.get("Type") == "AWS::Lambda::Permission" and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    }
     assert {"WsConnectFunction", "WsDisconnectFunction", "WsMessageFunction"} <= permitted
 
 

@@ -36,16 +36,21 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.vinted.fr")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("www.vinted.fr")]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "vinted.crt", directory / "vinted.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -77,10 +82,18 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: Any, content_type: str = "application/json",
-                  headers: list[tuple[str, str]] | None = None) -> None:
-            raw = body if isinstance(body, bytes) else (json.dumps(body) if content_type.endswith("json")
-                                                        else str(body)).encode()
+        def _send(
+            self,
+            status: int,
+            body: Any,
+            content_type: str = "application/json",
+            headers: list[tuple[str, str]] | None = None,
+        ) -> None:
+            raw = (
+                body
+                if isinstance(body, bytes)
+                else (json.dumps(body) if content_type.endswith("json") else str(body)).encode()
+            )
             self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(raw)))
@@ -117,13 +130,20 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
                     self._send(200, data, "image/jpeg")
                 return
             if path == "/":
-                page = (f'<!doctype html><html><head><meta name="csrf-token" content="{CSRF_TOKEN}">'
-                        "<title>Vinted</title></head><body>fake Vinted</body></html>")
-                self._send(200, page, "text/html; charset=utf-8", [
-                    ("set-cookie", f"anon_id={ANON_ID}; Path=/; Secure"),
-                    # The logged-in session: HttpOnly, the page cannot read it, fetch sends it.
-                    ("set-cookie", f"{SESSION_COOKIE}; Path=/; Secure; HttpOnly"),
-                ])
+                page = (
+                    f'<!doctype html><html><head><meta name="csrf-token" content="{CSRF_TOKEN}">'
+                    "<title>Vinted</title></head><body>fake Vinted</body></html>"
+                )
+                self._send(
+                    200,
+                    page,
+                    "text/html; charset=utf-8",
+                    [
+                        ("set-cookie", f"anon_id={ANON_ID}; Path=/; Secure"),
+                        # The logged-in session: HttpOnly, the page cannot read it, fetch sends it.
+                        ("set-cookie", f"{SESSION_COOKIE}; Path=/; Secure; HttpOnly"),
+                    ],
+                )
                 return
             problems = self._problems()
             self._record(Call(time.time(), "GET", path, problems))
@@ -138,8 +158,7 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
             problems = self._problems()
             if path == "/api/v2/photos":
                 parser = email.parser.BytesParser(policy=email.policy.default)
-                message = parser.parsebytes(
-                    f"content-type: {self.headers.get('content-type')}\r\n\r\n".encode() + body)
+                message = parser.parsebytes(f"content-type: {self.headers.get('content-type')}\r\n\r\n".encode() + body)
                 files, fields = [], {}
                 for part in message.iter_parts():
                     name = part.get_param("name", header="content-disposition")
@@ -158,12 +177,21 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     datadome, state.datadome_next_upload = state.datadome_next_upload, False
                 if datadome:
-                    self._send(403, '<html><script src="https://ct.captcha-delivery.com/c.js"></script></html>',
-                               "text/html")
+                    self._send(
+                        403, '<html><script src="https://ct.captcha-delivery.com/c.js"></script></html>', "text/html"
+                    )
                     return
                 item_id = 5000 + next(state.ids)
-                self._send(200, {"item": {"id": item_id, "url": f"https://www.vinted.fr/items/{item_id}",
-                                          "title": payload.get("item", {}).get("title")}})
+                self._send(
+                    200,
+                    {
+                        "item": {
+                            "id": item_id,
+                            "url": f"https://www.vinted.fr/items/{item_id}",
+                            "title": payload.get("item", {}).get("title"),
+                        }
+                    },
+                )
                 return
             self._record(Call(time.time(), "POST", path, problems))
             self._send(404, {"message": "not found"})
@@ -180,8 +208,9 @@ class FakeVinted:
         context.load_cert_chain(cert, key)
         self.https.socket = context.wrap_socket(self.https.socket, server_side=True)
         self.photos = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self._threads = [threading.Thread(target=server.serve_forever, daemon=True)
-                         for server in (self.https, self.photos)]
+        self._threads = [
+            threading.Thread(target=server.serve_forever, daemon=True) for server in (self.https, self.photos)
+        ]
         for thread in self._threads:
             thread.start()
 

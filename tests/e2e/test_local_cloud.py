@@ -28,12 +28,16 @@ from tests.support.local_cloud import HANG_GUARD_S, CloudProcess
 @pytest.fixture(scope="module")
 def cloud(database_url, engine, tmp_path_factory) -> Iterator[CloudProcess]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith(("STOFLOW_", "AWS_"))}
-    env.update(DATABASE_URL=url_string(database_url),
-               STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("cloud-data")),
-               # Cheap password hashing: the suite registers many users.
-               STOFLOW_ARGON2_MEMORY_KIB="1024", STOFLOW_ARGON2_TIME_COST="1")
-    running = CloudProcess(env, tmp_path_factory.mktemp("cloud-log") / "cloud.log",
-                           module="tests.e2e.fake_marketplace_cloud")
+    env.update(
+        DATABASE_URL=url_string(database_url),
+        STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("cloud-data")),
+        # Cheap password hashing: the suite registers many users.
+        STOFLOW_ARGON2_MEMORY_KIB="1024",
+        STOFLOW_ARGON2_TIME_COST="1",
+    )
+    running = CloudProcess(
+        env, tmp_path_factory.mktemp("cloud-log") / "cloud.log", module="tests.e2e.fake_marketplace_cloud"
+    )
     try:
         yield running.start()
     finally:
@@ -78,8 +82,7 @@ def test_the_startup_prints_the_urls_and_a_demo_login(cloud):
     output = cloud.output()
     assert cloud.http in output and cloud.ws in output
     assert "Demo login   demo@stoflow.local / " in output
-    status, tokens = cloud.call("POST", "/auth/login", {"email": "demo@stoflow.local",
-                                                        "password": "stoflow-demo-2026"})
+    status, tokens = cloud.call("POST", "/auth/login", {"email": "demo@stoflow.local", "password": "stoflow-demo-2026"})
     assert status == 200, tokens
 
 
@@ -93,15 +96,20 @@ def test_a_job_runs_through_the_queue_and_its_status_reaches_the_dashboard(cloud
         welcome = json.loads(websocket.recv(timeout=HANG_GUARD_S))
         assert (welcome["type"], welcome["reply_to"]) == ("welcome", "h")
 
-        status, batch = cloud.call("POST", "/jobs", {"marketplace": MARKETPLACE, "action": ACTION,
-                                                     "product_ids": [product["id"]]}, token=token)
+        status, batch = cloud.call(
+            "POST", "/jobs", {"marketplace": MARKETPLACE, "action": ACTION, "product_ids": [product["id"]]}, token=token
+        )
         assert status == 202, batch
         status, page = cloud.call("GET", f"/jobs?batch_id={batch['id']}", token=token)
         assert status == 200, page
         (job,) = page["items"]
 
-        events = receive_until(websocket, lambda m: m.get("type") == "job_status" and m["job_id"] == job["id"]
-                               and m["status"] in ("completed", "failed"))
+        events = receive_until(
+            websocket,
+            lambda m: (
+                m.get("type") == "job_status" and m["job_id"] == job["id"] and m["status"] in ("completed", "failed")
+            ),
+        )
         statuses = [m["status"] for m in events if m.get("type") == "job_status" and m["job_id"] == job["id"]]
         assert statuses[-1] == "completed", (statuses, cloud.output()[-3000:])
         assert "running" in statuses

@@ -70,7 +70,11 @@ class Browser:
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
             ["node", str(DRIVER), "--user-data-dir", str(user_data_dir), "--vinted-port", str(vinted_port)],
-            cwd=REPO / "extension", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
+            cwd=REPO / "extension",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
         )
         ready = self._read()
         assert ready.get("event") == "ready", ready
@@ -104,10 +108,17 @@ class Browser:
 def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
     require_tools()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith(("STOFLOW_", "AWS_"))}
-    env.update(DATABASE_URL=url_string(database_url), STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("vinted-cloud")),
-               STOFLOW_ARGON2_MEMORY_KIB="1024", STOFLOW_ARGON2_TIME_COST="1",
-               STOFLOW_VINTED_GAP_MIN_S="0", STOFLOW_VINTED_GAP_MAX_S="1", STOFLOW_VINTED_PAUSE_BASE_S="20",
-               STOFLOW_JOBS_BACKOFF_BASE_S="2", STOFLOW_JOBS_BACKOFF_MAX_S="10")
+    env.update(
+        DATABASE_URL=url_string(database_url),
+        STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("vinted-cloud")),
+        STOFLOW_ARGON2_MEMORY_KIB="1024",
+        STOFLOW_ARGON2_TIME_COST="1",
+        STOFLOW_VINTED_GAP_MIN_S="0",
+        STOFLOW_VINTED_GAP_MAX_S="1",
+        STOFLOW_VINTED_PAUSE_BASE_S="20",
+        STOFLOW_JOBS_BACKOFF_BASE_S="2",
+        STOFLOW_JOBS_BACKOFF_MAX_S="10",
+    )
     logs = tmp_path_factory.mktemp("vinted-logs")
     vinted = FakeVinted(logs)
     cloud = CloudProcess(env, logs / "cloud.log")
@@ -120,8 +131,14 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
         assert status == 201, profile
         status, tokens = cloud.call("POST", "/auth/login", {"email": email, "password": password})
         assert status == 200, tokens
-        yield {"cloud": cloud, "vinted": vinted, "browser": browser, "token": tokens["access_token"],
-               "tenant": profile["id"], "logs": logs}
+        yield {
+            "cloud": cloud,
+            "vinted": vinted,
+            "browser": browser,
+            "token": tokens["access_token"],
+            "tenant": profile["id"],
+            "logs": logs,
+        }
     finally:
         if browser is not None:
             browser.close()
@@ -136,7 +153,9 @@ def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], b
     label = JPEG + f"LABEL of {tag}".encode()
     with tenant_session(world["tenant"]) as session:
         product = Product(
-            title=title, description="Très bon état, portée deux fois.", price=32,
+            title=title,
+            description="Très bon état, portée deux fois.",
+            price=32,
             category_id=session.scalar(select(Category.id).where(Category.slug == "women-clothing-coats-and-jackets")),
             condition_id=session.scalar(select(Condition.id).where(Condition.slug == "very_good")),
             color_ids=list(session.scalars(select(Color.id).where(Color.slug == "navy"))),
@@ -145,10 +164,16 @@ def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], b
         session.add(product)
         session.flush()
         for position, data in enumerate(photos):
-            session.add(ProductImage(product_id=product.id, position=position,
-                                     url=vinted.photo_url(f"{tag}-{position}.jpg", data)))
-        session.add(ProductImage(product_id=product.id, position=2, is_label=True,
-                                 url=vinted.photo_url(f"{tag}-label.jpg", label)))
+            session.add(
+                ProductImage(
+                    product_id=product.id, position=position, url=vinted.photo_url(f"{tag}-{position}.jpg", data)
+                )
+            )
+        session.add(
+            ProductImage(
+                product_id=product.id, position=2, is_label=True, url=vinted.photo_url(f"{tag}-label.jpg", label)
+            )
+        )
         return product.id, photos, label
 
 
@@ -159,14 +184,24 @@ def job_row(world: dict[str, Any], job_id: int) -> MarketplaceJob:
 
 def extension_connections(world: dict[str, Any]) -> set[str]:
     with shared_session() as session:
-        return set(session.scalars(select(WsConnection.connection_id).where(
-            WsConnection.tenant_id == world["tenant"], WsConnection.client == "extension",
-            WsConnection.client_version.is_not(None))))
+        return set(
+            session.scalars(
+                select(WsConnection.connection_id).where(
+                    WsConnection.tenant_id == world["tenant"],
+                    WsConnection.client == "extension",
+                    WsConnection.client_version.is_not(None),
+                )
+            )
+        )
 
 
 def queue_publish(world: dict[str, Any], product_id: int) -> int:
-    status, batch = world["cloud"].call("POST", "/jobs", {"marketplace": "vinted", "action": "publish",
-                                                          "product_ids": [product_id]}, token=world["token"])
+    status, batch = world["cloud"].call(
+        "POST",
+        "/jobs",
+        {"marketplace": "vinted", "action": "publish", "product_ids": [product_id]},
+        token=world["token"],
+    )
     assert status == 202, batch
     return batch["jobs"][0]["id"]
 
@@ -204,7 +239,11 @@ def test_pair_then_publish_through_the_vinted_page(world):
     [item_call] = [c for c in calls if c.path == "/api/v2/item_upload/items"]
     item = item_call.json["item"]
     assert (item["title"], item["price"], item["catalog_id"], item["status_id"]) == (
-        "Veste courte bleu marine", 32.0, 1037, 2)
+        "Veste courte bleu marine",
+        32.0,
+        1037,
+        2,
+    )
     assert len(item["assigned_photos"]) == 2
     assert done.result["item_id"] > 5000
 
@@ -218,22 +257,32 @@ def test_a_pending_job_completes_after_the_server_restarts(world):
     product_id, _, _ = make_product(world, "Manteau en laine camel")
     cloud.stop()
     with tenant_session(world["tenant"]) as session:
-        job = MarketplaceJob(marketplace="vinted", action="publish", product_id=product_id,
-                             created_at=datetime.now(UTC) - timedelta(minutes=2))
+        job = MarketplaceJob(
+            marketplace="vinted",
+            action="publish",
+            product_id=product_id,
+            created_at=datetime.now(UTC) - timedelta(minutes=2),
+        )
         session.add(job)
         session.flush()
         job_id = job.id
     cloud.start()
-    done = wait_for("the job queued while the server was down finished", lambda: finished(world, job_id),
-                    context=lambda: logs(world))
+    done = wait_for(
+        "the job queued while the server was down finished",
+        lambda: finished(world, job_id),
+        context=lambda: logs(world),
+    )
     assert done.status == "completed", (done.error_code, done.error_message)
 
 
 def test_a_stopped_service_worker_comes_back(world):
     before = wait_for("an extension connection", lambda: extension_connections(world), context=lambda: logs(world))
     assert world["browser"].ask(cmd="stop_workers")["ok"]
-    wait_for("a new connection and hello after the worker was stopped",
-             lambda: extension_connections(world) - before, context=lambda: logs(world))
+    wait_for(
+        "a new connection and hello after the worker was stopped",
+        lambda: extension_connections(world) - before,
+        context=lambda: logs(world),
+    )
 
 
 def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
@@ -249,8 +298,12 @@ def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
 
     until = wait_for("the tenant paused by DataDome", paused_until, context=lambda: logs(world))
     challenged = [c for c in vinted.state.api_calls() if c.path == "/api/v2/item_upload/items"][-1]
-    done = wait_for("the job finished after the pause", lambda: finished(world, job_id), guard_s=2 * GUARD_S,
-                    context=lambda: logs(world))
+    done = wait_for(
+        "the job finished after the pause",
+        lambda: finished(world, job_id),
+        guard_s=2 * GUARD_S,
+        context=lambda: logs(world),
+    )
     assert done.status == "completed", (done.error_code, done.error_message)
     later = [c for c in vinted.state.api_calls() if c.at > challenged.at]
     assert later, "the job went through after the pause"

@@ -91,15 +91,13 @@ def running(url: URL) -> Iterator[URL]:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    log = (workdir / "pgbouncer.log")
+                    log = workdir / "pgbouncer.log"
                     output = process.stdout.read().decode() if process.stdout else ""
                     raise RuntimeError(
                         f"pgbouncer did not start: {output} {log.read_text() if log.exists() else ''}"
                     ) from None
                 time.sleep(0.05)
-        yield URL.create(
-            "postgresql+pg8000", username=user, host="127.0.0.1", port=listen, database=url.database
-        )
+        yield URL.create("postgresql+pg8000", username=user, host="127.0.0.1", port=listen, database=url.database)
     finally:
         process.terminate()
         try:

@@ -67,9 +67,13 @@ def test_register_login_me_refresh_logout(call, identity):
     # The tenant schema exists and is registered under the user's id.
     with identity.connect() as connection, connection.begin():
         assert connection.scalar(select(Tenant.schema_name).where(Tenant.id == user_id)) == f"user_{user_id}"
-        assert connection.scalar(
-            text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s"), {"s": f"user_{user_id}"}
-        ) == 1
+        assert (
+            connection.scalar(
+                text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s"),
+                {"s": f"user_{user_id}"},
+            )
+            == 1
+        )
 
     login = call("POST", "/auth/login", {"email": email, "password": password}, ip=new_ip())
     assert login.status == 200, login
@@ -108,8 +112,13 @@ def test_security_headers_and_correlation_id_on_every_response(call):
     try:
         reply = call("GET", "/auth/me", headers={"x-correlation-id": "corr-abc-123"})
         # Registration logs from the worker thread running the sync route: the id must follow it.
-        call("POST", "/auth/register", {"email": new_email(), "password": "x" * 12}, ip=new_ip(),
-             headers={"x-correlation-id": "corr-def-456"})
+        call(
+            "POST",
+            "/auth/register",
+            {"email": new_email(), "password": "x" * 12},
+            ip=new_ip(),
+            headers={"x-correlation-id": "corr-def-456"},
+        )
     finally:
         logging.getLogger(LOGGER_NAME).removeHandler(capture)
     assert reply.status == 401

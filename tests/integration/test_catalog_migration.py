@@ -21,9 +21,11 @@ def test_s0003_round_trip(empty_engine) -> None:
 
     assert migrate_shared(engine, "downgrade", "s0002") == ("s0003", "s0002")
     with engine.connect() as connection, connection.begin():
-        tables = set(connection.scalars(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'product_attributes'"
-        )))
+        tables = set(
+            connection.scalars(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'product_attributes'")
+            )
+        )
         assert tables == {"brands"}
         assert connection.scalar(select(func.count()).select_from(Brand)) == 0
 

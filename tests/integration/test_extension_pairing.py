@@ -28,8 +28,7 @@ def tickets(identity):
 def _pair(call, token: str, name: str = "Chrome on the laptop") -> dict:
     code = call("POST", "/extension/pairings", token=token)
     assert code.status == 201, code
-    paired = call("POST", "/extension/pair", {"code": code.json["code"], "name": name, "version": "0.1.0"},
-                  ip=new_ip())
+    paired = call("POST", "/extension/pair", {"code": code.json["code"], "name": name, "version": "0.1.0"}, ip=new_ip())
     assert paired.status == 201, paired
     return paired.json
 
@@ -104,10 +103,8 @@ def test_devices_listed_and_revoked(call, tickets, identity, monkeypatch):
 
     now = clock.now()
     with shared_session() as session:
-        ws_repo.add_connection(session, "ext-conn-1", seller["id"], seller["id"], "extension", now,
-                               first["device_id"])
-        ws_repo.add_connection(session, "ext-conn-2", seller["id"], seller["id"], "extension", now,
-                               second["device_id"])
+        ws_repo.add_connection(session, "ext-conn-1", seller["id"], seller["id"], "extension", now, first["device_id"])
+        ws_repo.add_connection(session, "ext-conn-2", seller["id"], seller["id"], "extension", now, second["device_id"])
         ws_repo.add_connection(session, "dash-conn-1", seller["id"], seller["id"], "dashboard", now)
     closed: list[str] = []
     from stoflow.realtime import connections
@@ -117,7 +114,8 @@ def test_devices_listed_and_revoked(call, tickets, identity, monkeypatch):
     assert revoked.status == 204
     assert closed == ["ext-conn-1"]  # the other device's socket stays open
     assert [d["name"] for d in call("GET", "/extension/devices", token=seller["access_token"]).json["items"]] == [
-        "Chromium"]
+        "Chromium"
+    ]
     gone = tickets("POST", "/ws/tickets", {"client": "extension"}, token=first["access_token"])
     assert (gone.status, gone.json["code"]) == (401, "token_revoked")
     assert call("POST", "/extension/token", {"refresh_token": first["refresh_token"]}, ip=new_ip()).status == 401

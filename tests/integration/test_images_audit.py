@@ -15,22 +15,31 @@ def test_audit_lists_the_doubtful_guesses(engine, capsys) -> None:
     images_legacy.provision_legacy_tenant(engine, tenant)
 
     def element(n: int, order: int | None = None, second: int | None = None) -> dict:
-        return {"url": f"https://r2.stoflow.example/{n}.jpg", "order": n if order is None else order,
-                "created_at": STAMP.format(n if second is None else second)}
+        return {
+            "url": f"https://r2.stoflow.example/{n}.jpg",
+            "order": n if order is None else order,
+            "created_at": STAMP.format(n if second is None else second),
+        }
 
-    images_legacy.load(engine, tenant, [
-        {"id": 1, "title": "fine", "images": [element(0), element(1), element(2)]},
-        {"id": 2, "title": "single", "images": [element(0)]},
-        {"id": 3, "title": "label older than a photo", "images": [element(0, second=5), element(1, second=2)]},
-        {"id": 4, "title": "orders disagree", "images": [element(0, order=1), element(1, order=0)]},
-        {"id": 5, "title": "no images", "images": []},
-    ])
+    images_legacy.load(
+        engine,
+        tenant,
+        [
+            {"id": 1, "title": "fine", "images": [element(0), element(1), element(2)]},
+            {"id": 2, "title": "single", "images": [element(0)]},
+            {"id": 3, "title": "label older than a photo", "images": [element(0, second=5), element(1, second=2)]},
+            {"id": 4, "title": "orders disagree", "images": [element(0, order=1), element(1, order=0)]},
+            {"id": 5, "title": "no images", "images": []},
+        ],
+    )
     migrate_tenant_schema(engine, tenant, "upgrade", "head")
 
     result = audit_tenant(engine, tenant)
     assert (result.products, result.images, result.labels) == (4, 8, 4)
     assert {(f.product_id, f.reason) for f in result.findings} == {
-        (2, "single_image"), (3, "label_not_newest"), (4, "order_disagrees"),
+        (2, "single_image"),
+        (3, "label_not_newest"),
+        (4, "order_disagrees"),
     }
 
     assert cli.main(["images", "audit", "--tenant", str(tenant)]) == 0

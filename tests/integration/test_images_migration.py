@@ -91,11 +91,21 @@ def test_products_already_migrated_are_not_inserted_twice(engine: Engine, legacy
     images_legacy.load(engine, legacy_tenant, rows)
     done = next(r for r in rows if r["images"])
     with tenant_engine(engine, legacy_tenant).begin() as connection:
-        connection.execute(insert(ProductImage).values([
-            {"product_id": done["id"], "status": "ready", "url": e["url"], "position": i,
-             "is_label": i == len(done["images"]) - 1, "legacy_source": e}
-            for i, e in enumerate(done["images"])
-        ]))
+        connection.execute(
+            insert(ProductImage).values(
+                [
+                    {
+                        "product_id": done["id"],
+                        "status": "ready",
+                        "url": e["url"],
+                        "position": i,
+                        "is_label": i == len(done["images"]) - 1,
+                        "legacy_source": e,
+                    }
+                    for i, e in enumerate(done["images"])
+                ]
+            )
+        )
 
     migrate_tenant_schema(engine, legacy_tenant, "upgrade", "t0004")
 

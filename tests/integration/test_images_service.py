@@ -26,8 +26,10 @@ def s3():
     with mock_aws():
         reset_clients()
         s3 = client("s3")
-        s3.create_bucket(Bucket=get_settings().images_bucket,
-                         CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
+        s3.create_bucket(
+            Bucket=get_settings().images_bucket,
+            CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region},
+        )
         yield s3
     reset_clients()
 
@@ -218,8 +220,12 @@ def test_the_presigned_post_carries_size_and_type_conditions_and_works(s3, make_
 
     picture = io.BytesIO()
     Image.new("RGB", (120, 80), (0, 90, 200)).save(picture, "PNG")
-    posted = requests.post(ticket.upload.url, data=ticket.upload.fields,
-                           files={"file": ("photo.png", picture.getvalue(), "image/png")}, timeout=10)
+    posted = requests.post(
+        ticket.upload.url,
+        data=ticket.upload.fields,
+        files={"file": ("photo.png", picture.getvalue(), "image/png")},
+        timeout=10,
+    )
     assert posted.status_code in (200, 201, 204)
     with tenant_session(tenant) as session:
         image = ProductImageService(session, tenant).complete(product_id, ticket.image.id)

@@ -57,8 +57,12 @@ def test_problems_with_stable_codes(call, seller, jobs_world, identity):
     mine = add_products(tenant, 1)
     stranger = register_and_login()
     theirs = add_products(stranger["id"], 3)[-1:]  # ids restart per schema: take one I do not have
-    their_batch = call("POST", "/jobs", {"marketplace": "ebay", "action": "publish", "product_ids": theirs},
-                       token=stranger["access_token"]).json
+    their_batch = call(
+        "POST",
+        "/jobs",
+        {"marketplace": "ebay", "action": "publish", "product_ids": theirs},
+        token=stranger["access_token"],
+    ).json
 
     cases = [
         ({"marketplace": "depop", "action": "publish", "product_ids": mine}, 422, "validation_error"),
@@ -77,8 +81,11 @@ def test_problems_with_stable_codes(call, seller, jobs_world, identity):
     assert (reply.status, reply.json["code"]) == (409, "marketplace_not_connected")
 
     their_job = their_batch["jobs"][0]["id"]
-    for method, path in (("GET", f"/jobs/{their_job}"), ("POST", f"/jobs/{their_job}/cancel"),
-                         ("GET", f"/batches/{their_batch['id']}")):
+    for method, path in (
+        ("GET", f"/jobs/{their_job}"),
+        ("POST", f"/jobs/{their_job}/cancel"),
+        ("GET", f"/batches/{their_batch['id']}"),
+    ):
         reply = call(method, path, token=token)
         assert reply.status == 404, (path, reply)
     assert call("GET", "/jobs").status == 401

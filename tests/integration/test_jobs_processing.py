@@ -112,9 +112,7 @@ def test_validation_problems(jobs_world, make_tenant):
 def test_an_idempotency_key_replays_the_same_batch(jobs_world, make_tenant):
     tenant = make_tenant()
     products = add_products(tenant, 2)
-    first = service.enqueue(
-        tenant, service.JobRequest("ebay", "publish", products), idempotency_key="k-1"
-    )
+    first = service.enqueue(tenant, service.JobRequest("ebay", "publish", products), idempotency_key="k-1")
     reordered = service.JobRequest("ebay", "publish", list(reversed(products)))
     again = service.enqueue(tenant, reordered, idempotency_key="k-1")
     assert not again.created and again.batch.id == first.batch.id
@@ -194,8 +192,11 @@ def test_max_attempts_then_failed(jobs_world, make_tenant, processor, clock):
 
 @pytest.mark.parametrize(
     "step, status, code",
-    [("permanent", "failed", "listing_refused"), ("unknown", "unknown_outcome", "timeout_after_write"),
-     ("boom", "pending", "internal_error")],
+    [
+        ("permanent", "failed", "listing_refused"),
+        ("unknown", "unknown_outcome", "timeout_after_write"),
+        ("boom", "pending", "internal_error"),
+    ],
 )
 def test_error_kinds_map_to_statuses(jobs_world, make_tenant, processor, step, status, code):
     tenant = make_tenant()

@@ -43,8 +43,9 @@ GUARD_S = 60
 @pytest.fixture
 def local_aws(tmp_path) -> Iterator[LocalAws]:
     template = load_template()
-    part = LocalAws(template, Resolver(template_parameters(template), get_settings().aws_region), port=0,
-                    data_dir=tmp_path)
+    part = LocalAws(
+        template, Resolver(template_parameters(template), get_settings().aws_region), port=0, data_dir=tmp_path
+    )
     part.start()
     yield part
     part.stop()
@@ -53,8 +54,9 @@ def local_aws(tmp_path) -> Iterator[LocalAws]:
 def test_the_templates_queues_and_bucket_exist_with_their_attributes(local_aws):
     sqs = local_aws.client("sqs")
     queue = sqs.get_queue_attributes(QueueUrl=local_aws.queues["JobsQueue"], AttributeNames=["All"])["Attributes"]
-    dlq = sqs.get_queue_attributes(QueueUrl=local_aws.queues["JobsDeadLetterQueue"],
-                                   AttributeNames=["QueueArn"])["Attributes"]
+    dlq = sqs.get_queue_attributes(QueueUrl=local_aws.queues["JobsDeadLetterQueue"], AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
     assert queue["FifoQueue"] == "true"
     assert queue["ContentBasedDeduplication"] == "false"
     assert int(queue["VisibilityTimeout"]) == 1440
@@ -79,13 +81,15 @@ def test_bucket_objects_survive_a_restart(tmp_path):
     template = load_template()
 
     def part() -> LocalAws:
-        return LocalAws(template, Resolver(template_parameters(template), get_settings().aws_region), port=0,
-                        data_dir=tmp_path)
+        return LocalAws(
+            template, Resolver(template_parameters(template), get_settings().aws_region), port=0, data_dir=tmp_path
+        )
 
     first = part()
     first.start()
-    first.client("s3").put_object(Bucket="stoflow-images-local", Key="images/1/a.jpg", Body=b"jpeg!",
-                                  ContentType="image/jpeg")
+    first.client("s3").put_object(
+        Bucket="stoflow-images-local", Key="images/1/a.jpg", Body=b"jpeg!", ContentType="image/jpeg"
+    )
     first.stop()
     second = part()
     second.start()
@@ -158,8 +162,12 @@ def poller_world(tmp_path) -> Iterator[tuple[LocalAws, SqsPoller, Any]]:
 
 
 def send(aws: LocalAws, queue: str, body: dict[str, Any], group: str = "7:ebay") -> None:
-    aws.client("sqs").send_message(QueueUrl=aws.queues[queue], MessageBody=json.dumps(body),
-                                   MessageGroupId=group, MessageDeduplicationId=str(uuid.uuid4()))
+    aws.client("sqs").send_message(
+        QueueUrl=aws.queues[queue],
+        MessageBody=json.dumps(body),
+        MessageGroupId=group,
+        MessageDeduplicationId=str(uuid.uuid4()),
+    )
 
 
 def test_a_real_shaped_batch_and_only_the_successes_deleted(poller_world):
@@ -172,8 +180,17 @@ def test_a_real_shaped_batch_and_only_the_successes_deleted(poller_world):
 
     event = runtime.handler("Worker").__globals__["seen"][0]
     record = event["Records"][0]
-    assert set(record) >= {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-                           "eventSource", "eventSourceARN", "awsRegion"}
+    assert set(record) >= {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    }
     assert record["eventSource"] == "aws:sqs"
     assert record["eventSourceARN"].endswith(":poller-work.fifo")
     assert record["attributes"]["MessageGroupId"] in ("1:ebay", "2:ebay")
@@ -321,13 +338,18 @@ def boom_gateway(tmp_path) -> Iterator[WebSocketGateway]:
     from infra.local.ws_routes import WsApi, WsRoute
 
     (tmp_path / "app.py").write_text(BOOM)
-    functions = [FunctionSpec(name, tmp_path, f"app.{name.lower()}", {}, ()) for name in ("Connect", "Boom",
-                                                                                           "Disconnect")]
-    api = WsApi("Api", "$request.body.action", {
-        "$connect": WsRoute("$connect", "Connect", False),
-        "$default": WsRoute("$default", "Boom", True),
-        "$disconnect": WsRoute("$disconnect", "Disconnect", False),
-    })
+    functions = [
+        FunctionSpec(name, tmp_path, f"app.{name.lower()}", {}, ()) for name in ("Connect", "Boom", "Disconnect")
+    ]
+    api = WsApi(
+        "Api",
+        "$request.body.action",
+        {
+            "$connect": WsRoute("$connect", "Connect", False),
+            "$default": WsRoute("$default", "Boom", True),
+            "$disconnect": WsRoute("$disconnect", "Disconnect", False),
+        },
+    )
     part = WebSocketGateway(FunctionRuntime(functions), api, port=0, idle_timeout_s=1.0)
     part.start()
     yield part

@@ -48,8 +48,14 @@ def gateway(engine, tmp_path) -> Iterator[HttpGateway]:
     gateway.stop()
 
 
-def call(gateway: HttpGateway, path: str, *, method: str = "GET", body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def call(
+    gateway: HttpGateway,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     req = urllib.request.Request(gateway.url + path, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
@@ -82,7 +88,10 @@ def test_a_handler_exception_is_500(gateway, caplog):
 
 def test_a_request_reaches_the_function_as_a_2_0_event(gateway):
     status, headers, body = call(
-        gateway, "/echo/a/b%20c?x=1&x=2", method="PUT", body=b"\x00\x01binary",
+        gateway,
+        "/echo/a/b%20c?x=1&x=2",
+        method="PUT",
+        body=b"\x00\x01binary",
         headers={"Content-Type": "application/octet-stream", "Cookie": "s=1; t=2"},
     )
     assert status == 200

@@ -65,8 +65,9 @@ def shared_data_dir() -> Iterator[Path]:
 def test_without_database_url_the_embedded_data_survives_a_restart(shared_data_dir, tmp_path, clouds):
     env = base_env(STOFLOW_DATA_DIR=str(shared_data_dir))
     socket_path = shared_data_dir / "pg" / ".s.PGSQL.5432"
-    url = URL.create("postgresql+pg8000", username="postgres", database="stoflow",
-                     query={"unix_sock": str(socket_path)})
+    url = URL.create(
+        "postgresql+pg8000", username="postgres", database="stoflow", query={"unix_sock": str(socket_path)}
+    )
 
     first = start(clouds, env, tmp_path / "first.log")
     marker = create_engine(url, poolclass=NullPool)

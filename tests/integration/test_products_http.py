@@ -27,8 +27,9 @@ def cloud(identity):
     """Identity test settings (tests.support.api) plus the images bucket in the same moto S3."""
     catalog_service.clear_cache()
     s3 = aws.client("s3")
-    s3.create_bucket(Bucket=get_settings().images_bucket,
-                     CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
+    s3.create_bucket(
+        Bucket=get_settings().images_bucket, CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region}
+    )
     yield s3
     catalog_service.clear_cache()
 
@@ -37,8 +38,9 @@ def cloud(identity):
 def call(cloud):
     handlers = {"products": load_function("products").handler, "catalog": load_function("catalog").handler}
 
-    def invoke(method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None,
-               **kwargs: Any) -> Reply:
+    def invoke(
+        method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Reply:
         function = "catalog" if path.startswith("/catalog") else "products"
         if query:
             path = f"{path}?{urlencode(query, doseq=True)}"
@@ -75,14 +77,19 @@ def add_image(call, s3, token: str, product_id: int, data: bytes) -> Reply:
 
 def test_products_crud_with_versions_and_soft_delete(call) -> None:
     _, token = seller()
-    created = call("POST", "/products", {"title": "Jean Levi's 501", "price": "35.00", "brand_id": 52,
-                                          "color_ids": [9], "measurements": {"waist": 40}}, token=token)
+    created = call(
+        "POST",
+        "/products",
+        {"title": "Jean Levi's 501", "price": "35.00", "brand_id": 52, "color_ids": [9], "measurements": {"waist": 40}},
+        token=token,
+    )
     assert created.status == 201, created
     product = created.json
     assert (product["price"], product["status"], product["version"]) == ("35.00", "draft", 1)
 
-    edited = call("PATCH", f"/products/{product['id']}", {"version": 1, "price": "29.90", "status": "published"},
-                  token=token)
+    edited = call(
+        "PATCH", f"/products/{product['id']}", {"version": 1, "price": "29.90", "status": "published"}, token=token
+    )
     assert edited.status == 200 and edited.json["version"] == 2 and edited.json["published_at"]
     stale = call("PATCH", f"/products/{product['id']}", {"version": 1, "title": "lost update"}, token=token)
     assert stale.status == 409 and stale.json["code"] == "stale_version"
@@ -179,8 +186,9 @@ def test_bad_images_get_a_clear_4xx_and_nothing_is_stored(call, cloud, data, sta
 def test_too_large_and_too_many_images(call, cloud, monkeypatch) -> None:
     _, token = seller()
     product = call("POST", "/products", {"title": "Manteau"}, token=token).json["id"]
-    too_big = call("POST", f"/products/{product}/images/uploads",
-                   {"content_type": "image/jpeg", "size": 10**9}, token=token)
+    too_big = call(
+        "POST", f"/products/{product}/images/uploads", {"content_type": "image/jpeg", "size": 10**9}, token=token
+    )
     assert too_big.status == 413 and too_big.json["code"] == "image_too_large"
     wrong_type = call("POST", f"/products/{product}/images/uploads", {"content_type": "image/gif"}, token=token)
     assert wrong_type.status == 422 and wrong_type.json["code"] == "image_type_unsupported"
@@ -198,8 +206,9 @@ def test_images_label_order_and_delete(call, cloud) -> None:
     a, b, c = (add_image(call, cloud, token, product, jpeg(300 + i, 200)).json for i in range(3))
     assert [a["order"], b["order"], c["order"]] == [0, 1, 2] and a["width"] == 300 and a["url"]
 
-    assert call("PATCH", f"/products/{product}/images/{c['id']}", {"is_label": True, "tags": ["Label"]},
-                token=token).json["is_label"]
+    assert call(
+        "PATCH", f"/products/{product}/images/{c['id']}", {"is_label": True, "tags": ["Label"]}, token=token
+    ).json["is_label"]
     assert call("PATCH", f"/products/{product}/images/{b['id']}", {"is_label": True}, token=token).status == 200
     listed = call("GET", f"/products/{product}/images", token=token).json["items"]
     assert [(i["id"], i["is_label"]) for i in listed] == [(a["id"], False), (b["id"], True), (c["id"], False)]
@@ -228,8 +237,16 @@ def test_catalogues_are_served_with_caching_headers(call) -> None:
     assert "public" in conditions.headers["cache-control"] and "max-age=" in conditions.headers["cache-control"]
     again = call("GET", "/catalog/conditions", token=token, headers={"if-none-match": conditions.headers["etag"]})
     assert again.status == 304 and again.json is None
-    for kind, at_least in (("brands", 150), ("categories", 60), ("sizes", 100), ("colors", 20), ("materials", 30),
-                           ("genders", 5), ("seasons", 4), ("patterns", 10)):
+    for kind, at_least in (
+        ("brands", 150),
+        ("categories", 60),
+        ("sizes", 100),
+        ("colors", 20),
+        ("materials", 30),
+        ("genders", 5),
+        ("seasons", 4),
+        ("patterns", 10),
+    ):
         assert len(call("GET", f"/catalog/{kind}", token=token).json["items"]) >= at_least, kind
     unknown = call("GET", "/catalog/vehicles", token=token)
     assert unknown.status == 404 and unknown.json["code"] == "unknown_catalog"
@@ -251,4 +268,3 @@ def test_an_expired_upload_is_refused_and_removed(call, cloud, monkeypatch) -> N
     assert stored_keys(cloud) == []
     with tenant_session(tenant) as session:
         assert session.scalars(select(ProductImage)).all() == []
-

@@ -37,11 +37,22 @@ def create(tenant: int, **values) -> int:
 def test_create_read_and_edit_with_the_right_version(make_tenant) -> None:
     tenant = make_tenant()
     with tenant_session(tenant) as session:
-        product = service(session, tenant).create({
-            "title": "Robe Sézane", "price": Decimal("45.00"), "currency": "EUR", "brand_id": 68,
-            "color_ids": [1, 2], "material_ids": [1], "measurements": {"length": 98}, "parcel_weight_g": 400,
-            "sku": "SZ-1", "stock": 1, "cost_price": Decimal("12.50"), "internal_notes": "bought at a fair",
-        })
+        product = service(session, tenant).create(
+            {
+                "title": "Robe Sézane",
+                "price": Decimal("45.00"),
+                "currency": "EUR",
+                "brand_id": 68,
+                "color_ids": [1, 2],
+                "material_ids": [1],
+                "measurements": {"length": 98},
+                "parcel_weight_g": 400,
+                "sku": "SZ-1",
+                "stock": 1,
+                "cost_price": Decimal("12.50"),
+                "internal_notes": "bought at a fair",
+            }
+        )
         assert (product.status, product.version, product.price) == ("draft", 1, Decimal("45.00"))
     with tenant_session(tenant) as session:
         updated = service(session, tenant).update(product.id, 1, {"price": Decimal("39.90")})
@@ -96,9 +107,15 @@ def test_soft_delete_hides_the_product_everywhere(make_tenant) -> None:
 def test_listing_filters_sorts_and_pages(make_tenant) -> None:
     tenant = make_tenant()
     for index in range(12):
-        create(tenant, title=f"Pull {'laine' if index % 2 else 'coton'} {index}", price=Decimal(10 + index),
-               brand_id=1 if index < 6 else 2, category_id=3 if index % 3 == 0 else 4,
-               status="published" if index % 4 == 0 else "draft", sku=f"SKU-{index:03}")
+        create(
+            tenant,
+            title=f"Pull {'laine' if index % 2 else 'coton'} {index}",
+            price=Decimal(10 + index),
+            brand_id=1 if index < 6 else 2,
+            category_id=3 if index % 3 == 0 else 4,
+            status="published" if index % 4 == 0 else "draft",
+            sku=f"SKU-{index:03}",
+        )
     with tenant_session(tenant) as session:
         svc = service(session, tenant)
         items, total = svc.list(ProductFilters(sort=("price",)), limit=5, offset=0)
@@ -125,7 +142,8 @@ def test_bulk_status_reports_each_refusal(make_tenant) -> None:
         result = service(session, tenant).bulk_status([draft, published, 999999], "sold")
     assert [p.id for p in result.updated] == [published]
     assert {f["id"]: f["code"] for f in result.failed} == {
-        draft: "invalid_status_transition", 999999: "product_not_found",
+        draft: "invalid_status_transition",
+        999999: "product_not_found",
     }
     with tenant_session(tenant) as session:
         assert service(session, tenant).get(published).status == "sold"

@@ -141,6 +141,7 @@ def test_flush_lands_in_the_tenant_schema_through_pgbouncer(pgbouncer_url, engin
     bouncer = build_engine(pgbouncer_url, pool_size=8)
     tenants = [make_tenant() for _ in range(3)]
     try:
+
         def insert(i: int) -> None:
             tenant = tenants[i % 3]
             with tenant_session(tenant, engine=bouncer) as session:
@@ -156,7 +157,6 @@ def test_flush_lands_in_the_tenant_schema_through_pgbouncer(pgbouncer_url, engin
         assert {t.split(":")[0] for t in titles} == {str(tenant)}
     with engine.connect() as connection, connection.begin():
         total = sum(
-            connection.scalar(select(func.count()).select_from(table("products", schema=f"user_{t}")))
-            for t in tenants
+            connection.scalar(select(func.count()).select_from(table("products", schema=f"user_{t}"))) for t in tenants
         )
     assert total == 180

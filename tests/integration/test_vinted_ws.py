@@ -71,8 +71,12 @@ def world(identity, monkeypatch):
     handlers = {name: load_function(name) for name in ("ws_connect", "ws_message")}
     seller = register_and_login()
     yield {
-        "pushed": pushed, "queue": queue, "tenant": seller["id"], "processor": MarketplaceJobProcessor(registry),
-        "handlers": handlers, "seller": seller,
+        "pushed": pushed,
+        "queue": queue,
+        "tenant": seller["id"],
+        "processor": MarketplaceJobProcessor(registry),
+        "handlers": handlers,
+        "seller": seller,
     }
     set_queue(None)
     get_settings.cache_clear()
@@ -84,8 +88,13 @@ def principal(tenant: int) -> Principal:
 
 def connect(world, client: str = "extension", tenant: int | None = None) -> WsConnectionInfo:
     tenant = tenant or world["tenant"]
-    conn = WsConnectionInfo(new_connection_id(), "203.0.113.7", "127.0.0.1", clock.now().timestamp() * 1000 // 1,
-                            headers=[("Host", "127.0.0.1:3001")])
+    conn = WsConnectionInfo(
+        new_connection_id(),
+        "203.0.113.7",
+        "127.0.0.1",
+        clock.now().timestamp() * 1000 // 1,
+        headers=[("Host", "127.0.0.1:3001")],
+    )
     who = device_principal(tenant) if client == "extension" else principal(tenant)
     ticket = issue_ticket(who, client).ticket
     assert world["handlers"]["ws_connect"](connect_event(conn, f"ticket={ticket}"), None)["statusCode"] == 200
@@ -99,8 +108,9 @@ def send(world, conn: WsConnectionInfo, message: dict[str, Any]) -> dict[str, An
 
 
 def hello(world, conn: WsConnectionInfo, client: str = "extension") -> dict[str, Any] | None:
-    return send(world, conn, {"action": "hello", "client": client, "version": "0.1.0",
-                              "capabilities": ["vinted.publish"]})
+    return send(
+        world, conn, {"action": "hello", "client": client, "version": "0.1.0", "capabilities": ["vinted.publish"]}
+    )
 
 
 def make_product(tenant: int, title: str = "Robe fleurie en coton, taille M", *, label: bool = True) -> int:
@@ -109,22 +119,31 @@ def make_product(tenant: int, title: str = "Robe fleurie en coton, taille M", *,
         condition = session.scalar(select(Condition.id).where(Condition.slug == "very_good"))
         colors = list(session.scalars(select(Color.id).where(Color.slug.in_(["black", "white", "red"]))))
         size = session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "M"))
-        product = Product(title=title, description="Portée deux fois, très bon état.", price=25,
-                          category_id=category, condition_id=condition, color_ids=colors, size_id=size)
+        product = Product(
+            title=title,
+            description="Portée deux fois, très bon état.",
+            price=25,
+            category_id=category,
+            condition_id=condition,
+            color_ids=colors,
+            size_id=size,
+        )
         session.add(product)
         session.flush()
         session.add(ProductImage(product_id=product.id, url="https://img.example/front.jpg", position=0))
         session.add(ProductImage(product_id=product.id, url="https://img.example/back.jpg", position=1))
         if label:
-            session.add(ProductImage(product_id=product.id, url="https://img.example/LABEL.jpg", position=2,
-                                     is_label=True))
+            session.add(
+                ProductImage(product_id=product.id, url="https://img.example/LABEL.jpg", position=2, is_label=True)
+            )
         return product.id
 
 
 def new_job(world, action: str, product_id: int | None = None, params: dict | None = None) -> int:
     with tenant_session(world["tenant"]) as session:
-        job = MarketplaceJob(marketplace="vinted", action=action, product_id=product_id, input=params or {},
-                             max_attempts=3)
+        job = MarketplaceJob(
+            marketplace="vinted", action=action, product_id=product_id, input=params or {}, max_attempts=3
+        )
         session.add(job)
         session.flush()
         job_id = job.id
@@ -175,8 +194,13 @@ def test_publish_waits_for_hello_then_completes_once(world):
     assert item["color_ids"] == [1, 12]
     assert job(world, job_id).error_code == "sent_to_extension"
 
-    done = {"item_id": 9001, "url": "https://www.vinted.fr/items/9001", "photo_ids": [1, 2], "product_id": product,
-            "progress_messages": 0}
+    done = {
+        "item_id": 9001,
+        "url": "https://www.vinted.fr/items/9001",
+        "photo_ids": [1, 2],
+        "product_id": product,
+        "progress_messages": 0,
+    }
     assert send(world, conn, result(job_id, 1, data=done)) is None
     finished = job(world, job_id)
     assert (finished.status, finished.result) == ("completed", {"item_id": 9001, "url": done["url"]})
@@ -184,8 +208,10 @@ def test_publish_waits_for_hello_then_completes_once(world):
         listing = session.scalars(select(MarketplaceListing).where(MarketplaceListing.product_id == product)).one()
         assert (listing.marketplace, listing.status, listing.external_id) == ("vinted", "listed", "9001")
         assert session.get(Product, product).status == "published"
-        assert session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 9001)).one() \
+        assert (
+            session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 9001)).one()
             == product
+        )
         assert len(session.scalars(select(PublicationHistory).where(PublicationHistory.job_id == job_id)).all()) == 1
 
     # The same answer again (the extension re-sends its outbox after a reconnection): nothing changes.
@@ -219,8 +245,9 @@ def test_datadome_pauses_the_tenant_and_the_pause_doubles(world):
     send(world, conn, {"action": "heartbeat"})
     [command] = commands(world)
     assert command["command"] == "vinted.fetch_wardrobe"
-    assert send(world, conn, {"action": "datadome_detected", "domain": "www.vinted.fr", "url": "/api/v2/wardrobe"}) \
-        is None
+    assert (
+        send(world, conn, {"action": "datadome_detected", "domain": "www.vinted.fr", "url": "/api/v2/wardrobe"}) is None
+    )
     send(world, conn, result(sync, 1, ok=False, error={"code": "datadome", "message": "challenge", "retry_after": 60}))
     lane = lane_row(world)
     base = get_settings().vinted_pause_base_s
@@ -259,13 +286,26 @@ def test_missed_deadlines_read_retries_write_becomes_unknown_and_is_reconciled(w
     assert world["processor"].process(JobMessage(world["tenant"], reconcile.id, "vinted")) == "waiting_extension"
     send(world, conn, {"action": "heartbeat"})
     read = commands(world)[-1]
-    assert (read["job_id"], read["command"], read["request"]) == (reconcile.id, "vinted.fetch_wardrobe",
-                                                                   {"per_page": 20, "max_pages": 1})
-    page = {"action": "job_progress", "job_id": reconcile.id, "attempt": 1, "seq": 1, "stage": "items", "page": 1,
-            "items": [{"id": 777, "title": "Pull en laine vert", "price": "25.0", "is_closed": False}]}
+    assert (read["job_id"], read["command"], read["request"]) == (
+        reconcile.id,
+        "vinted.fetch_wardrobe",
+        {"per_page": 20, "max_pages": 1},
+    )
+    page = {
+        "action": "job_progress",
+        "job_id": reconcile.id,
+        "attempt": 1,
+        "seq": 1,
+        "stage": "items",
+        "page": 1,
+        "items": [{"id": 777, "title": "Pull en laine vert", "price": "25.0", "is_closed": False}],
+    }
     assert send(world, conn, page) is None
-    send(world, conn, result(reconcile.id, 1, data={"user_id": 5, "pages": 1, "count": 1, "complete": True,
-                                                     "progress_messages": 1}))
+    send(
+        world,
+        conn,
+        result(reconcile.id, 1, data={"user_id": 5, "pages": 1, "count": 1, "complete": True, "progress_messages": 1}),
+    )
     settled = job(world, publish)
     assert settled.status == "completed" and settled.result["item_id"] == 777
     assert job(world, reconcile.id).status == "completed"
@@ -305,12 +345,24 @@ def test_a_sync_links_items_and_a_sold_item_delists_elsewhere(world):
     hello(world, conn)
     sync = new_job(world, "sync")
     send(world, conn, {"action": "heartbeat"})
-    page = {"action": "job_progress", "job_id": sync, "attempt": 1, "seq": 1, "stage": "items", "page": 1,
-            "items": [{"id": 31, "title": "Sac à main cuir camel", "is_closed": True, "status": "sold"},
-                      {"id": 32, "title": "Something else entirely", "is_closed": False}]}
+    page = {
+        "action": "job_progress",
+        "job_id": sync,
+        "attempt": 1,
+        "seq": 1,
+        "stage": "items",
+        "page": 1,
+        "items": [
+            {"id": 31, "title": "Sac à main cuir camel", "is_closed": True, "status": "sold"},
+            {"id": 32, "title": "Something else entirely", "is_closed": False},
+        ],
+    }
     send(world, conn, page)
-    send(world, conn, result(sync, 1, data={"user_id": 5, "pages": 1, "count": 2, "complete": True,
-                                             "progress_messages": 1}))
+    send(
+        world,
+        conn,
+        result(sync, 1, data={"user_id": 5, "pages": 1, "count": 2, "complete": True, "progress_messages": 1}),
+    )
     finished = job(world, sync)
     assert finished.status == "completed" and finished.result["linked"] == 1
     assert finished.result["sold_product_ids"] == [product]
@@ -342,23 +394,39 @@ def test_extension_routes_are_strict_and_for_the_right_tenant_only(world):
         {**result(publish, 1, data={"item_id": 1}), "extra": True},
         {"action": "job_result", "job_id": publish, "attempt": 1, "ok": True},
         result(publish, 1, ok=False, error={"code": "datadome", "message": "x", "stack": "..."}),
-        {"action": "job_progress", "job_id": publish, "attempt": 1, "seq": 1, "stage": "secrets", "page": 1,
-         "items": []},
+        {
+            "action": "job_progress",
+            "job_id": publish,
+            "attempt": 1,
+            "seq": 1,
+            "stage": "secrets",
+            "page": 1,
+            "items": [],
+        },
         {"action": "vinted_session_update", "logged_in": True, "domain": "evil.example"},
         {"action": "datadome_detected", "domain": "www.vinted.fr", "cookie": "x"},
     ]
     for message in bad:
         answer = send(world, conn, message)
         assert answer and answer["code"] == "invalid_message", message
-    not_ours = send(world, conn, {"action": "job_progress", "job_id": publish, "attempt": 1, "seq": 1, "stage": "items",
-                                  "page": 1, "items": []})
+    not_ours = send(
+        world,
+        conn,
+        {"action": "job_progress", "job_id": publish, "attempt": 1, "seq": 1, "stage": "items", "page": 1, "items": []},
+    )
     assert not_ours and not_ours["code"] == "invalid_progress", "a publish sends no wardrobe pages"
     bad_data = send(world, conn, result(publish, 1, data={"item_id": "9001"}))
     assert bad_data and bad_data["code"] == "invalid_result"
     assert job(world, publish).status == "waiting_extension"
 
-    assert send(world, conn, {"action": "vinted_session_update", "logged_in": True, "vinted_user_id": 77,
-                              "domain": "www.vinted.fr"}) is None
+    assert (
+        send(
+            world,
+            conn,
+            {"action": "vinted_session_update", "logged_in": True, "vinted_user_id": 77, "domain": "www.vinted.fr"},
+        )
+        is None
+    )
     lane = lane_row(world)
     assert (lane.logged_in, lane.vinted_user_id, lane.domain) == (True, 77, "www.vinted.fr")
 
@@ -382,8 +450,11 @@ def test_parked_jobs_expire_without_an_extension(world):
     product = make_product(world["tenant"])
     job_id = new_job(world, "publish", product)
     with tenant_session(world["tenant"]) as session:
-        session.execute(update(MarketplaceJob).where(MarketplaceJob.id == job_id)
-                        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(MarketplaceJob)
+            .where(MarketplaceJob.id == job_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     tick()
     expired = job(world, job_id)
     assert (expired.status, expired.error_code) == ("failed", "expired")
@@ -397,18 +468,19 @@ def test_link_checks_the_item_exists(world):
     missing = new_job(world, "link", product, {"vinted_item_id": 404})
     send(world, conn, {"action": "heartbeat"})
     assert commands(world)[-1]["request"] == {"item_id": 404}
-    send(world, conn, result(missing, 1, data={"item_id": 404, "exists": False, "item": None,
-                                                "progress_messages": 0}))
+    send(world, conn, result(missing, 1, data={"item_id": 404, "exists": False, "item": None, "progress_messages": 0}))
     assert (job(world, missing).status, job(world, missing).error_code) == ("failed", "vinted_item_not_found")
 
     found = new_job(world, "link", product, {"vinted_item_id": 88})
     send(world, conn, {"action": "heartbeat"})
-    send(world, conn, result(found, 1, data={"item_id": 88, "exists": True, "item": {"id": 88},
-                                              "progress_messages": 0}))
+    send(
+        world, conn, result(found, 1, data={"item_id": 88, "exists": True, "item": {"id": 88}, "progress_messages": 0})
+    )
     assert job(world, found).status == "completed"
     with tenant_session(world["tenant"]) as session:
-        assert session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 88)).one() \
-            == product
+        assert (
+            session.scalars(select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == 88)).one() == product
+        )
 
 
 def test_update_delete_orders_messages_and_send_message(world):
@@ -419,15 +491,22 @@ def test_update_delete_orders_messages_and_send_message(world):
     conn = connect(world)
     hello(world, conn)
 
-    def run(action: str, product_id: int | None, params: dict | None, data: dict,
-            pages: list[dict] | None = None) -> tuple[dict[str, Any], MarketplaceJob]:
+    def run(
+        action: str, product_id: int | None, params: dict | None, data: dict, pages: list[dict] | None = None
+    ) -> tuple[dict[str, Any], MarketplaceJob]:
         job_id = new_job(world, action, product_id, params)
         send(world, conn, {"action": "heartbeat"})
         command = commands(world)[-1]
         assert command["job_id"] == job_id, (action, command)
         for seq, page in enumerate(pages or [], 1):
-            assert send(world, conn, {"action": "job_progress", "job_id": job_id, "attempt": 1, "seq": seq,
-                                      "page": 1, **page}) is None
+            assert (
+                send(
+                    world,
+                    conn,
+                    {"action": "job_progress", "job_id": job_id, "attempt": 1, "seq": seq, "page": 1, **page},
+                )
+                is None
+            )
         send(world, conn, result(job_id, 1, data={**data, "progress_messages": len(pages or [])}))
         return command, job(world, job_id)
 
@@ -436,15 +515,25 @@ def test_update_delete_orders_messages_and_send_message(world):
     assert not any("LABEL" in p["url"] for p in command["request"]["photos"])
     assert done.status == "completed"
 
-    command, done = run("messages", None, None, {"pages": 1, "count": 1, "complete": True},
-                        [{"stage": "conversations", "items": [{"id": 70, "unread": True, "opposite_user": "ana"}]}])
+    command, done = run(
+        "messages",
+        None,
+        None,
+        {"pages": 1, "count": 1, "complete": True},
+        [{"stage": "conversations", "items": [{"id": 70, "unread": True, "opposite_user": "ana"}]}],
+    )
     assert command["request"] == {"per_page": 20, "max_pages": 5} and done.status == "completed"
-    command, done = run("messages", None, {"conversation_id": 70},
-                        {"conversation_id": 70, "pages": 1, "count": 1, "complete": True},
-                        [{"stage": "messages", "items": [{"id": 1, "body": "Encore dispo ?"}]}])
+    command, done = run(
+        "messages",
+        None,
+        {"conversation_id": 70},
+        {"conversation_id": 70, "pages": 1, "count": 1, "complete": True},
+        [{"stage": "messages", "items": [{"id": 1, "body": "Encore dispo ?"}]}],
+    )
     assert command["request"] == {"conversation_id": 70} and done.status == "completed"
-    command, done = run("send_message", None, {"conversation_id": 70, "body": "Oui !"},
-                        {"conversation_id": 70, "message_id": 2})
+    command, done = run(
+        "send_message", None, {"conversation_id": 70, "body": "Oui !"}, {"conversation_id": 70, "message_id": 2}
+    )
     assert command["request"] == {"conversation_id": 70, "body": "Oui !"} and done.status == "completed"
     with tenant_session(world["tenant"]) as session:
         from stoflow.models.vinted import VintedConversation
@@ -452,9 +541,27 @@ def test_update_delete_orders_messages_and_send_message(world):
         conversation = session.scalars(select(VintedConversation)).one()
         assert (conversation.opposite_user, conversation.messages[0]["body"]) == ("ana", "Encore dispo ?")
 
-    command, done = run("orders", None, None, {"pages": 1, "count": 1, "complete": True},
-                        [{"stage": "my_orders", "items": [{"transaction_id": 9, "item_id": 555, "title": "Robe",
-                                                           "price": "25.0", "status": "Paid", "buyer": "ana"}]}])
+    command, done = run(
+        "orders",
+        None,
+        None,
+        {"pages": 1, "count": 1, "complete": True},
+        [
+            {
+                "stage": "my_orders",
+                "items": [
+                    {
+                        "transaction_id": 9,
+                        "item_id": 555,
+                        "title": "Robe",
+                        "price": "25.0",
+                        "status": "Paid",
+                        "buyer": "ana",
+                    }
+                ],
+            }
+        ],
+    )
     assert command["command"] == "vinted.fetch_orders" and done.status == "completed"
     with tenant_session(world["tenant"]) as session:
         assert session.get(Product, product).status == "sold"

@@ -51,8 +51,13 @@ def user(engine) -> Principal:
 
 
 def connection() -> WsConnectionInfo:
-    return WsConnectionInfo(new_connection_id(), "203.0.113.7", "127.0.0.1", clock.now().timestamp() * 1000 // 1,
-                            headers=[("Host", "127.0.0.1:3001"), ("Sec-WebSocket-Version", "13")])
+    return WsConnectionInfo(
+        new_connection_id(),
+        "203.0.113.7",
+        "127.0.0.1",
+        clock.now().timestamp() * 1000 // 1,
+        headers=[("Host", "127.0.0.1:3001"), ("Sec-WebSocket-Version", "13")],
+    )
 
 
 def connect(handlers, ticket: str | None) -> tuple[WsConnectionInfo, dict[str, Any]]:
@@ -130,8 +135,12 @@ def dashboard(handlers, user) -> WsConnectionInfo:
 
 
 def test_hello_is_welcomed_and_recorded(handlers, dashboard):
-    reply = send(handlers, dashboard, {"action": "hello", "client": "dashboard", "version": "1.4.2",
-                                       "capabilities": ["job_status"], "id": "m1"}, route="hello")
+    reply = send(
+        handlers,
+        dashboard,
+        {"action": "hello", "client": "dashboard", "version": "1.4.2", "capabilities": ["job_status"], "id": "m1"},
+        route="hello",
+    )
     assert reply["type"] == "welcome"
     assert reply["connection_id"] == dashboard.connection_id
     assert reply["reply_to"] == "m1"
@@ -221,8 +230,16 @@ def fake_gateway(monkeypatch) -> FakeGateway:
 
 
 def event_for(tenant_id: int) -> JobStatusEvent:
-    return JobStatusEvent(tenant_id=tenant_id, job_id=7, batch_id=3, marketplace="ebay", action="publish",
-                          product_id=11, status="running", attempts=1)
+    return JobStatusEvent(
+        tenant_id=tenant_id,
+        job_id=7,
+        batch_id=3,
+        marketplace="ebay",
+        action="publish",
+        product_id=11,
+        status="running",
+        attempts=1,
+    )
 
 
 def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, fake_gateway):

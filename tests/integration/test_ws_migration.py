@@ -35,8 +35,10 @@ def test_the_migration_matches_the_models(empty_engine):
         assert set(columns) == {c.name for c in table.columns}, name
         for column in table.columns:
             assert columns[column.name]["nullable"] == column.nullable, (name, column.name)
-            assert type(columns[column.name]["type"]).__name__.lower().startswith(
-                column.type.compile(empty_engine.dialect).split("(")[0].lower()[:4]
+            assert (
+                type(columns[column.name]["type"])
+                .__name__.lower()
+                .startswith(column.type.compile(empty_engine.dialect).split("(")[0].lower()[:4])
             ), (name, column.name)
         indexes = {i["name"] for i in inspector.get_indexes(name, schema="public")}
         assert {i.name for i in table.indexes} <= indexes, name
@@ -49,13 +51,16 @@ def test_a_client_kind_outside_the_protocol_is_refused_by_the_database(empty_eng
 
     migrate_shared(empty_engine, "upgrade", "s0004")
     with pytest.raises(DBAPIError, match="ck_ws_connections_client"), empty_engine.begin() as connection:
-        user_id = connection.scalar(text(
-            "INSERT INTO public.users (email, password_hash) VALUES ('x@example.com', 'h') RETURNING id"
-        ))
-        connection.execute(text(
-            "INSERT INTO public.ws_connections (connection_id, user_id, tenant_id, client) "
-            "VALUES ('c=', :u, :u, 'fridge')"
-        ), {"u": user_id})
+        user_id = connection.scalar(
+            text("INSERT INTO public.users (email, password_hash) VALUES ('x@example.com', 'h') RETURNING id")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO public.ws_connections (connection_id, user_id, tenant_id, client) "
+                "VALUES ('c=', :u, :u, 'fridge')"
+            ),
+            {"u": user_id},
+        )
 
 
 def test_s0007_device_ids_round_trip(empty_engine):

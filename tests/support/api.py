@@ -171,4 +171,3 @@ def identity(engine, tmp_path, monkeypatch):
         boto3.client("ses", region_name=get_settings().aws_region).verify_email_identity(EmailAddress=SENDER)
         yield engine
     reset()
-

@@ -59,8 +59,15 @@ class ScriptedHandler:
     needs_product: ClassVar[bool] = True
     timeout_s: ClassVar[int] = 60
 
-    def __init__(self, action: str, script: list[Any] | None = None, *, marketplace: str = "ebay",
-                 idempotent: bool = True, needs_product: bool = True) -> None:
+    def __init__(
+        self,
+        action: str,
+        script: list[Any] | None = None,
+        *,
+        marketplace: str = "ebay",
+        idempotent: bool = True,
+        needs_product: bool = True,
+    ) -> None:
         self.action = action  # type: ignore[misc]
         self.marketplace = marketplace  # type: ignore[misc]
         self.idempotent = idempotent  # type: ignore[misc]

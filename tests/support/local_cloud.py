@@ -74,9 +74,21 @@ class CloudProcess:
         ready_before = self.output().count(READY_LINE)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", self.module, "--http-port", str(self.http_port),
-                 "--ws-port", str(self.ws_port), "--aws-port", str(self.aws_port)],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    self.module,
+                    "--http-port",
+                    str(self.http_port),
+                    "--ws-port",
+                    str(self.ws_port),
+                    "--aws-port",
+                    str(self.aws_port),
+                ],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + HANG_GUARD_S
         while time.monotonic() < deadline:

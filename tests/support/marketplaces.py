@@ -55,8 +55,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> http
 
 
 def _ebay_error(status: int, error_id: int, message: str, **params: str) -> httpx.Response:
-    error: dict[str, Any] = {"errorId": error_id, "domain": "API_INVENTORY", "category": "REQUEST",
-                             "message": message}
+    error: dict[str, Any] = {"errorId": error_id, "domain": "API_INVENTORY", "category": "REQUEST", "message": message}
     if params:
         error["parameters"] = [{"name": k, "value": v} for k, v in params.items()]
     return _json(status, {"errors": [error]})
@@ -85,13 +84,25 @@ class FakeServer:
         self.ids = itertools.count(1)
         self.access_tokens: dict[str, datetime] = {}
 
-    def fail(self, method: str, path: str, status: int | None = None, *, times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None, after: bool = False) -> None:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        after: bool = False,
+    ) -> None:
         self.faults.append(Fault(method, path, status, headers or {}, body, times, after))
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[httpx.Request]:
-        return [r for r in self.requests
-                if (method is None or r.method == method) and (path is None or re.search(path, r.url.path))]
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and (path is None or re.search(path, r.url.path))
+        ]
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -117,8 +128,7 @@ class FakeServer:
                         if fault.after:
                             self.route(request)  # done on the server; the answer never arrives
                         raise httpx.ReadTimeout("fake: no answer", request=request)
-                    return _json(fault.status, fault.body if fault.body is not None else {"errors": []},
-                                 fault.headers)
+                    return _json(fault.status, fault.body if fault.body is not None else {"errors": []}, fault.headers)
             response = self.route(request)
             if request.url.path not in TOKEN_PATHS and response.status_code < 400:
                 spec = spec_for(self.marketplace, request.url.path)
@@ -170,13 +180,24 @@ class FakeEbay(FakeServer):
         order_id = f"12-{next(self.ids):05d}-{next(self.ids):05d}"
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         order = {
-            "orderId": order_id, "creationDate": stamp, "lastModifiedDate": stamp,
-            "orderFulfillmentStatus": "NOT_STARTED", "orderPaymentStatus": "PAID",
-            "buyer": {"username": "buyer_jane"}, "sellerId": "seller_x",
+            "orderId": order_id,
+            "creationDate": stamp,
+            "lastModifiedDate": stamp,
+            "orderFulfillmentStatus": "NOT_STARTED",
+            "orderPaymentStatus": "PAID",
+            "buyer": {"username": "buyer_jane"},
+            "sellerId": "seller_x",
             "pricingSummary": {"total": {"value": "42.50", "currency": "EUR"}},
             "cancelStatus": {"cancelState": "CANCELED" if cancelled else "NONE_REQUESTED", "cancelRequests": []},
-            "lineItems": [{"lineItemId": str(next(self.ids)), "sku": sku, "title": self.items.get(sku, {}).get(
-                "product", {}).get("title", sku), "quantity": 1, "legacyItemId": "1100001"}],
+            "lineItems": [
+                {
+                    "lineItemId": str(next(self.ids)),
+                    "sku": sku,
+                    "title": self.items.get(sku, {}).get("product", {}).get("title", sku),
+                    "quantity": 1,
+                    "legacyItemId": "1100001",
+                }
+            ],
         }
         self.orders.append(order)
         return order_id
@@ -188,8 +209,14 @@ class FakeEbay(FakeServer):
         if path == "/identity/v1/oauth2/token":
             return self.token(request)
         if not self.bearer_ok(request):
-            return _json(401, {"errors": [{"errorId": 1001, "domain": "OAuth", "category": "REQUEST",
-                                           "message": "Invalid access token"}]})
+            return _json(
+                401,
+                {
+                    "errors": [
+                        {"errorId": 1001, "domain": "OAuth", "category": "REQUEST", "message": "Invalid access token"}
+                    ]
+                },
+            )
         inv = "/sell/inventory/v1"
         method = request.method
         if m := re.fullmatch(inv + r"/inventory_item/([^/]+)", path):
@@ -198,9 +225,10 @@ class FakeEbay(FakeServer):
             query = dict(parse_qsl(request.url.query.decode()))
             limit, offset = int(query.get("limit", 25)), int(query.get("offset", 0))
             skus = sorted(self.items)
-            page = [{"sku": sku, "locale": "fr_FR", **self.items[sku]} for sku in skus[offset:offset + limit]]
-            return _json(200, {"href": path, "inventoryItems": page, "limit": limit, "size": len(page),
-                               "total": len(skus)})
+            page = [{"sku": sku, "locale": "fr_FR", **self.items[sku]} for sku in skus[offset : offset + limit]]
+            return _json(
+                200, {"href": path, "inventoryItems": page, "limit": limit, "size": len(page), "total": len(skus)}
+            )
         if path == inv + "/offer":
             return self.create_offer(request) if method == "POST" else self.get_offers(request)
         if m := re.fullmatch(inv + r"/offer/([^/]+)", path):
@@ -238,8 +266,16 @@ class FakeEbay(FakeServer):
             access, refresh = self.new_token("v^1.1#access#"), self.new_token("v^1.1#refresh#")
             self.access_tokens[access] = datetime.now(UTC) + timedelta(seconds=7200)
             self.refresh_tokens.add(refresh)
-            return _json(200, {"access_token": access, "expires_in": 7200, "refresh_token": refresh,
-                               "refresh_token_expires_in": 47304000, "token_type": "User Access Token"})
+            return _json(
+                200,
+                {
+                    "access_token": access,
+                    "expires_in": 7200,
+                    "refresh_token": refresh,
+                    "refresh_token_expires_in": 47304000,
+                    "token_type": "User Access Token",
+                },
+            )
         if form.get("grant_type") == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens or not form.get("scope"):
                 return _json(400, {"error": "invalid_grant", "error_description": "the refresh token is invalid"})
@@ -279,12 +315,16 @@ class FakeEbay(FakeServer):
 
     def get_offers(self, request: httpx.Request) -> httpx.Response:
         query = dict(parse_qsl(request.url.query.decode()))
-        found = [o for o in self.offers.values() if o["sku"] == query.get("sku")
-                 and o["marketplaceId"] == query.get("marketplace_id", o["marketplaceId"])]
+        found = [
+            o
+            for o in self.offers.values()
+            if o["sku"] == query.get("sku") and o["marketplaceId"] == query.get("marketplace_id", o["marketplaceId"])
+        ]
         if not found:
             return _ebay_error(404, 25713, "This Offer is not available")
-        return _json(200, {"href": request.url.path, "offers": found, "size": len(found), "total": len(found),
-                           "limit": 25})
+        return _json(
+            200, {"href": request.url.path, "offers": found, "size": len(found), "total": len(found), "limit": 25}
+        )
 
     def offer(self, request: httpx.Request, offer_id: str) -> httpx.Response:
         offer = self.offers.get(offer_id)
@@ -316,8 +356,11 @@ class FakeEbay(FakeServer):
             problems.append("categoryId")
         if offer.get("merchantLocationKey") not in self.locations:
             problems.append("merchantLocationKey")
-        for kind, key in (("fulfillment", "fulfillmentPolicyId"), ("payment", "paymentPolicyId"),
-                          ("return", "returnPolicyId")):
+        for kind, key in (
+            ("fulfillment", "fulfillmentPolicyId"),
+            ("payment", "paymentPolicyId"),
+            ("return", "returnPolicyId"),
+        ):
             if policies.get(key) not in {p[key] for p in self.policies[kind]}:
                 problems.append(key)
         if not (offer.get("pricingSummary") or {}).get("price"):
@@ -346,13 +389,25 @@ class FakeEbay(FakeServer):
         elif query.get("filter"):
             return _ebay_error(400, 30700, "bad filter")
         # Like eBay: filtered on lastModifiedDate, returned newest created first.
-        found = sorted((o for o in self.orders if (since is None or o["lastModifiedDate"] >= since)
-                        and (until is None or o["lastModifiedDate"] <= until)),
-                       key=lambda o: o["creationDate"], reverse=True)
+        found = sorted(
+            (
+                o
+                for o in self.orders
+                if (since is None or o["lastModifiedDate"] >= since)
+                and (until is None or o["lastModifiedDate"] <= until)
+            ),
+            key=lambda o: o["creationDate"],
+            reverse=True,
+        )
         limit, offset = int(query.get("limit", 50)), int(query.get("offset", 0))
-        page = found[offset:offset + limit]
-        body: dict[str, Any] = {"href": request.url.path, "orders": page, "total": len(found), "limit": limit,
-                                "offset": offset}
+        page = found[offset : offset + limit]
+        body: dict[str, Any] = {
+            "href": request.url.path,
+            "orders": page,
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+        }
         if offset + limit < len(found):
             body["next"] = f"{request.url.path}?offset={offset + limit}"
         return _json(200, body)
@@ -378,23 +433,43 @@ class FakeEtsy(FakeServer):
         query = dict(parse_qsl(urlsplit(authorization_url).query))
         assert query["code_challenge_method"] == "S256"
         code = secrets.token_urlsafe(20)
-        self.codes[code] = {"challenge": query["code_challenge"], "redirect_uri": query["redirect_uri"],
-                            "client_id": query["client_id"]}
+        self.codes[code] = {
+            "challenge": query["code_challenge"],
+            "redirect_uri": query["redirect_uri"],
+            "client_id": query["client_id"],
+        }
         return code
 
     def sell(self, listing_id: int, *, cancelled: bool = False, when: datetime | None = None) -> int:
         when = when or datetime.now(UTC)
         receipt_id = 3000000000 + next(self.ids)
         stamp = int(when.timestamp())
-        self.receipts.append({
-            "receipt_id": receipt_id, "receipt_type": 0, "seller_user_id": self.user_id, "buyer_user_id": 4242,
-            "name": "Ada Buyer", "status": "canceled" if cancelled else "paid", "is_paid": True,
-            "is_shipped": False, "created_timestamp": stamp, "create_timestamp": stamp,
-            "updated_timestamp": stamp, "update_timestamp": stamp,
-            "grandtotal": {"amount": 3550, "divisor": 100, "currency_code": "EUR"},
-            "transactions": [{"transaction_id": next(self.ids), "listing_id": listing_id, "quantity": 1,
-                              "title": self.listings.get(listing_id, {}).get("title", "?"), "receipt_id": receipt_id}],
-        })
+        self.receipts.append(
+            {
+                "receipt_id": receipt_id,
+                "receipt_type": 0,
+                "seller_user_id": self.user_id,
+                "buyer_user_id": 4242,
+                "name": "Ada Buyer",
+                "status": "canceled" if cancelled else "paid",
+                "is_paid": True,
+                "is_shipped": False,
+                "created_timestamp": stamp,
+                "create_timestamp": stamp,
+                "updated_timestamp": stamp,
+                "update_timestamp": stamp,
+                "grandtotal": {"amount": 3550, "divisor": 100, "currency_code": "EUR"},
+                "transactions": [
+                    {
+                        "transaction_id": next(self.ids),
+                        "listing_id": listing_id,
+                        "quantity": 1,
+                        "title": self.listings.get(listing_id, {}).get("title", "?"),
+                        "receipt_id": receipt_id,
+                    }
+                ],
+            }
+        )
         if listing_id in self.listings and not cancelled:
             self.listings[listing_id]["state"] = "sold_out"
         return receipt_id
@@ -437,8 +512,10 @@ class FakeEtsy(FakeServer):
             self.listings[listing_id]["price"] = money
             self.listings[listing_id]["quantity"] = offering["quantity"]
             # The answer shows prices as Money, as every Etsy resource does.
-            products = [{**product, "offerings": [{**o, "price": money} for o in product["offerings"]]}
-                        for product in body["products"]]
+            products = [
+                {**product, "offerings": [{**o, "price": money} for o in product["offerings"]]}
+                for product in body["products"]
+            ]
             return _json(200, {"products": products})
         if m := re.fullmatch(rf"{v3}/listings/(\d+)", path):
             listing_id = int(m.group(1))
@@ -452,9 +529,21 @@ class FakeEtsy(FakeServer):
         if path == f"{v3}/shops/{self.shop_id}/receipts":
             return self.get_receipts(request)
         if path == f"{v3}/shops/{self.shop_id}/readiness-state-definitions":
-            return _json(200, {"count": 1, "results": [{"shop_id": self.shop_id, "readiness_state_id": 7001,
-                                                        "readiness_state": "ready_to_ship", "min_processing_days": 1,
-                                                        "max_processing_days": 3}]})
+            return _json(
+                200,
+                {
+                    "count": 1,
+                    "results": [
+                        {
+                            "shop_id": self.shop_id,
+                            "readiness_state_id": 7001,
+                            "readiness_state": "ready_to_ship",
+                            "min_processing_days": 1,
+                            "max_processing_days": 3,
+                        }
+                    ],
+                },
+            )
         if path == f"{v3}/shops/{self.shop_id}/shipping-profiles":
             return _json(200, {"count": 1, "results": [{"shipping_profile_id": 9001, "title": "Colissimo"}]})
         if path == f"{v3}/shops/{self.shop_id}/policies/return":
@@ -481,8 +570,9 @@ class FakeEtsy(FakeServer):
         access, refresh = self.new_token(f"{self.user_id}."), self.new_token(f"{self.user_id}.")
         self.access_tokens[access] = datetime.now(UTC) + timedelta(seconds=3600)
         self.refresh_tokens.add(refresh)
-        return _json(200, {"access_token": access, "token_type": "Bearer", "expires_in": 3600,
-                           "refresh_token": refresh})
+        return _json(
+            200, {"access_token": access, "token_type": "Bearer", "expires_in": 3600, "refresh_token": refresh}
+        )
 
     def _listing_view(self, listing_id: int) -> dict[str, Any]:
         return self.listings[listing_id]
@@ -498,11 +588,18 @@ class FakeEtsy(FakeServer):
             return _json(400, {"error": f"missing: {', '.join(missing)}"})
         listing_id = 1500000000 + next(self.ids)
         self.listings[listing_id] = {
-            "listing_id": listing_id, "user_id": self.user_id, "shop_id": self.shop_id,
-            "title": form["title"][0], "description": form["description"][0], "state": "draft",
-            "quantity": int(form["quantity"][0]), "taxonomy_id": int(form["taxonomy_id"][0]),
-            "who_made": form["who_made"][0], "when_made": form["when_made"][0],
-            "tags": form.get("tags", []), "materials": form.get("materials", []),
+            "listing_id": listing_id,
+            "user_id": self.user_id,
+            "shop_id": self.shop_id,
+            "title": form["title"][0],
+            "description": form["description"][0],
+            "state": "draft",
+            "quantity": int(form["quantity"][0]),
+            "taxonomy_id": int(form["taxonomy_id"][0]),
+            "who_made": form["who_made"][0],
+            "when_made": form["when_made"][0],
+            "tags": form.get("tags", []),
+            "materials": form.get("materials", []),
             "shipping_profile_id": int(form["shipping_profile_id"][0]),
             "price": {"amount": round(float(form["price"][0]) * 100), "divisor": 100, "currency_code": "EUR"},
             "url": f"https://www.etsy.com/listing/{listing_id}",
@@ -518,9 +615,14 @@ class FakeEtsy(FakeServer):
         if not isinstance(content, bytes) or not content:
             return _json(400, {"error": "image required"})
         rank = int(str(parts.get("rank", "1")))
-        image = {"listing_id": listing_id, "listing_image_id": 4000000000 + next(self.ids), "rank": rank,
-                 "sha": hashlib.sha256(content).hexdigest()[:12], "content": content,
-                 "alt_text": parts.get("alt_text")}
+        image = {
+            "listing_id": listing_id,
+            "listing_image_id": 4000000000 + next(self.ids),
+            "rank": rank,
+            "sha": hashlib.sha256(content).hexdigest()[:12],
+            "content": content,
+            "alt_text": parts.get("alt_text"),
+        }
         images = self.images[listing_id]
         if parts.get("overwrite") == "true":
             images[:] = [i for i in images if i["rank"] != rank]
@@ -549,10 +651,11 @@ class FakeEtsy(FakeServer):
     def get_receipts(self, request: httpx.Request) -> httpx.Response:
         query = dict(parse_qsl(request.url.query.decode()))
         since = int(query.get("min_last_modified", 0))
-        found = sorted((r for r in self.receipts if r["updated_timestamp"] >= since),
-                       key=lambda r: r["updated_timestamp"])
+        found = sorted(
+            (r for r in self.receipts if r["updated_timestamp"] >= since), key=lambda r: r["updated_timestamp"]
+        )
         limit, offset = int(query.get("limit", 25)), int(query.get("offset", 0))
-        return _json(200, {"count": len(found), "results": found[offset:offset + limit]})
+        return _json(200, {"count": len(found), "results": found[offset : offset + limit]})
 
 
 class FakePhotos:
@@ -574,8 +677,12 @@ class MarketplaceWorld:
     def contract_problems(self) -> list[str]:
         """What the clients sent that the OpenAPI files refuse, and what the fakes answered that
         the real APIs would not (the fakes are held to the same contract)."""
-        return [*self.ebay.contract_problems, *self.etsy.contract_problems,
-                *self.ebay.response_problems, *self.etsy.response_problems]
+        return [
+            *self.ebay.contract_problems,
+            *self.etsy.contract_problems,
+            *self.ebay.response_problems,
+            *self.etsy.response_problems,
+        ]
 
 
 def combined_transport(ebay: FakeEbay, etsy: FakeEtsy) -> httpx.MockTransport:
@@ -667,9 +774,16 @@ def job_runner(engine: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRunn
     set_queue(None)
 
 
-def product_with_photos(tenant_id: int, *, title: str = "Levi's 501 jeans W32", price: str = "35.50",
-                        photos: int = 3, label: bool = True, sku: str | None = None,
-                        status: str = "published") -> int:
+def product_with_photos(
+    tenant_id: int,
+    *,
+    title: str = "Levi's 501 jeans W32",
+    price: str = "35.50",
+    photos: int = 3,
+    label: bool = True,
+    sku: str | None = None,
+    status: str = "published",
+) -> int:
     """A product ready to list: brand, condition, colours, size, materials, photos (and a label
     photo, which must never reach a marketplace)."""
     from decimal import Decimal
@@ -686,19 +800,44 @@ def product_with_photos(tenant_id: int, *, title: str = "Levi's 501 jeans W32", 
         size = session.scalars(select(Size).where(Size.label == "M")).first()
         materials = list(session.scalars(select(Material).order_by(Material.id).limit(2)))
         product = Product(
-            title=title, description=f"{title}, worn a few times.", price=Decimal(price), currency="EUR",
-            status=status, condition_id=condition.id, brand_id=brand.id if brand else None,
-            color_ids=[c.id for c in colors], size_id=size.id if size else None,
-            material_ids=[m.id for m in materials], parcel_weight_g=650, sku=sku, stock=1,
+            title=title,
+            description=f"{title}, worn a few times.",
+            price=Decimal(price),
+            currency="EUR",
+            status=status,
+            condition_id=condition.id,
+            brand_id=brand.id if brand else None,
+            color_ids=[c.id for c in colors],
+            size_id=size.id if size else None,
+            material_ids=[m.id for m in materials],
+            parcel_weight_g=650,
+            sku=sku,
+            stock=1,
         )
         session.add(product)
         session.flush()
         for position in range(photos):
-            session.add(ProductImage(product_id=product.id, status="ready", storage_key=f"p/{product.id}/{position}",
-                                     position=position, mime_type="image/jpeg", alt_text=f"photo {position}"))
+            session.add(
+                ProductImage(
+                    product_id=product.id,
+                    status="ready",
+                    storage_key=f"p/{product.id}/{position}",
+                    position=position,
+                    mime_type="image/jpeg",
+                    alt_text=f"photo {position}",
+                )
+            )
         if label:
-            session.add(ProductImage(product_id=product.id, status="ready", storage_key=f"p/{product.id}/label",
-                                     position=photos, is_label=True, mime_type="image/jpeg"))
+            session.add(
+                ProductImage(
+                    product_id=product.id,
+                    status="ready",
+                    storage_key=f"p/{product.id}/label",
+                    position=photos,
+                    is_label=True,
+                    mime_type="image/jpeg",
+                )
+            )
         session.flush()
         return product.id
 
@@ -711,8 +850,11 @@ def image_ids(tenant_id: int, product_id: int) -> tuple[list[int], int | None]:
     from stoflow.models import ProductImage
 
     with tenant_session(tenant_id) as session:
-        rows = list(session.scalars(select(ProductImage).where(ProductImage.product_id == product_id)
-                                    .order_by(ProductImage.position)))
+        rows = list(
+            session.scalars(
+                select(ProductImage).where(ProductImage.product_id == product_id).order_by(ProductImage.position)
+            )
+        )
         return [r.id for r in rows if not r.is_label], next((r.id for r in rows if r.is_label), None)
 
 

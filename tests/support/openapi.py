@@ -31,7 +31,8 @@ SPEC_FIXES: dict[tuple[str, str, str], dict[str, Any]] = {
     # Declared as a string, but eBay takes (and documents in its guide and examples) a map of
     # aspect name -> list of values: {"Brand": ["Levi's"], "Size": ["M"]}.
     ("ebay/sell_inventory_v1_oas3.json", "Product", "aspects"): {
-        "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -43,17 +44,34 @@ def _to_json_schema(node: Any, *, strict: bool) -> Any:
         return [_to_json_schema(item, strict=strict) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _to_json_schema(v, strict=strict) for k, v in node.items()
-           if k not in ("nullable", "example", "x-ebay-enum", "discriminator", "xml", "externalDocs", "readOnly",
-                        "writeOnly", "deprecated")}
+    out = {
+        k: _to_json_schema(v, strict=strict)
+        for k, v in node.items()
+        if k
+        not in (
+            "nullable",
+            "example",
+            "x-ebay-enum",
+            "discriminator",
+            "xml",
+            "externalDocs",
+            "readOnly",
+            "writeOnly",
+            "deprecated",
+        )
+    }
     if node.get("nullable") and "type" in node:
         out["type"] = [node["type"], "null"] if isinstance(node["type"], str) else [*node["type"], "null"]
         if "enum" in out:
             out["enum"] = [*out["enum"], None]
     if node.get("format") == "binary":
         out.pop("type", None)
-    if (strict and isinstance(node.get("properties"), dict) and "additionalProperties" not in node
-            and not any(k in node for k in ("allOf", "oneOf", "anyOf"))):
+    if (
+        strict
+        and isinstance(node.get("properties"), dict)
+        and "additionalProperties" not in node
+        and not any(k in node for k in ("allOf", "oneOf", "anyOf"))
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -90,8 +108,16 @@ class OpenApiSpec:
                 escaped = re.escape(self.base_path + template.rstrip("/"))
                 regex = "^" + re.sub(r"\\\{[^}]+\\\}", "([^/]+)", escaped) + "/?$"
                 params = [self._deref(p) for p in [*shared, *op.get("parameters", [])]]
-                self.operations.append(Operation(method.upper(), template, re.compile(regex), op, params,
-                                                 op.get("security", raw.get("security", []))))
+                self.operations.append(
+                    Operation(
+                        method.upper(),
+                        template,
+                        re.compile(regex),
+                        op,
+                        params,
+                        op.get("security", raw.get("security", [])),
+                    )
+                )
         # Literal segments win over parameters (/offer/get_listing_fees before /offer/{offerId}).
         self.operations.sort(key=lambda o: (o.template.count("{"), -len(o.template)))
 
@@ -116,8 +142,10 @@ class OpenApiSpec:
     def validate_value(self, schema: dict[str, Any], value: Any, where: str) -> list[str]:
         document = {**_to_json_schema(schema, strict=True), "components": {"schemas": self.components}}
         validator = jsonschema.Draft4Validator(document)
-        return [f"{where}: {'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-                for e in validator.iter_errors(value)]
+        return [
+            f"{where}: {'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+            for e in validator.iter_errors(value)
+        ]
 
 
 def _coerce(raw: str, schema: dict[str, Any]) -> Any:
@@ -184,10 +212,13 @@ def check_request(spec: OpenApiSpec, request: httpx.Request) -> list[str]:
         if param is None:
             problems.append(f"{where}: path parameter {name} undeclared")
             continue
-        problems += spec.validate_value(param.get("schema", {}), _coerce(value, param.get("schema", {})),
-                                        f"{where} path {name}")
-    query = parse_qsl(request.url.query.decode() if isinstance(request.url.query, bytes) else request.url.query,
-                      keep_blank_values=True)
+        problems += spec.validate_value(
+            param.get("schema", {}), _coerce(value, param.get("schema", {})), f"{where} path {name}"
+        )
+    query = parse_qsl(
+        request.url.query.decode() if isinstance(request.url.query, bytes) else request.url.query,
+        keep_blank_values=True,
+    )
     declared_query = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
     sent_query = {k for k, _ in query}
     for key, value in query:
@@ -195,8 +226,9 @@ def check_request(spec: OpenApiSpec, request: httpx.Request) -> list[str]:
         if param is None:
             problems.append(f"{where}: query parameter {key!r} is not declared")
             continue
-        problems += spec.validate_value(param.get("schema", {}), _coerce(value, param.get("schema", {})),
-                                        f"{where} query {key}")
+        problems += spec.validate_value(
+            param.get("schema", {}), _coerce(value, param.get("schema", {})), f"{where} query {key}"
+        )
     for name, param in declared_query.items():
         if param.get("required") and name not in sent_query:
             problems.append(f"{where}: required query parameter {name!r} missing")
@@ -267,8 +299,12 @@ def load(relative: str) -> OpenApiSpec:
     return OpenApiSpec(relative)
 
 
-EBAY_SPECS = ("ebay/sell_inventory_v1_oas3.json", "ebay/sell_account_v1_oas3.json",
-              "ebay/sell_fulfillment_v1_oas3.json", "ebay/sell_metadata_v1_oas3.json")
+EBAY_SPECS = (
+    "ebay/sell_inventory_v1_oas3.json",
+    "ebay/sell_account_v1_oas3.json",
+    "ebay/sell_fulfillment_v1_oas3.json",
+    "ebay/sell_metadata_v1_oas3.json",
+)
 ETSY_SPECS = ("etsy/etsy_open_api_v3.json",)
 
 

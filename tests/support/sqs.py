@@ -30,8 +30,11 @@ def deliver_once(
     """One poll: returns (records delivered, ids reported failed)."""
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     received = sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s,
-        AttributeNames=["All"], MessageSystemAttributeNames=["All"],
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=wait_s,
+        AttributeNames=["All"],
+        MessageSystemAttributeNames=["All"],
     ).get("Messages", [])
     if not received:
         return 0, set()

@@ -178,8 +178,10 @@ def test_concurrent_requests_keep_their_own_correlation_id_in_logs(handler):
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
             replies = list(
-                pool.map(lambda tag: call(handler, "GET", f"/echo/{tag}", headers={"x-correlation-id": f"id-{tag}"}),
-                         ["a", "b", "c"])
+                pool.map(
+                    lambda tag: call(handler, "GET", f"/echo/{tag}", headers={"x-correlation-id": f"id-{tag}"}),
+                    ["a", "b", "c"],
+                )
             )
     finally:
         logging.getLogger(LOGGER_NAME).removeHandler(capture)

@@ -30,8 +30,13 @@ def ring(pems) -> KeyRing:
 
 def issue(ring: KeyRing, **overrides) -> str:
     return issue_access_token(
-        user_id=7, tenant_id=7, role="user", session_id="2b1d1a8e-1c2f-4c55-9a43-3d5a5e0b8a11",
-        keyring=ring, settings=overrides.pop("settings", SETTINGS), **overrides,
+        user_id=7,
+        tenant_id=7,
+        role="user",
+        session_id="2b1d1a8e-1c2f-4c55-9a43-3d5a5e0b8a11",
+        keyring=ring,
+        settings=overrides.pop("settings", SETTINGS),
+        **overrides,
     ).token
 
 
@@ -46,8 +51,16 @@ def b64(data: bytes) -> str:
 def claims(**extra) -> dict:
     now = int(time.time())
     return {
-        "iss": SETTINGS.jwt_issuer, "aud": SETTINGS.jwt_audience, "sub": "7", "iat": now, "exp": now + 600,
-        "jti": "j1", "sid": "2b1d1a8e-1c2f-4c55-9a43-3d5a5e0b8a11", "tid": 7, "role": "admin", **extra,
+        "iss": SETTINGS.jwt_issuer,
+        "aud": SETTINGS.jwt_audience,
+        "sub": "7",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "j1",
+        "sid": "2b1d1a8e-1c2f-4c55-9a43-3d5a5e0b8a11",
+        "tid": 7,
+        "role": "admin",
+        **extra,
     }
 
 

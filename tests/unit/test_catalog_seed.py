@@ -11,9 +11,22 @@ import pytest
 REVISION = Path(__file__).resolve().parents[2] / "migrations/shared/versions/s0003_catalogues.py"
 # eBay Sell Inventory ConditionEnum values (apparel uses the NEW* and PRE_OWNED_*/USED_* ones).
 EBAY_CONDITIONS = {
-    "NEW", "LIKE_NEW", "NEW_OTHER", "NEW_WITH_DEFECTS", "CERTIFIED_REFURBISHED", "EXCELLENT_REFURBISHED",
-    "VERY_GOOD_REFURBISHED", "GOOD_REFURBISHED", "SELLER_REFURBISHED", "USED_EXCELLENT", "USED_VERY_GOOD",
-    "USED_GOOD", "USED_ACCEPTABLE", "FOR_PARTS_OR_NOT_WORKING", "PRE_OWNED_EXCELLENT", "PRE_OWNED_FAIR",
+    "NEW",
+    "LIKE_NEW",
+    "NEW_OTHER",
+    "NEW_WITH_DEFECTS",
+    "CERTIFIED_REFURBISHED",
+    "EXCELLENT_REFURBISHED",
+    "VERY_GOOD_REFURBISHED",
+    "GOOD_REFURBISHED",
+    "SELLER_REFURBISHED",
+    "USED_EXCELLENT",
+    "USED_VERY_GOOD",
+    "USED_GOOD",
+    "USED_ACCEPTABLE",
+    "FOR_PARTS_OR_NOT_WORKING",
+    "PRE_OWNED_EXCELLENT",
+    "PRE_OWNED_FAIR",
 }
 # Vinted item status ids: 6 new with tags, 1 new without tags, 2 very good, 3 good, 4 satisfactory.
 VINTED_STATUSES = {1, 2, 3, 4, 6}

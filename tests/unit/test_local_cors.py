@@ -6,8 +6,13 @@ from infra.local.http_events import HttpRequest, HttpResponse
 from infra.local.intrinsics import Resolver
 from infra.local.template import load_template
 
-CORS = CorsConfig(allow_origins=("http://localhost:5173",), allow_methods=("GET", "POST"),
-                  allow_headers=("authorization", "content-type"), expose_headers=("x-correlation-id",), max_age=600)
+CORS = CorsConfig(
+    allow_origins=("http://localhost:5173",),
+    allow_methods=("GET", "POST"),
+    allow_headers=("authorization", "content-type"),
+    expose_headers=("x-correlation-id",),
+    max_age=600,
+)
 
 
 def request(method: str, *headers: tuple[str, str]) -> HttpRequest:
@@ -22,8 +27,9 @@ def test_the_templates_configuration_is_read_with_its_parameters():
 
 
 def test_a_preflight_from_the_dashboard_is_answered():
-    answer = CORS.preflight(request("OPTIONS", ("Origin", "http://localhost:5173"),
-                                    ("Access-Control-Request-Method", "POST")))
+    answer = CORS.preflight(
+        request("OPTIONS", ("Origin", "http://localhost:5173"), ("Access-Control-Request-Method", "POST"))
+    )
     headers = dict(answer.headers)
     assert answer.status == 204
     assert headers["access-control-allow-origin"] == "http://localhost:5173"
@@ -32,8 +38,9 @@ def test_a_preflight_from_the_dashboard_is_answered():
 
 
 def test_a_preflight_from_elsewhere_gets_no_cors_headers():
-    answer = CORS.preflight(request("OPTIONS", ("Origin", "https://evil.example"),
-                                    ("Access-Control-Request-Method", "POST")))
+    answer = CORS.preflight(
+        request("OPTIONS", ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"))
+    )
     assert answer.status == 204 and answer.headers == []
 
 

@@ -12,8 +12,15 @@ def write_function(root: Path, name: str, source: str) -> FunctionSpec:
     folder = root / name
     folder.mkdir()
     (folder / "app.py").write_text(source)
-    return FunctionSpec(logical_id=f"{name.title()}Function", code_uri=folder, handler="app.handler",
-                        environment={}, events=(), memory_size=256, timeout=7)
+    return FunctionSpec(
+        logical_id=f"{name.title()}Function",
+        code_uri=folder,
+        handler="app.handler",
+        environment={},
+        events=(),
+        memory_size=256,
+        timeout=7,
+    )
 
 
 COUNTING = """
@@ -31,7 +38,10 @@ def test_two_app_modules_stay_apart_and_each_loads_once(tmp_path):
     second = write_function(tmp_path, "second", COUNTING.format(name="second"))
     runtime = FunctionRuntime([first, second])
     assert runtime.invoke("FirstFunction", {"n": 1}) == {
-        "name": "first", "loads": 1, "event": {"n": 1}, "function": "FirstFunction",
+        "name": "first",
+        "loads": 1,
+        "event": {"n": 1},
+        "function": "FirstFunction",
     }
     assert runtime.invoke("SecondFunction", {})["name"] == "second"
     assert runtime.invoke("FirstFunction", {})["loads"] == 1  # warm: not imported again

@@ -37,8 +37,12 @@ def test_a_request_goes_through_mangum_and_back():
     request = HttpRequest(
         method="PUT",
         target="/products/7?tag=a&tag=b",
-        headers=[("Host", "127.0.0.1:3000"), ("User-Agent", "pytest"), ("Cookie", "session=s1; x=y"),
-                 ("Content-Type", "image/jpeg")],
+        headers=[
+            ("Host", "127.0.0.1:3000"),
+            ("User-Agent", "pytest"),
+            ("Cookie", "session=s1; x=y"),
+            ("Content-Type", "image/jpeg"),
+        ],
         body=b"\xff\xd8\xff\x00binary",
         source_ip="10.0.0.9",
         server_port=3000,
@@ -48,8 +52,13 @@ def test_a_request_goes_through_mangum_and_back():
     response = convert_response(handler(build_event(request, match), None))
     assert response.status == 200
     assert json.loads(response.body) == {
-        "id": 7, "tags": ["a", "b"], "session": "s1", "agent": "pytest", "body_len": 10,
-        "url": "http://127.0.0.1:3000/products/7?tag=a&tag=b", "client": "10.0.0.9",
+        "id": 7,
+        "tags": ["a", "b"],
+        "session": "s1",
+        "agent": "pytest",
+        "body_len": 10,
+        "url": "http://127.0.0.1:3000/products/7?tag=a&tag=b",
+        "client": "10.0.0.9",
     }
     assert ("x-seen", "1") in response.headers
     assert any(name == "set-cookie" and value.startswith("last=7") for name, value in response.headers)

@@ -56,7 +56,8 @@ def test_exact_paths_and_variables():
     assert routed(routes, "GET", "/health") == ("GET /health", {})
     assert routed(routes, "GET", "/products/7") == ("GET /products/{id}", {"id": "7"})
     assert routed(routes, "GET", "/products/7/images/x%20y") == (
-        "GET /products/{id}/images/{image_id}", {"id": "7", "image_id": "x y"},
+        "GET /products/{id}/images/{image_id}",
+        {"id": "7", "image_id": "x y"},
     )
     assert routed(routes, "GET", "/products/") is None  # a variable never matches an empty segment
     assert routed(routes, "GET", "/products/7/images") is None
@@ -95,8 +96,13 @@ def request(**overrides) -> HttpRequest:
         "method": "POST",
         "target": "/products/12?tag=a&tag=b&q=caf%C3%A9&empty=",
         "headers": [
-            ("Host", "127.0.0.1:3000"), ("User-Agent", "pytest"), ("Content-Type", "application/json"),
-            ("X-Multi", "one"), ("x-multi", "two"), ("Cookie", "session=abc; theme=dark"), ("Cookie", "k=v"),
+            ("Host", "127.0.0.1:3000"),
+            ("User-Agent", "pytest"),
+            ("Content-Type", "application/json"),
+            ("X-Multi", "one"),
+            ("x-multi", "two"),
+            ("Cookie", "session=abc; theme=dark"),
+            ("Cookie", "k=v"),
         ],
         "body": b'{"title": "veste"}',
         "source_ip": "10.1.2.3",
@@ -132,8 +138,11 @@ def test_the_event_has_the_payload_2_0_shape():
         "domainName": "127.0.0.1",
         "domainPrefix": "127",
         "http": {
-            "method": "POST", "path": "/products/12", "protocol": "HTTP/1.1",
-            "sourceIp": "10.1.2.3", "userAgent": "pytest",
+            "method": "POST",
+            "path": "/products/12",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "10.1.2.3",
+            "userAgent": "pytest",
         },
         "requestId": "rid=",
         "routeKey": "POST /products/{id}",
@@ -175,18 +184,24 @@ def test_binary_bodies_are_base64(content_type, encoding, body, base64_expected)
 
 
 def test_a_full_response_is_sent_as_given():
-    response = convert_response({
-        "statusCode": 201,
-        "headers": {"content-type": "application/json", "x-count": 3},
-        "multiValueHeaders": {"vary": ["origin", "accept"]},
-        "cookies": ["a=1; Path=/", "b=2; HttpOnly"],
-        "body": '{"id": 1}',
-    })
+    response = convert_response(
+        {
+            "statusCode": 201,
+            "headers": {"content-type": "application/json", "x-count": 3},
+            "multiValueHeaders": {"vary": ["origin", "accept"]},
+            "cookies": ["a=1; Path=/", "b=2; HttpOnly"],
+            "body": '{"id": 1}',
+        }
+    )
     assert response.status == 201
     assert response.body == b'{"id": 1}'
     assert response.headers == [
-        ("content-type", "application/json"), ("x-count", "3"), ("vary", "origin"), ("vary", "accept"),
-        ("set-cookie", "a=1; Path=/"), ("set-cookie", "b=2; HttpOnly"),
+        ("content-type", "application/json"),
+        ("x-count", "3"),
+        ("vary", "origin"),
+        ("vary", "accept"),
+        ("set-cookie", "a=1; Path=/"),
+        ("set-cookie", "b=2; HttpOnly"),
     ]
 
 

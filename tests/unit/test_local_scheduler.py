@@ -12,38 +12,54 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("expression", "period"), [
-    ("rate(1 minute)", timedelta(minutes=1)),
-    ("rate(5 minutes)", timedelta(minutes=5)),
-    ("rate(2 hours)", timedelta(hours=2)),
-    ("rate(1 day)", timedelta(days=1)),
-])
+@pytest.mark.parametrize(
+    ("expression", "period"),
+    [
+        ("rate(1 minute)", timedelta(minutes=1)),
+        ("rate(5 minutes)", timedelta(minutes=5)),
+        ("rate(2 hours)", timedelta(hours=2)),
+        ("rate(1 day)", timedelta(days=1)),
+    ],
+)
 def test_rates(expression, period):
     assert parse_schedule(expression) == Rate(period)
 
 
-@pytest.mark.parametrize("expression", [
-    "rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "rate(5 weeks)", "every 5 minutes",
-    "cron(0 12 * * * *)",  # both day fields set
-    "cron(0 12 ? * ? *)",  # neither
-    "cron(0 12 * *)",  # five fields
-    "cron(61 * * * ? *)", "cron(0 25 * * ? *)", "cron(0 12 L * ? *)", "cron(0 12 ? * 6#3 *)",
-    "cron(0 12 * FOO ? *)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minutes)",
+        "rate(5 minute)",
+        "rate(0 minutes)",
+        "rate(5 weeks)",
+        "every 5 minutes",
+        "cron(0 12 * * * *)",  # both day fields set
+        "cron(0 12 ? * ? *)",  # neither
+        "cron(0 12 * *)",  # five fields
+        "cron(61 * * * ? *)",
+        "cron(0 25 * * ? *)",
+        "cron(0 12 L * ? *)",
+        "cron(0 12 ? * 6#3 *)",
+        "cron(0 12 * FOO ? *)",
+    ],
+)
 def test_invalid_expressions_are_refused(expression):
     with pytest.raises(ScheduleError):
         parse_schedule(expression)
 
 
-@pytest.mark.parametrize(("expression", "after", "expected"), [
-    ("cron(0/15 * * * ? *)", "2026-11-22 03:07:30", "2026-11-22 03:15:00"),
-    ("cron(0/15 * * * ? *)", "2026-11-22 03:15:00", "2026-11-22 03:30:00"),  # strictly after
-    ("cron(0 10 * * ? *)", "2026-11-22 10:00:00", "2026-11-23 10:00:00"),
-    ("cron(30 2 ? * MON-FRI *)", "2026-11-21 12:00:00", "2026-11-23 02:30:00"),  # Saturday -> Monday
-    ("cron(0 8 1 JAN,JUL ? *)", "2026-11-22 00:00:00", "2027-01-01 08:00:00"),
-    ("cron(0 0 ? * 1 *)", "2026-11-22 00:00:00", "2026-11-29 00:00:00"),  # 1 = Sunday; the 22nd is one
-    ("cron(15 4 29 2 ? 2028)", "2026-01-01 00:00:00", "2028-02-29 04:15:00"),
-])
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        ("cron(0/15 * * * ? *)", "2026-11-22 03:07:30", "2026-11-22 03:15:00"),
+        ("cron(0/15 * * * ? *)", "2026-11-22 03:15:00", "2026-11-22 03:30:00"),  # strictly after
+        ("cron(0 10 * * ? *)", "2026-11-22 10:00:00", "2026-11-23 10:00:00"),
+        ("cron(30 2 ? * MON-FRI *)", "2026-11-21 12:00:00", "2026-11-23 02:30:00"),  # Saturday -> Monday
+        ("cron(0 8 1 JAN,JUL ? *)", "2026-11-22 00:00:00", "2027-01-01 08:00:00"),
+        ("cron(0 0 ? * 1 *)", "2026-11-22 00:00:00", "2026-11-29 00:00:00"),  # 1 = Sunday; the 22nd is one
+        ("cron(15 4 29 2 ? 2028)", "2026-01-01 00:00:00", "2028-02-29 04:15:00"),
+    ],
+)
 def test_cron_next_runs(expression, after, expected):
     schedule = parse_schedule(expression)
     assert isinstance(schedule, Cron)

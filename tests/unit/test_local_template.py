@@ -128,7 +128,10 @@ def test_functions_get_globals_and_literal_environment_only(sample, tmp_path):
     assert function.handler_name == "handler"
     assert (function.timeout, function.memory_size) == (29, 512)
     assert function.environment == {
-        "FROM_GLOBALS": "yes", "OVERRIDDEN": "function", "PORT": "8080", "DEBUG": "false",
+        "FROM_GLOBALS": "yes",
+        "OVERRIDDEN": "function",
+        "PORT": "8080",
+        "DEBUG": "false",
     }
     assert function.properties["Layers"] == [{"Ref": "CoreLayer"}, {"Ref": "ExtraLayer"}]
 
@@ -136,8 +139,11 @@ def test_functions_get_globals_and_literal_environment_only(sample, tmp_path):
 def test_events_are_listed_with_their_raw_properties(sample):
     function = sample.function("ApiFunction")
     assert [(e.name, e.type) for e in function.events] == [
-        ("GetProduct", "HttpApi"), ("Everything", "HttpApi"), ("Jobs", "SQS"),
-        ("Nightly", "ScheduleV2"), ("Connect", "WebSocket"),
+        ("GetProduct", "HttpApi"),
+        ("Everything", "HttpApi"),
+        ("Jobs", "SQS"),
+        ("Nightly", "ScheduleV2"),
+        ("Connect", "WebSocket"),
     ]
     [jobs] = function.events_of_type("SQS")
     assert jobs.properties["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}

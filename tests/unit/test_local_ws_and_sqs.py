@@ -17,22 +17,29 @@ from stoflow.repositories.ws import ConnectionRow
 
 # --- route selection ------------------------------------------------------------------------------
 
-API = WsApi("Api", "$request.body.action", {
-    "$connect": WsRoute("$connect", "Connect", False),
-    "$default": WsRoute("$default", "Message", True),
-    "hello": WsRoute("hello", "Message", True),
-})
+API = WsApi(
+    "Api",
+    "$request.body.action",
+    {
+        "$connect": WsRoute("$connect", "Connect", False),
+        "$default": WsRoute("$default", "Message", True),
+        "hello": WsRoute("hello", "Message", True),
+    },
+)
 
 
-@pytest.mark.parametrize(("body", "route"), [
-    ('{"action": "hello"}', "hello"),
-    ('{"action": "nope"}', "$default"),
-    ('{"action": 3}', "$default"),
-    ('{"action": "$connect"}', "$default"),  # a client cannot select a special route
-    ("[1, 2]", "$default"),
-    ("not json", "$default"),
-    ("", "$default"),
-])
+@pytest.mark.parametrize(
+    ("body", "route"),
+    [
+        ('{"action": "hello"}', "hello"),
+        ('{"action": "nope"}', "$default"),
+        ('{"action": 3}', "$default"),
+        ('{"action": "$connect"}', "$default"),  # a client cannot select a special route
+        ("[1, 2]", "$default"),
+        ("not json", "$default"),
+        ("", "$default"),
+    ],
+)
 def test_route_selection_on_the_body_action(body, route):
     assert API.select(body).route_key == route
 
@@ -47,8 +54,14 @@ def test_the_templates_websocket_api():
 
 # --- event shapes ---------------------------------------------------------------------------------
 
-INFO = WsConnectionInfo(new_connection_id(), "203.0.113.9", "127.0.0.1", 1_763_780_000_000,
-                        headers=[("Host", "127.0.0.1:3001"), ("Sec-WebSocket-Version", "13")], user_agent="ua")
+INFO = WsConnectionInfo(
+    new_connection_id(),
+    "203.0.113.9",
+    "127.0.0.1",
+    1_763_780_000_000,
+    headers=[("Host", "127.0.0.1:3001"), ("Sec-WebSocket-Version", "13")],
+    user_agent="ua",
+)
 
 
 def test_connect_event_shape():
@@ -73,7 +86,9 @@ def test_message_and_disconnect_event_shapes():
     gone = disconnect_event(INFO, 1001, "Going away")
     assert gone["requestContext"]["eventType"] == "DISCONNECT"
     assert (gone["requestContext"]["disconnectStatusCode"], gone["requestContext"]["disconnectReason"]) == (
-        1001, "Going away")
+        1001,
+        "Going away",
+    )
 
 
 def test_connection_ids_look_like_api_gateways():
@@ -108,8 +123,9 @@ def test_routes_can_be_added_and_limited_to_a_client_kind():
     r.add("ping", Ping, lambda context, message: seen.append(message.n) or {"type": "pong"}, clients=("extension",))
     assert r.dispatch("abc=", '{"action": "ping", "n": 1}')["code"] == "action_not_allowed"
     extension_router = MessageRouter(connection_lookup=lambda cid: ROW._replace(client="extension"))
-    extension_router.add("ping", Ping, lambda context, message: seen.append(message.n) or {"type": "pong"},
-                         clients=("extension",))
+    extension_router.add(
+        "ping", Ping, lambda context, message: seen.append(message.n) or {"type": "pong"}, clients=("extension",)
+    )
     assert extension_router.dispatch("abc=", '{"action": "ping", "n": 2}') == {"type": "pong"}
     assert seen == [2]
     with pytest.raises(ValueError, match="already"):
@@ -136,17 +152,20 @@ def test_an_unexpected_failure_is_an_internal_error_message(caplog):
 IDS = ["m1", "m2", "m3"]
 
 
-@pytest.mark.parametrize(("result", "report", "failed"), [
-    (None, True, set()),
-    ({}, True, set()),
-    ({"batchItemFailures": []}, True, set()),
-    ({"batchItemFailures": [{"itemIdentifier": "m2"}]}, True, {"m2"}),
-    ({"batchItemFailures": [{"itemIdentifier": "m2"}]}, False, set()),  # not reported: ignored
-    ({"batchItemFailures": [{"itemIdentifier": "zz"}]}, True, set(IDS)),  # unknown id: whole batch
-    ({"batchItemFailures": [{"itemIdentifier": ""}]}, True, set(IDS)),
-    ({"batchItemFailures": [{}]}, True, set(IDS)),
-    ({"batchItemFailures": "m1"}, True, set(IDS)),
-])
+@pytest.mark.parametrize(
+    ("result", "report", "failed"),
+    [
+        (None, True, set()),
+        ({}, True, set()),
+        ({"batchItemFailures": []}, True, set()),
+        ({"batchItemFailures": [{"itemIdentifier": "m2"}]}, True, {"m2"}),
+        ({"batchItemFailures": [{"itemIdentifier": "m2"}]}, False, set()),  # not reported: ignored
+        ({"batchItemFailures": [{"itemIdentifier": "zz"}]}, True, set(IDS)),  # unknown id: whole batch
+        ({"batchItemFailures": [{"itemIdentifier": ""}]}, True, set(IDS)),
+        ({"batchItemFailures": [{}]}, True, set(IDS)),
+        ({"batchItemFailures": "m1"}, True, set(IDS)),
+    ],
+)
 def test_batch_item_failures(result, report, failed):
     assert failed_ids(result, IDS, report) == failed
 

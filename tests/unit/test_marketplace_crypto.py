@@ -55,8 +55,9 @@ def test_keys_from_secrets_manager_and_reload_on_an_unknown_key(monkeypatch):
     with mock_aws():
         aws.reset_clients()
         sm = boto3.client("secretsmanager", region_name=get_settings().aws_region)
-        arn = sm.create_secret(Name="stoflow/test/marketplace-token-keys",
-                               SecretString=json.dumps({"keys": [old]}))["ARN"]
+        arn = sm.create_secret(Name="stoflow/test/marketplace-token-keys", SecretString=json.dumps({"keys": [old]}))[
+            "ARN"
+        ]
         monkeypatch.setenv("STOFLOW_MARKETPLACE_TOKEN_KEYS_SECRET_ARN", arn)
         get_settings.cache_clear()
         crypto.reset_cipher()

@@ -47,8 +47,9 @@ def scripted(*answers):
 
 
 def client(transport, sleeps):
-    return MarketplaceHttp("ebay", "https://api.ebay.test", transport=transport, sleep=sleeps.append,
-                           rng=random.Random(7))
+    return MarketplaceHttp(
+        "ebay", "https://api.ebay.test", transport=transport, sleep=sleeps.append, rng=random.Random(7)
+    )
 
 
 def test_429_waits_as_long_as_retry_after_then_succeeds():
@@ -95,8 +96,17 @@ def test_a_500_on_a_write_may_have_written():
 
 
 def test_4xx_is_permanent_with_the_marketplace_error_kept():
-    body = {"errors": [{"errorId": 25002, "domain": "API_INVENTORY", "category": "REQUEST",
-                        "message": "Offer entity already exists", "parameters": [{"name": "offerId", "value": "9"}]}]}
+    body = {
+        "errors": [
+            {
+                "errorId": 25002,
+                "domain": "API_INVENTORY",
+                "category": "REQUEST",
+                "message": "Offer entity already exists",
+                "parameters": [{"name": "offerId", "value": "9"}],
+            }
+        ]
+    }
     transport = httpx.MockTransport(lambda request: httpx.Response(400, json=body))
     with pytest.raises(MarketplaceApiError) as caught:
         client(transport, []).request("POST", "/sell/inventory/v1/offer", json={})
@@ -125,8 +135,10 @@ def test_timeouts_are_set():
     http = MarketplaceHttp("etsy", "https://openapi.etsy.test")
     timeout = http._client.timeout
     settings = get_settings()
-    assert (timeout.connect, timeout.read) == (settings.marketplace_connect_timeout_s,
-                                               settings.marketplace_read_timeout_s)
+    assert (timeout.connect, timeout.read) == (
+        settings.marketplace_connect_timeout_s,
+        settings.marketplace_read_timeout_s,
+    )
 
 
 def test_no_token_in_any_log_line(caplog):
@@ -136,8 +148,12 @@ def test_no_token_in_any_log_line(caplog):
     headers = {"Authorization": f"Bearer {TOKEN}", "x-api-key": "keystring:SHARED-SECRET-xyz"}
     for method in ("GET", "POST"):
         with contextlib.suppress(MarketplaceApiError):
-            http.request(method, "/v3/application/users/me", headers=headers,
-                         data={"refresh_token": TOKEN} if method == "POST" else None)
+            http.request(
+                method,
+                "/v3/application/users/me",
+                headers=headers,
+                data={"refresh_token": TOKEN} if method == "POST" else None,
+            )
     assert caplog.records, "the calls were logged"
     for record in caplog.records:
         text = record.getMessage() + str(record.args) + (record.exc_text or "")

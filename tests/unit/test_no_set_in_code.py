@@ -38,11 +38,15 @@ def test_the_application_never_runs_in_autocommit():
 
 
 def test_the_patterns_catch_what_they_are_for():
-    for line in ('text("SET search_path TO user_1")', 'conn.exec_driver_sql("SET LOCAL statement_timeout = 5")',
-                 '"SET ROLE tenant"', '"RESET ALL"', 'isolation_level="AUTOCOMMIT"'):
+    for line in (
+        'text("SET search_path TO user_1")',
+        'conn.exec_driver_sql("SET LOCAL statement_timeout = 5")',
+        '"SET ROLE tenant"',
+        '"RESET ALL"',
+        'isolation_level="AUTOCOMMIT"',
+    ):
         assert SEARCH_PATH.search(line) or SET_STATEMENT.search(line) or AUTOCOMMIT.search(line), line
-    for line in ('ForeignKey("x.id", ondelete="SET NULL")', "# Set up a WebSocket API",
-                 '"UPDATE t SET DEFAULT"'):
+    for line in ('ForeignKey("x.id", ondelete="SET NULL")', "# Set up a WebSocket API", '"UPDATE t SET DEFAULT"'):
         assert not (SEARCH_PATH.search(line) or SET_STATEMENT.search(line)), line
 
 

@@ -12,9 +12,13 @@ from stoflow.services import products as service_module
 from stoflow.services.products import TRANSITIONS, ProductService, check_transition
 
 ALLOWED = {
-    ("draft", "published"), ("draft", "archived"),
-    ("published", "draft"), ("published", "sold"), ("published", "archived"),
-    ("sold", "published"), ("sold", "archived"),
+    ("draft", "published"),
+    ("draft", "archived"),
+    ("published", "draft"),
+    ("published", "sold"),
+    ("published", "archived"),
+    ("sold", "published"),
+    ("sold", "archived"),
     ("archived", "draft"),
 }
 

@@ -13,8 +13,28 @@ def test_valid_tenant_ids(good, expected):
 
 @pytest.mark.parametrize(
     "bad",
-    [0, -1, 2**31, True, False, None, 1.0, 1.5, "", "abc", "1; DROP SCHEMA public", "1 ", " 1", "-1",
-     "01", "\uff11\uff12", "user_1", b"1", [1], "99999999999"],
+    [
+        0,
+        -1,
+        2**31,
+        True,
+        False,
+        None,
+        1.0,
+        1.5,
+        "",
+        "abc",
+        "1; DROP SCHEMA public",
+        "1 ",
+        " 1",
+        "-1",
+        "01",
+        "\uff11\uff12",
+        "user_1",
+        b"1",
+        [1],
+        "99999999999",
+    ],
 )
 def test_malformed_tenant_ids_are_refused(bad):
     with pytest.raises(InvalidTenantId):
@@ -58,6 +78,4 @@ def test_other_schemas_and_the_placeholder_are_refused(sql):
 
 
 def test_columns_that_merely_contain_the_words_pass():
-    check_tenant_statement(
-        "SELECT products.tenant_id, products.user_10_count FROM user_1.products", "user_1"
-    )
+    check_tenant_statement("SELECT products.tenant_id, products.user_10_count FROM user_1.products", "user_1")

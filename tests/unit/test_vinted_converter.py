@@ -12,21 +12,42 @@ from stoflow.marketplaces.vinted.converter import CatalogView, PriceRule, build_
 
 
 def product(**fields):
-    base = {"title": "Robe fleurie en coton", "description": "Portée deux fois.", "price": Decimal("25.00"),
-            "currency": "EUR", "parcel_weight_g": None, "measurements": {}}
+    base = {
+        "title": "Robe fleurie en coton",
+        "description": "Portée deux fois.",
+        "price": Decimal("25.00"),
+        "currency": "EUR",
+        "parcel_weight_g": None,
+        "measurements": {},
+    }
     return SimpleNamespace(**{**base, **fields})
 
 
-VIEW = CatalogView(category_slug="women-clothing-dresses", color_slugs=("black", "white", "red"),
-                   size=("letter", "M"), vinted_status_id=2, brand_name="Zara")
+VIEW = CatalogView(
+    category_slug="women-clothing-dresses",
+    color_slugs=("black", "white", "red"),
+    size=("letter", "M"),
+    vinted_status_id=2,
+    brand_name="Zara",
+)
 
 
 def test_mapped_item():
     item = build_item(product(), VIEW)
     assert item == {
-        "title": "Robe fleurie en coton", "description": "Portée deux fois.", "price": 25.0, "currency": "EUR",
-        "catalog_id": 10, "status_id": 2, "brand_id": None, "brand": "Zara", "size_id": 4, "color_ids": [1, 12],
-        "material_ids": [], "package_size_id": 1, "is_unisex": False,
+        "title": "Robe fleurie en coton",
+        "description": "Portée deux fois.",
+        "price": 25.0,
+        "currency": "EUR",
+        "catalog_id": 10,
+        "status_id": 2,
+        "brand_id": None,
+        "brand": "Zara",
+        "size_id": 4,
+        "color_ids": [1, 12],
+        "material_ids": [],
+        "package_size_id": 1,
+        "is_unisex": False,
     }
 
 
@@ -39,12 +60,15 @@ def test_sizes_follow_the_department_and_measurements_are_kept():
     assert unknown_size["size_id"] is None
 
 
-@pytest.mark.parametrize(("rule", "base", "expected"), [
-    (PriceRule(), Decimal("19.999"), 20.0),
-    (PriceRule(markup_percent=Decimal(10)), Decimal("25"), 27.5),
-    (PriceRule(markup_percent=Decimal(10), rounding="whole"), Decimal("25"), 28.0),
-    (PriceRule(price=Decimal("12.345")), None, 12.35),
-])
+@pytest.mark.parametrize(
+    ("rule", "base", "expected"),
+    [
+        (PriceRule(), Decimal("19.999"), 20.0),
+        (PriceRule(markup_percent=Decimal(10)), Decimal("25"), 27.5),
+        (PriceRule(markup_percent=Decimal(10), rounding="whole"), Decimal("25"), 28.0),
+        (PriceRule(price=Decimal("12.345")), None, 12.35),
+    ],
+)
 def test_price_rules(rule, base, expected):
     assert build_item(product(price=base), VIEW, rule)["price"] == expected
 

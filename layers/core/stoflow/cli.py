@@ -1,11 +1,11 @@
 """`stoflow`: database and tenant administration.
 
-    stoflow db upgrade [--target REV] [--shared-only | --tenants-only] [--workers N] [--continue]
-    stoflow db downgrade (--shared REV | --tenants REV) [--workers N] [--continue]
-    stoflow db status
-    stoflow db revision --tree shared|tenant -m MESSAGE
-    stoflow tenants create ID | list | drop ID --confirm user_ID
-    stoflow images audit [--tenant ID]
+stoflow db upgrade [--target REV] [--shared-only | --tenants-only] [--workers N] [--continue]
+stoflow db downgrade (--shared REV | --tenants REV) [--workers N] [--continue]
+stoflow db status
+stoflow db revision --tree shared|tenant -m MESSAGE
+stoflow tenants create ID | list | drop ID --confirm user_ID
+stoflow images audit [--tenant ID]
 """
 
 from __future__ import annotations
@@ -34,8 +34,12 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
     if args.shared_only:
         return 0
     report = migrations.migrate_tenants(
-        engine, "upgrade", args.target, workers=args.workers,
-        continue_on_error=args.continue_on_error, progress=sys.stderr.isatty(),
+        engine,
+        "upgrade",
+        args.target,
+        workers=args.workers,
+        continue_on_error=args.continue_on_error,
+        progress=sys.stderr.isatty(),
     )
     print(report.summary())
     return 0 if report.ok else 1
@@ -48,8 +52,12 @@ def _cmd_downgrade(args: argparse.Namespace) -> int:
     code = 0
     if args.tenants:
         report = migrations.migrate_tenants(
-            engine, "downgrade", args.tenants, workers=args.workers,
-            continue_on_error=args.continue_on_error, progress=sys.stderr.isatty(),
+            engine,
+            "downgrade",
+            args.tenants,
+            workers=args.workers,
+            continue_on_error=args.continue_on_error,
+            progress=sys.stderr.isatty(),
         )
         print(report.summary())
         code = 0 if report.ok else 1
@@ -105,8 +113,10 @@ def _cmd_images(args: argparse.Namespace) -> int:
 
     results = audit(_engine(), [int(args.tenant)] if args.tenant else None)
     for tenant in results:
-        print(f"user_{tenant.tenant_id}: {tenant.products} products with migrated images, "
-              f"{tenant.images} images, {tenant.labels} labels, {len(tenant.findings)} doubtful")
+        print(
+            f"user_{tenant.tenant_id}: {tenant.products} products with migrated images, "
+            f"{tenant.images} images, {tenant.labels} labels, {len(tenant.findings)} doubtful"
+        )
         for finding in tenant.findings:
             print(f"  product {finding.product_id}\t{finding.reason}\t{finding.images} images")
     return 0
@@ -127,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--shared", metavar="REV", help="shared revision to go down to (or 'base')")
     for sub in (up, down):
         sub.add_argument("--workers", type=int, default=4)
-        sub.add_argument("--continue", dest="continue_on_error", action="store_true",
-                         help="carry on past failing tenant schemas and report them at the end")
+        sub.add_argument(
+            "--continue",
+            dest="continue_on_error",
+            action="store_true",
+            help="carry on past failing tenant schemas and report them at the end",
+        )
     up.set_defaults(run=_cmd_upgrade)
     down.set_defaults(run=_cmd_downgrade)
     db.add_parser("status", help="where shared and tenant schemas stand").set_defaults(run=_cmd_status)

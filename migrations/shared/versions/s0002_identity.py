@@ -44,9 +44,7 @@ def upgrade() -> None:
         ],
     )
     op.add_column("users", sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True), schema="public")
-    op.add_column(
-        "users", sa.Column("tier", sa.String(16), server_default="FREE", nullable=False), schema="public"
-    )
+    op.add_column("users", sa.Column("tier", sa.String(16), server_default="FREE", nullable=False), schema="public")
     op.create_foreign_key(
         "fk_users_tier_subscription_quotas",
         "users",
@@ -127,9 +125,7 @@ def upgrade() -> None:
         ),
         schema="public",
     )
-    op.create_index(
-        "ix_email_verification_tokens_user_id", "email_verification_tokens", ["user_id"], schema="public"
-    )
+    op.create_index("ix_email_verification_tokens_user_id", "email_verification_tokens", ["user_id"], schema="public")
 
 
 def downgrade() -> None:

@@ -35,8 +35,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_ws_tickets"),
         sa.UniqueConstraint("ticket_hash", name="uq_ws_tickets_ticket_hash"),
         sa.CheckConstraint(CLIENTS, name="ck_ws_tickets_client"),
-        sa.ForeignKeyConstraint(["user_id"], ["public.users.id"], name="fk_ws_tickets_user_id_users",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["public.users.id"], name="fk_ws_tickets_user_id_users", ondelete="CASCADE"
+        ),
         schema="public",
     )
     # The purge deletes by expiry.
@@ -54,13 +55,13 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("connection_id", name="pk_ws_connections"),
         sa.CheckConstraint(CLIENTS, name="ck_ws_connections_client"),
-        sa.ForeignKeyConstraint(["user_id"], ["public.users.id"], name="fk_ws_connections_user_id_users",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["public.users.id"], name="fk_ws_connections_user_id_users", ondelete="CASCADE"
+        ),
         schema="public",
     )
     # Every push asks "the dashboard (or extension) connections of tenant N".
-    op.create_index("ix_ws_connections_tenant_id_client", "ws_connections", ["tenant_id", "client"],
-                    schema="public")
+    op.create_index("ix_ws_connections_tenant_id_client", "ws_connections", ["tenant_id", "client"], schema="public")
 
 
 def downgrade() -> None:

@@ -33,10 +33,15 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_extension_devices"),
         sa.UniqueConstraint("session_id", name="uq_extension_devices_session_id"),
-        sa.ForeignKeyConstraint(["user_id"], ["public.users.id"], name="fk_extension_devices_user_id_users",
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["session_id"], ["public.auth_sessions.id"],
-                                name="fk_extension_devices_session_id_auth_sessions", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["public.users.id"], name="fk_extension_devices_user_id_users", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["public.auth_sessions.id"],
+            name="fk_extension_devices_session_id_auth_sessions",
+            ondelete="CASCADE",
+        ),
         schema="public",
     )
     op.create_index("ix_extension_devices_tenant_id", "extension_devices", ["tenant_id"], schema="public")
@@ -53,12 +58,12 @@ def upgrade() -> None:
         sa.Column("device_id", sa.BigInteger, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_extension_pairing_codes"),
         sa.UniqueConstraint("code_hash", name="uq_extension_pairing_codes_code_hash"),
-        sa.ForeignKeyConstraint(["user_id"], ["public.users.id"], name="fk_extension_pairing_codes_user_id_users",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["public.users.id"], name="fk_extension_pairing_codes_user_id_users", ondelete="CASCADE"
+        ),
         schema="public",
     )
-    op.create_index("ix_extension_pairing_codes_expires_at", "extension_pairing_codes", ["expires_at"],
-                    schema="public")
+    op.create_index("ix_extension_pairing_codes_expires_at", "extension_pairing_codes", ["expires_at"], schema="public")
 
 
 def downgrade() -> None:

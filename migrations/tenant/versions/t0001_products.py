@@ -32,12 +32,12 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_products"),
         sa.ForeignKeyConstraint(
-            ["brand_id"], ["product_attributes.brands.id"],
-            name="fk_products_brand_id_brands", ondelete="SET NULL",
+            ["brand_id"],
+            ["product_attributes.brands.id"],
+            name="fk_products_brand_id_brands",
+            ondelete="SET NULL",
         ),
-        sa.CheckConstraint(
-            "status IN ('draft', 'published', 'sold', 'archived')", name="ck_products_status"
-        ),
+        sa.CheckConstraint("status IN ('draft', 'published', 'sold', 'archived')", name="ck_products_status"),
         sa.CheckConstraint("price IS NULL OR price >= 0", name="ck_products_price_non_negative"),
         schema=tenant_schema(),
     )

@@ -57,23 +57,45 @@ def upgrade() -> None:
         op.add_column("products", column, schema=tenant_schema())
     for column, table in CATALOG_FKS.items():
         op.create_foreign_key(
-            f"fk_products_{column}_{table}", "products", table, [column], ["id"],
-            source_schema=tenant_schema(), referent_schema="product_attributes", ondelete="SET NULL",
+            f"fk_products_{column}_{table}",
+            "products",
+            table,
+            [column],
+            ["id"],
+            source_schema=tenant_schema(),
+            referent_schema="product_attributes",
+            ondelete="SET NULL",
         )
     for name, condition in CHECKS.items():
         op.create_check_constraint(f"ck_products_{name}", "products", condition, schema=tenant_schema())
-    op.create_index("ix_products_live_created", "products", ["created_at", "id"], schema=tenant_schema(),
-                    postgresql_where=sa.text("deleted_at IS NULL"))
+    op.create_index(
+        "ix_products_live_created",
+        "products",
+        ["created_at", "id"],
+        schema=tenant_schema(),
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    )
     op.create_index("ix_products_status", "products", ["status"], schema=tenant_schema())
     op.create_index("ix_products_brand_id", "products", ["brand_id"], schema=tenant_schema())
     op.create_index("ix_products_category_id", "products", ["category_id"], schema=tenant_schema())
-    op.create_index("uq_products_sku", "products", ["sku"], unique=True, schema=tenant_schema(),
-                    postgresql_where=sa.text("deleted_at IS NULL AND sku IS NOT NULL"))
+    op.create_index(
+        "uq_products_sku",
+        "products",
+        ["sku"],
+        unique=True,
+        schema=tenant_schema(),
+        postgresql_where=sa.text("deleted_at IS NULL AND sku IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
-    for name in ("uq_products_sku", "ix_products_category_id", "ix_products_brand_id", "ix_products_status",
-                 "ix_products_live_created"):
+    for name in (
+        "uq_products_sku",
+        "ix_products_category_id",
+        "ix_products_brand_id",
+        "ix_products_status",
+        "ix_products_live_created",
+    ):
         op.drop_index(name, table_name="products", schema=tenant_schema())
     for name in CHECKS:
         op.drop_constraint(f"ck_products_{name}", "products", type_="check", schema=tenant_schema())

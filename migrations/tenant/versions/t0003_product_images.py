@@ -37,18 +37,29 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_product_images"),
-        sa.ForeignKeyConstraint(["product_id"], [f"{tenant_schema()}.products.id"],
-                                name="fk_product_images_product_id_products", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            [f"{tenant_schema()}.products.id"],
+            name="fk_product_images_product_id_products",
+            ondelete="CASCADE",
+        ),
         sa.CheckConstraint("status IN ('pending', 'ready')", name="ck_product_images_status"),
         sa.CheckConstraint("status = 'pending' OR position IS NOT NULL", name="ck_product_images_ready_has_position"),
         sa.CheckConstraint("storage_key IS NOT NULL OR url IS NOT NULL", name="ck_product_images_has_location"),
         sa.CheckConstraint("NOT is_label OR status = 'ready'", name="ck_product_images_label_is_ready"),
         schema=tenant_schema(),
     )
-    op.create_index("ix_product_images_product_id_position", "product_images", ["product_id", "position"],
-                    schema=tenant_schema())
-    op.create_index("uq_product_images_one_label", "product_images", ["product_id"], unique=True,
-                    schema=tenant_schema(), postgresql_where=sa.text("is_label"))
+    op.create_index(
+        "ix_product_images_product_id_position", "product_images", ["product_id", "position"], schema=tenant_schema()
+    )
+    op.create_index(
+        "uq_product_images_one_label",
+        "product_images",
+        ["product_id"],
+        unique=True,
+        schema=tenant_schema(),
+        postgresql_where=sa.text("is_label"),
+    )
 
 
 def downgrade() -> None:

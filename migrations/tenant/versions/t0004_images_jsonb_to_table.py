@@ -34,7 +34,6 @@ depends_on = None
 log = logging.getLogger("stoflow.migrations.images")
 
 
-
 def _tables() -> tuple[sa.TableClause, sa.TableClause]:
     """The two tables as this revision knows them (never the models, which move on)."""
     schema = tenant_schema()
@@ -97,8 +96,10 @@ def upgrade() -> None:
     url = sa.case((is_string, value.op("#>>")(sa.literal_column("'{}'"))), else_=value["url"].astext)
     created_text = value["created_at"].astext
     created_at = sa.case(
-        (sa.and_(sa.not_(is_string), created_text.op("~")(r"^\d{4}-\d{2}-\d{2}")),
-         sa.cast(created_text, sa.DateTime(timezone=True))),
+        (
+            sa.and_(sa.not_(is_string), created_text.op("~")(r"^\d{4}-\d{2}-\d{2}")),
+            sa.cast(created_text, sa.DateTime(timezone=True)),
+        ),
         else_=sa.func.now(),
     )
     already = sa.exists(sa.select(images.c.id).where(images.c.product_id == products.c.id))
@@ -123,16 +124,17 @@ def upgrade() -> None:
             rows,
         )
     ).rowcount
-    after = connection.scalar(
-        sa.select(sa.func.count()).select_from(images).where(images.c.legacy_source.is_not(None))
-    )
+    after = connection.scalar(sa.select(sa.func.count()).select_from(images).where(images.c.legacy_source.is_not(None)))
     labels = connection.scalar(sa.select(sa.func.count()).select_from(images).where(images.c.is_label))
     if after != before:
         raise ImageMigrationCountMismatch(
             f"{schema}: {before} images in products.images but {after} migrated rows ({inserted} inserted now)"
         )
-    _report(f"t0004 {schema}: {before} legacy images -> {after} product_images rows "
-            f"({inserted} inserted now), {labels} labels", before)
+    _report(
+        f"t0004 {schema}: {before} legacy images -> {after} product_images rows "
+        f"({inserted} inserted now), {labels} labels",
+        before,
+    )
     op.drop_column("products", "images", schema=tenant_schema())
 
 
@@ -140,22 +142,35 @@ def downgrade() -> None:
     connection = op.get_bind()
     schema = tenant_schema()
     products, images = _tables()
-    op.add_column("products", sa.Column("images", postgresql.JSONB, server_default=sa.text("'[]'"),
-                                        nullable=False), schema=tenant_schema())
+    op.add_column(
+        "products",
+        sa.Column("images", postgresql.JSONB, server_default=sa.text("'[]'"), nullable=False),
+        schema=tenant_schema(),
+    )
     # Migrated rows give back their element verbatim; images added since get the legacy shape.
     element = sa.func.coalesce(
         images.c.legacy_source,
-        sa.func.jsonb_strip_nulls(sa.func.jsonb_build_object(
-            "url", images.c.url, "key", images.c.storage_key, "order", images.c.position,
-            "created_at", images.c.created_at,
-        )),
+        sa.func.jsonb_strip_nulls(
+            sa.func.jsonb_build_object(
+                "url",
+                images.c.url,
+                "key",
+                images.c.storage_key,
+                "order",
+                images.c.position,
+                "created_at",
+                images.c.created_at,
+            )
+        ),
     )
     ready = sa.and_(images.c.product_id == products.c.id, images.c.status == "ready")
     listed = (
-        sa.select(sa.func.coalesce(
-            sa.func.jsonb_agg(postgresql.aggregate_order_by(element, images.c.position)),
-            sa.cast(sa.literal("[]"), postgresql.JSONB),
-        ))
+        sa.select(
+            sa.func.coalesce(
+                sa.func.jsonb_agg(postgresql.aggregate_order_by(element, images.c.position)),
+                sa.cast(sa.literal("[]"), postgresql.JSONB),
+            )
+        )
         .where(ready)
         .scalar_subquery()
     )

@@ -72,12 +72,16 @@ def upgrade() -> None:
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name="pk_marketplace_jobs"),
         sa.ForeignKeyConstraint(
-            ["batch_id"], [f"{schema}.marketplace_batches.id"],
-            name="fk_marketplace_jobs_batch_id_marketplace_batches", ondelete="SET NULL",
+            ["batch_id"],
+            [f"{schema}.marketplace_batches.id"],
+            name="fk_marketplace_jobs_batch_id_marketplace_batches",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["product_id"], [f"{schema}.products.id"],
-            name="fk_marketplace_jobs_product_id_products", ondelete="SET NULL",
+            ["product_id"],
+            [f"{schema}.products.id"],
+            name="fk_marketplace_jobs_product_id_products",
+            ondelete="SET NULL",
         ),
         sa.CheckConstraint(f"status IN ({STATUSES})", name="ck_marketplace_jobs_status"),
         sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="ck_marketplace_jobs_attempts"),
@@ -119,13 +123,13 @@ def upgrade() -> None:
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name="pk_marketplace_listings"),
         sa.ForeignKeyConstraint(
-            ["product_id"], [f"{schema}.products.id"],
-            name="fk_marketplace_listings_product_id_products", ondelete="CASCADE",
+            ["product_id"],
+            [f"{schema}.products.id"],
+            name="fk_marketplace_listings_product_id_products",
+            ondelete="CASCADE",
         ),
         sa.UniqueConstraint("product_id", "marketplace", name="uq_marketplace_listings_product_marketplace"),
-        sa.CheckConstraint(
-            "status IN ('listed', 'delisted', 'sold', 'error')", name="ck_marketplace_listings_status"
-        ),
+        sa.CheckConstraint("status IN ('listed', 'delisted', 'sold', 'error')", name="ck_marketplace_listings_status"),
         schema=schema,
     )
 

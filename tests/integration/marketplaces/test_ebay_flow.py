@@ -60,8 +60,9 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     assert policies.status == 200, policies
     assert [p["id"] for p in policies.json["fulfillment"]] == ["6196932000"]
     assert policies.json["return"][0]["id"] == "6196936000"
-    settings = call("PATCH", "/marketplaces/ebay/settings",
-                    {"location": LOCATION, "default_category_id": "11483"}, token=token)
+    settings = call(
+        "PATCH", "/marketplaces/ebay/settings", {"location": LOCATION, "default_category_id": "11483"}, token=token
+    )
     assert settings.status == 200, settings
 
     product_id = product_with_photos(tenant, sku="LEVIS-501-32")
@@ -116,7 +117,8 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     with tenant_session(tenant) as session:
         orders = list(session.scalars(select(EbayOrder)))
         assert [(o.order_id, o.total, o.line_items[0]["product_id"]) for o in orders] == [
-            (order_id, Decimal("42.50"), product_id)]
+            (order_id, Decimal("42.50"), product_id)
+        ]
         assert session.get(Product, product_id).status == "sold"
         assert session.get(EbayCredentials, 1).orders_cursor is not None
 
@@ -144,7 +146,10 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
         session.add(VintedConnection(login="ada_vintage", logged_in=True))
     listed = call("GET", "/marketplaces", token=token).json["items"]
     assert {c["marketplace"]: c["status"] for c in listed} == {
-        "vinted": "disconnected", "ebay": "connected", "etsy": "disconnected"}
+        "vinted": "disconnected",
+        "ebay": "connected",
+        "etsy": "disconnected",
+    }
     vinted = listed[0]
     assert (vinted["via"], vinted["account"], vinted["logged_in"]) == ("extension", "ada_vintage", True)
     assert call("DELETE", "/marketplaces/ebay", token=token).status == 204
@@ -168,7 +173,8 @@ def test_import_existing_ebay_listings(call, marketplaces, job_runner):
         httpx.Client(transport=httpx.MockTransport(world.ebay.handle)).put(
             f"https://api.sandbox.ebay.com/sell/inventory/v1/inventory_item/{sku}",
             json={"product": {"title": sku}, "condition": "USED_EXCELLENT"},
-            headers={"Authorization": f"Bearer {access}", "Content-Language": "fr-FR"})
+            headers={"Authorization": f"Bearer {access}", "Content-Language": "fr-FR"},
+        )
     enqueue(tenant, JobRequest("ebay", "import_listings"))
     (done,) = job_runner.run_all()
     assert done[3] == "completed"
@@ -191,7 +197,8 @@ def test_an_interrupted_order_sync_never_skips_an_order(call, marketplaces, job_
     for n in range(60):
         order_id = world.ebay.sell(f"SKU-{n}", when=now - timedelta(hours=2, minutes=n))
         world.ebay.orders[-1]["lastModifiedDate"] = (now - timedelta(minutes=10 + (n * 7) % 60)).strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z")
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        )
         assert order_id
     world.ebay.fail("GET", r"/order$", 503, times=5)  # the first page fails past our retries
     enqueue(tenant, JobRequest("ebay", "sync_orders"))

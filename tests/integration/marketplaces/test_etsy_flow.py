@@ -31,8 +31,7 @@ def connect_etsy(call, world, token):
     assert query["client_id"] == [ETSY_KEYSTRING] and query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) == 43  # base64url of a SHA-256, unpadded
     code = world.etsy.consent(url)
-    done = call("GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(query['state'][0])}",
-                token=token)
+    done = call("GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(query['state'][0])}", token=token)
     assert done.status == 200, done
     assert done.json["connected"] is True and done.json["shop_id"] == world.etsy.shop_id
     return done.json
@@ -43,8 +42,9 @@ def test_etsy_connect_publish_update_deactivate_and_sync_receipts(call, marketpl
     seller = register_and_login()
     token, tenant = seller["access_token"], seller["id"]
     connect_etsy(call, world, token)
-    settings = call("PATCH", "/marketplaces/etsy/settings",
-                    {"shipping_profile_id": 9001, "default_taxonomy_id": 2825}, token=token)
+    settings = call(
+        "PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 2825}, token=token
+    )
     assert settings.status == 200, settings
 
     product_id = product_with_photos(tenant, photos=3, label=True)
@@ -52,7 +52,7 @@ def test_etsy_connect_publish_update_deactivate_and_sync_receipts(call, marketpl
     enqueue(tenant, JobRequest("etsy", "publish", product_ids=[product_id]))
     assert [(m, a, s) for _, m, a, s in job_runner.run_all()] == [("etsy", "publish", "completed")]
 
-    (listing_id, listing), = world.etsy.listings.items()
+    ((listing_id, listing),) = world.etsy.listings.items()
     assert listing["state"] == "active" and listing["who_made"] == "someone_else"
     assert listing["taxonomy_id"] == 2825 and listing["price"]["amount"] == 3550
     draft = world.etsy.calls("POST", r"/listings$")[0]
@@ -125,23 +125,27 @@ def test_pkce_verifier_and_state_are_checked(call, marketplaces):
     state = query["state"][0]
 
     # Someone else's session cannot use this state; the owner still can afterwards.
-    stolen = call("GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}",
-                  token=other["access_token"])
+    stolen = call(
+        "GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}", token=other["access_token"]
+    )
     assert (stolen.status, stolen.json["code"]) == (400, "invalid_oauth_state")
-    ok = call("GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}",
-              token=seller["access_token"])
+    ok = call(
+        "GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}", token=seller["access_token"]
+    )
     assert ok.status == 200, ok
     # Single use.
-    again = call("GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}",
-                 token=seller["access_token"])
+    again = call(
+        "GET", f"/marketplaces/etsy/callback?code={quote(code)}&state={quote(state)}", token=seller["access_token"]
+    )
     assert (again.status, again.json["code"]) == (400, "invalid_oauth_state")
 
     # A code bound to another challenge (PKCE) is refused by Etsy: the exchange fails cleanly.
     started = call("GET", "/marketplaces/etsy/connect", token=seller["access_token"]).json
     forged = world.etsy.consent(started["authorization_url"].replace("code_challenge=", "code_challenge=x"))
     state = parse_qs(urlsplit(started["authorization_url"]).query)["state"][0]
-    refused = call("GET", f"/marketplaces/etsy/callback?code={quote(forged)}&state={quote(state)}",
-                   token=seller["access_token"])
+    refused = call(
+        "GET", f"/marketplaces/etsy/callback?code={quote(forged)}&state={quote(state)}", token=seller["access_token"]
+    )
     assert (refused.status, refused.json["code"]) == (400, "oauth_exchange_failed")
 
 
@@ -152,8 +156,9 @@ def test_lost_answers_are_reconciled_by_a_read_never_repeated_blindly(call, mark
     seller = register_and_login()
     token, tenant = seller["access_token"], seller["id"]
     connect_etsy(call, world, token)
-    call("PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 2825},
-         token=token)
+    call(
+        "PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 2825}, token=token
+    )
     product_id = product_with_photos(tenant, photos=2, label=True)
     # Etsy creates the draft, then the answer is lost; later an image upload's answer is lost too.
     world.etsy.fail("POST", r"/listings$", None, after=True)
@@ -164,7 +169,7 @@ def test_lost_answers_are_reconciled_by_a_read_never_repeated_blindly(call, mark
         maintenance(job_runner.registry)
         statuses = [s for *_, s in job_runner.run_all(tenant=tenant)]
     assert statuses == ["completed"]
-    (listing_id, listing), = world.etsy.listings.items()  # one listing, never two
+    ((listing_id, listing),) = world.etsy.listings.items()  # one listing, never two
     assert listing["state"] == "active"
     assert [i["rank"] for i in world.etsy.images[listing_id]] == [1, 2]  # no duplicate photo
     with tenant_session(tenant) as session:

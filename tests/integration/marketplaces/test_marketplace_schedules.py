@@ -76,8 +76,7 @@ def test_what_expired_is_swept(marketplaces):
     stale = oauth_state.create("ebay", seller["id"], seller["id"], now=long_ago)
     fresh = oauth_state.create("ebay", seller["id"], seller["id"])
     with shared_session() as session:  # the login's refresh token, expired two days ago
-        token = session.scalars(select(RefreshToken).join(AuthSession).where(
-            AuthSession.user_id == seller["id"])).one()
+        token = session.scalars(select(RefreshToken).join(AuthSession).where(AuthSession.user_id == seller["id"])).one()
         token.expires_at = datetime.now(UTC) - timedelta(days=2)
         token_id = token.id
     bucket = get_settings().images_bucket
@@ -86,8 +85,14 @@ def test_what_expired_is_swept(marketplaces):
     s3.put_object(Bucket=bucket, Key="uploads/abandoned.jpg", Body=b"half an upload")
     product_id = add_products(seller["id"], 1)[0]
     with tenant_session(seller["id"]) as session:
-        session.add(ProductImage(product_id=product_id, status="pending", storage_key="uploads/abandoned.jpg",
-                                 created_at=datetime.now(UTC) - timedelta(days=1)))
+        session.add(
+            ProductImage(
+                product_id=product_id,
+                status="pending",
+                storage_key="uploads/abandoned.jpg",
+                created_at=datetime.now(UTC) - timedelta(days=1),
+            )
+        )
 
     report = schedule("purge_expired")
     assert report["oauth_states"] >= 1 and report["refresh_tokens"] >= 1 and report["abandoned_uploads"] >= 1
@@ -117,5 +122,7 @@ def test_a_state_expires_after_ten_minutes(marketplaces):
         pass
     else:
         raise AssertionError("a state older than 10 minutes must be refused")
-    assert oauth_state.consume(state.state, "etsy", seller["id"], seller["id"],
-                               now=issued + timedelta(minutes=9)) == "v" * 64
+    assert (
+        oauth_state.consume(state.state, "etsy", seller["id"], seller["id"], now=issued + timedelta(minutes=9))
+        == "v" * 64
+    )

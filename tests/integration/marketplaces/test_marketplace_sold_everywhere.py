@@ -39,13 +39,28 @@ def seller(marketplaces):
         url = started["authorization_url"]
         code = world.ebay.consent() if marketplace == "ebay" else world.etsy.consent(url)
         state = parse_qs(urlsplit(url).query)["state"][0]
-        reply = call("GET", f"/marketplaces/{marketplace}/callback?code={quote(code)}&state={quote(state)}",
-                     token=token)
+        reply = call(
+            "GET", f"/marketplaces/{marketplace}/callback?code={quote(code)}&state={quote(state)}", token=token
+        )
         assert reply.status == 200, reply
-    assert call("PATCH", "/marketplaces/ebay/settings", {"location": {"country": "FR", "postalCode": "69001"},
-                                                         "default_category_id": "11483"}, token=token).status == 200
-    assert call("PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 2825},
-                token=token).status == 200
+    assert (
+        call(
+            "PATCH",
+            "/marketplaces/ebay/settings",
+            {"location": {"country": "FR", "postalCode": "69001"}, "default_category_id": "11483"},
+            token=token,
+        ).status
+        == 200
+    )
+    assert (
+        call(
+            "PATCH",
+            "/marketplaces/etsy/settings",
+            {"shipping_profile_id": 9001, "default_taxonomy_id": 2825},
+            token=token,
+        ).status
+        == 200
+    )
     return account
 
 
@@ -57,16 +72,19 @@ def listed_everywhere(tenant, job_runner, sku):
     assert {s for *_, s in job_runner.run_all()} == {"completed"}
     with tenant_session(tenant) as session:
         jobs_repository.upsert_listing(session, product_id, "vinted", status="listed", external_id="v-1")
-        live = {r.marketplace: r.status for r in session.scalars(
-            select(MarketplaceListing).where(MarketplaceListing.product_id == product_id))}
+        live = {
+            r.marketplace: r.status
+            for r in session.scalars(select(MarketplaceListing).where(MarketplaceListing.product_id == product_id))
+        }
     assert live == {"ebay": "listed", "etsy": "listed", "vinted": "listed"}
     return product_id
 
 
 def delist_jobs(tenant, product_id):
     with tenant_session(tenant) as session:
-        jobs = session.scalars(select(MarketplaceJob).where(MarketplaceJob.product_id == product_id,
-                                                            MarketplaceJob.action == "delete"))
+        jobs = session.scalars(
+            select(MarketplaceJob).where(MarketplaceJob.product_id == product_id, MarketplaceJob.action == "delete")
+        )
         return sorted((j.marketplace, j.status) for j in jobs)
 
 
@@ -85,8 +103,10 @@ def test_sold_on_ebay_delists_etsy_and_vinted(marketplaces, job_runner, seller, 
     assert status_of(tenant, product_id) == "sold"
     assert delist_jobs(tenant, product_id) == [("etsy", "completed"), ("vinted", "completed")]
     with tenant_session(tenant) as session:
-        states = {r.marketplace: r.status for r in session.scalars(
-            select(MarketplaceListing).where(MarketplaceListing.product_id == product_id))}
+        states = {
+            r.marketplace: r.status
+            for r in session.scalars(select(MarketplaceListing).where(MarketplaceListing.product_id == product_id))
+        }
     assert (states["ebay"], states["etsy"]) == ("sold", "delisted")  # Vinted's is its handler's business
     listing_id = next(iter(world.etsy.listings))
     assert world.etsy.listings[listing_id]["state"] == "inactive"

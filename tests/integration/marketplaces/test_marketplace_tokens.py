@@ -32,9 +32,12 @@ def wait_for_a_lock_waiter(engine, attempts=400):
     """Until another backend waits on a row lock (polled; no timing is asserted)."""
     for _ in range(attempts):
         with engine.connect() as connection, connection.begin():
-            waiting = connection.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            ))
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
         if waiting:
             return
         time.sleep(0.01)
@@ -151,8 +154,12 @@ def test_no_token_in_any_log_line_through_whole_flows(marketplaces, job_runner, 
     from tests.support.api import caller
 
     call = caller("marketplaces")
-    call("PATCH", "/marketplaces/ebay/settings", {"location": {"country": "FR", "city": "Lyon"},
-                                                  "default_category_id": "11483"}, token=token)
+    call(
+        "PATCH",
+        "/marketplaces/ebay/settings",
+        {"location": {"country": "FR", "city": "Lyon"}, "default_category_id": "11483"},
+        token=token,
+    )
     call("PATCH", "/marketplaces/etsy/settings", {"shipping_profile_id": 9001, "default_taxonomy_id": 1}, token=token)
     product_id = product_with_photos(tenant)
     enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))

@@ -27,20 +27,35 @@ def test_orders_from_every_marketplace_in_one_list(marketplaces, job_runner):
     enqueue(tenant, JobRequest("etsy", "sync_orders"))
     assert {s for *_, s in job_runner.run_all()} == {"completed"}
     with tenant_session(tenant) as session:  # what the Vinted order sync (extension) stores
-        session.add(VintedOrder(transaction_id=987654, vinted_item_id=555, title="Denim jacket",
-                                price=Decimal("18.00"), status="Transaction completed", buyer="marie_v"))
+        session.add(
+            VintedOrder(
+                transaction_id=987654,
+                vinted_item_id=555,
+                title="Denim jacket",
+                price=Decimal("18.00"),
+                status="Transaction completed",
+                buyer="marie_v",
+            )
+        )
 
     everything = call("GET", "/orders", token=token)
     assert everything.status == 200, everything
     assert everything.json["total"] == 4
     vinted = everything.json["items"][0]  # seen just now, so the newest
     assert (vinted["id"], vinted["total"], vinted["buyer"], vinted["lines"][0]["item_ref"]) == (
-        "vinted:987654", "18.00", "marie_v", "555")
-    assert [o["id"] for o in everything.json["items"][1:]] == [f"etsy:{receipt}", f"ebay:{cancelled}",
-                                                               f"ebay:{oldest}"]
+        "vinted:987654",
+        "18.00",
+        "marie_v",
+        "555",
+    )
+    assert [o["id"] for o in everything.json["items"][1:]] == [f"etsy:{receipt}", f"ebay:{cancelled}", f"ebay:{oldest}"]
     etsy = everything.json["items"][1]
-    assert (etsy["marketplace"], etsy["total"], etsy["currency"], etsy["buyer"]) == ("etsy", "35.50", "EUR",
-                                                                                     "Ada Buyer")
+    assert (etsy["marketplace"], etsy["total"], etsy["currency"], etsy["buyer"]) == (
+        "etsy",
+        "35.50",
+        "EUR",
+        "Ada Buyer",
+    )
     assert etsy["lines"][0]["item_ref"] == "123456"
 
     only_etsy = call("GET", "/orders?marketplace=etsy", token=token).json
@@ -52,7 +67,11 @@ def test_orders_from_every_marketplace_in_one_list(marketplaces, job_runner):
     assert recent["total"] == 3
     page = call("GET", "/orders?limit=1&offset=2&marketplace=ebay&marketplace=etsy", token=token).json
     assert (page["total"], page["limit"], page["offset"], [o["id"] for o in page["items"]]) == (
-        3, 1, 2, [f"ebay:{oldest}"])
+        3,
+        1,
+        2,
+        [f"ebay:{oldest}"],
+    )
     assert call("GET", "/orders?marketplace=vinted", token=token).json["total"] == 1
     assert call("GET", "/orders?marketplace=depop", token=token).json["code"] == "unknown_marketplace"
     assert call("GET", "/orders", token=stranger["access_token"]).json["total"] == 0

@@ -1,7 +1,7 @@
 """The app factory every HTTP function uses, and its Lambda handler.
 
-    app = create_app([router], title="StoFlow products", openapi_url="/products/openapi.json")
-    handler = lambda_handler(app)
+app = create_app([router], title="StoFlow products", openapi_url="/products/openapi.json")
+handler = lambda_handler(app)
 """
 
 from __future__ import annotations

@@ -220,8 +220,7 @@ class KeyStore:
             return keyring
         with self._lock:
             if self._keyring is None or (
-                not self._fixed
-                and time.monotonic() - self._loaded_at >= self._settings_now().jwt_keys_cache_ttl_s
+                not self._fixed and time.monotonic() - self._loaded_at >= self._settings_now().jwt_keys_cache_ttl_s
             ):
                 self._keyring = self._load()
                 self._loaded_at = time.monotonic()

@@ -70,6 +70,8 @@ def tenant_schema() -> str:
     if schema is None:
         raise RuntimeError("tenant_schema() is only available inside a tenant migration")
     return schema
+
+
 _install_lock = threading.Lock()
 _installed = False
 
@@ -183,7 +185,9 @@ def _run(
 
 
 def migrate_shared(
-    engine: Engine, direction: Direction = "upgrade", target: str = "head",
+    engine: Engine,
+    direction: Direction = "upgrade",
+    target: str = "head",
     migrations_dir: Path | None = None,
 ) -> tuple[str | None, str | None]:
     _install_thread_local_op()
@@ -205,9 +209,7 @@ def _migrate_schema_on(
     """One tenant schema, in its own transaction, on a connection that may serve several in turn."""
     schema = schema_for(tenant_id)
     # Connection options are replaced per schema: the translate map and the guard's own schema.
-    connection.execution_options(
-        schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema}
-    )
+    connection.execution_options(schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema})
     with connection.begin():
         _current.schema = schema
         try:
@@ -217,7 +219,10 @@ def _migrate_schema_on(
 
 
 def migrate_tenant_schema(
-    engine: Engine, tenant_id: int, direction: Direction = "upgrade", target: str = "head",
+    engine: Engine,
+    tenant_id: int,
+    direction: Direction = "upgrade",
+    target: str = "head",
     migrations_dir: Path | None = None,
 ) -> tuple[str | None, str | None]:
     _install_thread_local_op()
@@ -339,8 +344,7 @@ def migrate_tenants(
                 connection.close()
 
     threads = [
-        threading.Thread(target=worker, name=f"migrate-{n}", daemon=True)
-        for n in range(max(1, min(workers, len(ids))))
+        threading.Thread(target=worker, name=f"migrate-{n}", daemon=True) for n in range(max(1, min(workers, len(ids))))
     ]
     for thread in threads:
         thread.start()
@@ -385,9 +389,7 @@ class Status:
 
 def status(engine: Engine, migrations_dir: Path | None = None, workers: int = 4) -> Status:
     def current(connection: Connection, schema: str) -> str | None:
-        return MigrationContext.configure(
-            connection, opts={"version_table_schema": schema}
-        ).get_current_revision()
+        return MigrationContext.configure(connection, opts={"version_table_schema": schema}).get_current_revision()
 
     with engine.connect() as connection, connection.begin():
         shared_current = current(connection, SHARED_VERSION_SCHEMA)

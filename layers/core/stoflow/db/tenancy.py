@@ -52,9 +52,7 @@ def schema_for(tenant_id: object) -> str:
 def tenant_engine(engine: Engine, tenant_id: object) -> Engine:
     """An option engine sharing `engine`'s pool whose every statement targets the tenant's schema."""
     schema = schema_for(tenant_id)
-    return engine.execution_options(
-        schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema}
-    )
+    return engine.execution_options(schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema})
 
 
 class _KnownTenants:
@@ -107,9 +105,7 @@ def _unit_of_work(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def tenant_session(
-    tenant_id: object, *, engine: Engine | None = None, verify: bool = True
-) -> Iterator[Session]:
+def tenant_session(tenant_id: object, *, engine: Engine | None = None, verify: bool = True) -> Iterator[Session]:
     """A unit of work in one tenant's schema: commits when the block ends, rolls back on error.
 
     Unknown tenants fail closed (TenantNotFound) before the caller's first statement."""

@@ -28,7 +28,11 @@ class RetryableJobError(JobError):
     code = "retryable"
 
     def __init__(
-        self, message: str, *, code: str | None = None, retry_after_s: float | None = None,
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after_s: float | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message, code=code, details=details)

@@ -127,10 +127,19 @@ def reconcile_unknown(
             handler = registry.get(job.marketplace, job.action)
             if handler is None or not hasattr(handler, "reconcile") or job.attempts >= job.max_attempts:
                 continue
-            settled = repository.settle(session, job.id, ["unknown_outcome"], {
-                "status": "pending", "needs_reconcile": True, "next_attempt_at": now,
-                "message_sent_at": None, "finished_at": None, "updated_at": now,
-            })
+            settled = repository.settle(
+                session,
+                job.id,
+                ["unknown_outcome"],
+                {
+                    "status": "pending",
+                    "needs_reconcile": True,
+                    "next_attempt_at": now,
+                    "message_sent_at": None,
+                    "finished_at": None,
+                    "updated_at": now,
+                },
+            )
             if settled is not None:
                 report.requeued += 1
                 events.append(status_event(tenant_id, settled))

@@ -60,18 +60,32 @@ class RetryPolicy:
 
 def snapshot_of(tenant_id: int, job: MarketplaceJob) -> JobSnapshot:
     return JobSnapshot(
-        id=job.id, tenant_id=tenant_id, marketplace=job.marketplace, action=job.action,
-        product_id=job.product_id, batch_id=job.batch_id, attempt=job.attempts,
-        max_attempts=job.max_attempts, input=dict(job.input or {}), deadline=job.deadline_at,
+        id=job.id,
+        tenant_id=tenant_id,
+        marketplace=job.marketplace,
+        action=job.action,
+        product_id=job.product_id,
+        batch_id=job.batch_id,
+        attempt=job.attempts,
+        max_attempts=job.max_attempts,
+        input=dict(job.input or {}),
+        deadline=job.deadline_at,
         needs_reconcile=job.needs_reconcile,
     )
 
 
 def status_event(tenant_id: int, job: MarketplaceJob) -> JobStatusEvent:
     return JobStatusEvent(
-        tenant_id=tenant_id, job_id=job.id, batch_id=job.batch_id, marketplace=job.marketplace,
-        action=job.action, product_id=job.product_id, status=job.status, attempts=job.attempts,
-        error_code=job.error_code, error_message=job.error_message,
+        tenant_id=tenant_id,
+        job_id=job.id,
+        batch_id=job.batch_id,
+        marketplace=job.marketplace,
+        action=job.action,
+        product_id=job.product_id,
+        status=job.status,
+        attempts=job.attempts,
+        error_code=job.error_code,
+        error_message=job.error_message,
     )
 
 
@@ -157,15 +171,31 @@ class MarketplaceJobProcessor:
             log.warning("message for job %s of tenant %s: no such job", job_id, tenant_id)
             return "skipped"
         if job.status == "pending" and job.cancel_requested:
-            settled = repository.settle(session, job_id, ["pending"], {
-                "status": "cancelled", "finished_at": now, "error_code": "cancelled",
-                "error_message": "cancelled before it ran", "updated_at": now,
-            })
+            settled = repository.settle(
+                session,
+                job_id,
+                ["pending"],
+                {
+                    "status": "cancelled",
+                    "finished_at": now,
+                    "error_code": "cancelled",
+                    "error_message": "cancelled before it ran",
+                    "updated_at": now,
+                },
+            )
         elif job.status == "pending" and job.expires_at is not None and job.expires_at <= now:
-            settled = repository.settle(session, job_id, ["pending"], {
-                "status": "failed", "finished_at": now, "error_code": "expired",
-                "error_message": "the job expired before it could run", "updated_at": now,
-            })
+            settled = repository.settle(
+                session,
+                job_id,
+                ["pending"],
+                {
+                    "status": "failed",
+                    "finished_at": now,
+                    "error_code": "expired",
+                    "error_message": "the job expired before it could run",
+                    "updated_at": now,
+                },
+            )
         else:
             # A duplicate delivery (running or finished), or a retry not yet due (the sweeper will
             # send it when it is).
@@ -185,7 +215,9 @@ class MarketplaceJobProcessor:
             return self._finish(snapshot, "failed", error=(code, f"{message} (after {snapshot.attempt} attempts)"))
         next_at = now + timedelta(seconds=self.retry.delay(snapshot.attempt, retry_after_s))
         return self._finish(
-            snapshot, "pending", error=(code, message),
+            snapshot,
+            "pending",
+            error=(code, message),
             extra={"next_attempt_at": next_at, "message_sent_at": None, "deadline_at": None},
         )
 
@@ -214,7 +246,9 @@ class MarketplaceJobProcessor:
             if job is None:
                 log.warning(
                     "attempt %s of job %s no longer owns it (reaped or settled); its %s result is dropped",
-                    snapshot.attempt, snapshot.id, status,
+                    snapshot.attempt,
+                    snapshot.id,
+                    status,
                 )
                 return "lost"
             record_final(session, job)
@@ -223,14 +257,17 @@ class MarketplaceJobProcessor:
         notify(event)
         return status
 
-    def _record_effects(
-        self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None, now: datetime
-    ) -> None:
+    def _record_effects(self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None, now: datetime) -> None:
         """Publication history, the product's listing state, and a draft becoming published."""
         if job.action in HISTORY_ACTIONS and job.status in ("completed", "failed", "unknown_outcome"):
             repository.record_history(
-                session, product_id=job.product_id, job_id=job.id, marketplace=job.marketplace,
-                action=job.action, outcome=job.status, error_code=job.error_code,
+                session,
+                product_id=job.product_id,
+                job_id=job.id,
+                marketplace=job.marketplace,
+                action=job.action,
+                outcome=job.status,
+                error_code=job.error_code,
                 external_id=outcome.external_id if outcome else None,
                 details={"attempt": job.attempts, "url": outcome.listing_url if outcome else None},
             )
@@ -238,8 +275,14 @@ class MarketplaceJobProcessor:
             return
         if outcome.listing_status is not None:
             repository.upsert_listing(
-                session, job.product_id, job.marketplace, status=outcome.listing_status,
-                external_id=outcome.external_id, url=outcome.listing_url, last_job_id=job.id, last_error=None,
+                session,
+                job.product_id,
+                job.marketplace,
+                status=outcome.listing_status,
+                external_id=outcome.external_id,
+                url=outcome.listing_url,
+                last_job_id=job.id,
+                last_error=None,
             )
         if job.action == "publish" and outcome.listing_status == "listed":
             product = session.scalars(select(Product).where(Product.id == job.product_id)).first()

@@ -30,7 +30,7 @@ class SqsJobQueue:
         sqs = client("sqs")
         failed: list[JobMessage] = []
         for start in range(0, len(messages), 10):  # SendMessageBatch takes at most ten
-            chunk = messages[start:start + 10]
+            chunk = messages[start : start + 10]
             entries = [
                 {
                     "Id": str(index),

@@ -52,8 +52,11 @@ class JobRequest:
 
     def fingerprint(self) -> str:
         body = {
-            "marketplace": self.marketplace, "action": self.action, "product_ids": sorted(self.product_ids),
-            "params": self.params, "priority": self.priority,
+            "marketplace": self.marketplace,
+            "action": self.action,
+            "product_ids": sorted(self.product_ids),
+            "params": self.params,
+            "priority": self.priority,
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -115,8 +118,12 @@ def enqueue_in_session(
     now = datetime.now(UTC)
     existing = repository.jobs_by_keys(session, list(job_keys)) if job_keys else {}
     batch = MarketplaceBatch(
-        marketplace=request.marketplace, action=request.action, idempotency_key=batch_key,
-        request_hash=request.fingerprint(), total=0, created_by=user_id,
+        marketplace=request.marketplace,
+        action=request.action,
+        idempotency_key=batch_key,
+        request_hash=request.fingerprint(),
+        total=0,
+        created_by=user_id,
     )
     session.add(batch)
     session.flush()
@@ -128,11 +135,17 @@ def enqueue_in_session(
             jobs.append(existing[key])
             continue
         job = MarketplaceJob(
-            batch_id=batch.id, marketplace=request.marketplace, action=request.action, product_id=product_id,
-            status="pending", priority=request.priority, attempts=0,
+            batch_id=batch.id,
+            marketplace=request.marketplace,
+            action=request.action,
+            product_id=product_id,
+            status="pending",
+            priority=request.priority,
+            attempts=0,
             max_attempts=request.max_attempts or settings.jobs_default_max_attempts,
             expires_at=now + timedelta(seconds=request.expires_in_s or settings.jobs_default_expiry_s),
-            idempotency_key=key, input=dict(request.params),
+            idempotency_key=key,
+            input=dict(request.params),
         )
         session.add(job)
         jobs.append(job)
@@ -144,7 +157,11 @@ def enqueue_in_session(
 
 
 def enqueue(
-    tenant_id: int, request: JobRequest, *, user_id: int | None = None, idempotency_key: str | None = None,
+    tenant_id: int,
+    request: JobRequest,
+    *,
+    user_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Enqueued:
     """POST /jobs: a batch and its jobs, committed, then their messages sent.
 
@@ -209,10 +226,19 @@ def cancel_job(session: Session, tenant_id: int, job_id: int) -> MarketplaceJob:
         job.cancel_requested = True
         session.flush()
         return job
-    settled = repository.settle(session, job_id, ["pending", "waiting_extension", "unknown_outcome"], {
-        "status": "cancelled", "cancel_requested": True, "finished_at": now, "updated_at": now,
-        "error_code": "cancelled", "error_message": "cancelled by the user",
-    })
+    settled = repository.settle(
+        session,
+        job_id,
+        ["pending", "waiting_extension", "unknown_outcome"],
+        {
+            "status": "cancelled",
+            "cancel_requested": True,
+            "finished_at": now,
+            "updated_at": now,
+            "error_code": "cancelled",
+            "error_message": "cancelled by the user",
+        },
+    )
     assert settled is not None  # locked above, and not final
     record_final(session, settled)
     event = status_event(tenant_id, settled)

@@ -76,17 +76,13 @@ class EbayProduct(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("sku", name="uq_ebay_products_sku"),
         UniqueConstraint("product_id", name="uq_ebay_products_product_id"),
-        CheckConstraint(
-            "status IN ('draft', 'published', 'withdrawn', 'sold', 'deleted')", name="status"
-        ),
+        CheckConstraint("status IN ('draft', 'published', 'withdrawn', 'sold', 'deleted')", name="status"),
         Index("ix_ebay_products_listing_id", "listing_id"),
         {"schema": TENANT},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    product_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
-    )
+    product_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL"))
     sku: Mapped[str] = mapped_column(String(50), nullable=False)
     offer_id: Mapped[str | None] = mapped_column(String(32))
     listing_id: Mapped[str | None] = mapped_column(String(32))

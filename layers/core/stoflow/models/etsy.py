@@ -73,9 +73,7 @@ class EtsyProduct(Timestamps, Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    product_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
-    )
+    product_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL"))
     listing_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     state: Mapped[str] = mapped_column(String(16), nullable=False, server_default="draft")
     # Etsy image ids in display order (the label is never among them).

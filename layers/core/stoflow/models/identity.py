@@ -42,9 +42,7 @@ class AiCreditUsage(Base):
     __tablename__ = "ai_credits"
     __table_args__ = {"schema": PUBLIC}
 
-    user_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("public.users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("public.users.id", ondelete="CASCADE"), primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
@@ -58,9 +56,7 @@ class AuthSession(Base):
         Integer, ForeignKey("public.users.id", ondelete="CASCADE"), nullable=False, index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
-    last_used_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 

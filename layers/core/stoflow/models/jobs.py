@@ -30,7 +30,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from stoflow.models.base import TENANT, Base, Timestamps
 
 JOB_STATUSES = (
-    "pending", "running", "waiting_extension", "unknown_outcome", "completed", "failed", "cancelled",
+    "pending",
+    "running",
+    "waiting_extension",
+    "unknown_outcome",
+    "completed",
+    "failed",
+    "cancelled",
 )
 FINAL_STATUSES = ("completed", "failed", "cancelled")
 _status_list = ", ".join(f"'{s}'" for s in JOB_STATUSES)
@@ -75,9 +81,7 @@ class MarketplaceJob(Timestamps, Base):
     )
     marketplace: Mapped[str] = mapped_column(String(16), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
-    product_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
-    )
+    product_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
     priority: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     attempts: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
@@ -116,9 +120,7 @@ class PublicationHistory(Base):
     external_id: Mapped[str | None] = mapped_column(String(128))
     error_code: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
 class MarketplaceListing(Timestamps, Base):

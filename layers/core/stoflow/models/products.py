@@ -40,9 +40,7 @@ def _catalog_fk(table: str) -> ForeignKey:
 class Product(Timestamps, Base):
     __tablename__ = "products"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'published', 'sold', 'archived')", name="status"
-        ),
+        CheckConstraint("status IN ('draft', 'published', 'sold', 'archived')", name="status"),
         CheckConstraint("price IS NULL OR price >= 0", name="price_non_negative"),
         CheckConstraint("cost_price IS NULL OR cost_price >= 0", name="cost_price_non_negative"),
         CheckConstraint("stock >= 0", name="stock_non_negative"),

@@ -36,6 +36,4 @@ class Tenant(Base):
     # row commits in the same transaction and outlive a user being anonymised.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     schema_name: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

@@ -75,9 +75,7 @@ class VintedProduct(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     vinted_item_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    product_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
-    )
+    product_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL"))
     title: Mapped[str | None] = mapped_column(String(200))
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -108,9 +106,7 @@ class VintedOrder(Timestamps, Base):
     transaction_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     conversation_id: Mapped[int | None] = mapped_column(BigInteger)
     vinted_item_id: Mapped[int | None] = mapped_column(BigInteger)
-    product_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL")
-    )
+    product_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tenant.products.id", ondelete="SET NULL"))
     title: Mapped[str | None] = mapped_column(String(200))
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     status: Mapped[str | None] = mapped_column(String(100))

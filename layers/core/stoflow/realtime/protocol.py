@@ -45,8 +45,9 @@ def server_message(type_: str, reply_to: str | None = None, **fields: Any) -> di
     return message
 
 
-def error_message(code: str, message: str, *, action: str | None = None, reply_to: str | None = None,
-                  **details: Any) -> dict[str, Any]:
+def error_message(
+    code: str, message: str, *, action: str | None = None, reply_to: str | None = None, **details: Any
+) -> dict[str, Any]:
     extra: dict[str, Any] = {"action": action} if action is not None else {}
     return server_message("error", reply_to, code=code, message=message, **extra, **details)
 

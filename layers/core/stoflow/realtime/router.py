@@ -56,8 +56,9 @@ class Route(Generic[M]):
 
 
 class MessageRouter:
-    def __init__(self, *, max_message_bytes: int = 128 * 1024,
-                 connection_lookup: Callable[[str], ConnectionRow] | None = None) -> None:
+    def __init__(
+        self, *, max_message_bytes: int = 128 * 1024, connection_lookup: Callable[[str], ConnectionRow] | None = None
+    ) -> None:
         self._routes: dict[str, Route[Any]] = {}
         self._after: dict[str, list[tuple[frozenset[str], Callable[[MessageContext], None]]]] = {}
         self.max_message_bytes = max_message_bytes
@@ -67,8 +68,13 @@ class MessageRouter:
     def actions(self) -> list[str]:
         return sorted(self._routes)
 
-    def add(self, action: str, model: type[M], handler: Callable[[MessageContext, M], Reply],
-            clients: Collection[str] = ("extension", "dashboard")) -> None:
+    def add(
+        self,
+        action: str,
+        model: type[M],
+        handler: Callable[[MessageContext, M], Reply],
+        clients: Collection[str] = ("extension", "dashboard"),
+    ) -> None:
         if action in self._routes:
             raise ValueError(f"action {action!r} already has a route")
         self._routes[action] = Route(action, model, handler, frozenset(clients))
@@ -79,8 +85,9 @@ class MessageRouter:
         gets the handler's reply."""
         self._after.setdefault(action, []).append((frozenset(clients), hook))
 
-    def route(self, action: str, model: type[M], clients: Collection[str] = ("extension", "dashboard")
-              ) -> Callable[[Callable[[MessageContext, M], Reply]], Callable[[MessageContext, M], Reply]]:
+    def route(
+        self, action: str, model: type[M], clients: Collection[str] = ("extension", "dashboard")
+    ) -> Callable[[Callable[[MessageContext, M], Reply]], Callable[[MessageContext, M], Reply]]:
         def decorator(handler: Callable[[MessageContext, M], Reply]) -> Callable[[MessageContext, M], Reply]:
             self.add(action, model, handler, clients)
             return handler
@@ -102,8 +109,13 @@ class MessageRouter:
         reply_to = data.get("id") if isinstance(data.get("id"), str) else None
         route = self._routes.get(action)
         if route is None:
-            return error_message("unknown_action", f"unknown action {action[:64]!r}", action=action[:64],
-                                 reply_to=reply_to, known_actions=self.actions)
+            return error_message(
+                "unknown_action",
+                f"unknown action {action[:64]!r}",
+                action=action[:64],
+                reply_to=reply_to,
+                known_actions=self.actions,
+            )
         try:
             message = route.model.model_validate(data)
         except ValidationError as exc:
@@ -111,13 +123,18 @@ class MessageRouter:
                 {"loc": [str(part) for part in error["loc"]], "msg": error["msg"], "type": error["type"]}
                 for error in exc.errors(include_url=False, include_input=False)
             ]
-            return error_message("invalid_message", f"{action} did not validate", action=action,
-                                 reply_to=reply_to, errors=errors)
+            return error_message(
+                "invalid_message", f"{action} did not validate", action=action, reply_to=reply_to, errors=errors
+            )
         try:
             connection = self._connection(connection_id)
             if connection.client not in route.clients:
-                return error_message("action_not_allowed", f"{action} is not for a {connection.client} connection",
-                                     action=action, reply_to=reply_to)
+                return error_message(
+                    "action_not_allowed",
+                    f"{action} is not for a {connection.client} connection",
+                    action=action,
+                    reply_to=reply_to,
+                )
             context = MessageContext(connection, request_id)
             reply = route.handler(context, message)
         except StoflowError as exc:
@@ -154,9 +171,12 @@ def register_basics(router: MessageRouter) -> None:
 
         record_hello(context.connection, message.client, message.version, list(message.capabilities))
         return server_message(
-            "welcome", message.id,
-            connection_id=context.connection_id, client=context.connection.client,
-            heartbeat_interval_s=HEARTBEAT_INTERVAL_S, server_time_ms=now_ms(),
+            "welcome",
+            message.id,
+            connection_id=context.connection_id,
+            client=context.connection.client,
+            heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
+            server_time_ms=now_ms(),
         )
 
     @router.route("heartbeat", Heartbeat)

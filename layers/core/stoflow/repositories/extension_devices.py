@@ -52,8 +52,9 @@ def purge_codes(session: Session, before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def add_device(session: Session, user_id: int, tenant_id: int, session_id: uuid.UUID, name: str,
-               version: str | None) -> ExtensionDevice:
+def add_device(
+    session: Session, user_id: int, tenant_id: int, session_id: uuid.UUID, name: str, version: str | None
+) -> ExtensionDevice:
     device = ExtensionDevice(user_id=user_id, tenant_id=tenant_id, session_id=session_id, name=name, version=version)
     session.add(device)
     session.flush()

@@ -15,9 +15,7 @@ def delete_refresh_tokens_expired_before(session: Session, before: datetime) -> 
 
 
 def delete_verification_tokens_expired_before(session: Session, before: datetime) -> int:
-    return session.execute(
-        delete(EmailVerificationToken).where(EmailVerificationToken.expires_at < before)
-    ).rowcount
+    return session.execute(delete(EmailVerificationToken).where(EmailVerificationToken.expires_at < before)).rowcount
 
 
 def delete_rate_windows_started_before(session: Session, before: datetime) -> int:

@@ -16,19 +16,23 @@ READY = ProductImage.status == "ready"
 
 
 def ready(session: Session, product_id: int) -> list[ProductImage]:
-    return list(session.scalars(
-        select(ProductImage)
-        .where(ProductImage.product_id == product_id, READY)
-        .order_by(ProductImage.position, ProductImage.id)
-    ))
+    return list(
+        session.scalars(
+            select(ProductImage)
+            .where(ProductImage.product_id == product_id, READY)
+            .order_by(ProductImage.position, ProductImage.id)
+        )
+    )
 
 
 def ready_for_products(session: Session, product_ids: Sequence[int]) -> list[ProductImage]:
-    return list(session.scalars(
-        select(ProductImage)
-        .where(ProductImage.product_id.in_(list(product_ids)), READY)
-        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
-    ))
+    return list(
+        session.scalars(
+            select(ProductImage)
+            .where(ProductImage.product_id.in_(list(product_ids)), READY)
+            .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+        )
+    )
 
 
 def get(session: Session, product_id: int, image_id: int, *, status: str | None = "ready") -> ProductImage | None:
@@ -41,16 +45,17 @@ def get(session: Session, product_id: int, image_id: int, *, status: str | None 
 def count_slots(session: Session, product_id: int, pending_since: datetime) -> int:
     """Images held by the product: ready ones plus uploads still in flight."""
     held = (ProductImage.status == "ready") | (ProductImage.created_at >= pending_since)
-    return int(session.scalar(
-        select(func.count()).select_from(ProductImage).where(ProductImage.product_id == product_id, held)
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).select_from(ProductImage).where(ProductImage.product_id == product_id, held)
+        )
+        or 0
+    )
 
 
 def next_position(session: Session, product_id: int) -> int:
     last = func.max(ProductImage.position)
-    return int(session.scalar(
-        select(func.coalesce(last + 1, 0)).where(ProductImage.product_id == product_id, READY)
-    ))
+    return int(session.scalar(select(func.coalesce(last + 1, 0)).where(ProductImage.product_id == product_id, READY)))
 
 
 def add(session: Session, values: dict[str, Any]) -> ProductImage:

@@ -45,8 +45,9 @@ def jobs_by_keys(session: Session, keys: Sequence[str]) -> dict[str, Marketplace
 
 
 def batch_jobs(session: Session, batch_id: int) -> list[MarketplaceJob]:
-    return list(session.scalars(select(MarketplaceJob).where(MarketplaceJob.batch_id == batch_id)
-                                .order_by(MarketplaceJob.id)))
+    return list(
+        session.scalars(select(MarketplaceJob).where(MarketplaceJob.batch_id == batch_id).order_by(MarketplaceJob.id))
+    )
 
 
 def get_job(session: Session, job_id: int, *, for_update: bool = False) -> MarketplaceJob | None:
@@ -128,9 +129,7 @@ def _finish_statement(columns: tuple[str, ...]) -> Any:
     )
 
 
-def finish(
-    session: Session, job_id: int, attempt: int, values: dict[str, Any]
-) -> MarketplaceJob | None:
+def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
     """Record the end of an attempt, only if that attempt still owns the job (the reaper may
     have taken it back, or a cancel settled it)."""
     statement = _finish_statement(tuple(sorted(values)))
@@ -153,10 +152,14 @@ def settle(
 
 @cache
 def _count_statement(status: str) -> Any:
-    column = {"completed": MarketplaceBatch.completed, "failed": MarketplaceBatch.failed,
-              "cancelled": MarketplaceBatch.cancelled}[status]
+    column = {
+        "completed": MarketplaceBatch.completed,
+        "failed": MarketplaceBatch.failed,
+        "cancelled": MarketplaceBatch.cancelled,
+    }[status]
     return (
-        update(MarketplaceBatch).where(MarketplaceBatch.id == bindparam("batch_id"))
+        update(MarketplaceBatch)
+        .where(MarketplaceBatch.id == bindparam("batch_id"))
         .values({column: column + 1, MarketplaceBatch.updated_at: func.now()})
         .execution_options(synchronize_session=False)
     )
@@ -217,7 +220,8 @@ def due_for_sending(
 def mark_sent(session: Session, job_ids: Sequence[int], now: datetime) -> None:
     if job_ids:
         session.execute(
-            update(MarketplaceJob).where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.status == "pending")
+            update(MarketplaceJob)
+            .where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.status == "pending")
             .values(message_sent_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -36,9 +36,7 @@ def vinted_session(session: Session) -> VintedConnection | None:
 def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Account:
     """Insert the connection row, or overwrite the given columns of the existing one."""
     statement = insert(model).values(id=1, **values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[model.id], set_={**values, "updated_at": func.now()}
-    )
+    statement = statement.on_conflict_do_update(index_elements=[model.id], set_={**values, "updated_at": func.now()})
     session.execute(statement)
     row = get(session, model)
     assert row is not None

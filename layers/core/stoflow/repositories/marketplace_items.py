@@ -59,22 +59,41 @@ def marketplaces_listing(session: Session, product_id: int) -> set[str]:
     """Every marketplace where the product is live as far as we know: the job system's listing
     state (all three marketplaces), our own eBay/Etsy rows and the linked Vinted wardrobe items
     (imported listings included)."""
-    live: set[str] = set(session.scalars(
-        select(MarketplaceListing.marketplace).where(
-            MarketplaceListing.product_id == product_id, MarketplaceListing.status == "listed"
+    live: set[str] = set(
+        session.scalars(
+            select(MarketplaceListing.marketplace).where(
+                MarketplaceListing.product_id == product_id, MarketplaceListing.status == "listed"
+            )
         )
-    ))
-    if session.scalar(select(EbayProduct.id).where(EbayProduct.product_id == product_id,
-                                                   EbayProduct.status == "published")) is not None:
+    )
+    if (
+        session.scalar(
+            select(EbayProduct.id).where(EbayProduct.product_id == product_id, EbayProduct.status == "published")
+        )
+        is not None
+    ):
         live.add("ebay")
-    if session.scalar(select(EtsyProduct.id).where(EtsyProduct.product_id == product_id,
-                                                   EtsyProduct.state == "active")) is not None:
+    if (
+        session.scalar(
+            select(EtsyProduct.id).where(EtsyProduct.product_id == product_id, EtsyProduct.state == "active")
+        )
+        is not None
+    ):
         live.add("etsy")
     # A Vinted wardrobe item linked to the product (imported, not listed by a job of ours).
-    if session.scalar(select(VintedProduct.id).where(
-        VintedProduct.product_id == product_id, VintedProduct.is_closed.is_(False),
-        VintedProduct.deleted_at.is_(None), VintedProduct.sold_at.is_(None),
-    ).limit(1)) is not None:
+    if (
+        session.scalar(
+            select(VintedProduct.id)
+            .where(
+                VintedProduct.product_id == product_id,
+                VintedProduct.is_closed.is_(False),
+                VintedProduct.deleted_at.is_(None),
+                VintedProduct.sold_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    ):
         live.add("vinted")
     return live
 

@@ -32,41 +32,66 @@ def upsert(session: Session, marketplace: str, rows: Sequence[dict[str, Any]]) -
     for row in rows:
         statement = insert(model).values(**row)
         changes = {k: v for k, v in row.items() if k != key}
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[getattr(model, key)], set_={**changes, "updated_at": func.now()}
-        ))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[getattr(model, key)], set_={**changes, "updated_at": func.now()}
+            )
+        )
 
 
 def _ebay_select() -> Select[Any]:
     return select(
-        literal("ebay").label("marketplace"), EbayOrder.order_id.label("external_id"),
-        EbayOrder.status, EbayOrder.cancelled, EbayOrder.buyer_username.label("buyer"),
-        EbayOrder.total, EbayOrder.currency, EbayOrder.ordered_at, EbayOrder.line_items,
+        literal("ebay").label("marketplace"),
+        EbayOrder.order_id.label("external_id"),
+        EbayOrder.status,
+        EbayOrder.cancelled,
+        EbayOrder.buyer_username.label("buyer"),
+        EbayOrder.total,
+        EbayOrder.currency,
+        EbayOrder.ordered_at,
+        EbayOrder.line_items,
     )
 
 
 def _etsy_select() -> Select[Any]:
     return select(
-        literal("etsy").label("marketplace"), cast(EtsyOrder.receipt_id, String).label("external_id"),
-        EtsyOrder.status, EtsyOrder.cancelled, EtsyOrder.buyer_name.label("buyer"),
-        EtsyOrder.total, EtsyOrder.currency, EtsyOrder.ordered_at, EtsyOrder.line_items,
+        literal("etsy").label("marketplace"),
+        cast(EtsyOrder.receipt_id, String).label("external_id"),
+        EtsyOrder.status,
+        EtsyOrder.cancelled,
+        EtsyOrder.buyer_name.label("buyer"),
+        EtsyOrder.total,
+        EtsyOrder.currency,
+        EtsyOrder.ordered_at,
+        EtsyOrder.line_items,
     )
 
 
 def _vinted_select() -> Select[Any]:
     """Vinted orders as the extension reported them. Their date is free text from Vinted's pages, so
     the list orders them by when we first saw them; the line is the one item of the transaction."""
-    line = func.jsonb_build_array(func.jsonb_build_object(
-        "item_ref", cast(VintedOrder.vinted_item_id, String), "title", VintedOrder.title,
-        "quantity", 1, "product_id", VintedOrder.product_id,
-    ))
+    line = func.jsonb_build_array(
+        func.jsonb_build_object(
+            "item_ref",
+            cast(VintedOrder.vinted_item_id, String),
+            "title",
+            VintedOrder.title,
+            "quantity",
+            1,
+            "product_id",
+            VintedOrder.product_id,
+        )
+    )
     status = func.coalesce(VintedOrder.status, "unknown")
     return select(
-        literal("vinted").label("marketplace"), cast(VintedOrder.transaction_id, String).label("external_id"),
+        literal("vinted").label("marketplace"),
+        cast(VintedOrder.transaction_id, String).label("external_id"),
         status.label("status"),
         func.coalesce(status.ilike("%cancel%"), false()).label("cancelled"),
-        VintedOrder.buyer.label("buyer"), VintedOrder.price.label("total"),
-        cast(null(), String).label("currency"), VintedOrder.created_at.label("ordered_at"),
+        VintedOrder.buyer.label("buyer"),
+        VintedOrder.price.label("total"),
+        cast(null(), String).label("currency"),
+        VintedOrder.created_at.label("ordered_at"),
         line.label("line_items"),
     )
 
@@ -100,8 +125,10 @@ def page(session: Session, filters: OrderFilters, limit: int, offset: int) -> tu
         conditions.append(combined.c.cancelled.is_(False))
     total = session.scalar(select(func.count()).select_from(combined).where(*conditions)) or 0
     rows = session.execute(
-        select(combined).where(*conditions)
+        select(combined)
+        .where(*conditions)
         .order_by(combined.c.ordered_at.desc(), combined.c.marketplace, combined.c.external_id)
-        .limit(limit).offset(offset)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return list(rows), int(total)

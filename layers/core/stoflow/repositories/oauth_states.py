@@ -11,13 +11,25 @@ from stoflow.models.oauth import OAuthState
 
 
 def add(
-    session: Session, *, state_hash: str, marketplace: str, user_id: int, tenant_id: int,
-    code_verifier_enc: str | None, expires_at: datetime,
+    session: Session,
+    *,
+    state_hash: str,
+    marketplace: str,
+    user_id: int,
+    tenant_id: int,
+    code_verifier_enc: str | None,
+    expires_at: datetime,
 ) -> None:
-    session.execute(insert(OAuthState).values(
-        state_hash=state_hash, marketplace=marketplace, user_id=user_id, tenant_id=tenant_id,
-        code_verifier_enc=code_verifier_enc, expires_at=expires_at,
-    ))
+    session.execute(
+        insert(OAuthState).values(
+            state_hash=state_hash,
+            marketplace=marketplace,
+            user_id=user_id,
+            tenant_id=tenant_id,
+            code_verifier_enc=code_verifier_enc,
+            expires_at=expires_at,
+        )
+    )
 
 
 def consume(

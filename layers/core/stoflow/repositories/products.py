@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session
 from stoflow.models.products import Product
 
 LIVE = Product.deleted_at.is_(None)
-SORTABLE = {"created_at": Product.created_at, "updated_at": Product.updated_at, "price": Product.price,
-            "title": Product.title}
+SORTABLE = {
+    "created_at": Product.created_at,
+    "updated_at": Product.updated_at,
+    "price": Product.price,
+    "title": Product.title,
+}
 
 
 @dataclass(frozen=True)

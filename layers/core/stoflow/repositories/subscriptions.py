@@ -31,9 +31,7 @@ def quota_for(session: Session, user_id: int, period_start: date) -> Quota | Non
         )
         .select_from(User)
         .join(SubscriptionQuota, SubscriptionQuota.tier == User.tier)
-        .outerjoin(
-            AiCreditUsage, (AiCreditUsage.user_id == User.id) & (AiCreditUsage.period_start == period_start)
-        )
+        .outerjoin(AiCreditUsage, (AiCreditUsage.user_id == User.id) & (AiCreditUsage.period_start == period_start))
         .where(User.id == user_id)
     ).first()
     if row is None:

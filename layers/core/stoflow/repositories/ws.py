@@ -28,15 +28,31 @@ class ConnectionRow(NamedTuple):
 
 
 # The columns a ConnectionRow is read from, in its field order.
-_ROW = (WsConnection.connection_id, WsConnection.user_id, WsConnection.tenant_id, WsConnection.client,
-        WsConnection.device_id)
+_ROW = (
+    WsConnection.connection_id,
+    WsConnection.user_id,
+    WsConnection.tenant_id,
+    WsConnection.client,
+    WsConnection.device_id,
+)
 
 
-def add_ticket(session: Session, ticket_hash: str, user_id: int, tenant_id: int, client: str,
-               expires_at: datetime, device_id: int | None = None) -> None:
+def add_ticket(
+    session: Session,
+    ticket_hash: str,
+    user_id: int,
+    tenant_id: int,
+    client: str,
+    expires_at: datetime,
+    device_id: int | None = None,
+) -> None:
     session.execute(
         insert(WsTicket).values(
-            ticket_hash=ticket_hash, user_id=user_id, tenant_id=tenant_id, client=client, expires_at=expires_at,
+            ticket_hash=ticket_hash,
+            user_id=user_id,
+            tenant_id=tenant_id,
+            client=client,
+            expires_at=expires_at,
             device_id=device_id,
         )
     )
@@ -59,26 +75,41 @@ def purge_tickets(session: Session, before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def add_connection(session: Session, connection_id: str, user_id: int, tenant_id: int, client: str,
-                   now: datetime, device_id: int | None = None) -> None:
+def add_connection(
+    session: Session,
+    connection_id: str,
+    user_id: int,
+    tenant_id: int,
+    client: str,
+    now: datetime,
+    device_id: int | None = None,
+) -> None:
     # API Gateway never reuses a connection id; an upsert still keeps a retried $connect harmless.
     stmt = insert(WsConnection).values(
-        connection_id=connection_id, user_id=user_id, tenant_id=tenant_id, client=client,
-        connected_at=now, last_seen_at=now, device_id=device_id,
+        connection_id=connection_id,
+        user_id=user_id,
+        tenant_id=tenant_id,
+        client=client,
+        connected_at=now,
+        last_seen_at=now,
+        device_id=device_id,
     )
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=[WsConnection.connection_id],
-            set_={"user_id": user_id, "tenant_id": tenant_id, "client": client, "last_seen_at": now,
-                  "device_id": device_id},
+            set_={
+                "user_id": user_id,
+                "tenant_id": tenant_id,
+                "client": client,
+                "last_seen_at": now,
+                "device_id": device_id,
+            },
         )
     )
 
 
 def get_connection(session: Session, connection_id: str) -> ConnectionRow | None:
-    row = session.execute(
-        select(*_ROW).where(WsConnection.connection_id == connection_id)
-    ).first()
+    row = session.execute(select(*_ROW).where(WsConnection.connection_id == connection_id)).first()
     return ConnectionRow(*row) if row else None
 
 

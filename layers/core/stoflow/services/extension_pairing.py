@@ -90,8 +90,12 @@ def pair(code: str, name: str, version: str | None, client_ip: str) -> PairedDev
     now = clock.now()
     with shared_session() as session:
         refusal = rate_limits.hit(
-            session, f"extension_pair:ip:{client_ip}", settings.extension_pair_rate_per_ip,
-            settings.rate_window_s, now, "pairing",
+            session,
+            f"extension_pair:ip:{client_ip}",
+            settings.extension_pair_rate_per_ip,
+            settings.rate_window_s,
+            now,
+            "pairing",
         )
     if refusal:
         raise refusal.exception()
@@ -117,7 +121,10 @@ def pair(code: str, name: str, version: str | None, client_ip: str) -> PairedDev
         device_id = device.id
     log.info("extension paired", extra={"device_id": device_id, "tenant_id": burnt.tenant_id})
     return PairedDevice(
-        device_id=device_id, access_token=access.token, refresh_token=refresh, expires_in=access.expires_in,
+        device_id=device_id,
+        access_token=access.token,
+        refresh_token=refresh,
+        expires_in=access.expires_in,
         ws_url=settings.ws_public_url,
     )
 
@@ -168,4 +175,3 @@ def revoke_device(principal: Principal, device_id: int) -> int:
         except Exception:  # the row goes at its $disconnect, or at the purge
             log.exception("closing extension connection %s failed", connection.connection_id)
     return closed
-

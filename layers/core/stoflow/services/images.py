@@ -93,17 +93,24 @@ class ProductImageService:
 
         if content_type not in accepted_types():
             accepted = ", ".join(accepted_types())
-            raise InvalidImage(f"{content_type!r} is not accepted (accepted: {accepted})",
-                               code="image_type_unsupported")
+            raise InvalidImage(
+                f"{content_type!r} is not accepted (accepted: {accepted})", code="image_type_unsupported"
+            )
         if size is not None and size > self.settings.image_max_upload_bytes:
             raise ImageTooLarge(f"at most {self.settings.image_max_upload_bytes} bytes per image")
         self._purge_expired(product_id)
         if repository.count_slots(self.session, product_id, self._pending_since()) >= self._max_images:
             raise TooManyImages(f"a product holds at most {self._max_images} images")
         key = upload_key(self.tenant_id, product_id, 0, secrets.token_urlsafe(12))
-        image = repository.add(self.session, {
-            "product_id": product_id, "status": "pending", "storage_key": key, "mime_type": content_type,
-        })
+        image = repository.add(
+            self.session,
+            {
+                "product_id": product_id,
+                "status": "pending",
+                "storage_key": key,
+                "mime_type": content_type,
+            },
+        )
         upload = self.store.presign_upload(
             key, content_type, self.settings.image_max_upload_bytes, self.settings.image_upload_ttl_s
         )
@@ -155,11 +162,21 @@ class ProductImageService:
         key = image_key(self.tenant_id, product_id, 0, secrets.token_urlsafe(12), processed.extension)
         self.store.put(key, processed.data, processed.mime_type)
         self._after_rollback_delete([key])
-        return repository.add(self.session, {
-            "product_id": product_id, "status": "ready", "storage_key": key, "position": position,
-            "mime_type": processed.mime_type, "file_size": processed.size, "width": processed.width,
-            "height": processed.height, "alt_text": alt_text, "tags": _clean_tags(tags),
-        })
+        return repository.add(
+            self.session,
+            {
+                "product_id": product_id,
+                "status": "ready",
+                "storage_key": key,
+                "position": position,
+                "mime_type": processed.mime_type,
+                "file_size": processed.size,
+                "width": processed.width,
+                "height": processed.height,
+                "alt_text": alt_text,
+                "tags": _clean_tags(tags),
+            },
+        )
 
     # -- edits ---------------------------------------------------------------------------------
 

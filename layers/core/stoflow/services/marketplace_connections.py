@@ -31,8 +31,12 @@ from stoflow.repositories import marketplace_accounts as accounts
 log = logging.getLogger(__name__)
 
 OAUTH_MARKETPLACES = ("ebay", "etsy")
-CLEARED_TOKENS = {"access_token_enc": None, "refresh_token_enc": None, "access_expires_at": None,
-                  "refresh_expires_at": None}
+CLEARED_TOKENS = {
+    "access_token_enc": None,
+    "refresh_token_enc": None,
+    "access_expires_at": None,
+    "refresh_expires_at": None,
+}
 
 
 def _check(marketplace: str) -> None:
@@ -62,14 +66,16 @@ def start_connect(principal: Principal, marketplace: str) -> dict[str, Any]:
         etsy_oauth.authorize_url("probe", challenge)
         new = oauth_state.create("etsy", principal.user_id, principal.tenant_id, code_verifier=verifier)
         url = etsy_oauth.authorize_url(new.state, challenge)
-    return {"marketplace": marketplace, "authorization_url": url, "state": new.state,
-            "expires_at": new.expires_at}
+    return {"marketplace": marketplace, "authorization_url": url, "state": new.state, "expires_at": new.expires_at}
 
 
 # What belongs to one Etsy shop and must not carry over when a tenant connects another.
 ETSY_SHOP_SETTINGS_RESET: dict[str, Any] = {
-    "orders_cursor": None, "orders_synced_at": None, "shipping_profile_id": None,
-    "return_policy_id": None, "readiness_state_id": None,
+    "orders_cursor": None,
+    "orders_synced_at": None,
+    "shipping_profile_id": None,
+    "return_policy_id": None,
+    "readiness_state_id": None,
 }
 
 
@@ -92,8 +98,10 @@ def complete_connect(principal: Principal, marketplace: str, code: str, state: s
         finally:
             oauth.http.close()
         values: dict[str, Any] = {
-            "status": "connected", "environment": environment(),
-            "marketplace_id": settings.ebay_marketplace_id, "connected_at": now,
+            "status": "connected",
+            "environment": environment(),
+            "marketplace_id": settings.ebay_marketplace_id,
+            "connected_at": now,
             **token_columns(tokens, now),
         }
         with tenant_session(principal.tenant_id) as session:
@@ -112,8 +120,11 @@ def complete_connect(principal: Principal, marketplace: str, code: str, state: s
         shop_id = me.get("shop_id")
         shop_name = None
         if shop_id:
-            shop_name = EtsyClient(http, StaticTokens("etsy", tokens.access_token), etsy_keys()).get_shop(
-                int(shop_id)).get("shop_name")
+            shop_name = (
+                EtsyClient(http, StaticTokens("etsy", tokens.access_token), etsy_keys())
+                .get_shop(int(shop_id))
+                .get("shop_name")
+            )
     except MarketplaceApiError as exc:
         raise _api_error(exc, "authorization code") from None
     finally:
@@ -121,15 +132,20 @@ def complete_connect(principal: Principal, marketplace: str, code: str, state: s
     if not shop_id:
         raise InvalidInput("this Etsy account has no shop", code="etsy_no_shop")
     values = {
-        "status": "connected", "etsy_user_id": me.get("user_id"), "shop_id": int(shop_id),
-        "shop_name": shop_name, "connected_at": now, **token_columns(tokens, now),
+        "status": "connected",
+        "etsy_user_id": me.get("user_id"),
+        "shop_id": int(shop_id),
+        "shop_name": shop_name,
+        "connected_at": now,
+        **token_columns(tokens, now),
     }
     with tenant_session(principal.tenant_id) as session:
         previous = accounts.get(session, EtsyCredentials, lock=True)
         if previous is not None and previous.shop_id not in (None, int(shop_id)):
             # Another shop: the old shop's receipts cursor and its profiles mean nothing here.
-            log.warning("etsy: tenant %s reconnected to another shop; its order cursor starts over",
-                        principal.tenant_id)
+            log.warning(
+                "etsy: tenant %s reconnected to another shop; its order cursor starts over", principal.tenant_id
+            )
             values.update(ETSY_SHOP_SETTINGS_RESET)
         row = accounts.upsert(session, EtsyCredentials, values)
         return _status("etsy", row)
@@ -151,28 +167,47 @@ def _status(marketplace: str, row: EbayCredentials | EtsyCredentials | None) -> 
     if row is None:
         return {"marketplace": marketplace, "status": "disconnected", "connected": False}
     status: dict[str, Any] = {
-        "marketplace": marketplace, "status": row.status, "connected": row.status == "connected",
-        "connected_at": row.connected_at, "access_expires_at": row.access_expires_at,
-        "refresh_expires_at": row.refresh_expires_at, "orders_synced_at": row.orders_synced_at,
+        "marketplace": marketplace,
+        "status": row.status,
+        "connected": row.status == "connected",
+        "connected_at": row.connected_at,
+        "access_expires_at": row.access_expires_at,
+        "refresh_expires_at": row.refresh_expires_at,
+        "orders_synced_at": row.orders_synced_at,
         "last_error": row.last_error,
     }
     if isinstance(row, EbayCredentials):
-        status.update({"environment": row.environment, "marketplace_id": row.marketplace_id,
-                       "account": row.username, "settings": _ebay_settings(row)})
+        status.update(
+            {
+                "environment": row.environment,
+                "marketplace_id": row.marketplace_id,
+                "account": row.username,
+                "settings": _ebay_settings(row),
+            }
+        )
     else:
         status.update({"account": row.shop_name, "shop_id": row.shop_id, "settings": _etsy_settings(row)})
     return status
 
 
 def _ebay_settings(row: EbayCredentials) -> dict[str, Any]:
-    return {"fulfillment_policy_id": row.fulfillment_policy_id, "payment_policy_id": row.payment_policy_id,
-            "return_policy_id": row.return_policy_id, "default_category_id": row.default_category_id,
-            "location": row.location, "merchant_location_key": row.merchant_location_key}
+    return {
+        "fulfillment_policy_id": row.fulfillment_policy_id,
+        "payment_policy_id": row.payment_policy_id,
+        "return_policy_id": row.return_policy_id,
+        "default_category_id": row.default_category_id,
+        "location": row.location,
+        "merchant_location_key": row.merchant_location_key,
+    }
 
 
 def _etsy_settings(row: EtsyCredentials) -> dict[str, Any]:
-    return {"shipping_profile_id": row.shipping_profile_id, "return_policy_id": row.return_policy_id,
-            "default_taxonomy_id": row.default_taxonomy_id, "readiness_state_id": row.readiness_state_id}
+    return {
+        "shipping_profile_id": row.shipping_profile_id,
+        "return_policy_id": row.return_policy_id,
+        "default_taxonomy_id": row.default_taxonomy_id,
+        "readiness_state_id": row.readiness_state_id,
+    }
 
 
 def _vinted_status(session: Session) -> dict[str, Any]:
@@ -185,11 +220,15 @@ def _vinted_status(session: Session) -> dict[str, Any]:
         return {"marketplace": "vinted", **detail(session)}
     connected = is_connected(session, "vinted")
     reported = accounts.vinted_session(session)
-    return {"marketplace": "vinted", "status": "connected" if connected else "disconnected",
-            "connected": connected, "via": "extension",
-            "account": reported.login if reported else None,
-            "logged_in": reported.logged_in if reported else None,
-            "last_seen_at": reported.last_hello_at if reported else None}
+    return {
+        "marketplace": "vinted",
+        "status": "connected" if connected else "disconnected",
+        "connected": connected,
+        "via": "extension",
+        "account": reported.login if reported else None,
+        "logged_in": reported.logged_in if reported else None,
+        "last_seen_at": reported.last_hello_at if reported else None,
+    }
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:

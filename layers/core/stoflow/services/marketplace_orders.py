@@ -53,8 +53,12 @@ def _row(marketplace: str, order: OrderRecord) -> dict[str, Any]:
         for line in order.lines
     ]
     common = {
-        "status": order.status[:32], "cancelled": order.cancelled, "total": order.total,
-        "currency": order.currency, "ordered_at": order.ordered_at, "modified_at": order.modified_at,
+        "status": order.status[:32],
+        "cancelled": order.cancelled,
+        "total": order.total,
+        "currency": order.currency,
+        "ordered_at": order.ordered_at,
+        "modified_at": order.modified_at,
         "line_items": lines,
     }
     if marketplace == "ebay":

@@ -73,8 +73,9 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
                     if jobs_repository.jobs_by_keys(session, [key]):
                         report.skipped += 1
                         continue
-                    enqueue_in_session(session, tenant_id, JobRequest(marketplace, action), job_keys=[key],
-                                       validate=False)
+                    enqueue_in_session(
+                        session, tenant_id, JobRequest(marketplace, action), job_keys=[key], validate=False
+                    )
                     report.done += 1
         except Exception as exc:  # one broken tenant must not starve the others
             log.exception("order sync fan-out failed for tenant %s", tenant_id)
@@ -121,16 +122,16 @@ def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | Non
         for marketplace in due:
             app = _oauth_app(marketplace)
             try:
-                tokens = AccountTokens(marketplace, app, lambda tid=tenant_id: tenant_session(tid, engine=engine),
-                                       margin_s=margin_s)
+                tokens = AccountTokens(
+                    marketplace, app, lambda tid=tenant_id: tenant_session(tid, engine=engine), margin_s=margin_s
+                )
                 tokens.get()
                 report.done += 1
             except MarketplaceApiError as exc:
                 report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace, "error": exc.code})
             except Exception as exc:
                 log.exception("token refresh failed for tenant %s on %s", tenant_id, marketplace)
-                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace,
-                                      "error": type(exc).__name__})
+                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace, "error": type(exc).__name__})
             finally:
                 app.http.close()
     log.info("token refresh: %d refreshed, %d failed", report.done, len(report.failed))

@@ -24,9 +24,13 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
             report = migrations.migrate_tenants(engine, workers=workers, continue_on_error=carry_on)
         elif action == "downgrade":
             shared = None
-            report = migrations.migrate_tenants(
-                engine, "downgrade", str(event["tenants"]), workers=workers, continue_on_error=carry_on
-            ) if event.get("tenants") else None
+            report = (
+                migrations.migrate_tenants(
+                    engine, "downgrade", str(event["tenants"]), workers=workers, continue_on_error=carry_on
+                )
+                if event.get("tenants")
+                else None
+            )
             if event.get("shared") and (report is None or report.ok):
                 shared = migrations.migrate_shared(engine, "downgrade", str(event["shared"]))
         else:
@@ -34,7 +38,9 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": report is None or report.ok,
             "shared": shared,
-            "tenants": None if report is None else {
+            "tenants": None
+            if report is None
+            else {
                 "summary": report.summary(),
                 "failed": [asdict(o) for o in report.failed],
                 "skipped": report.skipped,

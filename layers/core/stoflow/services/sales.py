@@ -38,7 +38,12 @@ def delist_key(product_id: int, marketplace: str) -> str:
 
 
 def record_sale(
-    session: Session, tenant_id: int, sold_on: str, product_ids: Iterable[int], *, order_ref: str | None = None,
+    session: Session,
+    tenant_id: int,
+    sold_on: str,
+    product_ids: Iterable[int],
+    *,
+    order_ref: str | None = None,
     now: datetime | None = None,
 ) -> SaleResult:
     from stoflow.jobs.service import JobRequest, enqueue_in_session
@@ -66,14 +71,26 @@ def record_sale(
             if key in existing:
                 continue
             enqueued = enqueue_in_session(
-                session, tenant_id,
-                JobRequest(marketplace, DELIST_ACTION, product_ids=[product.id],
-                           params={"reason": "sold", "sold_on": sold_on, "order": order_ref}, priority=10),
-                job_keys=[key], validate=False,
+                session,
+                tenant_id,
+                JobRequest(
+                    marketplace,
+                    DELIST_ACTION,
+                    product_ids=[product.id],
+                    params={"reason": "sold", "sold_on": sold_on, "order": order_ref},
+                    priority=10,
+                ),
+                job_keys=[key],
+                validate=False,
             )
             result.delist_job_ids.extend(job.id for job in enqueued.jobs)
     session.flush()
     if result.sold_product_ids:
-        log.info("sale on %s (order %s): products %s sold, %d delist jobs queued",
-                 sold_on, order_ref, result.sold_product_ids, len(result.delist_job_ids))
+        log.info(
+            "sale on %s (order %s): products %s sold, %d delist jobs queued",
+            sold_on,
+            order_ref,
+            result.sold_product_ids,
+            len(result.delist_job_ids),
+        )
     return result

@@ -61,9 +61,7 @@ def provision(connection: Connection, tenant_id: object) -> str:
         ) from exc
     for statement in _head_ddl():
         connection.execute(statement, execution_options=options)
-    connection.execute(
-        _version_table.insert().values(version_num=head_revision("tenant")), execution_options=options
-    )
+    connection.execute(_version_table.insert().values(version_num=head_revision("tenant")), execution_options=options)
     return schema
 
 

@@ -76,9 +76,7 @@ def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     expires_at = now + timedelta(seconds=ttl)
     with shared_session() as session:
         device_id = _require_device(session, principal) if client == "extension" else None
-        repo.add_ticket(
-            session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at, device_id
-        )
+        repo.add_ticket(session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at, device_id)
     return IssuedTicket(ticket=ticket, client=client, expires_in=ttl, expires_at=expires_at)
 
 
@@ -92,11 +90,10 @@ def open_connection(connection_id: str, ticket: str | None) -> ConnectionRow:
         burnt = repo.burn_ticket(session, digest(ticket), now)
         if burnt is None:
             raise TicketRefused()
-        repo.add_connection(
-            session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now, burnt.device_id
-        )
-    log.info("ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id,
-                                    "client": burnt.client})
+        repo.add_connection(session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now, burnt.device_id)
+    log.info(
+        "ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id, "client": burnt.client}
+    )
     return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client, burnt.device_id)
 
 

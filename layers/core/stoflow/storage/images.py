@@ -68,7 +68,10 @@ class ImageStore:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._s3.put_object(
-            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
             CacheControl="public, max-age=31536000, immutable",  # a key never changes content
         )
 

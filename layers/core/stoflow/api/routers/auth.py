@@ -104,5 +104,3 @@ def resend_verification(body: ResendVerificationIn, request: Request) -> Respons
 
     resend(body.email, client_ip(request))
     return Response(status_code=status.HTTP_202_ACCEPTED)
-
-

@@ -91,8 +91,12 @@ def pair(body: PairIn, request: Request, response: Response) -> PairOut:
     response.headers["Cache-Control"] = "no-store"
     paired = pair_device(body.code, body.name, body.version, _client_ip(request))
     return PairOut(
-        device_id=paired.device_id, access_token=paired.access_token, refresh_token=paired.refresh_token,
-        token_type=paired.token_type, expires_in=paired.expires_in, ws_url=paired.ws_url,
+        device_id=paired.device_id,
+        access_token=paired.access_token,
+        refresh_token=paired.refresh_token,
+        token_type=paired.token_type,
+        expires_in=paired.expires_in,
+        ws_url=paired.ws_url,
     )
 
 
@@ -104,8 +108,11 @@ def rotate_token(body: TokenIn, request: Request, response: Response) -> TokenOu
     response.headers["Cache-Control"] = "no-store"
     device_id, pair_ = rotate(body.refresh_token, _client_ip(request))
     return TokenOut(
-        device_id=device_id, access_token=pair_.access_token, refresh_token=pair_.refresh_token,
-        token_type=pair_.token_type, expires_in=pair_.expires_in,
+        device_id=device_id,
+        access_token=pair_.access_token,
+        refresh_token=pair_.refresh_token,
+        token_type=pair_.token_type,
+        expires_in=pair_.expires_in,
     )
 
 

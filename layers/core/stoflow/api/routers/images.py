@@ -27,9 +27,18 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 
 def image_out(service: ProductImageService, image: ProductImage) -> ImageOut:
     return ImageOut(
-        id=image.id, product_id=image.product_id, url=service.url(image), order=image.position or 0,
-        is_label=image.is_label, alt_text=image.alt_text, tags=list(image.tags or []), mime_type=image.mime_type,
-        file_size=image.file_size, width=image.width, height=image.height, created_at=image.created_at,
+        id=image.id,
+        product_id=image.product_id,
+        url=service.url(image),
+        order=image.position or 0,
+        is_label=image.is_label,
+        alt_text=image.alt_text,
+        tags=list(image.tags or []),
+        mime_type=image.mime_type,
+        file_size=image.file_size,
+        width=image.width,
+        height=image.height,
+        created_at=image.created_at,
         updated_at=image.updated_at,
     )
 

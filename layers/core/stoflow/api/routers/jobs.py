@@ -73,10 +73,17 @@ class BatchOut(BaseModel):
     def of(cls, batch: MarketplaceBatch, jobs: list[MarketplaceJob]) -> BatchOut:
         finished = batch.completed + batch.failed + batch.cancelled
         return cls(
-            id=batch.id, marketplace=batch.marketplace, action=batch.action, total=batch.total,
-            completed=batch.completed, failed=batch.failed, cancelled=batch.cancelled,
-            pending=batch.total - finished, progress=round(finished / batch.total, 4) if batch.total else 1.0,
-            done=finished >= batch.total, created_at=batch.created_at,
+            id=batch.id,
+            marketplace=batch.marketplace,
+            action=batch.action,
+            total=batch.total,
+            completed=batch.completed,
+            failed=batch.failed,
+            cancelled=batch.cancelled,
+            pending=batch.total - finished,
+            progress=round(finished / batch.total, 4) if batch.total else 1.0,
+            done=finished >= batch.total,
+            created_at=batch.created_at,
             jobs=[JobOut.model_validate(job) for job in jobs],
         )
 

@@ -43,9 +43,16 @@ class OrderOut(BaseModel):
 
 def order_out(row: Any) -> OrderOut:
     return OrderOut(
-        id=f"{row.marketplace}:{row.external_id}", marketplace=row.marketplace, external_id=row.external_id,
-        status=row.status, cancelled=row.cancelled, buyer=row.buyer, total=row.total, currency=row.currency,
-        ordered_at=row.ordered_at, lines=[OrderLineOut.model_validate(line) for line in row.line_items or []],
+        id=f"{row.marketplace}:{row.external_id}",
+        marketplace=row.marketplace,
+        external_id=row.external_id,
+        status=row.status,
+        cancelled=row.cancelled,
+        buyer=row.buyer,
+        total=row.total,
+        currency=row.currency,
+        ordered_at=row.ordered_at,
+        lines=[OrderLineOut.model_validate(line) for line in row.line_items or []],
     )
 
 
@@ -62,7 +69,12 @@ def list_orders(
 ) -> Page[OrderOut]:
     from stoflow.services.marketplace_orders import list_orders as orders
 
-    filters = OrderFilters(marketplaces=tuple(marketplace or ()), status=status, since=since, until=until,
-                           include_cancelled=include_cancelled)
+    filters = OrderFilters(
+        marketplaces=tuple(marketplace or ()),
+        status=status,
+        since=since,
+        until=until,
+        include_cancelled=include_cancelled,
+    )
     rows, total = orders(db, filters, page.limit, page.offset)
     return Page[OrderOut](items=[order_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)

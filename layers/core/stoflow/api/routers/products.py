@@ -52,9 +52,13 @@ async def list_products(
     at a time, so the blocking query costs nothing here, while a sync route would pay a thread
     hop. The page is serialised once and returned as is (FastAPI would validate it a second time)."""
     filters = ProductFilters(
-        statuses=tuple(status_ or ()), brand_id=brand_id,
-        category_ids=tuple(category_subtree(category_id)) if category_id is not None else (), text=q or None,
-        price_min=price_min, price_max=price_max, sort=tuple(k.strip() for k in sort.split(",") if k.strip()),
+        statuses=tuple(status_ or ()),
+        brand_id=brand_id,
+        category_ids=tuple(category_subtree(category_id)) if category_id is not None else (),
+        text=q or None,
+        price_min=price_min,
+        price_max=price_max,
+        sort=tuple(k.strip() for k in sort.split(",") if k.strip()),
     )
     items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
     body = Page[ProductOut](

@@ -48,12 +48,17 @@ def ebay_keys() -> EbayAppKeys:
     settings = get_settings()
     if settings.ebay_app_secret_arn:
         data = _secret(settings.ebay_app_secret_arn)
-        return EbayAppKeys(data["client_id"], data["client_secret"], data["ru_name"],
-                           data.get("environment", settings.ebay_environment))
+        return EbayAppKeys(
+            data["client_id"],
+            data["client_secret"],
+            data["ru_name"],
+            data.get("environment", settings.ebay_environment),
+        )
     if not (settings.ebay_client_id and settings.ebay_client_secret and settings.ebay_ru_name):
         raise MarketplaceNotConfigured("eBay application keys are not configured")
-    return EbayAppKeys(settings.ebay_client_id, settings.ebay_client_secret, settings.ebay_ru_name,
-                       settings.ebay_environment)
+    return EbayAppKeys(
+        settings.ebay_client_id, settings.ebay_client_secret, settings.ebay_ru_name, settings.ebay_environment
+    )
 
 
 @lru_cache(maxsize=1)

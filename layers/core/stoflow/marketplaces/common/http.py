@@ -184,29 +184,45 @@ class MarketplaceHttp:
                 response = self._client.send(request, auth=auth) if auth else self._client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the marketplace: always safe to try again.
-                log.warning("%s %s %s: %s (attempt %d)", self.marketplace, method, request.url.path,
-                            type(exc).__name__, attempt + 1)
+                log.warning(
+                    "%s %s %s: %s (attempt %d)",
+                    self.marketplace,
+                    method,
+                    request.url.path,
+                    type(exc).__name__,
+                    attempt + 1,
+                )
                 if attempt < self.retry.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
-                raise MarketplaceApiError(self.marketplace, f"cannot reach {self.marketplace}", kind="retryable",
-                                          code="unreachable") from None
+                raise MarketplaceApiError(
+                    self.marketplace, f"cannot reach {self.marketplace}", kind="retryable", code="unreachable"
+                ) from None
             except httpx.TransportError as exc:
                 # Sent, and no answer: a read may be repeated, a write may already have happened.
-                log.warning("%s %s %s: %s (attempt %d)", self.marketplace, method, request.url.path,
-                            type(exc).__name__, attempt + 1)
+                log.warning(
+                    "%s %s %s: %s (attempt %d)",
+                    self.marketplace,
+                    method,
+                    request.url.path,
+                    type(exc).__name__,
+                    attempt + 1,
+                )
                 if not safe_to_repeat:
                     raise MarketplaceApiError(
-                        self.marketplace, f"no answer from {self.marketplace} to a write", kind="unknown",
+                        self.marketplace,
+                        f"no answer from {self.marketplace} to a write",
+                        kind="unknown",
                         code="no_answer",
                     ) from None
                 if attempt < self.retry.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
-                raise MarketplaceApiError(self.marketplace, f"no answer from {self.marketplace}", kind="retryable",
-                                          code="no_answer") from None
+                raise MarketplaceApiError(
+                    self.marketplace, f"no answer from {self.marketplace}", kind="retryable", code="no_answer"
+                ) from None
 
             status = response.status_code
             log.info("%s %s %s -> %d (attempt %d)", self.marketplace, method, request.url.path, status, attempt + 1)
@@ -219,11 +235,20 @@ class MarketplaceHttp:
                     self._sleep(retry_after if retry_after is not None else self._backoff(attempt))
                     attempt += 1
                     continue
-                raise MarketplaceApiError(self.marketplace, message, kind="retryable", status=status, code=code,
-                                          retry_after_s=retry_after, errors=errors)
+                raise MarketplaceApiError(
+                    self.marketplace,
+                    message,
+                    kind="retryable",
+                    status=status,
+                    code=code,
+                    retry_after_s=retry_after,
+                    errors=errors,
+                )
             if status >= 500:
                 # A 500 on a write: the marketplace may have done it before failing.
-                raise MarketplaceApiError(self.marketplace, message, kind="unknown", status=status, code=code,
-                                          errors=errors)
-            raise MarketplaceApiError(self.marketplace, message, kind="permanent", status=status, code=code,
-                                      errors=errors)
+                raise MarketplaceApiError(
+                    self.marketplace, message, kind="unknown", status=status, code=code, errors=errors
+                )
+            raise MarketplaceApiError(
+                self.marketplace, message, kind="permanent", status=status, code=code, errors=errors
+            )

@@ -40,21 +40,36 @@ class NewState:
 
 
 def create(
-    marketplace: str, user_id: int, tenant_id: int, *, code_verifier: str | None = None,
-    engine: Engine | None = None, now: datetime | None = None,
+    marketplace: str,
+    user_id: int,
+    tenant_id: int,
+    *,
+    code_verifier: str | None = None,
+    engine: Engine | None = None,
+    now: datetime | None = None,
 ) -> NewState:
     state = secrets.token_urlsafe(32)
     expires_at = (now or datetime.now(UTC)) + timedelta(seconds=get_settings().oauth_state_ttl_s)
     with shared_session(engine=engine) as session:
         repository.add(
-            session, state_hash=_hash(state), marketplace=marketplace, user_id=user_id, tenant_id=tenant_id,
-            code_verifier_enc=crypto.encrypt(code_verifier) if code_verifier else None, expires_at=expires_at,
+            session,
+            state_hash=_hash(state),
+            marketplace=marketplace,
+            user_id=user_id,
+            tenant_id=tenant_id,
+            code_verifier_enc=crypto.encrypt(code_verifier) if code_verifier else None,
+            expires_at=expires_at,
         )
     return NewState(state, expires_at)
 
 
 def consume(
-    state: str, marketplace: str, user_id: int, tenant_id: int, *, engine: Engine | None = None,
+    state: str,
+    marketplace: str,
+    user_id: int,
+    tenant_id: int,
+    *,
+    engine: Engine | None = None,
     now: datetime | None = None,
 ) -> str | None:
     """Burn the state; return its PKCE verifier (None for flows without one). Unknown, expired,
@@ -63,7 +78,11 @@ def consume(
         raise InvalidOAuthState("missing or malformed state")
     with shared_session(engine=engine) as session:
         found, verifier_enc = repository.consume(
-            session, state_hash=_hash(state), marketplace=marketplace, user_id=user_id, tenant_id=tenant_id,
+            session,
+            state_hash=_hash(state),
+            marketplace=marketplace,
+            user_id=user_id,
+            tenant_id=tenant_id,
             now=now or datetime.now(UTC),
         )
     if not found:

@@ -74,16 +74,22 @@ def token_columns(tokens: TokenSet, now: datetime, *, previous_refresh_enc: str 
 
 
 def not_connected(marketplace: str, why: str = "not connected") -> MarketplaceApiError:
-    return MarketplaceApiError(marketplace, f"{marketplace} is {why}; connect it again", kind="permanent",
-                               code="not_connected")
+    return MarketplaceApiError(
+        marketplace, f"{marketplace} is {why}; connect it again", kind="permanent", code="not_connected"
+    )
 
 
 class AccountTokens:
     """The access token of one tenant's account on one marketplace."""
 
     def __init__(
-        self, marketplace: str, app: OAuthApp, session_factory: SessionFactory, *,
-        margin_s: int | None = None, clock: Clock = utcnow,
+        self,
+        marketplace: str,
+        app: OAuthApp,
+        session_factory: SessionFactory,
+        *,
+        margin_s: int | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.marketplace = marketplace
         self.app = app
@@ -125,8 +131,9 @@ class AccountTokens:
             now = self.clock()
             try:
                 if row.refresh_expires_at is not None and row.refresh_expires_at <= now:
-                    raise MarketplaceApiError(self.marketplace, "refresh token expired", kind="permanent",
-                                              code="refresh_token_expired")
+                    raise MarketplaceApiError(
+                        self.marketplace, "refresh token expired", kind="permanent", code="refresh_token_expired"
+                    )
                 tokens = self.app.refresh(crypto.decrypt(row.refresh_token_enc))
             except MarketplaceApiError as exc:
                 if exc.kind != "permanent":

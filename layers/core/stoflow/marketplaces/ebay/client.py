@@ -32,14 +32,23 @@ class EbayClient:
         self.tokens = tokens
         self.language = get_settings().ebay_content_language
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-              headers: dict[str, str] | None = None, allow_statuses: frozenset[int] = frozenset()) -> httpx.Response:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        allow_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
         def send(token: str) -> httpx.Response:
             all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
             if json is not None:
                 all_headers.setdefault("Content-Type", "application/json")
-            return self.http.request(method, path, json=json, params=params, headers=all_headers,
-                                     allow_statuses=allow_statuses)
+            return self.http.request(
+                method, path, json=json, params=params, headers=all_headers, allow_statuses=allow_statuses
+            )
 
         response = call_with_token(self.tokens, send)
         assert isinstance(response, httpx.Response)
@@ -49,8 +58,9 @@ class EbayClient:
 
     def put_inventory_item(self, sku: str, item: dict[str, Any]) -> None:
         """createOrReplaceInventoryItem: the item is replaced whole, never merged."""
-        self._call("PUT", f"{INVENTORY}/inventory_item/{_seg(sku)}", json=item,
-                   headers={"Content-Language": self.language})
+        self._call(
+            "PUT", f"{INVENTORY}/inventory_item/{_seg(sku)}", json=item, headers={"Content-Language": self.language}
+        )
 
     def get_inventory_item(self, sku: str) -> dict[str, Any] | None:
         response = self._call("GET", f"{INVENTORY}/inventory_item/{_seg(sku)}", allow_statuses=frozenset({404}))
@@ -66,8 +76,12 @@ class EbayClient:
     # --- offers ------------------------------------------------------------------------------
 
     def get_offers(self, sku: str, marketplace_id: str) -> list[dict[str, Any]]:
-        response = self._call("GET", f"{INVENTORY}/offer", params={"sku": sku, "marketplace_id": marketplace_id},
-                              allow_statuses=frozenset({404}))
+        response = self._call(
+            "GET",
+            f"{INVENTORY}/offer",
+            params={"sku": sku, "marketplace_id": marketplace_id},
+            allow_statuses=frozenset({404}),
+        )
         return [] if response.status_code == 404 else list(response.json().get("offers", []))
 
     def create_offer(self, offer: dict[str, Any]) -> str:
@@ -76,8 +90,9 @@ class EbayClient:
 
     def update_offer(self, offer_id: str, offer: dict[str, Any]) -> None:
         """updateOffer replaces the whole offer too: send every field, not a patch."""
-        self._call("PUT", f"{INVENTORY}/offer/{_seg(offer_id)}", json=offer,
-                   headers={"Content-Language": self.language})
+        self._call(
+            "PUT", f"{INVENTORY}/offer/{_seg(offer_id)}", json=offer, headers={"Content-Language": self.language}
+        )
 
     def publish_offer(self, offer_id: str) -> str:
         return str(self._call("POST", f"{INVENTORY}/offer/{_seg(offer_id)}/publish").json()["listingId"])
@@ -107,8 +122,9 @@ class EbayClient:
 
     # --- fulfillment: orders -----------------------------------------------------------------
 
-    def get_orders(self, *, modified_since: str, modified_until: str = "", limit: int = 50,
-                   offset: int = 0) -> dict[str, Any]:
+    def get_orders(
+        self, *, modified_since: str, modified_until: str = "", limit: int = 50, offset: int = 0
+    ) -> dict[str, Any]:
         window = f"lastmodifieddate:[{modified_since}..{modified_until}]"
         params = {"filter": window, "limit": str(limit), "offset": str(offset)}
         return self._call("GET", f"{FULFILLMENT}/order", params=params).json()

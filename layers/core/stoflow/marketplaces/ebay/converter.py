@@ -24,12 +24,30 @@ TITLE_MAX = 80
 SKU_MAX = 50
 # Aspect names per listing language (eBay's item specifics are named in the site's language).
 ASPECT_NAMES = {
-    "fr": {"brand": "Marque", "color": "Couleur", "size": "Taille", "material": "Matière",
-           "department": "Département", "pattern": "Motif"},
-    "de": {"brand": "Marke", "color": "Farbe", "size": "Größe", "material": "Material",
-           "department": "Abteilung", "pattern": "Muster"},
-    "en": {"brand": "Brand", "color": "Colour", "size": "Size", "material": "Material",
-           "department": "Department", "pattern": "Pattern"},
+    "fr": {
+        "brand": "Marque",
+        "color": "Couleur",
+        "size": "Taille",
+        "material": "Matière",
+        "department": "Département",
+        "pattern": "Motif",
+    },
+    "de": {
+        "brand": "Marke",
+        "color": "Farbe",
+        "size": "Größe",
+        "material": "Material",
+        "department": "Abteilung",
+        "pattern": "Muster",
+    },
+    "en": {
+        "brand": "Brand",
+        "color": "Colour",
+        "size": "Size",
+        "material": "Material",
+        "department": "Department",
+        "pattern": "Pattern",
+    },
 }
 
 
@@ -111,8 +129,13 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
     if product.parcel_weight_g:
         item["packageWeightAndSize"] = {"weight": {"value": float(product.parcel_weight_g), "unit": "GRAM"}}
     return EbayListingDraft(
-        sku=sku_for(product), item=item, price=product.price, currency=product.currency,
-        quantity=max(product.stock, 0), description=description, title=title,
+        sku=sku_for(product),
+        item=item,
+        price=product.price,
+        currency=product.currency,
+        quantity=max(product.stock, 0),
+        description=description,
+        title=title,
     )
 
 
@@ -147,11 +170,18 @@ def offer_body(draft: EbayListingDraft, settings: OfferSettings, *, for_update: 
 
 
 def location_body(location: dict[str, Any], name: str = "StoFlow") -> dict[str, Any]:
-    address = {k: str(v) for k, v in location.items() if k in ("addressLine1", "city", "postalCode", "country",
-                                                                 "stateOrProvince") and v}
+    address = {
+        k: str(v)
+        for k, v in location.items()
+        if k in ("addressLine1", "city", "postalCode", "country", "stateOrProvince") and v
+    }
     if "country" not in address or not ({"postalCode", "city"} & address.keys()):
         raise PermanentJobError(
             "set the eBay shipping location (country and postal code or city) first", code="ebay_location_missing"
         )
-    return {"location": {"address": address}, "locationTypes": ["WAREHOUSE"], "name": name,
-            "merchantLocationStatus": "ENABLED"}
+    return {
+        "location": {"address": address},
+        "locationTypes": ["WAREHOUSE"],
+        "name": name,
+        "merchantLocationStatus": "ENABLED",
+    }

@@ -31,8 +31,12 @@ from stoflow.services import marketplace_orders
 
 log = logging.getLogger(__name__)
 
-LISTING_URLS = {"EBAY_FR": "https://www.ebay.fr/itm/", "EBAY_DE": "https://www.ebay.de/itm/",
-                "EBAY_GB": "https://www.ebay.co.uk/itm/", "EBAY_US": "https://www.ebay.com/itm/"}
+LISTING_URLS = {
+    "EBAY_FR": "https://www.ebay.fr/itm/",
+    "EBAY_DE": "https://www.ebay.de/itm/",
+    "EBAY_GB": "https://www.ebay.co.uk/itm/",
+    "EBAY_US": "https://www.ebay.com/itm/",
+}
 ORDER_PAGE = 50
 # Orders are read again from a little before the cursor: eBay's lastModifiedDate index lags.
 CURSOR_OVERLAP = timedelta(minutes=2)
@@ -76,10 +80,14 @@ def _ensure_location(client: EbayClient, context: JobContext, settings: EbayAcco
 def _offer_settings(client: EbayClient, context: JobContext, settings: EbayAccountSettings) -> converter.OfferSettings:
     category = str(context.job.input.get("category_id") or settings.default_category_id or "")
     if not category:
-        raise PermanentJobError("choose an eBay category (job input category_id or the account default)",
-                                code="ebay_category_missing")
-    chosen = {"fulfillment": settings.fulfillment_policy_id, "payment": settings.payment_policy_id,
-              "return": settings.return_policy_id}
+        raise PermanentJobError(
+            "choose an eBay category (job input category_id or the account default)", code="ebay_category_missing"
+        )
+    chosen = {
+        "fulfillment": settings.fulfillment_policy_id,
+        "payment": settings.payment_policy_id,
+        "return": settings.return_policy_id,
+    }
     missing = [kind for kind, value in chosen.items() if not value]
     if missing:
         # No choice made yet: take the seller's first policy of each missing kind, and remember it.
@@ -88,15 +96,18 @@ def _offer_settings(client: EbayClient, context: JobContext, settings: EbayAccou
             policies = client.get_policies(kind, settings.marketplace_id)
             if not policies:
                 raise PermanentJobError(f"the eBay account has no {kind} business policy", code="ebay_policy_missing")
-            id_key = {"fulfillment": "fulfillmentPolicyId", "payment": "paymentPolicyId",
-                      "return": "returnPolicyId"}[kind]
+            id_key = {"fulfillment": "fulfillmentPolicyId", "payment": "paymentPolicyId", "return": "returnPolicyId"}[
+                kind
+            ]
             chosen[kind] = str(policies[0][id_key])
             found[f"{kind}_policy_id"] = chosen[kind]
         save_settings(context.session, found)
     return converter.OfferSettings(
-        marketplace_id=settings.marketplace_id, category_id=category,
+        marketplace_id=settings.marketplace_id,
+        category_id=category,
         merchant_location_key=settings.merchant_location_key,
-        fulfillment_policy_id=str(chosen["fulfillment"]), payment_policy_id=str(chosen["payment"]),
+        fulfillment_policy_id=str(chosen["fulfillment"]),
+        payment_policy_id=str(chosen["payment"]),
         return_policy_id=str(chosen["return"]),
     )
 
@@ -157,14 +168,25 @@ class EbayPublishJobHandler(_EbayHandler):
         finally:
             client.http.close()
         if keep_state and not was_published:
-            return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listed": False},
-                              external_id=listing_id)
+            return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listed": False}, external_id=listing_id)
         assert listing_id is not None
-        self._save(context, product_id, draft, offer_settings, offer_id=offer_id, listing_id=listing_id,
-                   status="published", published_at=datetime.now(UTC))
+        self._save(
+            context,
+            product_id,
+            draft,
+            offer_settings,
+            offer_id=offer_id,
+            listing_id=listing_id,
+            status="published",
+            published_at=datetime.now(UTC),
+        )
         url = listing_url(settings.marketplace_id, listing_id)
-        return JobOutcome(result={"sku": draft.sku, "offer_id": offer_id, "listing_id": listing_id, "url": url},
-                          external_id=listing_id, listing_url=url, listing_status="listed")
+        return JobOutcome(
+            result={"sku": draft.sku, "offer_id": offer_id, "listing_id": listing_id, "url": url},
+            external_id=listing_id,
+            listing_url=url,
+            listing_status="listed",
+        )
 
     def reconcile(self, context: JobContext) -> JobOutcome | None:
         """Published already (the lost answer was a success)? Then the job is done."""
@@ -187,11 +209,23 @@ class EbayPublishJobHandler(_EbayHandler):
             if offer.get("status") == "PUBLISHED" and listing_id and self.action == "publish":
                 url = listing_url(settings.marketplace_id, listing_id)
                 with context.session() as session:
-                    items.upsert_ebay(session, sku, {"offer_id": offer.get("offerId"), "listing_id": listing_id,
-                                                     "status": "published", "product_id": context.job.product_id,
-                                                     "marketplace_id": settings.marketplace_id})
-                return JobOutcome(result={"sku": sku, "listing_id": listing_id, "reconciled": True},
-                                  external_id=listing_id, listing_url=url, listing_status="listed")
+                    items.upsert_ebay(
+                        session,
+                        sku,
+                        {
+                            "offer_id": offer.get("offerId"),
+                            "listing_id": listing_id,
+                            "status": "published",
+                            "product_id": context.job.product_id,
+                            "marketplace_id": settings.marketplace_id,
+                        },
+                    )
+                return JobOutcome(
+                    result={"sku": sku, "listing_id": listing_id, "reconciled": True},
+                    external_id=listing_id,
+                    listing_url=url,
+                    listing_status="listed",
+                )
         return None
 
     @staticmethod
@@ -202,14 +236,27 @@ class EbayPublishJobHandler(_EbayHandler):
         return None
 
     @staticmethod
-    def _save(context: JobContext, product_id: int, draft: converter.EbayListingDraft,
-              offer_settings: converter.OfferSettings, **values: Any) -> None:
+    def _save(
+        context: JobContext,
+        product_id: int,
+        draft: converter.EbayListingDraft,
+        offer_settings: converter.OfferSettings,
+        **values: Any,
+    ) -> None:
         with context.session() as session:
-            items.upsert_ebay(session, draft.sku, {
-                "product_id": product_id, "marketplace_id": offer_settings.marketplace_id,
-                "category_id": offer_settings.category_id, "price": draft.price, "currency": draft.currency,
-                "title": draft.title, **values,
-            })
+            items.upsert_ebay(
+                session,
+                draft.sku,
+                {
+                    "product_id": product_id,
+                    "marketplace_id": offer_settings.marketplace_id,
+                    "category_id": offer_settings.category_id,
+                    "price": draft.price,
+                    "currency": draft.currency,
+                    "title": draft.title,
+                    **values,
+                },
+            )
 
 
 class EbayUpdateJobHandler(EbayPublishJobHandler):
@@ -265,8 +312,7 @@ class EbayDeleteJobHandler(_EbayHandler):
                 if purge:
                     row.offer_id = None
                     row.listing_id = None
-        return JobOutcome(result={"sku": sku, "status": new_status}, external_id=listing_id,
-                          listing_status="delisted")
+        return JobOutcome(result={"sku": sku, "status": new_status}, external_id=listing_id, listing_status="delisted")
 
 
 class EbayImportListingsJobHandler(_EbayHandler):
@@ -295,14 +341,19 @@ class EbayImportListingsJobHandler(_EbayHandler):
                     offers = client.get_offers(sku, settings.marketplace_id)
                     offer = offers[0] if offers else {}
                     listing = offer.get("listing") or {}
-                    price = ((offer.get("pricingSummary") or {}).get("price") or {})
-                    rows.append({
-                        "sku": sku, "offer_id": offer.get("offerId"), "listing_id": listing.get("listingId"),
-                        "status": "published" if offer.get("status") == "PUBLISHED" else "draft",
-                        "title": ((entry.get("product") or {}).get("title") or "")[:200] or None,
-                        "price": price.get("value"), "currency": price.get("currency"),
-                        "category_id": offer.get("categoryId"),
-                    })
+                    price = (offer.get("pricingSummary") or {}).get("price") or {}
+                    rows.append(
+                        {
+                            "sku": sku,
+                            "offer_id": offer.get("offerId"),
+                            "listing_id": listing.get("listingId"),
+                            "status": "published" if offer.get("status") == "PUBLISHED" else "draft",
+                            "title": ((entry.get("product") or {}).get("title") or "")[:200] or None,
+                            "price": price.get("value"),
+                            "currency": price.get("currency"),
+                            "category_id": offer.get("categoryId"),
+                        }
+                    )
                 seen += len(rows)
                 imported += self._store(context, settings.marketplace_id, rows)
                 offset += len(inventory)
@@ -325,8 +376,9 @@ class EbayImportListingsJobHandler(_EbayHandler):
                 values = {k: v for k, v in row.items() if v is not None}
                 if sku not in known:
                     new += 1
-                    values.update({"product_id": products.get(sku), "imported_at": now,
-                                   "marketplace_id": marketplace_id})
+                    values.update(
+                        {"product_id": products.get(sku), "imported_at": now, "marketplace_id": marketplace_id}
+                    )
                 items.upsert_ebay(session, sku, {"marketplace_id": marketplace_id, **values})
         return new
 
@@ -374,20 +426,25 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
         return JobOutcome(result={**totals, "cursor": cursor.isoformat()})
 
     @staticmethod
-    def _window(context: JobContext, client: EbayClient, since: datetime, until: datetime,
-                totals: dict[str, int], pages: int) -> tuple[bool, int]:
+    def _window(
+        context: JobContext, client: EbayClient, since: datetime, until: datetime, totals: dict[str, int], pages: int
+    ) -> tuple[bool, int]:
         """Read one window's every page; (read to the end, pages used so far)."""
         offset = 0
         while pages < MAX_PAGES_PER_RUN:
             _check_cancel(context)
-            page = client.get_orders(modified_since=format_time(since), modified_until=format_time(until),
-                                     limit=ORDER_PAGE, offset=offset)
+            page = client.get_orders(
+                modified_since=format_time(since), modified_until=format_time(until), limit=ORDER_PAGE, offset=offset
+            )
             pages += 1
             orders = page.get("orders") or []
             with context.session() as session:
                 skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
-                by_sku = {sku: r.product_id for sku, r in items.ebay_by_skus(session, skus).items()
-                          if r.product_id is not None}
+                by_sku = {
+                    sku: r.product_id
+                    for sku, r in items.ebay_by_skus(session, skus).items()
+                    if r.product_id is not None
+                }
                 by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
                 records = [order_record(order, by_sku) for order in orders]
                 stored = marketplace_orders.store_orders(session, context.job.tenant_id, "ebay", records)
@@ -401,8 +458,13 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
         return False, pages
 
 
-HANDLERS = (EbayPublishJobHandler, EbayUpdateJobHandler, EbayDeleteJobHandler, EbayImportListingsJobHandler,
-            EbaySyncOrdersJobHandler)
+HANDLERS = (
+    EbayPublishJobHandler,
+    EbayUpdateJobHandler,
+    EbayDeleteJobHandler,
+    EbayImportListingsJobHandler,
+    EbaySyncOrdersJobHandler,
+)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -35,13 +35,15 @@ def auth_base_url() -> str:
 
 def authorize_url(state: str, keys: EbayAppKeys | None = None) -> str:
     keys = keys or ebay_keys()
-    query = urlencode({
-        "client_id": keys.client_id,
-        "redirect_uri": keys.ru_name,
-        "response_type": "code",
-        "scope": " ".join(get_settings().ebay_scopes),
-        "state": state,
-    })
+    query = urlencode(
+        {
+            "client_id": keys.client_id,
+            "redirect_uri": keys.ru_name,
+            "response_type": "code",
+            "scope": " ".join(get_settings().ebay_scopes),
+            "state": state,
+        }
+    )
     return f"{auth_base_url()}/oauth2/authorize?{query}"
 
 
@@ -63,7 +65,10 @@ class EbayOAuth:
 
     def _token(self, form: dict[str, str]) -> TokenSet:
         response = self.http.request(
-            "POST", TOKEN_PATH, data=form, auth=httpx.BasicAuth(self.keys.client_id, self.keys.client_secret),
+            "POST",
+            TOKEN_PATH,
+            data=form,
+            auth=httpx.BasicAuth(self.keys.client_id, self.keys.client_secret),
             idempotent=False,
         )
         return _token_set(response.json())
@@ -72,8 +77,10 @@ class EbayOAuth:
         return self._token({"grant_type": "authorization_code", "code": code, "redirect_uri": self.keys.ru_name})
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        return self._token({
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "scope": " ".join(get_settings().ebay_scopes),
-        })
+        return self._token(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "scope": " ".join(get_settings().ebay_scopes),
+            }
+        )

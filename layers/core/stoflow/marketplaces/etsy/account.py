@@ -35,8 +35,9 @@ def read_settings(sessions: SessionFactory) -> EtsyAccountSettings:
         row = accounts.get(session, EtsyCredentials)
         if row is None or row.status != "connected" or row.shop_id is None:
             raise not_connected("etsy")
-        return EtsyAccountSettings(row.shop_id, row.shipping_profile_id, row.return_policy_id,
-                                   row.default_taxonomy_id, row.readiness_state_id)
+        return EtsyAccountSettings(
+            row.shop_id, row.shipping_profile_id, row.return_policy_id, row.default_taxonomy_id, row.readiness_state_id
+        )
 
 
 def save_settings(sessions: SessionFactory, values: dict[str, Any]) -> None:

@@ -33,9 +33,18 @@ class EtsyClient:
         self.tokens = tokens
         self.keys = keys
 
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              form: dict[str, Any] | None = None, json: Any = None, files: Any = None,
-              data: dict[str, Any] | None = None, allow_statuses: frozenset[int] = frozenset()) -> httpx.Response:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        form: dict[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: dict[str, Any] | None = None,
+        allow_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
         def send(token: str) -> httpx.Response:
             headers = {"x-api-key": self.keys.api_key_header, "Authorization": f"Bearer {token}"}
             body = data
@@ -44,8 +53,16 @@ class EtsyClient:
                 body = {}
                 for key, value in form_fields(form):
                     body.setdefault(key, []).append(value)
-            return self.http.request(method, path, params=params, json=json, files=files, data=body,
-                                     headers=headers, allow_statuses=allow_statuses)
+            return self.http.request(
+                method,
+                path,
+                params=params,
+                json=json,
+                files=files,
+                data=body,
+                headers=headers,
+                allow_statuses=allow_statuses,
+            )
 
         response = call_with_token(self.tokens, send)
         assert isinstance(response, httpx.Response)
@@ -60,22 +77,34 @@ class EtsyClient:
     def create_draft_listing(self, shop_id: int, form: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"{V3}/shops/{shop_id}/listings", form=form).json()
 
-    def upload_listing_image(self, shop_id: int, listing_id: int, content: bytes, *, filename: str, rank: int,
-                             alt_text: str | None = None, overwrite: bool = False,
-                             content_type: str = "image/jpeg") -> dict[str, Any]:
+    def upload_listing_image(
+        self,
+        shop_id: int,
+        listing_id: int,
+        content: bytes,
+        *,
+        filename: str,
+        rank: int,
+        alt_text: str | None = None,
+        overwrite: bool = False,
+        content_type: str = "image/jpeg",
+    ) -> dict[str, Any]:
         fields: dict[str, str] = {"rank": str(rank)}
         if overwrite:
             fields["overwrite"] = "true"
         if alt_text:
             fields["alt_text"] = alt_text[:500]
         return self._call(
-            "POST", f"{V3}/shops/{shop_id}/listings/{listing_id}/images",
-            files={"image": (filename, content, content_type)}, data=fields,
+            "POST",
+            f"{V3}/shops/{shop_id}/listings/{listing_id}/images",
+            files={"image": (filename, content, content_type)},
+            data=fields,
         ).json()
 
     def delete_listing_image(self, shop_id: int, listing_id: int, image_id: int) -> None:
-        self._call("DELETE", f"{V3}/shops/{shop_id}/listings/{listing_id}/images/{image_id}",
-                   allow_statuses=frozenset({404}))
+        self._call(
+            "DELETE", f"{V3}/shops/{shop_id}/listings/{listing_id}/images/{image_id}", allow_statuses=frozenset({404})
+        )
 
     def update_listing(self, shop_id: int, listing_id: int, form: dict[str, Any]) -> dict[str, Any]:
         return self._call("PATCH", f"{V3}/shops/{shop_id}/listings/{listing_id}", form=form).json()
@@ -94,10 +123,16 @@ class EtsyClient:
     def delete_listing(self, listing_id: int) -> None:
         self._call("DELETE", f"{V3}/listings/{listing_id}", allow_statuses=frozenset({404}))
 
-    def get_shop_receipts(self, shop_id: int, *, min_last_modified: int, limit: int = 100,
-                          offset: int = 0) -> dict[str, Any]:
-        params = {"min_last_modified": min_last_modified, "sort_on": "updated", "sort_order": "asc",
-                  "limit": limit, "offset": offset}
+    def get_shop_receipts(
+        self, shop_id: int, *, min_last_modified: int, limit: int = 100, offset: int = 0
+    ) -> dict[str, Any]:
+        params = {
+            "min_last_modified": min_last_modified,
+            "sort_on": "updated",
+            "sort_order": "asc",
+            "limit": limit,
+            "offset": offset,
+        }
         return self._call("GET", f"{V3}/shops/{shop_id}/receipts", params=params).json()
 
     def get_shipping_profiles(self, shop_id: int) -> list[dict[str, Any]]:

@@ -59,17 +59,25 @@ def clean_tags(words: list[str]) -> list[str]:
 
 
 def listing_draft(
-    session: Session, product: Product, *, taxonomy_id: int | None, shipping_profile_id: int | None,
-    return_policy_id: int | None, readiness_state_id: int | None, when_made: str | None = None,
+    session: Session,
+    product: Product,
+    *,
+    taxonomy_id: int | None,
+    shipping_profile_id: int | None,
+    return_policy_id: int | None,
+    readiness_state_id: int | None,
+    when_made: str | None = None,
 ) -> EtsyListingDraft:
     if product.price is None or product.price <= 0:
         raise PermanentJobError("the product has no price", code="price_missing")
     if taxonomy_id is None:
-        raise PermanentJobError("choose an Etsy taxonomy (job input taxonomy_id or the account default)",
-                                code="etsy_taxonomy_missing")
+        raise PermanentJobError(
+            "choose an Etsy taxonomy (job input taxonomy_id or the account default)", code="etsy_taxonomy_missing"
+        )
     if shipping_profile_id is None:
-        raise PermanentJobError("choose an Etsy shipping profile for physical listings",
-                                code="etsy_shipping_profile_missing")
+        raise PermanentJobError(
+            "choose an Etsy shipping profile for physical listings", code="etsy_shipping_profile_missing"
+        )
     photos = photos_for_marketplace(session, product.id, "etsy")
     if not photos:
         raise PermanentJobError("Etsy needs at least one photo (labels do not count)", code="photos_missing")
@@ -95,8 +103,14 @@ def listing_draft(
     if product.parcel_weight_g:
         fields["item_weight"] = float(product.parcel_weight_g)
         fields["item_weight_unit"] = "g"
-    return EtsyListingDraft(fields=fields, price=product.price, quantity=max(product.stock, 1), photos=photos,
-                            sku=product.sku or f"SF-{product.id}", readiness_state_id=readiness_state_id)
+    return EtsyListingDraft(
+        fields=fields,
+        price=product.price,
+        quantity=max(product.stock, 1),
+        photos=photos,
+        sku=product.sku or f"SF-{product.id}",
+        readiness_state_id=readiness_state_id,
+    )
 
 
 # updateListing takes neither price nor quantity nor the processing profile: they live in the
@@ -109,9 +123,19 @@ def update_fields(draft: EtsyListingDraft) -> dict[str, Any]:
 
 
 def inventory_body(draft: EtsyListingDraft) -> dict[str, Any]:
-    return {"products": [{
-        "sku": draft.sku,
-        "property_values": [],
-        "offerings": [{"price": float(draft.price), "quantity": draft.quantity, "is_enabled": True,
-                       "readiness_state_id": draft.readiness_state_id}],
-    }]}
+    return {
+        "products": [
+            {
+                "sku": draft.sku,
+                "property_values": [],
+                "offerings": [
+                    {
+                        "price": float(draft.price),
+                        "quantity": draft.quantity,
+                        "is_enabled": True,
+                        "readiness_state_id": draft.readiness_state_id,
+                    }
+                ],
+            }
+        ]
+    }

@@ -65,13 +65,20 @@ def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converte
             raise PermanentJobError("a sold product cannot be listed", code="product_sold")
         taxonomy = job_input.get("taxonomy_id") or settings.default_taxonomy_id
         draft = converter.listing_draft(
-            session, product, taxonomy_id=int(taxonomy) if taxonomy else None,
-            shipping_profile_id=settings.shipping_profile_id, return_policy_id=settings.return_policy_id,
-            readiness_state_id=settings.readiness_state_id, when_made=job_input.get("when_made"),
+            session,
+            product,
+            taxonomy_id=int(taxonomy) if taxonomy else None,
+            shipping_profile_id=settings.shipping_profile_id,
+            return_policy_id=settings.return_policy_id,
+            readiness_state_id=settings.readiness_state_id,
+            when_made=job_input.get("when_made"),
         )
         row = items.etsy_by_product(session, product_id)
-        existing = None if row is None else {"listing_id": row.listing_id, "state": row.state,
-                                             "image_ids": list(row.image_ids or [])}
+        existing = (
+            None
+            if row is None
+            else {"listing_id": row.listing_id, "state": row.state, "image_ids": list(row.image_ids or [])}
+        )
     return draft, existing
 
 
@@ -86,8 +93,16 @@ def _ensure_readiness(client: EtsyClient, context: JobContext, settings: EtsyAcc
     save_settings(context.session, {"readiness_state_id": settings.readiness_state_id})
 
 
-def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listing_id: int,
-                   draft: converter.EtsyListingDraft, already: list[int], *, replace: bool = False) -> list[int]:
+def _upload_photos(
+    client: EtsyClient,
+    context: JobContext,
+    shop_id: int,
+    listing_id: int,
+    draft: converter.EtsyListingDraft,
+    already: list[int],
+    *,
+    replace: bool = False,
+) -> list[int]:
     """Upload the chosen photos in display order (rank 1 first), resuming after `already`.
 
     Always with overwrite: an upload whose answer was lost is simply sent again to its rank
@@ -100,8 +115,14 @@ def _upload_photos(client: EtsyClient, context: JobContext, shop_id: int, listin
         _check_cancel(context)
         mime = photo.mime_type or "image/jpeg"
         uploaded = client.upload_listing_image(
-            shop_id, listing_id, source.content(photo), filename=f"photo-{rank}.{mime.rsplit('/', 1)[-1]}",
-            rank=rank, alt_text=photo.alt_text, overwrite=True, content_type=mime,
+            shop_id,
+            listing_id,
+            source.content(photo),
+            filename=f"photo-{rank}.{mime.rsplit('/', 1)[-1]}",
+            rank=rank,
+            alt_text=photo.alt_text,
+            overwrite=True,
+            content_type=mime,
         )
         image_id = int(uploaded["listing_image_id"])
         if rank <= len(image_ids):
@@ -143,8 +164,9 @@ class EtsyPublishJobHandler(_EtsyHandler):
             known = items.etsy_by_listings(session, [int(d["listing_id"]) for d in drafts])
             for draft in drafts:
                 if draft.get("title") == title and int(draft["listing_id"]) not in known:
-                    items.upsert_etsy(session, int(draft["listing_id"]),
-                                      {"product_id": product_id, "state": "draft", "image_ids": []})
+                    items.upsert_etsy(
+                        session, int(draft["listing_id"]), {"product_id": product_id, "state": "draft", "image_ids": []}
+                    )
                     log.info("etsy draft %s adopted after an unknown outcome", draft["listing_id"])
                     break
         return None
@@ -161,8 +183,11 @@ class EtsyPublishJobHandler(_EtsyHandler):
                 listing = client.create_draft_listing(settings.shop_id, draft.fields)
                 listing_id = int(listing["listing_id"])
                 with context.session() as session:
-                    items.upsert_etsy(session, listing_id, {"product_id": product_id, "state": "draft",
-                                                            "price": draft.price, "image_ids": []})
+                    items.upsert_etsy(
+                        session,
+                        listing_id,
+                        {"product_id": product_id, "state": "draft", "price": draft.price, "image_ids": []},
+                    )
                 uploaded: list[int] = []
             else:
                 listing_id = int(existing["listing_id"])
@@ -176,11 +201,24 @@ class EtsyPublishJobHandler(_EtsyHandler):
             client.http.close()
         url = listing_url(listing_id)
         with context.session() as session:
-            items.upsert_etsy(session, listing_id, {"product_id": product_id, "state": "active", "url": url,
-                                                    "price": draft.price, "image_ids": image_ids,
-                                                    "published_at": datetime.now(UTC)})
-        return JobOutcome(result={"listing_id": listing_id, "url": url, "images": len(image_ids)},
-                          external_id=str(listing_id), listing_url=url, listing_status="listed")
+            items.upsert_etsy(
+                session,
+                listing_id,
+                {
+                    "product_id": product_id,
+                    "state": "active",
+                    "url": url,
+                    "price": draft.price,
+                    "image_ids": image_ids,
+                    "published_at": datetime.now(UTC),
+                },
+            )
+        return JobOutcome(
+            result={"listing_id": listing_id, "url": url, "images": len(image_ids)},
+            external_id=str(listing_id),
+            listing_url=url,
+            listing_status="listed",
+        )
 
 
 class EtsyUpdateJobHandler(_EtsyHandler):
@@ -203,9 +241,10 @@ class EtsyUpdateJobHandler(_EtsyHandler):
             client.update_inventory(listing_id, converter.inventory_body(draft))
             image_ids = existing["image_ids"]
             if context.job.input.get("photos"):
-                image_ids = _upload_photos(client, context, settings.shop_id, listing_id, draft, image_ids,
-                                           replace=True)
-                for stale in image_ids[len(draft.photos):]:
+                image_ids = _upload_photos(
+                    client, context, settings.shop_id, listing_id, draft, image_ids, replace=True
+                )
+                for stale in image_ids[len(draft.photos) :]:
                     client.delete_listing_image(settings.shop_id, listing_id, stale)
                 image_ids = image_ids[: len(draft.photos)]
         finally:
@@ -213,8 +252,12 @@ class EtsyUpdateJobHandler(_EtsyHandler):
         with context.session() as session:
             items.upsert_etsy(session, listing_id, {"price": draft.price, "image_ids": image_ids})
         url = listing_url(listing_id)
-        return JobOutcome(result={"listing_id": listing_id}, external_id=str(listing_id), listing_url=url,
-                          listing_status="listed" if existing["state"] == "active" else None)
+        return JobOutcome(
+            result={"listing_id": listing_id},
+            external_id=str(listing_id),
+            listing_url=url,
+            listing_status="listed" if existing["state"] == "active" else None,
+        )
 
 
 class EtsyDeleteJobHandler(_EtsyHandler):
@@ -247,8 +290,11 @@ class EtsyDeleteJobHandler(_EtsyHandler):
             client.http.close()
         with context.session() as session:
             items.upsert_etsy(session, listing_id, {"state": new_state})
-        return JobOutcome(result={"listing_id": listing_id, "state": new_state}, external_id=str(listing_id),
-                          listing_status="delisted")
+        return JobOutcome(
+            result={"listing_id": listing_id, "state": new_state},
+            external_id=str(listing_id),
+            listing_status="delisted",
+        )
 
 
 class EtsySyncOrdersJobHandler(_EtsyHandler):
@@ -276,12 +322,17 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
         try:
             for _ in range(MAX_PAGES_PER_RUN):
                 _check_cancel(context)
-                page = client.get_shop_receipts(shop_id, min_last_modified=max(since, 946684800),
-                                                limit=RECEIPT_PAGE, offset=offset)
+                page = client.get_shop_receipts(
+                    shop_id, min_last_modified=max(since, 946684800), limit=RECEIPT_PAGE, offset=offset
+                )
                 receipts = page.get("results") or []
                 with context.session() as session:
-                    listing_ids = [int(t["listing_id"]) for r in receipts for t in (r.get("transactions") or [])
-                                   if t.get("listing_id")]
+                    listing_ids = [
+                        int(t["listing_id"])
+                        for r in receipts
+                        for t in (r.get("transactions") or [])
+                        if t.get("listing_id")
+                    ]
                     known = items.etsy_by_listings(session, listing_ids)
                     by_listing = {lid: r.product_id for lid, r in known.items() if r.product_id is not None}
                     records = [receipt_record(receipt, by_listing) for receipt in receipts]

@@ -30,15 +30,17 @@ def redirect_uri() -> str:
 
 def authorize_url(state: str, code_challenge: str, keys: EtsyAppKeys | None = None) -> str:
     keys = keys or etsy_keys()
-    query = urlencode({
-        "response_type": "code",
-        "client_id": keys.keystring,
-        "redirect_uri": redirect_uri(),
-        "scope": " ".join(get_settings().etsy_scopes),
-        "state": state,
-        "code_challenge": code_challenge,
-        "code_challenge_method": "S256",
-    })
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": keys.keystring,
+            "redirect_uri": redirect_uri(),
+            "scope": " ".join(get_settings().etsy_scopes),
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+    )
     return f"{get_settings().etsy_authorize_url}?{query}"
 
 
@@ -63,14 +65,17 @@ class EtsyOAuth:
         return _token_set(response.json())
 
     def exchange_code(self, code: str, code_verifier: str) -> TokenSet:
-        return self._token({
-            "grant_type": "authorization_code",
-            "client_id": self.keys.keystring,
-            "redirect_uri": redirect_uri(),
-            "code": code,
-            "code_verifier": code_verifier,
-        })
+        return self._token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": self.keys.keystring,
+                "redirect_uri": redirect_uri(),
+                "code": code,
+                "code_verifier": code_verifier,
+            }
+        )
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        return self._token({"grant_type": "refresh_token", "client_id": self.keys.keystring,
-                            "refresh_token": refresh_token})
+        return self._token(
+            {"grant_type": "refresh_token", "client_id": self.keys.keystring, "refresh_token": refresh_token}
+        )

@@ -13,9 +13,14 @@ from stoflow.marketplaces.vinted.converter import item_for_product, live_product
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.vinted import VintedProduct
 
-READ_COMMANDS = frozenset({
-    "vinted.fetch_wardrobe", "vinted.fetch_orders", "vinted.fetch_conversations", "vinted.get_item",
-})
+READ_COMMANDS = frozenset(
+    {
+        "vinted.fetch_wardrobe",
+        "vinted.fetch_orders",
+        "vinted.fetch_conversations",
+        "vinted.get_item",
+    }
+)
 # Writes that may run twice safely (a full replace, a delete of what is already gone): a missed
 # deadline retries them. Any other write becomes unknown_outcome and is reconciled by a read.
 REPEATABLE_WRITES = frozenset({"vinted.update", "vinted.delete"})
@@ -54,8 +59,9 @@ def _reconcile(session: Session, job: MarketplaceJob) -> tuple[str, dict[str, An
     if target.action == "publish":
         return "vinted.fetch_wardrobe", {"per_page": 20, "max_pages": 1}
     if target.action == "send_message":
-        return "vinted.fetch_conversations", {"conversation_id": _positive_int(target.input.get("conversation_id"),
-                                                                                "conversation_id")}
+        return "vinted.fetch_conversations", {
+            "conversation_id": _positive_int(target.input.get("conversation_id"), "conversation_id")
+        }
     raise PermanentJobError(f"{target.action} needs no reconciliation", code="invalid_params")
 
 
@@ -92,14 +98,17 @@ def build_command(session: Session, job: MarketplaceJob) -> tuple[str, dict[str,
     if action == "messages":
         if "conversation_id" in params:
             return "vinted.fetch_conversations", {
-                "conversation_id": _positive_int(params["conversation_id"], "conversation_id")}
+                "conversation_id": _positive_int(params["conversation_id"], "conversation_id")
+            }
         return "vinted.fetch_conversations", {"per_page": 20, "max_pages": 5}
     if action == "send_message":
         body = params.get("body")
         if not isinstance(body, str) or not 1 <= len(body.strip()) <= 2000:
             raise PermanentJobError("body must be 1 to 2000 characters", code="invalid_params")
         return "vinted.send_message", {
-            "conversation_id": _positive_int(params.get("conversation_id"), "conversation_id"), "body": body.strip()}
+            "conversation_id": _positive_int(params.get("conversation_id"), "conversation_id"),
+            "body": body.strip(),
+        }
     if action == "link":
         live_product(session, job.product_id)
         return "vinted.get_item", {"item_id": _positive_int(params.get("vinted_item_id"), "vinted_item_id")}

@@ -14,11 +14,14 @@ def is_connected(session: Session) -> bool:
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:
         return False
-    return session.scalar(
-        select(ExtensionDevice.id)
-        .where(ExtensionDevice.tenant_id == tenant_id, ExtensionDevice.revoked_at.is_(None))
-        .limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(ExtensionDevice.id)
+            .where(ExtensionDevice.tenant_id == tenant_id, ExtensionDevice.revoked_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def register_connection_check() -> None:

@@ -76,7 +76,7 @@ def _title(title: str) -> str:
     text = " ".join(title.split())
     if len(text) > TITLE_MAX:
         cut = text[:TITLE_MAX]
-        text = cut.rsplit(" ", 1)[0] if " " in cut[TITLE_MAX // 2:] else cut
+        text = cut.rsplit(" ", 1)[0] if " " in cut[TITLE_MAX // 2 :] else cut
     if len(text) < TITLE_MIN:
         raise PermanentJobError(f"Vinted titles need at least {TITLE_MIN} characters", code="vinted_title_too_short")
     return text

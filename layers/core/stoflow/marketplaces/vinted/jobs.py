@@ -80,8 +80,14 @@ class VintedReconcileJobHandler(VintedJobHandler):
 
 
 HANDLERS = (
-    VintedPublishJobHandler, VintedUpdateJobHandler, VintedDeleteJobHandler, VintedSyncJobHandler,
-    VintedOrdersJobHandler, VintedMessagesJobHandler, VintedSendMessageJobHandler, VintedLinkProductJobHandler,
+    VintedPublishJobHandler,
+    VintedUpdateJobHandler,
+    VintedDeleteJobHandler,
+    VintedSyncJobHandler,
+    VintedOrdersJobHandler,
+    VintedMessagesJobHandler,
+    VintedSendMessageJobHandler,
+    VintedLinkProductJobHandler,
     VintedReconcileJobHandler,
 )
 

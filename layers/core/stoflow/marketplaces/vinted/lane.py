@@ -47,10 +47,21 @@ PARKED_CODES = ("vinted_queued", "extension_offline")
 SENT_CODE = "sent_to_extension"
 # What the extension may answer, and what it means for the job.
 PAUSING_CODES = frozenset({"datadome", "rate_limited", "captcha"})
-RETRYABLE_CODES = frozenset({
-    "datadome", "rate_limited", "captcha", "paused", "vinted_unavailable", "network_error", "page_unavailable",
-    "deadline_passed", "vinted_logged_out", "photo_unavailable", "extension_error",
-})
+RETRYABLE_CODES = frozenset(
+    {
+        "datadome",
+        "rate_limited",
+        "captcha",
+        "paused",
+        "vinted_unavailable",
+        "network_error",
+        "page_unavailable",
+        "deadline_passed",
+        "vinted_logged_out",
+        "photo_unavailable",
+        "extension_error",
+    }
+)
 UNKNOWN_CODES = frozenset({"unknown_outcome"})
 LOGGED_OUT_RETRY_S = 600.0
 # Progress pushes the deadline of a long read, up to this much after the command was sent.
@@ -77,8 +88,11 @@ def online_extension(tenant_id: int) -> str | None:
     with shared_session() as session:
         return session.scalar(
             select(WsConnection.connection_id)
-            .where(WsConnection.tenant_id == tenant_id, WsConnection.client == "extension",
-                   WsConnection.client_version.is_not(None))
+            .where(
+                WsConnection.tenant_id == tenant_id,
+                WsConnection.client == "extension",
+                WsConnection.client_version.is_not(None),
+            )
             .order_by(WsConnection.last_seen_at.desc())
             .limit(1)
         )
@@ -102,8 +116,15 @@ class Completion:
 
 
 class VintedLane:
-    def __init__(self, tenant_id: int, *, engine: Engine | None = None, clock: Clock = utcnow,
-                 rng: random.Random | None = None, sender: Sender | None = None) -> None:
+    def __init__(
+        self,
+        tenant_id: int,
+        *,
+        engine: Engine | None = None,
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+        sender: Sender | None = None,
+    ) -> None:
         self.tenant_id = tenant_id
         self.engine = engine
         self.clock = clock
@@ -142,8 +163,14 @@ class VintedLane:
         low, high = self.settings.vinted_gap_min_s, max(self.settings.vinted_gap_min_s, self.settings.vinted_gap_max_s)
         return timedelta(seconds=self.rng.uniform(low, high))
 
-    def _settle(self, session: Session, job: MarketplaceJob, from_statuses: list[str], values: dict[str, Any],
-                events: list[JobStatusEvent]) -> MarketplaceJob | None:
+    def _settle(
+        self,
+        session: Session,
+        job: MarketplaceJob,
+        from_statuses: list[str],
+        values: dict[str, Any],
+        events: list[JobStatusEvent],
+    ) -> MarketplaceJob | None:
         now = self.clock()
         values = {"updated_at": now, **values}
         if values.get("status") in ("completed", "failed", "cancelled", "unknown_outcome"):
@@ -157,8 +184,13 @@ class VintedLane:
     def _history(self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None) -> None:
         if job.action in HISTORY_ACTIONS:
             jobs_repository.record_history(
-                session, product_id=job.product_id, job_id=job.id, marketplace="vinted", action=job.action,
-                outcome=job.status, error_code=job.error_code,
+                session,
+                product_id=job.product_id,
+                job_id=job.id,
+                marketplace="vinted",
+                action=job.action,
+                outcome=job.status,
+                error_code=job.error_code,
                 external_id=outcome.external_id if outcome else None,
                 details={"attempt": job.attempts, "url": outcome.listing_url if outcome else None},
             )
@@ -178,8 +210,11 @@ class VintedLane:
                 if lane.inflight_deadline_at is not None and lane.inflight_deadline_at > now:
                     return None
                 self._missed_deadline(session, lane, now, events)
-            if connection_id is not None and not (lane.paused_until and lane.paused_until > now) \
-                    and not (lane.next_command_at and lane.next_command_at > now):
+            if (
+                connection_id is not None
+                and not (lane.paused_until and lane.paused_until > now)
+                and not (lane.next_command_at and lane.next_command_at > now)
+            ):
                 outgoing = self._next(session, lane, connection_id, now, events)
         for event in events:
             notify(event)
@@ -195,13 +230,18 @@ class VintedLane:
             return None
         return outgoing.job_id
 
-    def _next(self, session: Session, lane: VintedConnection, connection_id: str, now: datetime,
-              events: list[JobStatusEvent]) -> Outgoing | None:
+    def _next(
+        self, session: Session, lane: VintedConnection, connection_id: str, now: datetime, events: list[JobStatusEvent]
+    ) -> Outgoing | None:
         for _ in range(20):  # jobs that cannot be built fail here and the next one is tried
             job = session.scalars(
                 select(MarketplaceJob)
-                .where(MarketplaceJob.marketplace == "vinted", MarketplaceJob.status == "waiting_extension",
-                       MarketplaceJob.error_code.in_(PARKED_CODES), MarketplaceJob.cancel_requested.is_(False))
+                .where(
+                    MarketplaceJob.marketplace == "vinted",
+                    MarketplaceJob.status == "waiting_extension",
+                    MarketplaceJob.error_code.in_(PARKED_CODES),
+                    MarketplaceJob.cancel_requested.is_(False),
+                )
                 .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -209,15 +249,24 @@ class VintedLane:
             if job is None:
                 return None
             if job.expires_at is not None and job.expires_at <= now:
-                self._settle(session, job, ["waiting_extension"], {
-                    "status": "failed", "error_code": "expired", "error_message": "the job expired before it ran"},
-                    events)
+                self._settle(
+                    session,
+                    job,
+                    ["waiting_extension"],
+                    {"status": "failed", "error_code": "expired", "error_message": "the job expired before it ran"},
+                    events,
+                )
                 continue
             try:
                 command, request = build_command(session, job)
             except PermanentJobError as exc:
-                settled = self._settle(session, job, ["waiting_extension"], {
-                    "status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]}, events)
+                settled = self._settle(
+                    session,
+                    job,
+                    ["waiting_extension"],
+                    {"status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]},
+                    events,
+                )
                 if settled is not None:
                     self._history(session, settled, None)
                 continue
@@ -234,8 +283,12 @@ class VintedLane:
             session.flush()
             events.append(status_event(self.tenant_id, job))
             message = {
-                "type": "execute_job", "job_id": job.id, "attempt": job.attempts, "command": command,
-                "deadline": iso(deadline), "request": request,
+                "type": "execute_job",
+                "job_id": job.id,
+                "attempt": job.attempts,
+                "command": command,
+                "deadline": iso(deadline),
+                "request": request,
             }
             return Outgoing(connection_id, job.id, job.attempts, message)
         return None
@@ -244,14 +297,26 @@ class VintedLane:
         """Parked jobs past their expiry fail, extension or not (they would wait forever)."""
         for job in session.scalars(
             select(MarketplaceJob)
-            .where(MarketplaceJob.marketplace == "vinted", MarketplaceJob.status == "waiting_extension",
-                   MarketplaceJob.error_code.in_(PARKED_CODES), MarketplaceJob.expires_at <= now)
+            .where(
+                MarketplaceJob.marketplace == "vinted",
+                MarketplaceJob.status == "waiting_extension",
+                MarketplaceJob.error_code.in_(PARKED_CODES),
+                MarketplaceJob.expires_at <= now,
+            )
             .limit(100)
             .with_for_update(skip_locked=True)
         ):
-            self._settle(session, job, ["waiting_extension"], {
-                "status": "failed", "error_code": "expired",
-                "error_message": "no browser extension ran it before it expired"}, events)
+            self._settle(
+                session,
+                job,
+                ["waiting_extension"],
+                {
+                    "status": "failed",
+                    "error_code": "expired",
+                    "error_message": "no browser extension ran it before it expired",
+                },
+                events,
+            )
 
     def _unsend(self, outgoing: Outgoing) -> None:
         """The post failed: nothing reached the extension, the job goes back to the lane's queue."""
@@ -260,8 +325,12 @@ class VintedLane:
             if lane.inflight_job_id == outgoing.job_id and lane.inflight_attempt == outgoing.attempt:
                 self._clear(lane)
             job = jobs_repository.get_job(session, outgoing.job_id, for_update=True)
-            if job is not None and job.status == "waiting_extension" and job.error_code == SENT_CODE \
-                    and job.attempts == outgoing.attempt:
+            if (
+                job is not None
+                and job.status == "waiting_extension"
+                and job.error_code == SENT_CODE
+                and job.attempts == outgoing.attempt
+            ):
                 job.error_code = "extension_offline"
                 job.error_message = "the extension connection was gone; waiting for it to come back"
                 job.updated_at = self.clock()
@@ -276,8 +345,9 @@ class VintedLane:
 
     # --- deadlines ----------------------------------------------------------------------------
 
-    def _missed_deadline(self, session: Session, lane: VintedConnection, now: datetime,
-                         events: list[JobStatusEvent]) -> None:
+    def _missed_deadline(
+        self, session: Session, lane: VintedConnection, now: datetime, events: list[JobStatusEvent]
+    ) -> None:
         job_id, attempt, command = lane.inflight_job_id, lane.inflight_attempt, lane.inflight_command or ""
         self._clear(lane)
         lane.next_command_at = now + self._gap()
@@ -288,8 +358,13 @@ class VintedLane:
         if may_repeat(command):
             self._retry(session, job, "extension_timeout", message, None, events)
             return
-        settled = self._settle(session, job, ["waiting_extension"], {
-            "status": "unknown_outcome", "error_code": "extension_timeout", "error_message": message}, events)
+        settled = self._settle(
+            session,
+            job,
+            ["waiting_extension"],
+            {"status": "unknown_outcome", "error_code": "extension_timeout", "error_message": message},
+            events,
+        )
         if settled is not None:
             self._history(session, settled, None)
             self._queue_reconcile(session, settled)
@@ -298,26 +373,60 @@ class VintedLane:
         from stoflow.jobs.service import JobRequest, enqueue_in_session
 
         enqueue_in_session(
-            session, self.tenant_id,
-            JobRequest("vinted", "reconcile", product_ids=[job.product_id] if job.product_id else [],
-                       params={"job_id": job.id}, priority=5),
-            job_keys=[f"reconcile:{job.id}:{job.attempts}"], validate=False,
+            session,
+            self.tenant_id,
+            JobRequest(
+                "vinted",
+                "reconcile",
+                product_ids=[job.product_id] if job.product_id else [],
+                params={"job_id": job.id},
+                priority=5,
+            ),
+            job_keys=[f"reconcile:{job.id}:{job.attempts}"],
+            validate=False,
         )
 
-    def _retry(self, session: Session, job: MarketplaceJob, code: str, message: str, retry_after_s: float | None,
-               events: list[JobStatusEvent], from_statuses: tuple[str, ...] = ("waiting_extension",)) -> str:
+    def _retry(
+        self,
+        session: Session,
+        job: MarketplaceJob,
+        code: str,
+        message: str,
+        retry_after_s: float | None,
+        events: list[JobStatusEvent],
+        from_statuses: tuple[str, ...] = ("waiting_extension",),
+    ) -> str:
         now = self.clock()
         if job.attempts >= job.max_attempts:
-            self._settle(session, job, list(from_statuses), {
-                "status": "failed", "error_code": code[:64],
-                "error_message": f"{message} (after {job.attempts} attempts)"[:2000]}, events)
+            self._settle(
+                session,
+                job,
+                list(from_statuses),
+                {
+                    "status": "failed",
+                    "error_code": code[:64],
+                    "error_message": f"{message} (after {job.attempts} attempts)"[:2000],
+                },
+                events,
+            )
             return "failed"
         settings = self.settings
         policy = RetryPolicy(settings.jobs_backoff_base_s, settings.jobs_backoff_max_s)
         delay = policy.delay(job.attempts, retry_after_s)
-        self._settle(session, job, list(from_statuses), {
-            "status": "pending", "error_code": code[:64], "error_message": message[:2000],
-            "next_attempt_at": now + timedelta(seconds=delay), "message_sent_at": None, "deadline_at": None}, events)
+        self._settle(
+            session,
+            job,
+            list(from_statuses),
+            {
+                "status": "pending",
+                "error_code": code[:64],
+                "error_message": message[:2000],
+                "next_attempt_at": now + timedelta(seconds=delay),
+                "message_sent_at": None,
+                "deadline_at": None,
+            },
+            events,
+        )
         return "pending"
 
     # --- answers ------------------------------------------------------------------------------
@@ -340,8 +449,9 @@ class VintedLane:
                     job.deadline_at = pushed
         return True
 
-    def complete(self, job_id: int, attempt: int, ok: bool, data: dict[str, Any] | None,
-                 error: dict[str, Any] | None) -> Completion:
+    def complete(
+        self, job_id: int, attempt: int, ok: bool, data: dict[str, Any] | None, error: dict[str, Any] | None
+    ) -> Completion:
         """job_result: settle the job once for this (job, attempt); a repeat changes nothing."""
         from stoflow.marketplaces.vinted.results import apply_success
 
@@ -354,9 +464,14 @@ class VintedLane:
                 self._clear(lane)
                 lane.next_command_at = now + self._gap()
             job = jobs_repository.get_job(session, job_id, for_update=True)
-            sent = job is not None and job.attempts == attempt and (
-                (job.status == "waiting_extension" and job.error_code == SENT_CODE)
-                or (job.status == "unknown_outcome" and job.error_code == "extension_timeout"))
+            sent = (
+                job is not None
+                and job.attempts == attempt
+                and (
+                    (job.status == "waiting_extension" and job.error_code == SENT_CODE)
+                    or (job.status == "unknown_outcome" and job.error_code == "extension_timeout")
+                )
+            )
             if job is None or not sent:
                 return Completion("duplicate", job_id)
             if command is None or lane.inflight_job_id is not None:
@@ -367,9 +482,13 @@ class VintedLane:
                 try:
                     outcome = apply_success(session, self.tenant_id, job, command, data or {}, now)
                 except PermanentJobError as exc:  # a sound answer, but the job's goal cannot be reached
-                    settled = self._settle(session, job, from_statuses, {
-                        "status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]},
-                        events)
+                    settled = self._settle(
+                        session,
+                        job,
+                        from_statuses,
+                        {"status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]},
+                        events,
+                    )
                     if settled is not None:
                         self._history(session, settled, None)
                     status = "failed"
@@ -386,19 +505,42 @@ class VintedLane:
             notify(event)
         return Completion(status, job_id)
 
-    def _complete(self, session: Session, job: MarketplaceJob, from_statuses: list[str], outcome: JobOutcome,
-                  events: list[JobStatusEvent]) -> str:
+    def _complete(
+        self,
+        session: Session,
+        job: MarketplaceJob,
+        from_statuses: list[str],
+        outcome: JobOutcome,
+        events: list[JobStatusEvent],
+    ) -> str:
         now = self.clock()
-        settled = self._settle(session, job, from_statuses, {
-            "status": "completed", "result": outcome.result, "error_code": None, "error_message": None,
-            "deadline_at": None}, events)
+        settled = self._settle(
+            session,
+            job,
+            from_statuses,
+            {
+                "status": "completed",
+                "result": outcome.result,
+                "error_code": None,
+                "error_message": None,
+                "deadline_at": None,
+            },
+            events,
+        )
         if settled is None:
             return "duplicate"
         self._history(session, settled, outcome)
         if settled.product_id is not None and outcome.listing_status is not None:
             jobs_repository.upsert_listing(
-                session, settled.product_id, "vinted", status=outcome.listing_status,
-                external_id=outcome.external_id, url=outcome.listing_url, last_job_id=settled.id, last_error=None)
+                session,
+                settled.product_id,
+                "vinted",
+                status=outcome.listing_status,
+                external_id=outcome.external_id,
+                url=outcome.listing_url,
+                last_job_id=settled.id,
+                last_error=None,
+            )
         if settled.action == "publish" and outcome.listing_status == "listed" and settled.product_id is not None:
             product = session.get(Product, settled.product_id)
             if product is not None and product.status == "draft":
@@ -406,8 +548,16 @@ class VintedLane:
                 product.published_at = now
         return "completed"
 
-    def _failed(self, session: Session, lane: VintedConnection, job: MarketplaceJob, from_statuses: list[str],
-                error: dict[str, Any], now: datetime, events: list[JobStatusEvent]) -> str:
+    def _failed(
+        self,
+        session: Session,
+        lane: VintedConnection,
+        job: MarketplaceJob,
+        from_statuses: list[str],
+        error: dict[str, Any],
+        now: datetime,
+        events: list[JobStatusEvent],
+    ) -> str:
         code = str(error.get("code") or "extension_error")[:64]
         message = str(error.get("message") or code)[:500]
         retry_after = error.get("retry_after")
@@ -422,8 +572,13 @@ class VintedLane:
         if code in RETRYABLE_CODES:
             return self._retry(session, job, code, message, retry_after_s, events, tuple(from_statuses))
         if code in UNKNOWN_CODES:
-            settled = self._settle(session, job, from_statuses, {
-                "status": "unknown_outcome", "error_code": code, "error_message": message}, events)
+            settled = self._settle(
+                session,
+                job,
+                from_statuses,
+                {"status": "unknown_outcome", "error_code": code, "error_message": message},
+                events,
+            )
             if settled is not None:
                 self._history(session, settled, None)
                 if settled.action in ("publish", "send_message"):
@@ -431,14 +586,16 @@ class VintedLane:
                 else:  # an update or delete may simply run again
                     return self._retry(session, settled, code, message, None, events, ("unknown_outcome",))
             return "unknown_outcome"
-        settled = self._settle(session, job, from_statuses, {
-            "status": "failed", "error_code": code, "error_message": message}, events)
+        settled = self._settle(
+            session, job, from_statuses, {"status": "failed", "error_code": code, "error_message": message}, events
+        )
         if settled is not None:
             self._history(session, settled, None)
         return "failed"
 
-    def _apply_reconcile(self, session: Session, job: MarketplaceJob, command: str, now: datetime,
-                         events: list[JobStatusEvent]) -> None:
+    def _apply_reconcile(
+        self, session: Session, job: MarketplaceJob, command: str, now: datetime, events: list[JobStatusEvent]
+    ) -> None:
         """A reconcile read finished: settle the unknown_outcome job it was about."""
         from stoflow.marketplaces.vinted.commands import listed_item
 
@@ -453,25 +610,45 @@ class VintedLane:
                     found.product_id = target.product_id
                     item = found
             if item is not None:
-                outcome = JobOutcome(result={"item_id": item.vinted_item_id, "reconciled": True},
-                                     external_id=str(item.vinted_item_id), listing_url=item.url,
-                                     listing_status="listed")
+                outcome = JobOutcome(
+                    result={"item_id": item.vinted_item_id, "reconciled": True},
+                    external_id=str(item.vinted_item_id),
+                    listing_url=item.url,
+                    listing_status="listed",
+                )
                 self._complete(session, target, ["unknown_outcome"], outcome, events)
             else:  # the read proves it never happened: safe to publish again
-                self._retry(session, target, "reconciled_not_found",
-                            "the item is not on Vinted: publishing again", None, events, ("unknown_outcome",))
+                self._retry(
+                    session,
+                    target,
+                    "reconciled_not_found",
+                    "the item is not on Vinted: publishing again",
+                    None,
+                    events,
+                    ("unknown_outcome",),
+                )
         elif target.action == "send_message":
             # The conversation's messages were just stored; look for ours among them.
             from stoflow.models.vinted import VintedConversation
 
-            conv = session.scalars(select(VintedConversation).where(
-                VintedConversation.conversation_id == target.input.get("conversation_id"))).first()
+            conv = session.scalars(
+                select(VintedConversation).where(
+                    VintedConversation.conversation_id == target.input.get("conversation_id")
+                )
+            ).first()
             body = str(target.input.get("body", "")).strip()
             if conv is not None and any(m.get("body") == body for m in conv.messages or []):
                 self._complete(session, target, ["unknown_outcome"], JobOutcome(result={"reconciled": True}), events)
             else:
-                self._retry(session, target, "reconciled_not_found", "the message is not in the conversation",
-                            None, events, ("unknown_outcome",))
+                self._retry(
+                    session,
+                    target,
+                    "reconciled_not_found",
+                    "the message is not in the conversation",
+                    None,
+                    events,
+                    ("unknown_outcome",),
+                )
 
     # --- pacing and session -------------------------------------------------------------------
 
@@ -513,9 +690,15 @@ class VintedLane:
         with self._session() as session:
             lane = self.lock(session)
             lane.last_hello_at = self.clock()
-            for job in session.scalars(select(MarketplaceJob).where(
-                    MarketplaceJob.marketplace == "vinted", MarketplaceJob.status == "waiting_extension",
-                    MarketplaceJob.error_code == "extension_offline").with_for_update(skip_locked=True)):
+            for job in session.scalars(
+                select(MarketplaceJob)
+                .where(
+                    MarketplaceJob.marketplace == "vinted",
+                    MarketplaceJob.status == "waiting_extension",
+                    MarketplaceJob.error_code == "extension_offline",
+                )
+                .with_for_update(skip_locked=True)
+            ):
                 job.error_code = "vinted_queued"
                 job.error_message = "queued for the browser extension"
 
@@ -523,9 +706,14 @@ class VintedLane:
 def build_command_name(job: MarketplaceJob) -> str:
     """The command a job's action maps to when the lane no longer remembers it (a late answer)."""
     return {
-        "publish": "vinted.publish", "update": "vinted.update", "delete": "vinted.delete",
-        "sync": "vinted.fetch_wardrobe", "orders": "vinted.fetch_orders", "messages": "vinted.fetch_conversations",
-        "send_message": "vinted.send_message", "link": "vinted.get_item",
+        "publish": "vinted.publish",
+        "update": "vinted.update",
+        "delete": "vinted.delete",
+        "sync": "vinted.fetch_wardrobe",
+        "orders": "vinted.fetch_orders",
+        "messages": "vinted.fetch_conversations",
+        "send_message": "vinted.send_message",
+        "link": "vinted.get_item",
     }.get(job.action, "vinted.fetch_wardrobe" if job.action == "reconcile" else job.action)
 
 
@@ -535,9 +723,13 @@ def _find_by_title(session: Session, job: MarketplaceJob) -> Any:
     product = session.get(Product, job.product_id) if job.product_id else None
     if product is None:
         return None
-    return session.scalars(select(VintedProduct).where(
-        VintedProduct.product_id.is_(None), VintedProduct.deleted_at.is_(None),
-        VintedProduct.title == " ".join(product.title.split())[:100])).first()
+    return session.scalars(
+        select(VintedProduct).where(
+            VintedProduct.product_id.is_(None),
+            VintedProduct.deleted_at.is_(None),
+            VintedProduct.title == " ".join(product.title.split())[:100],
+        )
+    ).first()
 
 
 def tick(engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, int]:

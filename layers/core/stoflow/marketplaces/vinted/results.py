@@ -77,7 +77,10 @@ class MessageItem(_Strict):
 
 
 STAGES: dict[str, type[_Strict]] = {
-    "items": WardrobeItem, "my_orders": OrderItem, "conversations": ConversationItem, "messages": MessageItem,
+    "items": WardrobeItem,
+    "my_orders": OrderItem,
+    "conversations": ConversationItem,
+    "messages": MessageItem,
 }
 # Which stages each command may send.
 COMMAND_STAGES = {
@@ -114,14 +117,27 @@ def upsert_wardrobe(session: Session, items: list[WardrobeItem], now: datetime) 
         if item.id is None:
             continue
         values = {
-            "title": item.title, "price": _price(item.price), "currency": item.currency, "status": item.status,
-            "url": item.url, "photo_url": item.photo_url, "is_closed": item.is_closed, "is_hidden": item.is_hidden,
-            "is_reserved": item.is_reserved, "is_draft": item.is_draft, "view_count": item.view_count,
-            "favourite_count": item.favourite_count, "last_synced_at": now, "deleted_at": None,
+            "title": item.title,
+            "price": _price(item.price),
+            "currency": item.currency,
+            "status": item.status,
+            "url": item.url,
+            "photo_url": item.photo_url,
+            "is_closed": item.is_closed,
+            "is_hidden": item.is_hidden,
+            "is_reserved": item.is_reserved,
+            "is_draft": item.is_draft,
+            "view_count": item.view_count,
+            "favourite_count": item.favourite_count,
+            "last_synced_at": now,
+            "deleted_at": None,
         }
         statement = insert(VintedProduct).values(vinted_item_id=item.id, **values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[VintedProduct.vinted_item_id], set_={**values, "updated_at": func.now()}))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[VintedProduct.vinted_item_id], set_={**values, "updated_at": func.now()}
+            )
+        )
         stored += 1
     return stored
 
@@ -135,15 +151,25 @@ def upsert_orders(session: Session, tenant_id: int, orders: list[OrderItem]) -> 
         product_id = None
         if order.item_id is not None:
             product_id = session.scalar(
-                select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == order.item_id))
+                select(VintedProduct.product_id).where(VintedProduct.vinted_item_id == order.item_id)
+            )
         values = {
-            "conversation_id": order.conversation_id, "vinted_item_id": order.item_id, "product_id": product_id,
-            "title": order.title, "price": _price(order.price), "status": order.status, "buyer": order.buyer,
-            "ordered_at": order.date, "raw": order.model_dump(),
+            "conversation_id": order.conversation_id,
+            "vinted_item_id": order.item_id,
+            "product_id": product_id,
+            "title": order.title,
+            "price": _price(order.price),
+            "status": order.status,
+            "buyer": order.buyer,
+            "ordered_at": order.date,
+            "raw": order.model_dump(),
         }
         statement = insert(VintedOrder).values(transaction_id=order.transaction_id, **values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[VintedOrder.transaction_id], set_={**values, "updated_at": func.now()}))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[VintedOrder.transaction_id], set_={**values, "updated_at": func.now()}
+            )
+        )
         cancelled = (order.status or "").lower().startswith(("cancel", "annul"))
         if product_id is not None and not cancelled:
             sold.append(product_id)
@@ -155,32 +181,43 @@ def upsert_conversations(session: Session, conversations: list[ConversationItem]
         if conv.id is None:
             continue
         values = {
-            "opposite_user": conv.opposite_user, "opposite_user_id": conv.opposite_user_id, "unread": conv.unread,
-            "description": conv.description, "last_message_at": conv.updated_at,
+            "opposite_user": conv.opposite_user,
+            "opposite_user_id": conv.opposite_user_id,
+            "unread": conv.unread,
+            "description": conv.description,
+            "last_message_at": conv.updated_at,
         }
         statement = insert(VintedConversation).values(conversation_id=conv.id, **values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[VintedConversation.conversation_id], set_={**values, "updated_at": func.now()}))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[VintedConversation.conversation_id], set_={**values, "updated_at": func.now()}
+            )
+        )
 
 
 def store_messages(session: Session, conversation_id: int, messages: list[MessageItem]) -> None:
     dumped = [m.model_dump() for m in messages][-200:]
     statement = insert(VintedConversation).values(conversation_id=conversation_id, messages=dumped)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[VintedConversation.conversation_id], set_={"messages": dumped, "updated_at": func.now()}))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[VintedConversation.conversation_id], set_={"messages": dumped, "updated_at": func.now()}
+        )
+    )
 
 
 def link_unlinked_by_title(session: Session) -> int:
     """Wardrobe items with no product get the live product of exactly the same title, when only one
     product has that title and it is linked to no other Vinted item."""
     linked = 0
-    rows = session.scalars(select(VintedProduct).where(VintedProduct.product_id.is_(None),
-                                                       VintedProduct.deleted_at.is_(None))).all()
+    rows = session.scalars(
+        select(VintedProduct).where(VintedProduct.product_id.is_(None), VintedProduct.deleted_at.is_(None))
+    ).all()
     for row in rows:
         if not row.title:
             continue
-        candidates = session.scalars(select(Product.id).where(
-            func.lower(Product.title) == row.title.lower(), Product.deleted_at.is_(None))).all()
+        candidates = session.scalars(
+            select(Product.id).where(func.lower(Product.title) == row.title.lower(), Product.deleted_at.is_(None))
+        ).all()
         if len(candidates) != 1:
             continue
         taken = session.scalar(select(VintedProduct.id).where(VintedProduct.product_id == candidates[0]))
@@ -193,11 +230,13 @@ def link_unlinked_by_title(session: Session) -> int:
 
 def sold_in_wardrobe(session: Session) -> list[int]:
     """Linked products whose Vinted item is closed (sold) while the product is not sold yet."""
-    return list(session.scalars(
-        select(VintedProduct.product_id)
-        .join(Product, Product.id == VintedProduct.product_id)
-        .where(VintedProduct.is_closed.is_(True), VintedProduct.deleted_at.is_(None), Product.status != "sold")
-    ))
+    return list(
+        session.scalars(
+            select(VintedProduct.product_id)
+            .join(Product, Product.id == VintedProduct.product_id)
+            .where(VintedProduct.is_closed.is_(True), VintedProduct.deleted_at.is_(None), Product.status != "sold")
+        )
+    )
 
 
 class PublishData(_Strict):
@@ -241,8 +280,9 @@ def _validated(model: type[_Strict], data: dict[str, Any]) -> Any:
         raise InvalidInput(message, code="invalid_result") from exc
 
 
-def apply_success(session: Session, tenant_id: int, job: MarketplaceJob, command: str, data: dict[str, Any],
-                  now: datetime) -> JobOutcome:
+def apply_success(
+    session: Session, tenant_id: int, job: MarketplaceJob, command: str, data: dict[str, Any], now: datetime
+) -> JobOutcome:
     """The job's outcome from the extension's data (same transaction as the job's completion)."""
     from stoflow.services.sales import record_sale
 
@@ -250,22 +290,39 @@ def apply_success(session: Session, tenant_id: int, job: MarketplaceJob, command
         published = _validated(PublishData, data)
         values = {"product_id": job.product_id, "url": published.url, "published_at": now, "deleted_at": None}
         statement = insert(VintedProduct).values(vinted_item_id=published.item_id, **values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[VintedProduct.vinted_item_id], set_={**values, "updated_at": func.now()}))
-        return JobOutcome(result={"item_id": published.item_id, "url": published.url},
-                          external_id=str(published.item_id), listing_url=published.url, listing_status="listed")
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[VintedProduct.vinted_item_id], set_={**values, "updated_at": func.now()}
+            )
+        )
+        return JobOutcome(
+            result={"item_id": published.item_id, "url": published.url},
+            external_id=str(published.item_id),
+            listing_url=published.url,
+            listing_status="listed",
+        )
     if command == "vinted.update":
         updated = _validated(ItemData, data)
-        session.execute(update(VintedProduct).where(VintedProduct.vinted_item_id == updated.item_id)
-                        .values(last_synced_at=now, updated_at=now))
-        return JobOutcome(result={"item_id": updated.item_id}, external_id=str(updated.item_id),
-                          listing_status="listed")
+        session.execute(
+            update(VintedProduct)
+            .where(VintedProduct.vinted_item_id == updated.item_id)
+            .values(last_synced_at=now, updated_at=now)
+        )
+        return JobOutcome(
+            result={"item_id": updated.item_id}, external_id=str(updated.item_id), listing_status="listed"
+        )
     if command == "vinted.delete":
         deleted = _validated(ItemData, data)
-        session.execute(update(VintedProduct).where(VintedProduct.vinted_item_id == deleted.item_id)
-                        .values(deleted_at=now, updated_at=now))
-        return JobOutcome(result={"item_id": deleted.item_id, "already_gone": deleted.already_gone},
-                          external_id=str(deleted.item_id), listing_status="delisted")
+        session.execute(
+            update(VintedProduct)
+            .where(VintedProduct.vinted_item_id == deleted.item_id)
+            .values(deleted_at=now, updated_at=now)
+        )
+        return JobOutcome(
+            result={"item_id": deleted.item_id, "already_gone": deleted.already_gone},
+            external_id=str(deleted.item_id),
+            listing_status="delisted",
+        )
     if command == "vinted.get_item":
         got = _validated(ItemData, data)
         if job.action == "link":
@@ -274,11 +331,15 @@ def apply_success(session: Session, tenant_id: int, job: MarketplaceJob, command
 
                 raise PermanentJobError(f"Vinted item {got.item_id} does not exist", code="vinted_item_not_found")
             statement = insert(VintedProduct).values(vinted_item_id=got.item_id, product_id=job.product_id)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=[VintedProduct.vinted_item_id],
-                set_={"product_id": job.product_id, "deleted_at": None, "updated_at": func.now()}))
-            return JobOutcome(result={"item_id": got.item_id, "linked": True}, external_id=str(got.item_id),
-                              listing_status="listed")
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[VintedProduct.vinted_item_id],
+                    set_={"product_id": job.product_id, "deleted_at": None, "updated_at": func.now()},
+                )
+            )
+            return JobOutcome(
+                result={"item_id": got.item_id, "linked": True}, external_id=str(got.item_id), listing_status="listed"
+            )
         return JobOutcome(result={"item_id": got.item_id, "exists": got.exists})
     if command == "vinted.send_message":
         sent = _validated(SentData, data)

@@ -130,16 +130,22 @@ def job_progress(context: MessageContext, message: JobProgress) -> Reply:
     if not _lane(context).progress(message.job_id, message.attempt, apply):
         from stoflow.realtime.protocol import error_message
 
-        return error_message("not_in_flight", "this job attempt is not the command in flight",
-                             action="job_progress", reply_to=message.id)
+        return error_message(
+            "not_in_flight", "this job attempt is not the command in flight", action="job_progress", reply_to=message.id
+        )
     return None
 
 
 def job_result(context: MessageContext, message: JobResult) -> Reply:
     error = message.error.model_dump() if message.error is not None else None
     completion = _lane(context).complete(message.job_id, message.attempt, message.ok, message.data, error)
-    log.info("job_result for job %s attempt %s of tenant %s: %s", message.job_id, message.attempt,
-             context.tenant_id, completion.status)
+    log.info(
+        "job_result for job %s attempt %s of tenant %s: %s",
+        message.job_id,
+        message.attempt,
+        context.tenant_id,
+        completion.status,
+    )
     _dispatch_quietly(context)
     return None
 
