@@ -52,12 +52,19 @@ def wire_discipline() -> Iterator[list[str]]:
     out of the application). A breach anywhere fails the run."""
     from pg8000 import core
 
+    from stoflow.db import pg8000_wire
+
+    # Installed before wrapping: the wire module replaces the very methods watched here.
+    pg8000_wire.install()
     breaches: list[str] = []
     originals = {name: getattr(core.CoreConnection, name) for name in ("execute_simple", "execute_unnamed")}
 
     def checked(original: Callable[..., object]) -> Callable[..., object]:
         def send(self: core.CoreConnection, statement: str, *args: object, **kwargs: object) -> object:
-            in_tx = self._transaction_status in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION)
+            # A BEGIN waiting to travel in the same packet as this statement counts as sent.
+            in_tx = self._transaction_status in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION) or bool(
+                getattr(self, "_stoflow_begin_pending", False)
+            )
             breach = wire_breach(statement, in_tx, bool(getattr(self, "autocommit", False)))
             if breach is not None:
                 breaches.append(breach)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
 
 from stoflow.config import Settings, get_settings
@@ -80,9 +80,9 @@ def build_engine(
     """An engine whose pool suits Lambda: one container serves one request at a time, so one
     connection reused across invocations; a ping after idling because a frozen container wakes up
     to a connection the proxy may have closed; recycle so none outlives the proxy's idle timeout."""
-    from stoflow.db import pg8000_speedup
+    from stoflow.db import pg8000_wire
 
-    pg8000_speedup.install()
+    pg8000_wire.install()
     # ssl_context=False, not None: with None pg8000 builds a new unverified context on every
     # connection (~28 ms) and silently uses TLS without checking the server.
     connect_args: dict[str, Any] = {
@@ -101,7 +101,21 @@ def build_engine(
 
     install_statement_guard(engine)
     _install_idle_ping(engine, idle_ping_after_s)
+    event.listen(engine, "handle_error", invalidate_abandoned)
     return engine
+
+
+def invalidate_abandoned(context: ExceptionContext) -> None:
+    """A connection pg8000_wire abandoned mid-protocol is a disconnect, whatever was raised (an
+    OverflowError is no DBAPI error): SQLAlchemy then invalidates it instead of returning it to the
+    pool, and only it: the pool's other connections are in step."""
+    from stoflow.db.pg8000_wire import is_abandoned
+
+    fairy = context.connection.connection if context.connection is not None else None
+    dbapi_connection = getattr(fairy, "dbapi_connection", None) if fairy is not None else None
+    if dbapi_connection is not None and is_abandoned(dbapi_connection):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
 
 
 def _install_idle_ping(engine: Engine, idle_s: float) -> None:

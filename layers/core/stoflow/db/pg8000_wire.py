@@ -1,0 +1,254 @@
+"""pg8000 on the wire: one round trip per statement, and never a connection left mid-protocol.
+
+Three changes to how pg8000 talks to the server, installed once per process by `install()`:
+
+- **Parameters are converted before anything is sent.** pg8000 sends Parse, then Describe + Sync,
+  and only then converts the parameters: a value it cannot convert (a datetime whose UTC form
+  falls before year 1 raises OverflowError) left Describe's replies unread on the socket, and the
+  next statement on that pooled connection read them as its own results: another user's request.
+- **A statement is one packet and one round trip.** Parse, Bind, Describe (portal), Execute and
+  Sync are written together and the replies read once, instead of three exchanges. The BEGIN that
+  opens a transaction travels in the same packet as the transaction's first statement.
+- **Any failure while the protocol is in flight abandons the connection.** A server error is read
+  through ReadyForQuery and raised afterwards: the connection is in step and stays usable. Anything
+  else raised between the first byte written and the last reply read (a conversion error in a
+  result row, a socket timeout, a cancel, an interrupt) closes the socket, so the connection cannot
+  be reused: its next use raises InterfaceError("connection is closed"), which SQLAlchemy treats as
+  a disconnect (see `invalidate_abandoned` in engine.py) and the pool opens a new one.
+
+The paramstyle rewrite is cached too: pg8000 scans the SQL character by character on every
+execute (about 0.5 ms for a wide statement); for positional styles the result depends on the SQL
+alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
+from typing import Any
+
+import pg8000.dbapi
+import pg8000.legacy
+from pg8000 import core
+from pg8000.converters import make_params
+from pg8000.exceptions import InterfaceError
+
+_original_convert = pg8000.dbapi.convert_paramstyle
+_POSITIONAL = frozenset({"numeric", "qmark", "format"})
+_BEGIN = "begin transaction"
+_installed = False
+
+
+@lru_cache(maxsize=2048)
+def _rewritten(style: str, query: str) -> str:
+    return _original_convert(style, query, ())[0]
+
+
+def convert_paramstyle(style: str, query: str, args: Any) -> tuple[str, Any]:
+    if style in _POSITIONAL:
+        return _rewritten(style, query), args
+    return _original_convert(style, query, args)
+
+
+def _message(code: bytes, payload: bytes) -> bytes:
+    return code + core.i_pack(len(payload) + 4) + payload
+
+
+def _query_message(conn: core.CoreConnection, sql: str) -> bytes:
+    return _message(core.QUERY, sql.encode(conn._client_encoding) + core.NULL_BYTE)
+
+
+def _extended_messages(conn: core.CoreConnection, statement: str, params: Iterable[str | None], oids: Any) -> bytes:
+    """Parse, Bind, Describe portal, Execute and Sync of one unnamed statement, as one buffer."""
+    encoding = conn._client_encoding
+    parse = bytearray(core.NULL_BYTE)
+    parse += statement.encode(encoding) + core.NULL_BYTE
+    parse += core.H_pack(len(oids))
+    for oid in oids:
+        parse += core.i_pack(0 if oid == -1 else oid)
+    values = list(params)
+    bind = bytearray(core.NULL_BYTE + core.NULL_BYTE + core.H_pack(0) + core.H_pack(len(values)))
+    for value in values:
+        if value is None:
+            bind += core.i_pack(-1)
+        else:
+            encoded = value.encode(encoding)
+            bind += core.i_pack(len(encoded)) + encoded
+    bind += core.H_pack(0)
+    return b"".join(
+        (
+            _message(core.PARSE, bytes(parse)),
+            _message(core.BIND, bytes(bind)),
+            _message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE),
+            core.EXECUTE_MSG,
+            core.SYNC_MSG,
+        )
+    )
+
+
+def abandon(conn: core.CoreConnection) -> None:
+    """Close the socket of a connection whose protocol state is unknown; it is never used again."""
+    usock = conn._usock
+    conn._sock = None
+    conn._usock = None
+    conn._stoflow_abandoned = True  # type: ignore[attr-defined]
+    if usock is not None:
+        try:
+            usock.close()
+        except OSError:
+            # The socket is being thrown away because it failed; a second failure closing it
+            # changes nothing, and the original error is the one being raised.
+            pass
+
+
+def is_abandoned(conn: object) -> bool:
+    return bool(getattr(conn, "_stoflow_abandoned", False))
+
+
+def _read_until_ready(conn: core.CoreConnection, context: core.Context) -> None:
+    """pg8000's handle_messages without the final raise: the error stays in context.error."""
+    sock = conn._sock
+    handlers = conn.message_types
+    code = None
+    while code != core.READY_FOR_QUERY:
+        code, length = core.ci_unpack(core._read(sock, 5))
+        handlers[code](core._read(sock, length - 4), context)
+
+
+def _exchange(conn: core.CoreConnection, packet: bytes, contexts: list[core.Context]) -> None:
+    """Send one packet and read one ReadyForQuery per context; abandon the connection on anything
+    but a server error, which is raised only once every reply has been read."""
+    if conn._sock is None:
+        raise InterfaceError("connection is closed")
+    try:
+        conn._sock.write(packet)
+        conn._sock.flush()
+        for context in contexts:
+            _read_until_ready(conn, context)
+    except OSError as exc:
+        # A socket timeout included: a DBAPI error SQLAlchemy recognises as a disconnect.
+        abandon(conn)
+        raise InterfaceError("network error") from exc
+    except BaseException:
+        abandon(conn)
+        raise
+    for context in contexts:
+        if context.error is not None:
+            raise context.error
+
+
+def _take_pending_begin(conn: core.CoreConnection) -> core.Context | None:
+    if not getattr(conn, "_stoflow_begin_pending", False):
+        return None
+    conn._stoflow_begin_pending = False  # type: ignore[attr-defined]
+    return core.Context(_BEGIN)
+
+
+def execute_simple(self: core.CoreConnection, statement: str) -> core.Context:
+    context = core.Context(statement)
+    begin = _take_pending_begin(self)
+    if self._sock is None:
+        raise InterfaceError("connection is closed")
+    packet = _query_message(self, statement)
+    if begin is None:
+        _exchange(self, packet, [context])
+    else:
+        _exchange(self, _query_message(self, _BEGIN) + packet, [begin, context])
+    return context
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """pg8000's own exchange (COPY, named statements), abandoned on anything but a server error."""
+
+    @wraps(method)
+    def guarded(self: core.CoreConnection, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except pg8000.dbapi.DatabaseError as exc:
+            # handle_messages raises a server's error only after ReadyForQuery: in step.
+            if isinstance(exc.args[0] if exc.args else None, dict):
+                raise
+            abandon(self)
+            raise
+        except BaseException:
+            abandon(self)
+            raise
+
+    return guarded
+
+
+_pg8000_execute_unnamed = core.CoreConnection.execute_unnamed
+_pg8000_copy_exchange = _guarded(_pg8000_execute_unnamed)
+
+
+def execute_unnamed(
+    self: core.CoreConnection, statement: str, vals: Any = (), oids: Any = (), stream: Any = None
+) -> core.Context:
+    if stream is not None:
+        begin = _take_pending_begin(self)
+        if begin is not None:
+            execute_simple(self, _BEGIN)
+        return _pg8000_copy_exchange(self, statement, vals=vals, oids=oids, stream=stream)
+    # Converted first: a value that cannot be sent fails here, before a single byte is written.
+    params = make_params(self.py_types, vals)
+    begin = _take_pending_begin(self)
+    if self._sock is None:
+        raise InterfaceError("connection is closed")
+    context = core.Context(statement)
+    packet = _extended_messages(self, statement, params, oids)
+    if begin is None:
+        _exchange(self, packet, [context])
+    else:
+        _exchange(self, _query_message(self, _BEGIN) + packet, [begin, context])
+    return context
+
+
+_pg8000_close = core.CoreConnection.close
+
+
+def close(self: core.CoreConnection) -> None:
+    """pg8000's close, except that an abandoned connection is already closed: not an error."""
+    if is_abandoned(self):
+        return
+    _pg8000_close(self)
+
+
+def cursor_execute(self: pg8000.dbapi.Cursor, operation: str, args: Any = (), stream: Any = None) -> None:
+    """pg8000's Cursor.execute, with the transaction's BEGIN sent in the same packet as the
+    statement that needs it instead of a round trip of its own."""
+    conn = self._c
+    if conn is None:
+        raise InterfaceError("Cursor closed")
+    if not conn._in_transaction and not conn.autocommit:
+        conn._stoflow_begin_pending = True
+    try:
+        if len(args) == 0 and stream is None:
+            self._context = conn.execute_simple(operation)
+        else:
+            statement, vals = convert_paramstyle(pg8000.dbapi.paramstyle, operation, args)
+            self._context = conn.execute_unnamed(statement, vals=vals, oids=self._input_oids, stream=stream)
+    finally:
+        # Nothing sent (a parameter could not be converted): the BEGIN was not sent either.
+        conn._stoflow_begin_pending = False
+    self._row_iter = None if self._context.rows is None else iter(self._context.rows)
+    self._input_oids = ()
+    self.input_types = []
+
+
+def install() -> None:
+    """Patch pg8000 once per process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    pg8000.dbapi.convert_paramstyle = convert_paramstyle
+    pg8000.legacy.convert_paramstyle = convert_paramstyle
+    core.CoreConnection.execute_simple = execute_simple
+    core.CoreConnection.execute_unnamed = execute_unnamed
+    core.CoreConnection.close = close
+    for name in ("execute_named", "prepare_statement", "close_prepared_statement"):
+        setattr(core.CoreConnection, name, _guarded(getattr(core.CoreConnection, name)))
+    pg8000.dbapi.Cursor.execute = cursor_execute
+    _installed = True
+
+
+__all__ = ["abandon", "convert_paramstyle", "install", "is_abandoned"]
