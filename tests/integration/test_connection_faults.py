@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from stoflow.db.engine import build_engine
 from stoflow.db.tenancy import tenant_session

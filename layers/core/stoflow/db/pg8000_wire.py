@@ -24,6 +24,7 @@ alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from functools import lru_cache, wraps
 from typing import Any
 
@@ -93,12 +94,10 @@ def abandon(conn: core.CoreConnection) -> None:
     conn._usock = None
     conn._stoflow_abandoned = True  # type: ignore[attr-defined]
     if usock is not None:
-        try:
+        # The socket is thrown away because it failed; a second failure closing it changes
+        # nothing, and the original error is the one being raised.
+        with suppress(OSError):
             usock.close()
-        except OSError:
-            # The socket is being thrown away because it failed; a second failure closing it
-            # changes nothing, and the original error is the one being raised.
-            pass
 
 
 def is_abandoned(conn: object) -> bool:
