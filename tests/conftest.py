@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from stoflow.config import get_settings
 from stoflow.db import engine as engine_module
-from stoflow.db.engine import build_engine, normalise_url
+from stoflow.db.engine import build_engine, engine_from_settings, normalise_url
 from stoflow.db.migrations import migrate_shared
 from stoflow.services.tenants import create_tenant
 
@@ -81,6 +81,15 @@ def wire_discipline() -> Iterator[list[str]]:
         pytest.fail("statements broke the tenancy wire rules:\n" + "\n".join(sorted(set(breaches))[:30]))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_connection_per_thread() -> None:
+    """A thread holding a pooled connection may not take a second one from the same pool: on AWS
+    the pool has one connection and the second checkout would wait for itself (checkout_guard)."""
+    from stoflow.db import checkout_guard
+
+    checkout_guard.install()
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> URL:
     given = os.environ.get("STOFLOW_TEST_DATABASE_URL")
@@ -133,16 +142,26 @@ def empty_engine(empty_database_url: URL) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def engine(database_url: URL) -> Iterator[Engine]:
-    """The run's engine, migrated (shared schemas), installed as the container engine."""
+    """The run's engine for the tests' own set-up and checks (a pool for their threads), migrated
+    (shared schemas). What the code under test gets from get_engine() is `container_engine`."""
     eng = build_engine(database_url, pool_size=8, max_overflow=8)
     migrate_shared(eng)
     previous = engine_module._engine
-    engine_module.set_engine(eng)
     os.environ["DATABASE_URL"] = database_url.render_as_string(hide_password=False)
     get_settings.cache_clear()
+    container = engine_from_settings(get_settings())
+    engine_module.set_engine(container)
     yield eng
     engine_module.set_engine(previous)
+    container.dispose()
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def container_engine(engine: Engine) -> Engine:
+    """The engine handlers and services get from get_engine(): built from the settings exactly as
+    in a deployed container (one connection, no overflow; see the pool contract test)."""
+    return engine_module.get_engine()
 
 
 _tenant_ids = itertools.count(1000)

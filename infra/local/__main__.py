@@ -99,6 +99,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
     if not args.no_demo:
         parts.append(DemoUser())
     runtime = FunctionRuntime(template.functions)
+    parts.append(runtime)
     parts.append(
         HttpGateway(
             runtime,

@@ -83,12 +83,13 @@ class EmbeddedPostgres:
 
 class Database:
     """Migrates the configured database to head (shared schemas, then every tenant schema) and
-    installs the engine the in-process functions share."""
+    installs an engine for the local cloud's own work (the demo user, the sandboxes). Functions
+    do not use it: each of their containers has its own, as deployed (functions.Containers)."""
 
     name = "database"
 
-    def __init__(self, pool_size: int = 8) -> None:
-        # Unlike a Lambda container, the local gateway serves requests on several threads at once.
+    def __init__(self, pool_size: int = 4) -> None:
+        # Migrations fan out on a few threads; the functions' containers have their own engines.
         self.pool_size = pool_size
         self.engine: Engine | None = None
 

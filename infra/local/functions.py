@@ -13,13 +13,17 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy import Engine
+
 from infra.local.template import FunctionSpec
 from stoflow.config import get_settings
+from stoflow.db.engine import container_engine, engine_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +107,73 @@ def make_context(function: FunctionSpec) -> LambdaContext:
     )
 
 
+class _Container:
+    """One container's engine, built on its first use."""
+
+    def __init__(self, make_engine: Callable[[], Engine]) -> None:
+        self._make_engine = make_engine
+        self._lock = threading.Lock()
+        self.engine: Engine | None = None
+
+    def __call__(self) -> Engine:
+        if self.engine is None:
+            with self._lock:
+                if self.engine is None:
+                    self.engine = self._make_engine()
+        return self.engine
+
+
+class Containers:
+    """Each function's database engines, one per container, built from the settings exactly as
+    on AWS (the deployed pool: one connection, no overflow). An invocation takes an idle
+    container of its function or starts a new one, as Lambda does under concurrent requests, so
+    code that would need two connections in one container fails here as it would there."""
+
+    def __init__(self, make_engine: Callable[[], Engine] | None = None) -> None:
+        self._make_engine = make_engine or (lambda: engine_from_settings(get_settings()))
+        self._idle: dict[str, list[_Container]] = {}
+        self._all: list[_Container] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def serving(self, logical_id: str) -> Iterator[None]:
+        with self._lock:
+            idle = self._idle.setdefault(logical_id, [])
+            container = idle.pop() if idle else None
+            if container is None:
+                container = _Container(self._make_engine)
+                self._all.append(container)
+        try:
+            with container_engine(container):
+                yield
+        finally:
+            with self._lock:
+                self._idle.setdefault(logical_id, []).append(container)
+
+    def engines(self) -> list[Engine]:
+        with self._lock:
+            return [c.engine for c in self._all if c.engine is not None]
+
+    def dispose(self) -> None:
+        with self._lock:
+            containers, self._all, self._idle = self._all, [], {}
+        for container in containers:
+            if container.engine is not None:
+                container.engine.dispose()
+
+
 class FunctionRuntime:
     """The functions of a template, each imported on its first invocation (a cold start) and
-    kept for the next ones (warm), as a Lambda container keeps its module."""
+    kept for the next ones (warm), as a Lambda container keeps its module; each invocation runs
+    in a container of its function, with that container's own database engine."""
 
-    def __init__(self, functions: list[FunctionSpec] | tuple[FunctionSpec, ...]) -> None:
+    def __init__(
+        self, functions: list[FunctionSpec] | tuple[FunctionSpec, ...], containers: Containers | None = None
+    ) -> None:
         self._functions = {function.logical_id: function for function in functions}
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        self.containers = containers or Containers()
 
     def spec(self, logical_id: str) -> FunctionSpec:
         return self._functions[logical_id]
@@ -129,4 +192,20 @@ class FunctionRuntime:
     def invoke(self, logical_id: str, event: Any) -> Any:
         function = self._functions[logical_id]
         handler = self.handler(logical_id)
-        return handler(event, make_context(function))
+        with self.containers.serving(logical_id):
+            return handler(event, make_context(function))
+
+    # A Part of the local cloud: the containers' engines are closed when it stops.
+    name = "functions"
+
+    def start(self) -> None:
+        from stoflow.db import checkout_guard
+
+        # A second checkout while one is held waits for itself on AWS; here it fails at once.
+        checkout_guard.install()
+
+    def stop(self) -> None:
+        self.containers.dispose()
+
+    def describe(self) -> list[str]:
+        return [f"Functions    {len(self._functions)}, one database connection per container, as deployed"]

@@ -125,8 +125,8 @@ def test_listing_filters_sorts_and_pages(make_tenant) -> None:
         assert svc.list(ProductFilters(), limit=5, offset=50) == ([], 12)
         assert svc.list(ProductFilters(statuses=("published",)))[1] == 3
         assert svc.list(ProductFilters(brand_id=2, category_ids=(3,)))[1] == 2
-        assert svc.list(ProductFilters(category_ids=category_subtree(2)))[1] == 12  # women > clothing > *
-        assert svc.list(ProductFilters(category_ids=category_subtree(4)))[1] == 8
+        assert svc.list(ProductFilters(category_ids=category_subtree(session, 2)))[1] == 12  # women > clothing > *
+        assert svc.list(ProductFilters(category_ids=category_subtree(session, 4)))[1] == 8
         assert svc.list(ProductFilters(text="LAINE"))[1] == 6
         assert svc.list(ProductFilters(text="sku-01"))[1] == 2
         assert svc.list(ProductFilters(text="100%"))[1] == 0

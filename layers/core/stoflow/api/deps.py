@@ -82,6 +82,15 @@ def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_c
         yield session
 
 
+def shared_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Iterator[Session]:
+    """A shared-schema session for routes that read only the caller's account; the revocation
+    check is its first statement, so the request is one transaction."""
+    with shared_session() as session:
+        if getattr(request.state, "principal", None) is None:
+            _checked(request, session, claims)
+        yield session
+
+
 def require_role(*roles: str) -> Callable[..., Principal]:
     """A dependency admitting only these roles (support stays read-only even when admitted)."""
     allowed = frozenset(roles)
@@ -97,3 +106,4 @@ def require_role(*roles: str) -> Callable[..., Principal]:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentReader = Annotated[Principal, Depends(current_reader)]
 TenantDb = Annotated[Session, Depends(tenant_db, scope="function")]
+SharedDb = Annotated[Session, Depends(shared_db, scope="function")]

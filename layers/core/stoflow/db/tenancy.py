@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from stoflow.db.engine import get_engine
@@ -91,9 +91,40 @@ def _ensure_registered(session: Session, engine: Engine, tenant_id: int) -> None
     known_tenants.mark(engine.pool, tenant_id)
 
 
+_AFTER_PENDING = "stoflow_after_pending"
+_AFTER_COMMITTED = "stoflow_after_committed"
+
+
+def after_unit_of_work(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the work done so far is committed and the session has given its
+    connection back: commit, then send. Nothing runs for work that is rolled back.
+
+    Not SQLAlchemy's after_commit: that fires while the session still holds the container's only
+    connection, so a callback needing the database would check out a second one and wait for
+    itself. Only for sessions opened by tenant_session or shared_session, which run the callbacks."""
+    if _AFTER_COMMITTED not in session.info:
+        raise RuntimeError("after_unit_of_work needs a session from tenant_session() or shared_session()")
+    session.info[_AFTER_PENDING].append(callback)
+
+
+def _promote_committed(session: Session) -> None:
+    session.info[_AFTER_COMMITTED].extend(session.info[_AFTER_PENDING])
+    session.info[_AFTER_PENDING].clear()
+
+
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer work standing
+        session.info[_AFTER_PENDING].clear()
+
+
 @contextmanager
 def _unit_of_work(session: Session) -> Iterator[None]:
-    """Commit when the block ends, roll back if it raises, always close."""
+    """Commit when the block ends, roll back if it raises, always close; then run the callbacks
+    of what was committed (after_unit_of_work)."""
+    session.info[_AFTER_PENDING] = []
+    session.info[_AFTER_COMMITTED] = []
+    event.listen(session, "after_commit", _promote_committed)
+    event.listen(session, "after_soft_rollback", _drop_pending)
     try:
         yield
         session.commit()
@@ -102,6 +133,10 @@ def _unit_of_work(session: Session) -> Iterator[None]:
         raise
     finally:
         session.close()
+        callbacks = session.info[_AFTER_COMMITTED]
+        session.info[_AFTER_COMMITTED] = []
+        for callback in callbacks:
+            callback()
 
 
 @contextmanager

@@ -11,10 +11,10 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from stoflow.db.tenancy import tenant_session
+from stoflow.db.tenancy import after_unit_of_work, tenant_session
 from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.queue import get_queue
 from stoflow.models.jobs import MarketplaceJob
@@ -60,8 +60,4 @@ def send_after_commit(session: Session, tenant_id: int, jobs: Sequence[Marketpla
     if not pending:
         return
     engine = session.info.get("base_engine")
-
-    def after_commit(_session: Session) -> None:
-        send_now(tenant_id, pending, engine=engine)
-
-    event.listen(session, "after_commit", after_commit, once=True)
+    after_unit_of_work(session, lambda: send_now(tenant_id, pending, engine=engine))

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stoflow.db.tenancy import tenant_session
+from stoflow.db.tenancy import after_unit_of_work, tenant_session
 from stoflow.errors import Conflict, InvalidInput, NotFound
 from stoflow.jobs.connections import is_connected
 from stoflow.jobs.dispatch import send_after_commit
@@ -117,20 +116,20 @@ def enqueue_in_session(
     settings = get_settings()
     now = datetime.now(UTC)
     existing = repository.jobs_by_keys(session, list(job_keys)) if job_keys else {}
+    keys = list(job_keys) if job_keys else [None] * len(product_ids)
     batch = MarketplaceBatch(
         marketplace=request.marketplace,
         action=request.action,
         idempotency_key=batch_key,
         request_hash=request.fingerprint(),
-        total=0,
+        total=sum(1 for key in keys if key is None or key not in existing),
         created_by=user_id,
     )
     session.add(batch)
     session.flush()
     jobs: list[MarketplaceJob] = []
     created: list[MarketplaceJob] = []
-    for index, product_id in enumerate(product_ids):
-        key = job_keys[index] if job_keys else None
+    for product_id, key in zip(product_ids, keys, strict=True):
         if key is not None and key in existing:
             jobs.append(existing[key])
             continue
@@ -150,10 +149,42 @@ def enqueue_in_session(
         session.add(job)
         jobs.append(job)
         created.append(job)
-    batch.total = len(created)
     session.flush()
     send_after_commit(session, tenant_id, created)
     return Enqueued(batch, jobs, created=bool(created))
+
+
+def submit(
+    session: Session,
+    tenant_id: int,
+    request: JobRequest,
+    *,
+    user_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Enqueued:
+    """POST /jobs in the caller's transaction (the request's one): a batch and its jobs, whose
+    messages leave once it commits.
+
+    The same Idempotency-Key with the same body returns the first batch; with another body it is
+    a 409 (a client bug we must not paper over)."""
+    if idempotency_key is None:
+        return enqueue_in_session(session, tenant_id, request, user_id=user_id)
+    if not (1 <= len(idempotency_key) <= 128):
+        raise InvalidInput("Idempotency-Key must be 1 to 128 characters", code="invalid_idempotency_key")
+    found = _replay(session, idempotency_key, request)
+    if found is not None:
+        return found
+    try:
+        # A savepoint only when a key is given: the loser of a race on one key reads the winner's batch.
+        with session.begin_nested():
+            return enqueue_in_session(session, tenant_id, request, batch_key=idempotency_key, user_id=user_id)
+    except IntegrityError as exc:
+        if "idempotency_key" not in str(exc.orig):
+            raise
+    found = _replay(session, idempotency_key, request)
+    if found is None:
+        raise Conflict("concurrent request with this Idempotency-Key", code="idempotency_conflict")
+    return found
 
 
 def enqueue(
@@ -163,28 +194,9 @@ def enqueue(
     user_id: int | None = None,
     idempotency_key: str | None = None,
 ) -> Enqueued:
-    """POST /jobs: a batch and its jobs, committed, then their messages sent.
-
-    The same Idempotency-Key with the same body returns the first batch; with another body it is
-    a 409 (a client bug we must not paper over)."""
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 128):
-        raise InvalidInput("Idempotency-Key must be 1 to 128 characters", code="invalid_idempotency_key")
-    try:
-        with tenant_session(tenant_id) as session:
-            if idempotency_key is not None:
-                found = _replay(session, idempotency_key, request)
-                if found is not None:
-                    return found
-            return enqueue_in_session(session, tenant_id, request, batch_key=idempotency_key, user_id=user_id)
-    except IntegrityError as exc:
-        # Two requests with one key raced: the loser reads the winner's batch.
-        if idempotency_key is None or "idempotency_key" not in str(exc.orig):
-            raise
+    """`submit` in a transaction of its own (scheduled work, tests)."""
     with tenant_session(tenant_id) as session:
-        found = _replay(session, idempotency_key, request)
-        if found is None:
-            raise Conflict("concurrent request with this Idempotency-Key", code="idempotency_conflict")
-        return found
+        return submit(session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key)
 
 
 def _replay(session: Session, key: str, request: JobRequest) -> Enqueued | None:
@@ -242,5 +254,5 @@ def cancel_job(session: Session, tenant_id: int, job_id: int) -> MarketplaceJob:
     assert settled is not None  # locked above, and not final
     record_final(session, settled)
     event = status_event(tenant_id, settled)
-    sa_event.listen(session, "after_commit", lambda _session: notify(event), once=True)
+    after_unit_of_work(session, lambda: notify(event))
     return settled

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
+from sqlalchemy import insert as insert_
 from sqlalchemy.orm import Session
 
 from stoflow.models.products import Product
@@ -110,10 +111,9 @@ def count_live(session: Session) -> int:
 
 
 def insert(session: Session, values: dict[str, Any]) -> Product:
-    product = Product(**values)
-    session.add(product)
-    session.flush()
-    session.refresh(product)  # server defaults (status, version, timestamps) back in one SELECT
+    """One statement: the row and its server defaults (version, timestamps) come back by RETURNING."""
+    product = session.scalar(insert_(Product).values(**values).returning(Product))
+    assert product is not None  # RETURNING of a successful INSERT has its row
     return product
 
 

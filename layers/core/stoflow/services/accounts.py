@@ -166,6 +166,6 @@ def _profile(session: Session, user_id: int) -> Profile:
     )
 
 
-def profile(user_id: int) -> Profile:
-    with shared_session() as session:
-        return _profile(session, user_id)
+def profile(session: Session, user_id: int) -> Profile:
+    """The account as the dashboard shows it, read in the caller's transaction."""
+    return _profile(session, user_id)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import InvalidInput, NotFound
@@ -47,15 +49,20 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, CatalogList]] = {}
 
 
-def catalog_list(kind: str) -> CatalogList:
+def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
+    """The catalogue, from this container's cache or loaded through `session` when one is open:
+    a request that holds the container's only connection must not ask the pool for another."""
     if kind not in CATALOGS:
         raise NotFound(f"no catalogue named {kind!r} (known: {', '.join(CATALOGS)})", code="unknown_catalog")
     ttl = get_settings().catalog_cache_max_age_s
     cached = _cache.get(kind)
     if cached is not None and time.monotonic() - cached[0] < ttl:
         return cached[1]
-    with shared_session() as session:
+    if session is not None:
         items = repository.rows(session, CATALOGS[kind])
+    else:
+        with shared_session() as own:
+            items = repository.rows(own, CATALOGS[kind])
     body = json.dumps({"kind": kind, "items": items}, separators=(",", ":"), ensure_ascii=False).encode()
     listing = CatalogList(
         kind, items, f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, frozenset(int(i["id"]) for i in items)
@@ -70,14 +77,14 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def check_references(values: dict[str, Any]) -> None:
+def check_references(session: Session, values: dict[str, Any]) -> None:
     """Every catalogue id in `values` must exist (arrays have no foreign key to say so)."""
     errors = []
     for field_name, kind in REFERENCES.items():
         if values.get(field_name) is None:
             continue
         wanted: Iterable[int] = values[field_name] if field_name.endswith("_ids") else [values[field_name]]
-        unknown = sorted(set(wanted) - catalog_list(kind).ids)
+        unknown = sorted(set(wanted) - catalog_list(kind, session).ids)
         if unknown:
             errors.append({"field": field_name, "unknown_ids": unknown, "catalog": kind})
     if errors:
@@ -85,9 +92,9 @@ def check_references(values: dict[str, Any]) -> None:
         raise InvalidInput(f"unknown catalogue ids in {names}", code="unknown_catalog_id", errors=errors)
 
 
-def category_subtree(category_id: int) -> list[int]:
+def category_subtree(session: Session, category_id: int) -> list[int]:
     """The category and every category below it: filtering on "Women > Shoes" finds boots too."""
-    items = catalog_list("categories").items
+    items = catalog_list("categories", session).items
     children: dict[int | None, list[int]] = {}
     for item in items:
         children.setdefault(item["parent_id"], []).append(int(item["id"]))

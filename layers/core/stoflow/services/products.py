@@ -96,7 +96,7 @@ class ProductService:
         return repository.page(self.session, filters, limit, offset)
 
     def create(self, values: dict[str, Any]) -> Product:
-        check_references(values)
+        check_references(self.session, values)
         status = values.get("status", "draft")
         if status not in INITIAL_STATUSES:
             raise InvalidTransition(f"a new product starts as draft or published, not {status!r}")
@@ -112,7 +112,7 @@ class ProductService:
                 f"product {product_id} is at version {current.version}, not {version}; reload it",
                 current_version=current.version,
             )
-        check_references(changes)
+        check_references(self.session, changes)
         values = dict(changes)
         target = values.get("status")
         if target is not None and target != current.status:
@@ -163,11 +163,12 @@ class ProductService:
         return result
 
     def _check_quota(self) -> None:
-        # Two creations at once must not both pass the count: serialise them per tenant.
-        self.session.execute(select(func.pg_advisory_xact_lock(_QUOTA_LOCK, self.tenant_id)))
         allowance = self.quota(self.session, self.tenant_id)
-        if allowance is None:
+        if allowance is None:  # unlimited: nothing to count, nothing to serialise
             return
+        # Two creations at once must not both pass the count: serialise them per tenant. The count
+        # is its own statement, after the lock, so that its snapshot sees the other's insert.
+        self.session.execute(select(func.pg_advisory_xact_lock(_QUOTA_LOCK, self.tenant_id)))
         if repository.count_live(self.session) >= allowance:
             raise ProductQuotaExceeded(
                 f"your plan allows {allowance} products; delete some or upgrade",

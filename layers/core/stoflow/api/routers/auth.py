@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from stoflow.api.deps import CurrentPrincipal, access_claims
+from stoflow.api.deps import CurrentPrincipal, SharedDb, access_claims
 from stoflow.api.schemas.auth import (
     JwksOut,
     LoginIn,
@@ -75,10 +75,13 @@ def logout(principal: Annotated[Principal, Depends(session_principal)]) -> Respo
 
 
 @router.get("/me", response_model=ProfileOut, responses=_PROBLEMS)
-def me(principal: CurrentPrincipal) -> ProfileOut:
+async def me(db: SharedDb, principal: CurrentPrincipal) -> ProfileOut:
+    """One transaction: the revocation check, then the profile. `async def` on purpose: a Lambda
+    container serves one request at a time, so the blocking query costs nothing, while a sync
+    route would pay a thread hop."""
     from stoflow.services.accounts import profile
 
-    return ProfileOut.model_validate(profile(principal.user_id))
+    return ProfileOut.model_validate(profile(db, principal.user_id))
 
 
 @router.get("/jwks.json", response_model=JwksOut)

@@ -91,13 +91,15 @@ class BatchOut(BaseModel):
 @router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchOut)
 def create_jobs(
     body: JobCreate,
+    db: TenantDb,
     principal: CurrentPrincipal,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> BatchOut:
     """Queue one job per product (or one job with params): 202 with the batch; a replay of the
     same Idempotency-Key answers 200 with the batch it created first."""
-    enqueued = service.enqueue(
+    enqueued = service.submit(
+        db,
         principal.tenant_id,
         service.JobRequest(body.marketplace, body.action, body.product_ids, body.params, body.priority),
         user_id=principal.user_id,

@@ -54,7 +54,7 @@ async def list_products(
     filters = ProductFilters(
         statuses=tuple(status_ or ()),
         brand_id=brand_id,
-        category_ids=tuple(category_subtree(category_id)) if category_id is not None else (),
+        category_ids=tuple(category_subtree(db, category_id)) if category_id is not None else (),
         text=q or None,
         price_min=price_min,
         price_max=price_max,
