@@ -145,6 +145,11 @@ def _take_pending_begin(conn: core.CoreConnection) -> core.Context | None:
 
 def execute_simple(self: core.CoreConnection, statement: str) -> core.Context:
     context = core.Context(statement)
+    if statement == _BEGIN:
+        # pg8000's cursors send this just before a statement when no transaction is open: it
+        # waits, and leaves in the same packet as that statement.
+        self._stoflow_begin_pending = True  # type: ignore[attr-defined]
+        return context
     begin = _take_pending_begin(self)
     if self._sock is None:
         raise InterfaceError("connection is closed")
@@ -212,28 +217,6 @@ def close(self: core.CoreConnection) -> None:
     _pg8000_close(self)
 
 
-def cursor_execute(self: pg8000.dbapi.Cursor, operation: str, args: Any = (), stream: Any = None) -> None:
-    """pg8000's Cursor.execute, with the transaction's BEGIN sent in the same packet as the
-    statement that needs it instead of a round trip of its own."""
-    conn = self._c
-    if conn is None:
-        raise InterfaceError("Cursor closed")
-    if not conn._in_transaction and not conn.autocommit:
-        conn._stoflow_begin_pending = True
-    try:
-        if len(args) == 0 and stream is None:
-            self._context = conn.execute_simple(operation)
-        else:
-            statement, vals = convert_paramstyle(pg8000.dbapi.paramstyle, operation, args)
-            self._context = conn.execute_unnamed(statement, vals=vals, oids=self._input_oids, stream=stream)
-    finally:
-        # Nothing sent (a parameter could not be converted): the BEGIN was not sent either.
-        conn._stoflow_begin_pending = False
-    self._row_iter = None if self._context.rows is None else iter(self._context.rows)
-    self._input_oids = ()
-    self.input_types = []
-
-
 def install() -> None:
     """Patch pg8000 once per process (idempotent)."""
     global _installed
@@ -246,7 +229,6 @@ def install() -> None:
     core.CoreConnection.close = close
     for name in ("execute_named", "prepare_statement", "close_prepared_statement"):
         setattr(core.CoreConnection, name, _guarded(getattr(core.CoreConnection, name)))
-    pg8000.dbapi.Cursor.execute = cursor_execute
     _installed = True
 
 

@@ -1,0 +1,273 @@
+"""Warm requests through the real handlers at the deployed pool (one connection, no overflow).
+
+For GET /products, POST /products, GET /auth/me and POST /jobs: the median time of a request
+through its function's handler (API Gateway v2 event -> Mangum -> FastAPI -> services -> the
+database), and beside it the floor: the very statements that request sent, recorded with their
+parameters, replayed in one transaction on a plain pg8000 connection (no SQLAlchemy, no HTTP).
+Each line also gives what one request costs the database: statements, transactions, round trips.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+
+from bench.common import REPO, figure, scratch_database
+
+CALLS = 150
+WARMUP = 20
+
+
+@dataclass
+class Wire:
+    """What one request sends: statements with their parameters, transactions, round trips."""
+
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    transactions: int = 0
+    round_trips: int = 0
+    recording: bool = False
+
+
+@contextmanager
+def watching(engine: Engine) -> Iterator[Wire]:
+    from stoflow.db import pg8000_wire
+
+    wire = Wire()
+
+    def statement(conn: Any, cursor: Any, sql: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if wire.recording:
+            wire.statements.append((sql, parameters))
+
+    def begin(conn: Any) -> None:
+        if wire.recording:
+            wire.transactions += 1
+
+    original = pg8000_wire._exchange
+
+    def exchange(conn: Any, packet: bytes, contexts: list[Any]) -> None:
+        if wire.recording:
+            wire.round_trips += 1
+            if os.environ.get("BENCH_DEBUG"):
+                print("   exchange:", [c.statement[:60] if c.statement else None for c in contexts])
+        original(conn, packet, contexts)
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "begin", begin)
+    pg8000_wire._exchange = exchange
+    try:
+        yield wire
+    finally:
+        pg8000_wire._exchange = original
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", begin)
+
+
+def http_event(method: str, path: str, token: str, body: Any = None, query: str = "") -> dict[str, Any]:
+    headers = {"host": "api.example.com", "authorization": f"Bearer {token}", "accept": "application/json"}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "isBase64Encoded": False,
+        **({"body": json.dumps(body)} if body is not None else {}),
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "b",
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "22/Nov/2026:03:00:00 +0000",
+            "timeEpoch": 1795000000000,
+        },
+    }
+
+
+def handler_of(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location(f"bench_{function}_app", REPO / "functions" / function / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+def replay(raw: Any, statements: list[tuple[str, Any]]) -> float:
+    """The recorded statements on a plain pg8000 connection, in one transaction."""
+    started = time.perf_counter()
+    cursor = raw.cursor()
+    for sql, parameters in statements:
+        cursor.execute(sql, parameters)
+        if cursor.description is not None:
+            cursor.fetchall()
+    raw.rollback()  # the floor of the writes too, without piling rows up (a commit costs the same trip)
+    return time.perf_counter() - started
+
+
+@dataclass
+class Request:
+    name: str
+    function: str
+    make_event: Callable[[], dict[str, Any]]
+    expect: int
+
+
+def measure(container: Engine, plain: Engine, request: Request) -> None:
+    handler = handler_of(request.function)
+
+    def call() -> float:
+        started = time.perf_counter()
+        reply = handler(request.make_event(), None)
+        elapsed = time.perf_counter() - started
+        assert reply["statusCode"] == request.expect, reply
+        return elapsed
+
+    for _ in range(WARMUP):
+        call()
+    with watching(container) as wire:
+        wire.recording = True
+        call()
+        wire.recording = False
+        recorded = Wire(list(wire.statements), wire.transactions, wire.round_trips)
+    raw = plain.raw_connection()  # a connection of its own: the container's one is the handler's
+    try:
+        for _ in range(WARMUP):
+            replay(raw.dbapi_connection, recorded.statements)
+        handler_samples, raw_samples = [], []
+        for _ in range(CALLS):  # interleaved: drift on a shared machine falls on both
+            handler_samples.append(call())
+            raw_samples.append(replay(raw.dbapi_connection, recorded.statements))
+    finally:
+        raw.close()
+    figure(
+        f"warm {request.name}",
+        statistics.median(handler_samples),
+        "raw SQL of its statements, one txn",
+        statistics.median(raw_samples),
+        "<= 2x",
+    )
+    print(
+        f"    {request.name}: {len(recorded.statements)} statements, {recorded.transactions} transactions, "
+        f"{recorded.round_trips} round trips per request"
+    )
+
+
+def main() -> None:
+    from moto import mock_aws
+
+    from stoflow.config import get_settings
+    from stoflow.db import engine as engine_module
+    from stoflow.db.engine import engine_from_settings
+    from stoflow.db.migrations import migrate_shared
+    from stoflow.jobs import connections
+    from stoflow.jobs.queue import set_queue
+
+    class NullQueue:
+        def send(self, messages: Any) -> list[Any]:
+            return []
+
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "STOFLOW_DATA_DIR", "STOFLOW_LOG_LEVEL")}
+    with scratch_database(pool_size=2) as (admin, url), tempfile.TemporaryDirectory() as data_dir, mock_aws():
+        migrate_shared(admin)
+        os.environ.update(
+            DATABASE_URL=url.render_as_string(hide_password=False), STOFLOW_DATA_DIR=data_dir, STOFLOW_LOG_LEVEL="ERROR"
+        )
+        get_settings.cache_clear()
+        container = engine_from_settings(get_settings())  # as deployed: one connection, no overflow
+        engine_module.set_engine(container)
+        checks = dict(connections._checks) if hasattr(connections, "_checks") else None
+        try:
+            from stoflow.services.accounts import register
+            from stoflow.services.auth import login
+
+            email = f"bench.{uuid.uuid4().hex[:8]}@example.com"
+            register(email, "correct horse battery", "203.0.113.9")
+            with admin.begin() as connection:  # PRO: a limited plan (the quota is checked) big enough to bench
+                connection.execute(text("UPDATE public.users SET tier = 'PRO' WHERE email = :email"), {"email": email})
+            token = login(email, "correct horse battery", "203.0.113.9").access_token
+            products = handler_of("products")
+            created = products(http_event("POST", "/products", token, {"title": "Veste en jean", "price": "35"}), None)
+            product_id = json.loads(created["body"])["id"]
+            # A marketplace counted as connected (one statement less than a real account check)
+            # and a queue that accepts: what is measured is the request's own database work.
+            connections._checks = {"ebay": lambda _session: True}  # type: ignore[attr-defined]
+            set_queue(NullQueue())  # type: ignore[arg-type]
+            serial = iter(range(10**9))
+            measure(
+                container,
+                admin,
+                Request(
+                    "GET /products (50 max)",
+                    "products",
+                    lambda: http_event("GET", "/products", token, query="limit=50"),
+                    200,
+                ),
+            )
+            measure(
+                container, admin, Request("GET /auth/me", "auth", lambda: http_event("GET", "/auth/me", token), 200)
+            )
+            measure(
+                container,
+                admin,
+                Request(
+                    "POST /products",
+                    "products",
+                    lambda: http_event(
+                        "POST", "/products", token, {"title": f"Pull {next(serial)}", "price": "20", "category_id": 3}
+                    ),
+                    201,
+                ),
+            )
+            measure(
+                container,
+                admin,
+                Request(
+                    "POST /jobs (1 product)",
+                    "jobs",
+                    lambda: http_event(
+                        "POST",
+                        "/jobs",
+                        token,
+                        {"marketplace": "ebay", "action": "publish", "product_ids": [product_id]},
+                    ),
+                    202,
+                ),
+            )
+        finally:
+            if checks is not None:
+                connections._checks = checks  # type: ignore[attr-defined]
+            set_queue(None)
+            engine_module.set_engine(None)
+            container.dispose()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
