@@ -17,11 +17,15 @@
   `support` is read-only everywhere, `require_role(...)` narrows a route further.
 - `TenantDb` commits when the route function returns, before the response is sent
   (scope="function"): a failing commit is an error response, never a 200 for a lost write.
+- Every dependency here is `async def` although it blocks on the database: a Lambda container
+  serves one request at a time, so blocking its event loop costs nothing, while a sync
+  dependency costs a hop to a worker thread each way (and a new thread per request, since each
+  invocation runs its own loop).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -36,7 +40,7 @@ from stoflow.errors import InvalidToken
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login or /auth/refresh")
 
 
-def access_claims(
+async def access_claims(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
     """The verified claims of the bearer token (no database access)."""
@@ -54,7 +58,7 @@ def _checked(request: Request, session: Session, claims: AccessClaims, method: s
     return principal
 
 
-def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+async def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return principal
@@ -62,7 +66,7 @@ def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(
         return _checked(request, session, claims)
 
 
-def current_reader(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+async def current_reader(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
     """For the rare POST that changes nothing of the caller's data (a WebSocket ticket to watch
     job status): authorized as a read, so read-only roles may call it too."""
     principal: Principal | None = getattr(request.state, "principal", None)
@@ -72,7 +76,9 @@ def current_reader(request: Request, claims: Annotated[AccessClaims, Depends(acc
         return _checked(request, session, claims, method="GET")
 
 
-def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Iterator[Session]:
+async def tenant_db(
+    request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]
+) -> AsyncIterator[Session]:
     """A tenant session for the caller's own tenant; the revocation check is its first statement."""
     principal: Principal | None = getattr(request.state, "principal", None)
     tenant_id = principal.tenant_id if principal is not None else claims.tenant_id
@@ -82,7 +88,9 @@ def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_c
         yield session
 
 
-def shared_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Iterator[Session]:
+async def shared_db(
+    request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]
+) -> AsyncIterator[Session]:
     """A shared-schema session for routes that read only the caller's account; the revocation
     check is its first statement, so the request is one transaction."""
     with shared_session() as session:
@@ -95,7 +103,7 @@ def require_role(*roles: str) -> Callable[..., Principal]:
     """A dependency admitting only these roles (support stays read-only even when admitted)."""
     allowed = frozenset(roles)
 
-    def dependency(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         authorize(principal, request.method, allowed)
         return principal
 

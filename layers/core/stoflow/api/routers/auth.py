@@ -34,7 +34,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def session_principal(claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+async def session_principal(claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
     """The caller without role rules: logging out is allowed to every role, support included."""
     from stoflow.db.tenancy import shared_session
     from stoflow.services.auth import principal_for
