@@ -30,7 +30,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, column, func, select, table
 
 from stoflow.db.guard import TENANT_SCHEMA_OPTION
-from stoflow.db.tenancy import TENANT_PLACEHOLDER, schema_for, tenant_engine, validate_tenant_id
+from stoflow.db.tenancy import TENANT_PLACEHOLDER, registered_tenants, schema_for, tenant_engine, validate_tenant_id
 from stoflow.errors import MigrationError
 
 log = logging.getLogger(__name__)
@@ -274,13 +274,6 @@ class FanoutReport:
         for outcome in self.failed[:20]:
             text += f"\n  tenant {outcome.tenant_id}: {outcome.error}"
         return text
-
-
-def registered_tenants(engine: Engine) -> list[int]:
-    from stoflow.models.public import Tenant
-
-    with engine.connect() as connection, connection.begin():
-        return list(connection.scalars(select(Tenant.id).order_by(Tenant.id)))
 
 
 def migrate_tenants(

@@ -45,6 +45,15 @@ def validate_tenant_id(value: object) -> int:
     return tenant_id
 
 
+def registered_tenants(engine: Engine) -> list[int]:
+    """Every tenant of the registry, in id order (here, not with the migrations: reading the
+    registry must not import Alembic into a function's cold start)."""
+    from stoflow.models.public import Tenant
+
+    with engine.connect() as connection, connection.begin():
+        return list(connection.scalars(select(Tenant.id).order_by(Tenant.id)))
+
+
 def schema_for(tenant_id: object) -> str:
     return f"user_{validate_tenant_id(tenant_id)}"
 

@@ -17,8 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from stoflow.db.engine import get_engine
-from stoflow.db.migrations import registered_tenants
-from stoflow.db.tenancy import tenant_session
+from stoflow.db.tenancy import registered_tenants, tenant_session
 from stoflow.jobs.dispatch import send_now
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.notifier import JobStatusEvent, notify

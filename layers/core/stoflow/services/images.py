@@ -326,8 +326,7 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
 def cleanup_all_tenants(engine: Engine | None = None, tenant_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Abandoned uploads of every tenant (for a scheduled function): {tenant id: uploads removed}."""
     from stoflow.db.engine import get_engine
-    from stoflow.db.migrations import registered_tenants
-    from stoflow.db.tenancy import tenant_session
+    from stoflow.db.tenancy import registered_tenants, tenant_session
 
     base = engine or get_engine()
     removed: dict[int, int] = {}

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from stoflow.db.migrations import registered_tenants
-from stoflow.db.tenancy import tenant_session
+from stoflow.db.tenancy import registered_tenants, tenant_session
 from stoflow.repositories.images_audit import MigratedProduct, migrated_products
 
 

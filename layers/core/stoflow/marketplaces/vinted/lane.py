@@ -735,7 +735,7 @@ def _find_by_title(session: Session, job: MarketplaceJob) -> Any:
 def tick(engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, int]:
     """Every minute: expire missed deadlines and send what can go, tenant by tenant."""
     from stoflow.db.engine import get_engine
-    from stoflow.db.migrations import registered_tenants
+    from stoflow.db.tenancy import registered_tenants
 
     engine = engine or get_engine()
     sent = errors = 0
