@@ -18,19 +18,22 @@ Three changes to how pg8000 talks to the server, installed once per process by `
 
 The paramstyle rewrite is cached too: pg8000 scans the SQL character by character on every
 execute (about 0.5 ms for a wide statement); for positional styles the result depends on the SQL
-alone.
+alone. And dates and times are read with `fromisoformat` (about 0.2 µs a value) instead of
+pg8000's `strptime` (about 7 to 36 µs): PostgreSQL's ISO output is what it parses; anything else
+(BC dates, years past 9999, infinity) goes to pg8000's own converter, unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from datetime import date, datetime, time
 from functools import lru_cache, wraps
 from typing import Any
 
 import pg8000.dbapi
 import pg8000.legacy
-from pg8000 import core
+from pg8000 import converters, core
 from pg8000.converters import make_params
 from pg8000.exceptions import InterfaceError
 
@@ -49,6 +52,25 @@ def convert_paramstyle(style: str, query: str, args: Any) -> tuple[str, Any]:
     if style in _POSITIONAL:
         return _rewritten(style, query), args
     return _original_convert(style, query, args)
+
+
+def _iso(parse: Callable[[str], Any], fallback: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(data: str) -> Any:
+        try:
+            return parse(data)
+        except ValueError:
+            return fallback(data)
+
+    return convert
+
+
+def _fast_time_readers() -> dict[int, Callable[[str], Any]]:
+    return {
+        converters.TIMESTAMPTZ: _iso(datetime.fromisoformat, converters.timestamptz_in),
+        converters.TIMESTAMP: _iso(datetime.fromisoformat, converters.timestamp_in),
+        converters.DATE: _iso(date.fromisoformat, converters.date_in),
+        converters.TIME: _iso(time.fromisoformat, converters.time_in),
+    }
 
 
 def _message(code: bytes, payload: bytes) -> bytes:
@@ -224,6 +246,8 @@ def install() -> None:
         return
     pg8000.dbapi.convert_paramstyle = convert_paramstyle
     pg8000.legacy.convert_paramstyle = convert_paramstyle
+    # Copied into each new connection's type map (pg8000 core: defaultdict(..., PG_TYPES)).
+    converters.PG_TYPES.update(_fast_time_readers())
     core.CoreConnection.execute_simple = execute_simple
     core.CoreConnection.execute_unnamed = execute_unnamed
     core.CoreConnection.close = close
