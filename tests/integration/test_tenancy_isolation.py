@@ -120,18 +120,23 @@ def test_a_pooled_connection_carries_no_tenant_into_the_next_request(route, engi
     assert len(titles_in_schema(engine, b)) == 10
 
 
-def test_identities_are_kept_apart_per_tenant(engine, make_tenant):
+def test_identities_are_kept_apart_per_tenant(engine, database_url, make_tenant):
+    from stoflow.db.engine import build_engine
+
     a, b = make_tenant(), make_tenant()
     for tenant in (a, b):
         with tenant_session(tenant) as session:
             session.add(Product(title=f"first of {tenant}"))
-    with tenant_session(a) as session_a, tenant_session(b) as session_b:
+    # Two sessions open at once in one thread: two engines, as a thread holds one connection per pool.
+    other = build_engine(database_url)
+    with tenant_session(a) as session_a, tenant_session(b, engine=other) as session_b:
         first_a = session_a.scalars(select(Product).order_by(Product.id)).first()
         first_b = session_b.scalars(select(Product).order_by(Product.id)).first()
         assert first_a.id == first_b.id  # same primary key in two schemas...
         assert first_a.title == f"first of {a}"  # ...two different rows
         assert first_b.title == f"first of {b}"
         assert session_a.get(Product, first_a.id) is first_a
+    other.dispose()
 
 
 def test_flush_lands_in_the_tenant_schema_through_pgbouncer(pgbouncer_url, engine, make_tenant):

@@ -9,7 +9,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.service import JobRequest, enqueue
@@ -53,7 +54,8 @@ def test_two_workers_refresh_one_account_once(marketplaces, engine):
     world.etsy.expire_access_tokens()
 
     def tokens():
-        return AccountTokens("etsy", EtsyOAuth(), lambda: tenant_session(tenant))
+        # Two workers are two containers: each its own connection (the run's pool, not one container's).
+        return AccountTokens("etsy", EtsyOAuth(), lambda: tenant_session(tenant, engine=engine))
 
     results: dict[str, str] = {}
     second = threading.Thread(target=lambda: results.__setitem__("second", tokens().get()))
@@ -62,7 +64,10 @@ def test_two_workers_refresh_one_account_once(marketplaces, engine):
     def token_endpoint(request):
         if b"grant_type=refresh_token" in request.content and not second.is_alive() and "second" not in results:
             second.start()  # the second worker arrives while the first is refreshing
-            wait_for_a_lock_waiter(engine)
+            # Watched from a pool of its own: this thread holds the first worker's connection.
+            watcher = create_engine(engine.url, poolclass=NullPool)
+            wait_for_a_lock_waiter(watcher)
+            watcher.dispose()
         return original(request)
 
     world.etsy.token = token_endpoint

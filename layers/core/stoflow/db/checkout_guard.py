@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, QueuePool
 
 from stoflow.errors import StoflowError
 
@@ -27,15 +27,31 @@ _holders: set[tuple[int, int]] = set()  # (thread, pool) pairs holding a connect
 _installed = False
 
 
+def _refuse(holder: tuple[int, int]) -> None:
+    if holder in _holders:
+        raise NestedCheckout(
+            "a thread that holds a database connection asked for a second one from the same pool: on "
+            "AWS (one connection per container) this waits for itself and fails. Run the statement in "
+            "the open session (pass the session down), or after the first one is closed."
+        )
+
+
+class GuardedQueuePool(QueuePool):
+    """The engines' pool: with the guard installed, a nested checkout is refused before it waits
+    for a free connection (with a pool of one it would wait the whole pool timeout, then fail
+    with a message about pool limits). Without the guard, exactly QueuePool."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        if _installed:
+            with _lock:
+                _refuse((threading.get_ident(), id(self)))
+        return super()._do_get()
+
+
 def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     holder = (threading.get_ident(), id(proxy._pool))
     with _lock:
-        if holder in _holders:
-            raise NestedCheckout(
-                "a thread that holds a database connection checked out a second one from the same pool: on "
-                "AWS (one connection per container) this waits for itself and fails. Run the statement in "
-                "the open session (pass the session down), or after the first one is closed."
-            )
+        _refuse(holder)
         _holders.add(holder)
     record.info["stoflow_holder"] = holder
 

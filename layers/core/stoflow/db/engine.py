@@ -93,8 +93,11 @@ def build_engine(
         "timeout": socket_timeout_s,
         "ssl_context": _ssl_context(tls_ca_file) if tls else False,
     }
+    from stoflow.db.checkout_guard import GuardedQueuePool
+
     engine = create_engine(
         normalise_url(url),
+        poolclass=GuardedQueuePool,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=pool_recycle_s,
