@@ -23,7 +23,7 @@ def admin_url() -> URL:
     given = os.environ.get("STOFLOW_BENCH_DATABASE_URL") or os.environ.get("STOFLOW_TEST_DATABASE_URL")
     if given:
         return normalise_url(given)
-    from stoflow.db import embedded
+    from infra.local import embedded
 
     return embedded.url(embedded.start(REPO / ".stoflow-data" / "test-pg"))
 

@@ -11,11 +11,11 @@ from bench.common import figure, scratch_database
 from bench.tenancy import raw_connection
 from stoflow.db import engine as engine_module
 from stoflow.db.migrations import migrate_shared
+from stoflow.db.provisioning import create_tenant
 from stoflow.jobs import service, worker
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.jobs.queue import set_queue
-from stoflow.services.tenants import create_tenant
 
 JOBS = 500
 TENANT = 1

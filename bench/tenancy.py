@@ -17,8 +17,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bench.common import REPO, figure, scratch_database
 from stoflow.db import migrations
+from stoflow.db.provisioning import create_tenant
 from stoflow.models.base import tenant_tables
-from stoflow.services.tenants import create_tenant
 
 CREATIONS = 40
 FANOUT_TENANTS = 1000

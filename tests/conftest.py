@@ -24,7 +24,7 @@ from stoflow.config import get_settings
 from stoflow.db import engine as engine_module
 from stoflow.db.engine import build_engine, engine_from_settings, normalise_url
 from stoflow.db.migrations import migrate_shared
-from stoflow.services.tenants import create_tenant
+from stoflow.db.provisioning import create_tenant
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,7 +95,7 @@ def pg_admin_url() -> URL:
     given = os.environ.get("STOFLOW_TEST_DATABASE_URL")
     if given:
         return normalise_url(given)
-    from stoflow.db import embedded
+    from infra.local import embedded
 
     server = embedded.start(REPO / ".stoflow-data" / "test-pg")
     return embedded.url(server)

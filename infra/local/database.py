@@ -50,7 +50,7 @@ class EmbeddedPostgres:
         self._previous_url: str | None = None
 
     def start(self) -> None:
-        from stoflow.db import embedded
+        from infra.local import embedded
 
         self._server = embedded.start(self.data_dir)
         admin_url = embedded.url(self._server)

@@ -392,7 +392,7 @@ def _user_schemas(engine) -> int:
 
 
 def test_a_failing_tenant_creation_leaves_no_user_and_no_schema(call, identity, monkeypatch):
-    from stoflow.services import tenants
+    from stoflow.db import provisioning as tenants
 
     real_provision = tenants.provision
 

@@ -20,7 +20,7 @@ _ids = itertools.count(660000)
 def legacy_tenant(engine: Engine) -> Iterator[int]:
     """A tenant at the revision before the move, dropped afterwards: some tests leave it in states
     (a non-list images value) that a later registry-wide upgrade must not meet."""
-    from stoflow.services.tenants import drop_tenant
+    from stoflow.db.provisioning import drop_tenant
 
     tenant = next(_ids)
     images_legacy.provision_legacy_tenant(engine, tenant)

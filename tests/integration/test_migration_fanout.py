@@ -52,7 +52,7 @@ def migrations_with_extra(tmp_path: Path) -> tuple[Path, str]:
 @pytest.fixture
 def throwaway_tenants(engine):
     """Tenants that may be left at a revision only this test knows: dropped afterwards."""
-    from stoflow.services.tenants import create_tenant, drop_tenant
+    from stoflow.db.provisioning import create_tenant, drop_tenant
 
     created: list[int] = []
 
@@ -183,7 +183,7 @@ def own_engine(empty_database_url, monkeypatch):
 
 
 def test_default_fanout_covers_every_registered_tenant(own_engine):
-    from stoflow.services.tenants import create_tenant
+    from stoflow.db.provisioning import create_tenant
 
     mine = {5, 6, 7}
     for tenant in mine:

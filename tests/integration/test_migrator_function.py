@@ -6,7 +6,7 @@ import pytest
 
 from stoflow.config import get_settings
 from stoflow.db.engine import build_engine
-from stoflow.services.tenants import create_tenant
+from stoflow.db.provisioning import create_tenant
 from tests.conftest import url_string
 from tests.support.api import load_function
 

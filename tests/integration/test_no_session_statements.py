@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from stoflow.db import migrations
 from stoflow.db.engine import build_engine
+from stoflow.db.provisioning import create_tenant, drop_tenant
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import Product
 from stoflow.services import health
-from stoflow.services.tenants import create_tenant, drop_tenant
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_STATEMENT = re.compile(r"^\s*(SET|RESET|DISCARD)\b|search_path", re.IGNORECASE)

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.schema import CreateSchema
 
 from stoflow.db.migrations import migrate_tenant_schema
+from stoflow.db.provisioning import create_tenant
 from stoflow.db.tenancy import schema_for
 from stoflow.repositories import tenants as registry
-from stoflow.services.tenants import create_tenant
 
 _ids = itertools.count(770000)
 

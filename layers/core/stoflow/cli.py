@@ -93,7 +93,7 @@ def _cmd_revision(args: argparse.Namespace) -> int:
 
 
 def _cmd_tenants(args: argparse.Namespace) -> int:
-    from stoflow.services import tenants
+    from stoflow.db import provisioning as tenants
 
     engine = _engine()
     if args.action == "create":
@@ -109,12 +109,13 @@ def _cmd_tenants(args: argparse.Namespace) -> int:
 
 def _cmd_images(args: argparse.Namespace) -> int:
     """Products whose migrated label guess is doubtful, and the counts per tenant schema."""
+    from stoflow.db.tenancy import schema_for
     from stoflow.services.images_audit import audit
 
     results = audit(_engine(), [int(args.tenant)] if args.tenant else None)
     for tenant in results:
         print(
-            f"user_{tenant.tenant_id}: {tenant.products} products with migrated images, "
+            f"{schema_for(tenant.tenant_id)}: {tenant.products} products with migrated images, "
             f"{tenant.images} images, {tenant.labels} labels, {len(tenant.findings)} doubtful"
         )
         for finding in tenant.findings:

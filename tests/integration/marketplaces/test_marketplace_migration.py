@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from stoflow.db.migrations import migrate_tenant_schema
+from stoflow.db.provisioning import create_tenant
 from stoflow.db.tenancy import schema_for
-from stoflow.services.tenants import create_tenant
 from tests.conftest import new_tenant_id
 
 TABLES = {"ebay_credentials", "ebay_products", "ebay_orders", "etsy_credentials", "etsy_products", "etsy_orders"}

@@ -29,8 +29,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, column, func, select, table
 
-from stoflow.db.guard import TENANT_SCHEMA_OPTION
-from stoflow.db.tenancy import TENANT_PLACEHOLDER, registered_tenants, schema_for, tenant_engine, validate_tenant_id
+from stoflow.db.tenancy import (
+    TENANT_PLACEHOLDER,
+    registered_tenants,
+    schema_for,
+    tenant_engine,
+    tenant_options,
+    validate_tenant_id,
+)
 from stoflow.errors import MigrationError
 
 log = logging.getLogger(__name__)
@@ -209,7 +215,7 @@ def _migrate_schema_on(
     """One tenant schema, in its own transaction, on a connection that may serve several in turn."""
     schema = schema_for(tenant_id)
     # Connection options are replaced per schema: the translate map and the guard's own schema.
-    connection.execution_options(schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema})
+    connection.execution_options(**tenant_options(schema))
     with connection.begin():
         _current.schema = schema
         try:

@@ -58,10 +58,23 @@ def schema_for(tenant_id: object) -> str:
     return f"user_{validate_tenant_id(tenant_id)}"
 
 
+def tenant_options(schema: str) -> dict[str, Any]:
+    """The execution options of every statement run for one tenant schema: the placeholder mapped
+    to it, and the guard told whose schema it is (the one place both are built)."""
+    return {"schema_translate_map": {TENANT_PLACEHOLDER: schema}, TENANT_SCHEMA_OPTION: schema}
+
+
 def tenant_engine(engine: Engine, tenant_id: object) -> Engine:
     """An option engine sharing `engine`'s pool whose every statement targets the tenant's schema."""
-    schema = schema_for(tenant_id)
-    return engine.execution_options(schema_translate_map={TENANT_PLACEHOLDER: schema}, **{TENANT_SCHEMA_OPTION: schema})
+    return engine.execution_options(**tenant_options(schema_for(tenant_id)))
+
+
+def session_tenant_id(session: Session) -> int:
+    """The tenant a session from tenant_session() works for (a service needs the session alone)."""
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        raise RuntimeError("not a tenant session: open it with tenant_session()")
+    return int(tenant_id)
 
 
 class _KnownTenants:

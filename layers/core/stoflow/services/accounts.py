@@ -61,7 +61,7 @@ def _issue_verification(session: Session, user_id: int, now: datetime) -> str:
 
 def register(email: str, password: str, client_ip: str) -> Profile:
     from stoflow.auth.passwords import hash_password
-    from stoflow.services import tenants as tenant_service  # imports Alembic: only when registering
+    from stoflow.db import provisioning as tenant_service  # imports Alembic: only when registering
 
     settings = get_settings()
     email = normalise_email(email)

@@ -1,5 +1,7 @@
 """Tenant provisioning: a schema at the current head, stamped and registered in one transaction.
 
+Part of the tenancy core (db/): the schema's name, its options and its creation live together.
+
 The fast path creates the head tables directly from the models instead of replaying every
 revision (a test proves both give the same schema), then stamps the schema's own version table.
 Dropping is explicit: the caller must repeat the schema name.
@@ -17,7 +19,7 @@ from sqlalchemy.schema import CreateIndex, CreateSchema, CreateTable, DropSchema
 from stoflow.db.engine import get_engine
 from stoflow.db.guard import TENANT_SCHEMA_OPTION
 from stoflow.db.migrations import head_revision
-from stoflow.db.tenancy import TENANT_PLACEHOLDER, known_tenants, schema_for, validate_tenant_id
+from stoflow.db.tenancy import TENANT_PLACEHOLDER, known_tenants, schema_for, tenant_options, validate_tenant_id
 from stoflow.errors import Conflict, InvalidInput, TenantExists, TenantNotFound
 from stoflow.models.base import tenant_tables
 from stoflow.repositories import tenants as registry
@@ -46,7 +48,7 @@ def provision(connection: Connection, tenant_id: object) -> str:
     """Create, stamp and register a tenant schema on `connection`, inside the caller's transaction."""
     tid = validate_tenant_id(tenant_id)
     schema = schema_for(tid)
-    options = {"schema_translate_map": {TENANT_PLACEHOLDER: schema}, TENANT_SCHEMA_OPTION: schema}
+    options = tenant_options(schema)
     # No savepoints: on error the caller's whole transaction is rolled back anyway.
     try:
         registry.register(connection, tid, schema)
