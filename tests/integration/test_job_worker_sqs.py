@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 from sqlalchemy import select
 
+from infra.local.functions import Containers
 from stoflow import aws
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
@@ -118,16 +119,23 @@ def test_a_hundred_jobs_over_five_tenants_keep_order_and_tenancy(sqs, jobs_world
             enqueued = service.enqueue(tenant, service.JobRequest("ebay", "publish", chunk))
             expected[tenant] += [job.id for job in enqueued.jobs]
 
-    def poller() -> None:
-        idle = 0
-        while idle < 3:
-            delivered, failed = deliver_once(client, url, worker.handle_batch)
-            assert not failed
-            idle = idle + 1 if not delivered else 0
+    containers = Containers()
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for future in [pool.submit(poller) for _ in range(4)]:
-            future.result()
+    def poller() -> None:
+        # Four pollers are four worker containers, each with its own connection, as on AWS.
+        with containers.serving("JobWorkerFunction"):
+            idle = 0
+            while idle < 3:
+                delivered, failed = deliver_once(client, url, worker.handle_batch)
+                assert not failed
+                idle = idle + 1 if not delivered else 0
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for future in [pool.submit(poller) for _ in range(4)]:
+                future.result()
+    finally:
+        containers.dispose()
 
     assert crossed == []
     assert runs == expected  # every job once, in queue order per tenant
