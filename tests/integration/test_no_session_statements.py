@@ -31,7 +31,10 @@ def wire(monkeypatch):
 
     def recording(original):
         def send(self, statement, *args, **kwargs):
-            in_tx = self._transaction_status in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION)
+            # A BEGIN waiting to leave in the same packet as this statement counts (pg8000_wire).
+            in_tx = self._transaction_status in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION) or bool(
+                getattr(self, "_stoflow_begin_pending", False)
+            )
             sent.append((statement, in_tx))
             return original(self, statement, *args, **kwargs)
 
