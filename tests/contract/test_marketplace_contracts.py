@@ -9,6 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from infra.local.sandboxes.contracts import check_request, spec_for
 from stoflow.marketplaces.common.apps import EtsyAppKeys
 from stoflow.marketplaces.common.http import MarketplaceHttp
 from stoflow.marketplaces.common.tokens import StaticTokens
@@ -16,7 +17,6 @@ from stoflow.marketplaces.ebay.client import EbayClient
 from stoflow.marketplaces.ebay.converter import EbayListingDraft, OfferSettings, location_body, offer_body
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.converter import EtsyListingDraft, inventory_body, update_fields
-from tests.support.openapi import check_request, spec_for
 
 ANSWER = {
     "offerId": "1",

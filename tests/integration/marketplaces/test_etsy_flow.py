@@ -15,7 +15,7 @@ from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.models import EtsyCredentials, EtsyOrder, EtsyProduct, Product
 from tests.support.api import caller, register_and_login
-from tests.support.marketplaces import ETSY_KEYSTRING, image_ids, product_with_photos
+from tests.support.marketplaces import ETSY_KEYSTRING, ETSY_SECRET, image_ids, product_with_photos
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_etsy_connect_publish_update_deactivate_and_sync_receipts(call, marketpl
     assert listing["taxonomy_id"] == 2825 and listing["price"]["amount"] == 3550
     draft = world.etsy.calls("POST", r"/listings$")[0]
     assert draft.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert draft.headers["x-api-key"] == f"{ETSY_KEYSTRING}:etsysharedsecret456"
+    assert draft.headers["x-api-key"] == f"{ETSY_KEYSTRING}:{ETSY_SECRET}"
     uploaded = world.etsy.images[listing_id]
     assert [i["content"] for i in uploaded] == [f"jpeg-bytes-of-image-{i}".encode() for i in photos]
     assert [i["rank"] for i in uploaded] == [1, 2, 3]

@@ -1,4 +1,6 @@
-"""A small request validator over the official OpenAPI files (OpenAPI 3.0 JSON).
+"""A small validator over the official marketplace OpenAPI files (OpenAPI 3.0 JSON, shipped in
+`openapi/` beside this module), used by the sandboxes on every request they receive and every
+answer they give, and by the contract tests.
 
 For each request a client sends: the operation must exist (method and path template), path and
 query parameters must be declared and of the declared type, required parameters and headers
@@ -24,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import jsonschema
 
-SPEC_DIR = Path(__file__).resolve().parents[1] / "contract" / "openapi"
+SPEC_DIR = Path(__file__).resolve().parent / "openapi"
 
 # (file, schema name, property) -> the schema the live API really uses.
 SPEC_FIXES: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -184,7 +186,7 @@ def _fields(
     return values, problems
 
 
-def _multipart(request: httpx.Request) -> list[tuple[str, str | bytes]]:
+def multipart(request: httpx.Request) -> list[tuple[str, str | bytes]]:
     raw = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + request.content
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
     parts: list[tuple[str, str | bytes]] = []
@@ -282,7 +284,7 @@ def _check_body(spec: OpenApiSpec, operation: Operation, request: httpx.Request,
         values, problems = _fields(parse_qsl(request.content.decode(), keep_blank_values=True), schema, spec)
         return problems + spec.validate_value(schema, values, f"{where} form")
     if media == "multipart/form-data":
-        parts = _multipart(request)
+        parts = multipart(request)
         binary = {k for k, v in spec._deref(schema).get("properties", {}).items() if v.get("format") == "binary"}
         text_parts = [(k, v) for k, v in parts if isinstance(v, str) and k not in binary]
         values, problems = _fields(text_parts, schema, spec)  # type: ignore[arg-type]
@@ -321,8 +323,8 @@ def copy_spec(relative: str) -> dict[str, Any]:
 
 
 def check_response(spec: OpenApiSpec, request: httpx.Request, response: httpx.Response) -> list[str]:
-    """A fake's JSON answer against the operation's documented response (fakes must answer like
-    the real API: same field names and types)."""
+    """A sandbox's JSON answer against the operation's documented response (a sandbox must answer
+    like the real API: same field names and types)."""
     found = spec.find(request.method, request.url.path)
     if found is None:
         return []
