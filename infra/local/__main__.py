@@ -1,15 +1,17 @@
 """`python -m infra.local` (`make run`): the local cloud, until Ctrl-C or SIGTERM.
 
     python -m infra.local [--http-port 3000] [--ws-port 3001] [--aws-port 4566] [--host 127.0.0.1]
-                          [--template template.yaml] [--no-demo]
+                          [--template template.yaml] [--no-demo] [--sandbox-port 3002]
+                          [--vinted-port 3003] [--no-sandboxes]
 
 Without DATABASE_URL an embedded PostgreSQL is started with its data in <data_dir>/pg
 (STOFLOW_DATA_DIR, default .stoflow-data). STOFLOW_LOCAL_HTTP_PORT, STOFLOW_LOCAL_WS_PORT and
 STOFLOW_LOCAL_AWS_PORT override the ports (0: any free port).
 
 Parts, started in this order and stopped in reverse: PostgreSQL, migrations, moto with the
-template's queues, bucket and secrets, the demo user, the HTTP API, the WebSocket API, the SQS
-poller, the scheduler.
+template's queues, bucket and secrets, the demo user, the marketplace sandboxes (eBay, Etsy and
+Vinted stand-ins the backend is pointed at; STOFLOW_LOCAL_SANDBOXES=false or --no-sandboxes turns
+them off), the HTTP API, the WebSocket API, the SQS poller, the scheduler.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from infra.local.http_gateway import HttpGateway
 from infra.local.intrinsics import Resolver
 from infra.local.parts import Part, Stack
 from infra.local.routing import RouteTable
+from infra.local.sandboxes.server import SandboxServer
 from infra.local.scheduler import Scheduler
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import TEMPLATE_PATH, Template, load_template
@@ -45,6 +48,8 @@ log = logging.getLogger("stoflow.local")
 DEFAULT_HTTP_PORT = 3000
 DEFAULT_WS_PORT = 3001
 DEFAULT_AWS_PORT = 4566
+DEFAULT_SANDBOX_PORT = 3002
+DEFAULT_VINTED_PORT = 3003
 
 
 def _port(value: str) -> int:
@@ -84,6 +89,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address the gateways listen on")
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to run")
     parser.add_argument("--no-demo", action="store_true", help="do not register the demo user")
+    parser.add_argument(
+        "--sandbox-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_SANDBOX_PORT", DEFAULT_SANDBOX_PORT),
+        help="eBay and Etsy sandboxes and their control page (env STOFLOW_LOCAL_SANDBOX_PORT, default %(default)s)",
+    )
+    parser.add_argument(
+        "--vinted-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_VINTED_PORT", DEFAULT_VINTED_PORT),
+        help="the Vinted sandbox's HTTPS origin (env STOFLOW_LOCAL_VINTED_PORT, default %(default)s)",
+    )
+    parser.add_argument(
+        "--no-sandboxes", action="store_true", help="no marketplace sandboxes (also STOFLOW_LOCAL_SANDBOXES=false)"
+    )
     return parser.parse_args(argv)
 
 
@@ -100,15 +120,24 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
         parts.append(DemoUser())
     runtime = FunctionRuntime(template.functions)
     parts.append(runtime)
-    parts.append(
-        HttpGateway(
-            runtime,
-            RouteTable(template.http_routes()),
-            host=args.host,
-            port=args.http_port,
-            cors=cors_from_template(template, resolver),
-        )
+    gateway = HttpGateway(
+        runtime,
+        RouteTable(template.http_routes()),
+        host=args.host,
+        port=args.http_port,
+        cors=cors_from_template(template, resolver),
     )
+    if settings.local_sandboxes and not args.no_sandboxes:
+        parts.append(
+            SandboxServer(
+                host=args.host,
+                port=args.sandbox_port,
+                vinted_port=args.vinted_port,
+                data_dir=settings.data_dir,
+                api_url=lambda: gateway.url,
+            )
+        )
+    parts.append(gateway)
     api = websocket_api(template)
     if api is not None:
         parts.append(WebSocketGateway(runtime, api, host=args.host, port=args.ws_port))

@@ -1,6 +1,6 @@
-"""The real extension in headless Chromium, paired against the local cloud, publishing to a fake
-Vinted origin (tests/e2e/fake_vinted.py) that checks the session cookie, the CSRF token, the
-anon id and the payload, and that no label photo arrives. Then: the server restarts and a
+"""The real extension in headless Chromium, paired against the local cloud, publishing to the
+local cloud's Vinted sandbox (infra/local/sandboxes/vinted.py), which checks the session cookie,
+the CSRF token, the anon id and the payload, and that no label photo arrives. Then: the server restarts and a
 pending job still completes; the service worker is stopped (CDP ServiceWorker.stopAllWorkers)
 and comes back; a DataDome answer pauses the tenant and no Vinted call is made until it ends.
 
@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from infra.local.sandboxes.vinted import VintedSandbox
 from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.models.catalog import Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
@@ -33,7 +34,6 @@ from stoflow.models.products import Product
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
 from tests.conftest import REPO, url_string
-from tests.e2e.fake_vinted import FakeVinted
 from tests.support.local_cloud import CloudProcess
 
 GUARD_S = 240
@@ -120,7 +120,7 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
         STOFLOW_JOBS_BACKOFF_MAX_S="10",
     )
     logs = tmp_path_factory.mktemp("vinted-logs")
-    vinted = FakeVinted(logs)
+    vinted = VintedSandbox(logs)
     cloud = CloudProcess(env, logs / "cloud.log")
     browser = None
     try:
@@ -147,7 +147,7 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 
 def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], bytes]:
-    vinted: FakeVinted = world["vinted"]
+    vinted: VintedSandbox = world["vinted"]
     tag = uuid.uuid4().hex[:8]
     photos = [JPEG + f"photo {i} of {tag}".encode() for i in range(2)]
     label = JPEG + f"LABEL of {tag}".encode()

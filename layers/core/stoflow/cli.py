@@ -6,6 +6,9 @@ stoflow db status
 stoflow db revision --tree shared|tenant -m MESSAGE
 stoflow tenants create ID | list | drop ID --confirm user_ID
 stoflow images audit [--tenant ID]
+stoflow sandbox sell|remove MARKETPLACE LISTING | revoke|recover MARKETPLACE
+                | fail MARKETPLACE [--minutes N] [--status 503|429] | state
+    (the local cloud's marketplace sandboxes, over HTTP at STOFLOW_LOCAL_SANDBOX_URL)
 """
 
 from __future__ import annotations
@@ -123,6 +126,36 @@ def _cmd_images(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    """Make a sandboxed marketplace act on its own, through the local cloud's control API."""
+    import json
+
+    import httpx
+
+    from stoflow.config import get_settings
+
+    base = get_settings().local_sandbox_url.rstrip("/")
+    try:
+        if args.action == "state":
+            response = httpx.get(f"{base}/sandbox/api/state", timeout=10.0)
+        else:
+            params: dict[str, object] = {}
+            if getattr(args, "listing", None):
+                params["listing"] = args.listing
+            if args.action == "fail":
+                params.update(minutes=args.minutes, status=args.status)
+            response = httpx.post(f"{base}/sandbox/api/{args.marketplace}/{args.action}", json=params, timeout=10.0)
+    except httpx.TransportError:
+        print(f"stoflow: no sandbox answers at {base}: is `make run` running?", file=sys.stderr)
+        return 1
+    body = response.json()
+    if response.status_code >= 400:
+        print(f"stoflow: {body.get('error', response.text)}", file=sys.stderr)
+        return 1
+    print(json.dumps(body, indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
     areas = parser.add_subparsers(dest="area", required=True)
@@ -166,6 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit = images.add_parser("audit", help="products whose migrated label guess is doubtful")
     audit.add_argument("--tenant", metavar="ID", help="one tenant only")
     audit.set_defaults(run=_cmd_images)
+
+    sandbox = areas.add_parser("sandbox", help="the local cloud's marketplace sandboxes").add_subparsers(
+        dest="action", required=True
+    )
+    marketplaces = ("ebay", "etsy", "vinted")
+    for action, text in (("sell", "a buyer purchases the listing"), ("remove", "the marketplace removes it")):
+        sub = sandbox.add_parser(action, help=text)
+        sub.add_argument("marketplace", choices=marketplaces)
+        sub.add_argument("listing", help="eBay: SKU, offer or listing id; Etsy: listing id or SKU; Vinted: item id")
+    for action, text in (("revoke", "the seller revokes our access"), ("recover", "the marketplace works again")):
+        sandbox.add_parser(action, help=text).add_argument("marketplace", choices=marketplaces)
+    fail = sandbox.add_parser("fail", help="the marketplace fails every call for a while")
+    fail.add_argument("marketplace", choices=marketplaces)
+    fail.add_argument("--minutes", type=float, default=5.0)
+    fail.add_argument("--status", type=int, choices=(429, 500, 502, 503, 504), default=503)
+    sandbox.add_parser("state", help="listings, outages and contract problems of every sandbox")
+    for sub in sandbox.choices.values():
+        sub.set_defaults(run=_cmd_sandbox)
     return parser
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     # Overrides of the environment's hosts (tests point them at fakes).
     ebay_api_base_url: str | None = None
     ebay_auth_base_url: str | None = None
+    # Hosts whose plain-HTTP photo URLs eBay may be given: only for the local cloud's eBay sandbox,
+    # which downloads them over the local network. Refused on AWS (dev, prod): eBay itself
+    # fetches photos over HTTPS only.
+    ebay_plain_http_photo_hosts: list[str] = Field(default_factory=list)
     ebay_marketplace_id: str = "EBAY_FR"
     ebay_content_language: str = "fr-FR"
     ebay_scopes: list[str] = Field(
@@ -179,6 +183,17 @@ class Settings(BaseSettings):
     marketplace_scheduled_refresh_margin_s: int = 1800
     # First order sync of a connection looks this far back.
     order_sync_initial_lookback_days: int = 30
+
+    # The local cloud's marketplace sandboxes (infra/local/sandboxes, never deployed): started by
+    # `make run` unless this is false; `stoflow sandbox ...` reaches their control API here.
+    local_sandboxes: bool = True
+    local_sandbox_url: str = "http://127.0.0.1:3002"
+
+    @model_validator(mode="after")
+    def _no_plain_http_photos_on_aws(self) -> Settings:
+        if self.ebay_plain_http_photo_hosts and self.environment in ("dev", "prod"):
+            raise ValueError("ebay_plain_http_photo_hosts is for the local sandbox only, never on AWS")
+        return self
 
     @property
     def requires_email_verification(self) -> bool:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stoflow.config import get_settings
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.marketplaces.common.photos import PhotoSource
 from stoflow.models.catalog import Brand, Color, Condition, Gender, Material, Pattern, Size
@@ -100,6 +102,15 @@ def condition_for(session: Session, product: Product) -> str:
     return condition.ebay_condition
 
 
+def _fetchable_by_ebay(url: str) -> bool:
+    """eBay downloads photos over HTTPS only; the local sandbox also from the hosts it is told
+    it can reach over the local network (settings refuse that list on AWS)."""
+    if url.startswith("https://"):
+        return True
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in get_settings().ebay_plain_http_photo_hosts
+
+
 def listing_draft(session: Session, product: Product, photos: PhotoSource, language: str) -> EbayListingDraft:
     """The inventory item (whole: the API replaces, it does not merge) and the offer's inputs."""
     if product.price is None or product.price <= 0:
@@ -108,7 +119,7 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
     if not images:
         raise PermanentJobError("eBay needs at least one photo (labels do not count)", code="photos_missing")
     urls = [photos.url(image) for image in images]
-    if any(not url.startswith("https://") for url in urls):
+    if not all(_fetchable_by_ebay(url) for url in urls):
         # eBay fetches the photos itself, over HTTPS only (a local or plain-HTTP store cannot serve it).
         raise PermanentJobError("eBay needs photo URLs it can fetch over HTTPS", code="photos_not_https")
     title = product.title[:TITLE_MAX]
