@@ -574,3 +574,51 @@ def test_update_delete_orders_messages_and_send_message(world):
         assert session.scalars(select(VintedProduct.deleted_at).where(VintedProduct.vinted_item_id == 555)).one()
         listing = session.scalars(select(MarketplaceListing).where(MarketplaceListing.marketplace == "vinted")).one()
         assert listing.status == "delisted"
+
+
+def test_an_unavailable_page_spends_no_attempt_and_waits_for_the_extension(world):
+    product = make_product(world["tenant"], "Pull en laine écru")
+    conn = connect(world)
+    hello(world, conn)
+    job_id = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    assert [c["attempt"] for c in commands(world)] == [1]
+    session_back = {
+        "action": "vinted_session_update",
+        "logged_in": True,
+        "vinted_user_id": 321,
+        "domain": "www.vinted.fr",
+    }
+    # More page failures than the job has attempts (3): none of them is spent.
+    for sent in range(1, 5):
+        unavailable = {"code": "page_unavailable", "message": "could not reach the Vinted page: no tab"}
+        send(world, conn, result(job_id, 1, ok=False, error=unavailable))
+        waiting = job(world, job_id)
+        assert (waiting.status, waiting.attempts, waiting.error_code) == (
+            "waiting_extension",
+            1,
+            "vinted_page_unavailable",
+        )
+        assert "waiting for the browser extension" in waiting.error_message
+        assert "no attempt was spent" in waiting.error_message
+        send(world, conn, {"action": "heartbeat"})
+        assert len(commands(world)) == sent, "offered again before the page came back"
+        send(world, conn, session_back)
+        assert [c["attempt"] for c in commands(world)] == [1] * (sent + 1)
+    send(world, conn, result(job_id, 1, data={"item_id": 77, "progress_messages": 0}))
+    done = job(world, job_id)
+    assert (done.status, done.attempts) == ("completed", 1)
+
+
+def test_a_job_waiting_for_the_page_is_offered_again_after_the_wait(world, monkeypatch):
+    monkeypatch.setenv("STOFLOW_VINTED_PAGE_WAIT_S", "0")
+    get_settings.cache_clear()
+    product = make_product(world["tenant"], "Gilet sans manches gris")
+    conn = connect(world)
+    hello(world, conn)
+    job_id = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, result(job_id, 1, ok=False, error={"code": "page_unavailable", "message": "no tab"}))
+    send(world, conn, {"action": "heartbeat"})
+    assert [c["job_id"] for c in commands(world)] == [job_id, job_id]
+    assert job(world, job_id).error_code == "sent_to_extension"

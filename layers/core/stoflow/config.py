@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     vinted_gap_max_s: float = 15.0
     vinted_pause_base_s: int = 300
     vinted_pause_max_s: int = 6 * 3600
+    # A job whose Vinted page was unavailable in the browser waits this long (no attempt spent)
+    # before it is offered again; sooner when the extension reports a Vinted session.
+    vinted_page_wait_s: int = 120
 
     # Where local state lives (embedded PostgreSQL data, generated keys).
     data_dir: Path = _REPO_ROOT / ".stoflow-data"

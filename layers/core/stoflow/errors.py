@@ -12,6 +12,9 @@ class StoflowError(Exception):
     code: str = "internal_error"
     status: int = 500
     title: str = "Internal error"
+    # A 5xx is our bug and its detail stays in the logs, unless the error is about the world
+    # outside (a marketplace not set up or not reachable): then the user is told what to do.
+    public: bool = False
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -189,9 +192,21 @@ class MarketplaceUnavailable(StoflowError):
 
 
 class MarketplaceNotConfigured(StoflowError):
+    """App credentials or settings missing on this server; `missing` names the settings."""
+
     code = "marketplace_not_configured"
     status = 503
     title = "This marketplace is not configured on this server"
+    public = True
+
+
+class MarketplaceUnreachable(StoflowError):
+    """Nothing reached the marketplace, or it never answered; `host` says where we tried."""
+
+    code = "marketplace_unreachable"
+    status = 503
+    title = "The marketplace cannot be reached"
+    public = True
 
 
 class OAuthExchangeFailed(InvalidInput):

@@ -29,6 +29,31 @@ def test_problems_with_stable_codes(marketplaces, monkeypatch):
     apps.reset()
     reply = call("GET", "/marketplaces/ebay/connect", token=token)
     assert (reply.status, reply.json["code"]) == (503, "marketplace_not_configured")
+    # It says which settings are missing, so that whoever runs the server can act.
+    assert reply.json["missing"] == ["STOFLOW_EBAY_CLIENT_SECRET"]
+    assert "STOFLOW_EBAY_CLIENT_SECRET" in reply.json["detail"]
+
+
+def test_a_marketplace_that_cannot_be_reached_says_so_with_its_host(marketplaces):
+    import httpx
+
+    from stoflow.marketplaces.common import http
+
+    def refuse(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    call = caller("marketplaces")
+    token = register_and_login()["access_token"]
+    for marketplace, host in (("ebay", "https://api.sandbox.ebay.com"), ("etsy", "https://openapi.etsy.com")):
+        started = call("GET", f"/marketplaces/{marketplace}/connect", token=token)
+        assert started.status == 200, started
+        with http.use_transport(httpx.MockTransport(refuse)):
+            reply = call(
+                "GET", f"/marketplaces/{marketplace}/callback?code=abc&state={started.json['state']}", token=token
+            )
+        assert (reply.status, reply.json["code"]) == (503, "marketplace_unreachable"), reply
+        assert reply.json["host"] == host
+        assert host in reply.json["detail"]
 
 
 def test_a_server_without_app_keys_fails_jobs_permanently(marketplaces, job_runner, monkeypatch):

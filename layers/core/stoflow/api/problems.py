@@ -78,11 +78,13 @@ def error_headers(exc: StoflowError) -> dict[str, str]:
 
 
 def from_error(exc: StoflowError) -> Response:
-    if exc.status >= 500:
+    if exc.status >= 500 and not exc.public:
         log.error("server error %s: %s", exc.code, exc.detail, exc_info=exc)
         # A domain error that maps to 5xx is our bug: say what kind, not the details.
         return problem(exc.status, exc.code, exc.title)
-    public_extra = {k: v for k, v in exc.extra.items() if k in ("retry_after", "errors")}
+    if exc.status >= 500:
+        log.warning("%s: %s", exc.code, exc.detail)
+    public_extra = {k: v for k, v in exc.extra.items() if k in ("retry_after", "errors", "missing", "host")}
     return problem(exc.status, exc.code, exc.title, exc.detail, headers=error_headers(exc), **public_extra)
 
 

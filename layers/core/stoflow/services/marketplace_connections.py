@@ -16,6 +16,7 @@ from stoflow.errors import (
     InvalidInput,
     MarketplaceNotConnected,
     MarketplaceUnavailable,
+    MarketplaceUnreachable,
     NotFound,
     OAuthExchangeFailed,
     StoflowError,
@@ -45,9 +46,20 @@ def _check(marketplace: str) -> None:
 
 
 def _api_error(exc: MarketplaceApiError, what: str) -> StoflowError:
+    if exc.host is not None:
+        return unreachable(exc)
     if exc.kind == "permanent" and exc.status in (400, 401):
         return OAuthExchangeFailed(f"{exc.marketplace} refused the {what} ({exc.code}); start the connection again")
     return MarketplaceUnavailable(f"{exc.marketplace} failed the {what}: {exc.code}")
+
+
+def unreachable(exc: MarketplaceApiError) -> MarketplaceUnreachable:
+    """Nothing came back from the marketplace: say where we tried, and that it is worth retrying."""
+    return MarketplaceUnreachable(
+        f"{exc.marketplace} cannot be reached at {exc.host} ({exc.code}); try again later, or check the "
+        "marketplace's base URL settings",
+        host=exc.host,
+    )
 
 
 def start_connect(principal: Principal, marketplace: str) -> dict[str, Any]:
@@ -278,6 +290,8 @@ def ebay_policies(tenant_id: int) -> dict[str, Any]:
     except MarketplaceApiError as exc:
         if exc.code == "not_connected":
             raise MarketplaceNotConnected("ebay needs to be connected again") from None
+        if exc.host is not None:
+            raise unreachable(exc) from None
         raise MarketplaceUnavailable(f"eBay failed to list policies: {exc.code}") from None
     finally:
         client.http.close()

@@ -37,6 +37,16 @@ class EtsyAppKeys:
         return f"{self.keystring}:{self.shared_secret}"
 
 
+def not_configured(marketplace: str, missing: list[str], secret: str | None = None) -> MarketplaceNotConfigured:
+    """The error naming the settings to set (or the secret that holds them all on AWS)."""
+    alternative = f" (or {secret} on AWS)" if secret else ""
+    return MarketplaceNotConfigured(
+        f"{marketplace} is not configured on this server: set {', '.join(missing)}{alternative}; "
+        "locally, `make run` starts marketplace sandboxes that need none of these",
+        missing=missing,
+    )
+
+
 def _secret(arn: str) -> dict[str, str]:
     from stoflow.aws import client
 
@@ -54,8 +64,13 @@ def ebay_keys() -> EbayAppKeys:
             data["ru_name"],
             data.get("environment", settings.ebay_environment),
         )
-    if not (settings.ebay_client_id and settings.ebay_client_secret and settings.ebay_ru_name):
-        raise MarketplaceNotConfigured("eBay application keys are not configured")
+    missing = [
+        f"STOFLOW_{name.upper()}"
+        for name in ("ebay_client_id", "ebay_client_secret", "ebay_ru_name")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        raise not_configured("eBay", missing, "STOFLOW_EBAY_APP_SECRET_ARN")
     return EbayAppKeys(
         settings.ebay_client_id, settings.ebay_client_secret, settings.ebay_ru_name, settings.ebay_environment
     )
@@ -67,8 +82,11 @@ def etsy_keys() -> EtsyAppKeys:
     if settings.etsy_app_secret_arn:
         data = _secret(settings.etsy_app_secret_arn)
         return EtsyAppKeys(data["keystring"], data["shared_secret"])
-    if not (settings.etsy_keystring and settings.etsy_shared_secret):
-        raise MarketplaceNotConfigured("Etsy application keys are not configured")
+    missing = [
+        f"STOFLOW_{name.upper()}" for name in ("etsy_keystring", "etsy_shared_secret") if not getattr(settings, name)
+    ]
+    if missing:
+        raise not_configured("Etsy", missing, "STOFLOW_ETSY_APP_SECRET_ARN")
     return EtsyAppKeys(settings.etsy_keystring, settings.etsy_shared_secret)
 
 

@@ -61,8 +61,11 @@ class MarketplaceApiError(Exception):
         code: str | None = None,
         retry_after_s: float | None = None,
         errors: list[dict[str, Any]] | None = None,
+        host: str | None = None,
     ) -> None:
         super().__init__(message)
+        # Where the call went (scheme://host[:port]): said when nothing came back.
+        self.host = host
         self.marketplace = marketplace
         self.message = message
         self.kind = kind
@@ -114,6 +117,13 @@ def _error_summary(response: httpx.Response) -> tuple[str | None, str, list[dict
         message = str(body.get("error_description") or body.get("error"))
         return code, message[:500], []
     return None, f"HTTP {response.status_code}", []
+
+
+def _origin(request: httpx.Request) -> str:
+    """scheme://host[:port] of a request: never its path or query (they may carry secrets)."""
+    url = request.url
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 @dataclass
@@ -197,7 +207,11 @@ class MarketplaceHttp:
                     attempt += 1
                     continue
                 raise MarketplaceApiError(
-                    self.marketplace, f"cannot reach {self.marketplace}", kind="retryable", code="unreachable"
+                    self.marketplace,
+                    f"cannot reach {self.marketplace} at {_origin(request)}",
+                    kind="retryable",
+                    code="unreachable",
+                    host=_origin(request),
                 ) from None
             except httpx.TransportError as exc:
                 # Sent, and no answer: a read may be repeated, a write may already have happened.
@@ -212,16 +226,21 @@ class MarketplaceHttp:
                 if not safe_to_repeat:
                     raise MarketplaceApiError(
                         self.marketplace,
-                        f"no answer from {self.marketplace} to a write",
+                        f"no answer from {self.marketplace} at {_origin(request)} to a write",
                         kind="unknown",
                         code="no_answer",
+                        host=_origin(request),
                     ) from None
                 if attempt < self.retry.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
                 raise MarketplaceApiError(
-                    self.marketplace, f"no answer from {self.marketplace}", kind="retryable", code="no_answer"
+                    self.marketplace,
+                    f"no answer from {self.marketplace} at {_origin(request)}",
+                    kind="retryable",
+                    code="no_answer",
+                    host=_origin(request),
                 ) from None
 
             status = response.status_code

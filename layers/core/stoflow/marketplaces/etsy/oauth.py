@@ -6,8 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from stoflow.config import get_settings
-from stoflow.errors import MarketplaceNotConfigured
-from stoflow.marketplaces.common.apps import EtsyAppKeys, etsy_keys
+from stoflow.marketplaces.common.apps import EtsyAppKeys, etsy_keys, not_configured
 from stoflow.marketplaces.common.http import MarketplaceHttp
 from stoflow.marketplaces.common.tokens import TokenSet
 
@@ -24,7 +23,7 @@ def redirect_uri() -> str:
     if settings.etsy_redirect_uri:
         return settings.etsy_redirect_uri
     if settings.environment in ("dev", "prod"):
-        raise MarketplaceNotConfigured("the Etsy redirect URI is not configured")
+        raise not_configured("Etsy", ["STOFLOW_ETSY_REDIRECT_URI"])
     return f"{settings.public_base_url}/marketplaces/etsy/callback"
 
 

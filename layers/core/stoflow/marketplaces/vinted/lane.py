@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 
 PARKED_CODES = ("vinted_queued", "extension_offline")
 SENT_CODE = "sent_to_extension"
+# The browser could not run the command (no Vinted tab, the page did not answer): Vinted never
+# saw it, so no attempt is spent. The job waits for the extension, offered again when it reports
+# a Vinted session or says hello, or after `vinted_page_wait_s`.
+PAGE_WAIT_CODE = "vinted_page_unavailable"
+PAGE_UNAVAILABLE_CODES = frozenset({"page_unavailable"})
 # What the extension may answer, and what it means for the job.
 PAUSING_CODES = frozenset({"datadome", "rate_limited", "captcha"})
 RETRYABLE_CODES = frozenset(
@@ -55,7 +60,6 @@ RETRYABLE_CODES = frozenset(
         "paused",
         "vinted_unavailable",
         "network_error",
-        "page_unavailable",
         "deadline_passed",
         "vinted_logged_out",
         "photo_unavailable",
@@ -239,7 +243,10 @@ class VintedLane:
                 .where(
                     MarketplaceJob.marketplace == "vinted",
                     MarketplaceJob.status == "waiting_extension",
-                    MarketplaceJob.error_code.in_(PARKED_CODES),
+                    or_(
+                        MarketplaceJob.error_code.in_(PARKED_CODES),
+                        and_(MarketplaceJob.error_code == PAGE_WAIT_CODE, MarketplaceJob.next_attempt_at <= now),
+                    ),
                     MarketplaceJob.cancel_requested.is_(False),
                 )
                 .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
@@ -300,7 +307,7 @@ class VintedLane:
             .where(
                 MarketplaceJob.marketplace == "vinted",
                 MarketplaceJob.status == "waiting_extension",
-                MarketplaceJob.error_code.in_(PARKED_CODES),
+                MarketplaceJob.error_code.in_((*PARKED_CODES, PAGE_WAIT_CODE)),
                 MarketplaceJob.expires_at <= now,
             )
             .limit(100)
@@ -569,6 +576,8 @@ class VintedLane:
             lane.logged_in = False
             lane.session_checked_at = now
             retry_after_s = max(retry_after_s or 0.0, LOGGED_OUT_RETRY_S)
+        if code in PAGE_UNAVAILABLE_CODES:
+            return self._wait_for_page(session, job, from_statuses, message, now, events)
         if code in RETRYABLE_CODES:
             return self._retry(session, job, code, message, retry_after_s, events, tuple(from_statuses))
         if code in UNKNOWN_CODES:
@@ -592,6 +601,35 @@ class VintedLane:
         if settled is not None:
             self._history(session, settled, None)
         return "failed"
+
+    def _wait_for_page(
+        self,
+        session: Session,
+        job: MarketplaceJob,
+        from_statuses: list[str],
+        message: str,
+        now: datetime,
+        events: list[JobStatusEvent],
+    ) -> str:
+        """The browser could not reach Vinted's page: park the job, attempts untouched, and say so."""
+        wait = timedelta(seconds=self.settings.vinted_page_wait_s)
+        self._settle(
+            session,
+            job,
+            from_statuses,
+            {
+                "status": "waiting_extension",
+                "error_code": PAGE_WAIT_CODE,
+                "error_message": (
+                    "waiting for the browser extension: the Vinted page was not available "
+                    f"({message[:300]}). Open a Vinted tab, logged in; no attempt was spent."
+                )[:2000],
+                "next_attempt_at": now + wait,
+                "deadline_at": None,
+            },
+            events,
+        )
+        return "waiting_extension"
 
     def _apply_reconcile(
         self, session: Session, job: MarketplaceJob, command: str, now: datetime, events: list[JobStatusEvent]
@@ -679,6 +717,8 @@ class VintedLane:
     def session_update(self, logged_in: bool, vinted_user_id: int | None, domain: str) -> None:
         with self._session() as session:
             lane = self.lock(session)
+            if logged_in:
+                self._wake_page_waiters(session)
             lane.logged_in = logged_in
             lane.session_checked_at = self.clock()
             lane.domain = domain
@@ -690,6 +730,7 @@ class VintedLane:
         with self._session() as session:
             lane = self.lock(session)
             lane.last_hello_at = self.clock()
+            self._wake_page_waiters(session)
             for job in session.scalars(
                 select(MarketplaceJob)
                 .where(
@@ -701,6 +742,21 @@ class VintedLane:
             ):
                 job.error_code = "vinted_queued"
                 job.error_message = "queued for the browser extension"
+
+    def _wake_page_waiters(self, session: Session) -> None:
+        """A Vinted page is back (a session report or a hello): waiting jobs may go now."""
+        for job in session.scalars(
+            select(MarketplaceJob)
+            .where(
+                MarketplaceJob.marketplace == "vinted",
+                MarketplaceJob.status == "waiting_extension",
+                MarketplaceJob.error_code == PAGE_WAIT_CODE,
+            )
+            .with_for_update(skip_locked=True)
+        ):
+            job.error_code = "vinted_queued"
+            job.error_message = "queued for the browser extension"
+            job.next_attempt_at = None
 
 
 def build_command_name(job: MarketplaceJob) -> str:
