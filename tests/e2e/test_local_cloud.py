@@ -1,6 +1,8 @@
-"""The local cloud end to end, as a separate process on the test database: register, create a
-product, queue a job over HTTP, the SQS poller runs the worker, the job's status is visible over
-HTTP and pushed to a dashboard WebSocket connected with a ticket; bad and reused tickets are
+"""The local cloud end to end, as a separate process on the test database, with its marketplace
+sandboxes: register, connect eBay and Etsy through their consent pages, create a product and
+upload its photos, publish it to both over HTTP; the SQS poller runs the worker, the jobs'
+statuses are visible over HTTP and pushed to a dashboard WebSocket connected with a ticket; a sale
+simulated with `stoflow sandbox sell` on Etsy makes the eBay listing go. Bad and reused tickets are
 refused at the handshake; a scheduled function fires; Ctrl-C stops it all.
 
 The deadlines below only keep a hung process from hanging the suite; nothing is asserted about
@@ -9,19 +11,23 @@ how long anything took.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import url_string
-from tests.e2e.fake_marketplace_cloud import ACTION, MARKETPLACE
+from tests.conftest import REPO, url_string
 from tests.support.local_cloud import HANG_GUARD_S, CloudProcess
 
 
@@ -35,9 +41,7 @@ def cloud(database_url, engine, tmp_path_factory) -> Iterator[CloudProcess]:
         STOFLOW_ARGON2_MEMORY_KIB="1024",
         STOFLOW_ARGON2_TIME_COST="1",
     )
-    running = CloudProcess(
-        env, tmp_path_factory.mktemp("cloud-log") / "cloud.log", module="tests.e2e.fake_marketplace_cloud"
-    )
+    running = CloudProcess(env, tmp_path_factory.mktemp("cloud-log") / "cloud.log")
     try:
         yield running.start()
     finally:
@@ -86,39 +90,186 @@ def test_the_startup_prints_the_urls_and_a_demo_login(cloud):
     assert status == 200, tokens
 
 
-def test_a_job_runs_through_the_queue_and_its_status_reaches_the_dashboard(cloud, seller):
-    token = seller["token"]
-    status, product = cloud.call("POST", "/products", {"title": "Veste en jean Levi's"}, token=token)
+def consent(cloud: CloudProcess, token: str, marketplace: str) -> dict[str, Any]:
+    """What a seller does: open the authorization URL, press Approve on the marketplace's page;
+    the page the browser lands on hands code and state to the API (as the dashboard would)."""
+    status, started = cloud.call("GET", f"/marketplaces/{marketplace}/connect", token=token)
+    assert status == 200, started
+    url = started["authorization_url"]
+    assert url.startswith(cloud.sandbox), url
+    with httpx.Client(timeout=HANG_GUARD_S) as browser:
+        shown = browser.get(url)
+        assert shown.status_code == 200 and "value=approve" in shown.text and "value=deny" in shown.text
+        approved = browser.post(url, data={**dict(parse_qsl(urlsplit(url).query)), "decision": "approve"})
+        assert approved.status_code == 302, approved.text
+        landing = approved.headers["location"]
+        assert browser.get(landing).status_code == 200
+    query = dict(parse_qsl(urlsplit(landing).query))
+    assert query["state"] == started["state"]
+    path = f"/marketplaces/{marketplace}/callback?" + str(httpx.QueryParams(code=query["code"], state=query["state"]))
+    status, connection = cloud.call("GET", path, token=token)
+    assert status == 200, connection
+    return connection
+
+
+def product_with_photos(cloud: CloudProcess, token: str) -> int:
+    from PIL import Image
+
+    def first(kind: str, **wanted: Any) -> int:
+        status, page = cloud.call("GET", f"/catalog/{kind}", token=token)
+        assert status == 200, page
+        items = page["items"] if isinstance(page, dict) else page
+        return next(i["id"] for i in items if all(i.get(k) == v for k, v in wanted.items()))
+
+    status, product = cloud.call(
+        "POST",
+        "/products",
+        {
+            "title": "Veste en jean Levi's",
+            "description": "Portée deux fois, très bon état.",
+            "price": "35.50",
+            "status": "published",
+            "brand_id": first("brands"),
+            "condition_id": first("conditions", slug="very_good"),
+            "color_ids": [first("colors", slug="navy")],
+            "size_id": first("sizes", label="M"),
+            "parcel_weight_g": 650,
+            "sku": f"E2E-{uuid.uuid4().hex[:8]}",
+        },
+        token=token,
+    )
     assert status == 201, product
+    for shade in (40, 120):
+        jpeg = io.BytesIO()
+        Image.new("RGB", (640, 640), (shade, 60, 110)).save(jpeg, "JPEG")
+        data = jpeg.getvalue()
+        status, upload = cloud.call(
+            "POST",
+            f"/products/{product['id']}/images/uploads",
+            {"content_type": "image/jpeg", "size": len(data)},
+            token=token,
+        )
+        assert status == 201, upload
+        sent = httpx.post(
+            upload["upload"]["url"],
+            data=upload["upload"]["fields"],
+            files={"file": ("photo.jpg", data, "image/jpeg")},
+            timeout=HANG_GUARD_S,
+        )
+        assert sent.status_code in (200, 201, 204), sent.text
+        status, image = cloud.call(
+            "POST", f"/products/{product['id']}/images/{upload['image_id']}/complete", token=token
+        )
+        assert status == 200, image
+    return product["id"]
+
+
+def job_statuses(events: list[dict[str, Any]], job_id: int) -> list[str]:
+    return [m["status"] for m in events if m.get("type") == "job_status" and m["job_id"] == job_id]
+
+
+def wait_for_job(cloud: CloudProcess, token: str, **wanted: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + HANG_GUARD_S
+    while time.monotonic() < deadline:
+        status, page = cloud.call("GET", "/jobs?limit=100", token=token)
+        assert status == 200, page
+        for job in page["items"]:
+            if all(job.get(k) == v for k, v in wanted.items()) and job["status"] in ("completed", "failed"):
+                return job
+        time.sleep(0.5)
+    pytest.fail(f"no finished job {wanted}:\n{cloud.output()[-3000:]}")
+
+
+def sandbox_cli(cloud: CloudProcess, *args: str) -> dict[str, Any]:
+    """`stoflow sandbox ...`, as a developer types it, against this cloud's sandboxes."""
+    env = {**os.environ, "STOFLOW_LOCAL_SANDBOX_URL": cloud.sandbox}
+    done = subprocess.run(
+        [sys.executable, "-m", "stoflow.cli", "sandbox", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):
+    token = seller["token"]
+    assert consent(cloud, token, "ebay")["connected"]
+    assert consent(cloud, token, "etsy")["account"] == "VintageByAda"
+    status, policies = cloud.call("GET", "/marketplaces/ebay/policies", token=token)
+    assert status == 200, policies
+    ebay_settings = {
+        "fulfillment_policy_id": policies["fulfillment"][0]["id"],
+        "payment_policy_id": policies["payment"][0]["id"],
+        "return_policy_id": policies["return"][0]["id"],
+        "default_category_id": "11483",
+        "location": {"country": "FR", "postalCode": "75011"},
+    }
+    assert cloud.call("PATCH", "/marketplaces/ebay/settings", ebay_settings, token=token)[0] == 200
+    etsy_settings = {"shipping_profile_id": 9001, "default_taxonomy_id": 2825, "readiness_state_id": 7001}
+    assert cloud.call("PATCH", "/marketplaces/etsy/settings", etsy_settings, token=token)[0] == 200
+    product_id = product_with_photos(cloud, token)
 
     with connect(f"{cloud.ws}/?ticket={ticket(cloud, token)}", open_timeout=HANG_GUARD_S) as websocket:
         websocket.send(json.dumps({"action": "hello", "client": "dashboard", "version": "e2e", "id": "h"}))
         welcome = json.loads(websocket.recv(timeout=HANG_GUARD_S))
         assert (welcome["type"], welcome["reply_to"]) == ("welcome", "h")
+        jobs = {}
+        for marketplace in ("ebay", "etsy"):
+            status, batch = cloud.call(
+                "POST",
+                "/jobs",
+                {"marketplace": marketplace, "action": "publish", "product_ids": [product_id]},
+                token=token,
+            )
+            assert status == 202, batch
+            jobs[marketplace] = batch["jobs"][0]["id"]
+        events: list[dict[str, Any]] = []
+        for job_id in jobs.values():
+            events += receive_until(
+                websocket,
+                lambda m, job_id=job_id: (
+                    m.get("type") == "job_status" and m["job_id"] == job_id and m["status"] in ("completed", "failed")
+                ),
+            )
+        for marketplace, job_id in jobs.items():
+            statuses = job_statuses(events, job_id)
+            assert statuses[-1] == "completed", (marketplace, statuses, cloud.output()[-3000:])
+            assert "running" in statuses
 
-        status, batch = cloud.call(
-            "POST", "/jobs", {"marketplace": MARKETPLACE, "action": ACTION, "product_ids": [product["id"]]}, token=token
-        )
-        assert status == 202, batch
-        status, page = cloud.call("GET", f"/jobs?batch_id={batch['id']}", token=token)
-        assert status == 200, page
-        (job,) = page["items"]
+    published = {m: cloud.call("GET", f"/jobs/{job_id}", token=token)[1]["result"] for m, job_id in jobs.items()}
+    state = sandbox_cli(cloud, "state")
+    assert [listing["status"] for listing in state["ebay"]["listings"]] == ["ACTIVE"]
+    assert [listing["state"] for listing in state["etsy"]["listings"]] == ["active"]
+    # Every request the backend sent, and every answer, within the official contracts.
+    for marketplace in ("ebay", "etsy"):
+        assert state[marketplace]["contract_problems"] == [] and state[marketplace]["response_problems"] == []
 
-        events = receive_until(
-            websocket,
-            lambda m: (
-                m.get("type") == "job_status" and m["job_id"] == job["id"] and m["status"] in ("completed", "failed")
-            ),
-        )
-        statuses = [m["status"] for m in events if m.get("type") == "job_status" and m["job_id"] == job["id"]]
-        assert statuses[-1] == "completed", (statuses, cloud.output()[-3000:])
-        assert "running" in statuses
-        assert events[-1]["marketplace"] == MARKETPLACE and events[-1]["product_id"] == product["id"]
+    sold = sandbox_cli(cloud, "sell", "etsy", str(published["etsy"]["listing_id"]))
+    assert sold["sold"] == published["etsy"]["listing_id"]
+    status, batch = cloud.call("POST", "/jobs", {"marketplace": "etsy", "action": "sync_orders"}, token=token)
+    assert status == 202, batch
+    delisted = wait_for_job(cloud, token, marketplace="ebay", action="delete", product_id=product_id)
+    assert delisted["status"] == "completed", delisted
+    assert [listing["status"] for listing in sandbox_cli(cloud, "state")["ebay"]["listings"]] == ["ENDED"]
+    status, product = cloud.call("GET", f"/products/{product_id}", token=token)
+    assert product["status"] == "sold", product
 
-    status, done = cloud.call("GET", f"/jobs/{job['id']}", token=token)
-    assert status == 200
-    assert done["status"] == "completed"
-    assert done["result"]["product_id"] == product["id"]
+
+def test_a_sandbox_outage_is_seen_as_one(cloud, seller):
+    failing = sandbox_cli(cloud, "fail", "ebay", "--minutes", "5", "--status", "429")
+    assert failing["failing_until"]
+    url = f"{cloud.sandbox}/ebay/api/sell/account/v1/return_policy?marketplace_id=EBAY_FR"
+    answer = httpx.get(url, headers={"authorization": "Bearer not-checked-during-an-outage"}, timeout=HANG_GUARD_S)
+    assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
+    assert answer.json()["errors"][0]["errorId"] == 2001
+    assert sandbox_cli(cloud, "recover", "ebay")["recovered"]
+    answer = httpx.get(url, headers={"authorization": "Bearer unknown"}, timeout=HANG_GUARD_S)
+    assert (answer.status_code, answer.json()["errors"][0]["errorId"]) == (401, 1001)
 
 
 def test_heartbeat_and_unknown_actions_over_the_socket(cloud, seller):
@@ -163,5 +314,5 @@ def test_a_scheduled_function_fired(cloud):
 def test_ctrl_c_stops_every_part(cloud):
     assert cloud.interrupt() == 0, cloud.output()[-3000:]
     output = cloud.output()
-    for part in ("scheduler", "sqs", "websocket", "http", "aws", "database"):
+    for part in ("scheduler", "sqs", "websocket", "http", "sandboxes", "aws", "database"):
         assert f"local cloud: {part} stopped" in output

@@ -54,6 +54,7 @@ class CloudProcess:
         self.env = dict(env)
         self.module = module
         self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.sandbox_port, self.vinted_port = free_port(), free_port()
         self.env.setdefault("STOFLOW_WS_PUBLIC_URL", self.ws)
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -61,6 +62,10 @@ class CloudProcess:
     @property
     def http(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def sandbox(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
 
     @property
     def ws(self) -> str:
@@ -84,6 +89,10 @@ class CloudProcess:
                     str(self.ws_port),
                     "--aws-port",
                     str(self.aws_port),
+                    "--sandbox-port",
+                    str(self.sandbox_port),
+                    "--vinted-port",
+                    str(self.vinted_port),
                 ],
                 cwd=REPO,
                 env=self.env,
