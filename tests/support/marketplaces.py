@@ -94,11 +94,14 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
     sleeps: list[float] = []
     monkeypatch.setattr(http, "pause", sleeps.append)
     photos.set_photo_source(FakePhotos())
+    world = MarketplaceWorld(ebay, etsy, sleeps)
     with http.use_transport(combined_transport(ebay, etsy)):
-        yield MarketplaceWorld(ebay, etsy, sleeps)
+        yield world
     photos.set_photo_source(None)
     apps.reset()
     crypto.reset_cipher()
+    # Every test that talks to the sandboxes is held to the official contracts, both ways.
+    assert world.contract_problems() == [], world.contract_problems()
 
 
 # --- the job system, for real, with a recording queue --------------------------------------------
