@@ -14,21 +14,18 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import REPO, url_string
-from tests.support.local_cloud import HANG_GUARD_S, CloudProcess
+from tests.conftest import url_string
+from tests.support.local_cloud import HANG_GUARD_S, CloudProcess, consent, sandbox_cli, wait_for_job
 
 
 @pytest.fixture(scope="module")
@@ -90,28 +87,6 @@ def test_the_startup_prints_the_urls_and_a_demo_login(cloud):
     assert status == 200, tokens
 
 
-def consent(cloud: CloudProcess, token: str, marketplace: str) -> dict[str, Any]:
-    """What a seller does: open the authorization URL, press Approve on the marketplace's page;
-    the page the browser lands on hands code and state to the API (as the dashboard would)."""
-    status, started = cloud.call("GET", f"/marketplaces/{marketplace}/connect", token=token)
-    assert status == 200, started
-    url = started["authorization_url"]
-    assert url.startswith(cloud.sandbox), url
-    with httpx.Client(timeout=HANG_GUARD_S) as browser:
-        shown = browser.get(url)
-        assert shown.status_code == 200 and "value=approve" in shown.text and "value=deny" in shown.text
-        approved = browser.post(url, data={**dict(parse_qsl(urlsplit(url).query)), "decision": "approve"})
-        assert approved.status_code == 302, approved.text
-        landing = approved.headers["location"]
-        assert browser.get(landing).status_code == 200
-    query = dict(parse_qsl(urlsplit(landing).query))
-    assert query["state"] == started["state"]
-    path = f"/marketplaces/{marketplace}/callback?" + str(httpx.QueryParams(code=query["code"], state=query["state"]))
-    status, connection = cloud.call("GET", path, token=token)
-    assert status == 200, connection
-    return connection
-
-
 def product_with_photos(cloud: CloudProcess, token: str) -> int:
     from PIL import Image
 
@@ -166,34 +141,6 @@ def product_with_photos(cloud: CloudProcess, token: str) -> int:
 
 def job_statuses(events: list[dict[str, Any]], job_id: int) -> list[str]:
     return [m["status"] for m in events if m.get("type") == "job_status" and m["job_id"] == job_id]
-
-
-def wait_for_job(cloud: CloudProcess, token: str, **wanted: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + HANG_GUARD_S
-    while time.monotonic() < deadline:
-        status, page = cloud.call("GET", "/jobs?limit=100", token=token)
-        assert status == 200, page
-        for job in page["items"]:
-            if all(job.get(k) == v for k, v in wanted.items()) and job["status"] in ("completed", "failed"):
-                return job
-        time.sleep(0.5)
-    pytest.fail(f"no finished job {wanted}:\n{cloud.output()[-3000:]}")
-
-
-def sandbox_cli(cloud: CloudProcess, *args: str) -> dict[str, Any]:
-    """`stoflow sandbox ...`, as a developer types it, against this cloud's sandboxes."""
-    env = {**os.environ, "STOFLOW_LOCAL_SANDBOX_URL": cloud.sandbox}
-    done = subprocess.run(
-        [sys.executable, "-m", "stoflow.cli", "sandbox", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):

@@ -27,14 +27,14 @@ from sqlalchemy import select
 
 from infra.local.sandboxes.vinted import VintedSandbox
 from stoflow.db.tenancy import shared_session, tenant_session
-from stoflow.models.catalog import Category, Color, Condition, Size
+from stoflow.models.catalog import Brand, Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.products import Product
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
 from tests.conftest import REPO, url_string
-from tests.support.local_cloud import CloudProcess
+from tests.support.local_cloud import CloudProcess, consent, sandbox_cli, wait_for_job
 
 GUARD_S = 240
 CHROMIUM = "/usr/bin/chromium"
@@ -160,6 +160,8 @@ def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], b
             condition_id=session.scalar(select(Condition.id).where(Condition.slug == "very_good")),
             color_ids=list(session.scalars(select(Color.id).where(Color.slug == "navy"))),
             size_id=session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "S")),
+            brand_id=session.scalar(select(Brand.id).order_by(Brand.id).limit(1)),
+            parcel_weight_g=700,
         )
         session.add(product)
         session.flush()
@@ -195,11 +197,11 @@ def extension_connections(world: dict[str, Any]) -> set[str]:
         )
 
 
-def queue_publish(world: dict[str, Any], product_id: int) -> int:
+def queue_publish(world: dict[str, Any], product_id: int, marketplace: str = "vinted") -> int:
     status, batch = world["cloud"].call(
         "POST",
         "/jobs",
-        {"marketplace": "vinted", "action": "publish", "product_ids": [product_id]},
+        {"marketplace": marketplace, "action": "publish", "product_ids": [product_id]},
         token=world["token"],
     )
     assert status == 202, batch
@@ -216,14 +218,23 @@ def logs(world: dict[str, Any]) -> str:
     return f"cloud:\n{world['cloud'].output()[-4000:]}\nbrowser:\n{browser_log[-2000:]}"
 
 
-def test_pair_then_publish_through_the_vinted_page(world):
-    cloud, browser, vinted = world["cloud"], world["browser"], world["vinted"]
+def pair(world: dict[str, Any]) -> None:
+    """A Vinted tab open and the extension paired (once per browser)."""
+    cloud, browser = world["cloud"], world["browser"]
+    if world.get("paired"):
+        return
     assert browser.ask(cmd="open", url="https://www.vinted.fr/")["ok"]
     status, pairing = cloud.call("POST", "/extension/pairings", token=world["token"])
     assert status == 201, pairing
     paired = browser.ask(cmd="pair", apiBase=cloud.http, code=pairing["code"])
     assert paired["ok"], paired
     wait_for("the extension's hello", lambda: extension_connections(world), context=lambda: logs(world))
+    world["paired"] = True
+
+
+def test_pair_then_publish_through_the_vinted_page(world):
+    vinted = world["vinted"]
+    pair(world)
 
     product_id, photos, label = make_product(world, "Veste courte bleu marine")
     job_id = queue_publish(world, product_id)
@@ -308,3 +319,29 @@ def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
     later = [c for c in vinted.state.api_calls() if c.at > challenged.at]
     assert later, "the job went through after the pause"
     assert min(c.at for c in later) >= until.timestamp() - 1, "a Vinted call was made during the pause"
+
+
+def test_publish_on_vinted_and_ebay_then_an_ebay_sale_delists_on_vinted(world):
+    cloud, vinted, token = world["cloud"], world["vinted"], world["token"]
+    pair(world)
+    consent(cloud, token, "ebay")
+    status, policies = cloud.call("GET", "/marketplaces/ebay/policies", token=token)
+    assert status == 200, policies
+    settings = {f"{kind}_policy_id": policies[kind][0]["id"] for kind in ("fulfillment", "payment", "return")}
+    settings.update(default_category_id="11483", location={"country": "FR", "postalCode": "69001"})
+    assert cloud.call("PATCH", "/marketplaces/ebay/settings", settings, token=token)[0] == 200
+    product_id, _, _ = make_product(world, "Parka kaki à capuche")
+    jobs = {m: queue_publish(world, product_id, m) for m in ("vinted", "ebay")}
+    for marketplace, job_id in jobs.items():
+        done = wait_for(f"the {marketplace} publish", lambda j=job_id: finished(world, j), context=lambda: logs(world))
+        assert done.status == "completed", (marketplace, done.error_code, done.error_message)
+    item_id = job_row(world, jobs["vinted"]).result["item_id"]
+    sku = job_row(world, jobs["ebay"]).result["sku"]
+
+    assert sandbox_cli(cloud, "sell", "ebay", sku)["sold"] == sku
+    status, batch = cloud.call("POST", "/jobs", {"marketplace": "ebay", "action": "sync_orders"}, token=token)
+    assert status == 202, batch
+    delisted = wait_for_job(cloud, token, marketplace="vinted", action="delete", product_id=product_id)
+    assert delisted["status"] == "completed", (delisted, logs(world))
+    assert any(c.path == f"/api/v2/items/{item_id}/delete" for c in vinted.state.api_calls())
+    assert item_id not in vinted.state.items

@@ -29,7 +29,7 @@ from infra.local.sandboxes.base import ApiSandbox
 from infra.local.sandboxes.control import ControlError, Sandboxes, act, control_page, landing_page, overview
 from infra.local.sandboxes.ebay import EbaySandbox
 from infra.local.sandboxes.etsy import EtsySandbox
-from infra.local.sandboxes.vinted import VintedSandbox
+from infra.local.sandboxes.vinted import VintedSandbox, spki_sha256
 
 log = logging.getLogger("stoflow.local.sandbox")
 
@@ -124,18 +124,26 @@ class SandboxServer:
         if self.vinted is not None:
             self.vinted.close()
 
+    def chromium_command(self) -> str:
+        """A Chromium that reaches the Vinted sandbox as www.vinted.fr, with the extension loaded."""
+        assert self.vinted is not None
+        return (
+            f"chromium --user-data-dir={self.data_dir / 'chromium'}"
+            f' --host-resolver-rules="MAP www.vinted.fr 127.0.0.1:{self.vinted.port}"'
+            f" --ignore-certificate-errors-spki-list={spki_sha256(self.vinted.cert)}"
+            " --load-extension=extension https://www.vinted.fr/"
+        )
+
     def describe(self) -> list[str]:
         url = self.url
-        vinted_port = self.vinted.port if self.vinted else self.vinted_port
         return [
-            f"Sandboxes    {url}/sandbox/  (eBay, Etsy, Vinted stand-ins; the backend uses them)",
-            f"  eBay   {url}/ebay/api, consent {url}/ebay/auth/oauth2/authorize",
-            f"  Etsy   {url}/etsy/api, consent {url}/etsy/oauth/connect",
-            f"  Vinted https://www.vinted.fr -> 127.0.0.1:{vinted_port}; start Chromium with",
-            f'         --host-resolver-rules="MAP www.vinted.fr 127.0.0.1:{vinted_port}" --ignore-certificate-errors'
-            " --load-extension=extension",
-            "  connect: GET /marketplaces/ebay/connect, open authorization_url, Approve; the page shows the callback",
-            "  control: stoflow sandbox sell|remove|revoke|fail|recover <marketplace> [listing] [--minutes N]",
+            f"Sandboxes    {url}/sandbox/  (eBay, Etsy and Vinted stand-ins; the backend uses them)",
+            f"  eBay   API {url}/ebay/api   consent page {url}/ebay/auth/oauth2/authorize",
+            f"  Etsy   API {url}/etsy/api   consent page {url}/etsy/oauth/connect",
+            f"  Vinted https://www.vinted.fr in: {self.chromium_command()}",
+            "  connect eBay/Etsy: GET /marketplaces/<m>/connect, open authorization_url, Approve, run the curl shown",
+            "  act as the marketplace: stoflow sandbox sell|remove <m> <listing>, revoke|recover <m>,"
+            " fail <m> --minutes N [--status 429], state",
             "  off: STOFLOW_LOCAL_SANDBOXES=false or --no-sandboxes",
         ]
 

@@ -40,11 +40,18 @@ DATADOME_PAGE = '<html><script src="https://ct.captcha-delivery.com/c.js"></scri
 
 
 def self_signed(directory: Path, host: str = "www.vinted.fr") -> tuple[Path, Path]:
-    """A certificate for `host` (and localhost), with its key, written to `directory`."""
+    """A certificate for `host` (and localhost), with its key, in `directory`: the one already
+    there while it is valid for another day (a browser told to trust it keeps trusting it)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = directory / "vinted.crt", directory / "vinted.key"
+    if cert_path.exists() and key_path.exists():
+        existing = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        if existing.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+            return cert_path, key_path
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
@@ -61,7 +68,6 @@ def self_signed(directory: Path, host: str = "www.vinted.fr") -> tuple[Path, Pat
         .sign(key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = directory / "vinted.crt", directory / "vinted.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -391,6 +397,20 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
             self._send(404, {"code": 404, "message": "not found"})
 
     return Handler
+
+
+def spki_sha256(cert_path: Path) -> str:
+    """The certificate's public key hash, as Chromium's --ignore-certificate-errors-spki-list takes
+    it: the browser then trusts this one certificate, not every bad one."""
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 class VintedSandbox:
