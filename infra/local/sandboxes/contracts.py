@@ -100,6 +100,7 @@ class OpenApiSpec:
         base = server.get("variables", {}).get("basePath", {}).get("default", "")
         self.base_path = base if "{basePath}" in server["url"] else urlsplit(server["url"]).path.rstrip("/")
         self.components = _to_json_schema(raw.get("components", {}).get("schemas", {}), strict=True)
+        self._validators: dict[int, tuple[dict[str, Any], jsonschema.Draft4Validator]] = {}
         self.security_schemes = raw.get("components", {}).get("securitySchemes", {})
         self.operations: list[Operation] = []
         for template, item in raw["paths"].items():
@@ -142,8 +143,13 @@ class OpenApiSpec:
         return None
 
     def validate_value(self, schema: dict[str, Any], value: Any, where: str) -> list[str]:
-        document = {**_to_json_schema(schema, strict=True), "components": {"schemas": self.components}}
-        validator = jsonschema.Draft4Validator(document)
+        # One validator per schema object: building one over every component costs far more than
+        # validating. The cache holds the schema too, so that its id is never reused by another.
+        cached = self._validators.get(id(schema))
+        if cached is None:
+            document = {**_to_json_schema(schema, strict=True), "components": {"schemas": self.components}}
+            cached = self._validators[id(schema)] = (schema, jsonschema.Draft4Validator(document))
+        validator = cached[1]
         return [
             f"{where}: {'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
             for e in validator.iter_errors(value)
