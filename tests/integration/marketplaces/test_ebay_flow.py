@@ -15,7 +15,7 @@ from sqlalchemy import select
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
-from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, Product
+from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJob, Product
 from stoflow.models.vinted import VintedConnection
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import EBAY_RU_NAME, image_ids, product_with_photos
@@ -226,3 +226,35 @@ def test_the_ebay_sku_stays_when_the_product_sku_changes(call, marketplaces, job
     enqueue(tenant, JobRequest("ebay", "update", product_ids=[product_id]))
     assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["completed"]
     assert set(world.ebay.items) == {"FIRST-SKU"} and len(world.ebay.offers) == 1
+
+
+def _publish_fails_with(call, world, job_runner, tenant, token, product_id) -> MarketplaceJob:
+    connect_ebay(call, world, token)
+    settings = {"location": LOCATION, "default_category_id": "11483"}
+    assert call("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
+    enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))
+    assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["failed"]
+    with tenant_session(tenant) as session:
+        return session.scalars(select(MarketplaceJob)).one()
+
+
+def test_ebay_refuses_a_listing_without_its_required_item_specific(call, marketplaces, job_runner):
+    seller = register_and_login()
+    tenant = seller["id"]
+    product_id = product_with_photos(tenant)
+    with tenant_session(tenant) as session:
+        session.get(Product, product_id).brand_id = None
+    job = _publish_fails_with(call, marketplaces, job_runner, tenant, seller["access_token"], product_id)
+    assert "The item specific Marque is missing" in job.error_message
+    assert marketplaces.ebay.calls("POST", r"/publish$") and not any(
+        o["status"] == "PUBLISHED" for o in marketplaces.ebay.offers.values()
+    )
+
+
+def test_ebay_refuses_photos_it_cannot_download(call, marketplaces, job_runner, monkeypatch):
+    seller = register_and_login()
+    tenant = seller["id"]
+    product_id = product_with_photos(tenant)
+    monkeypatch.setattr(marketplaces.ebay, "image_fetcher", lambda url: False)
+    job = _publish_fails_with(call, marketplaces, job_runner, tenant, seller["access_token"], product_id)
+    assert "could not be downloaded" in job.error_message
