@@ -187,6 +187,7 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
         # Headers and body leave in one write (flushed after each request): two small writes
         # meet the client's delayed ACK and cost ~40 ms a request.
         wbufsize = 1 << 16
+
         def log_message(self, *args: Any) -> None:
             pass
 
