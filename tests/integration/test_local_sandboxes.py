@@ -211,3 +211,27 @@ def test_the_cli_reaches_the_sandboxes_and_says_when_none_answers(sandboxes, mon
     assert cli.main(["sandbox", "state"]) == 1
     assert "is `make run` running?" in capsys.readouterr().err
     os.environ.pop("STOFLOW_LOCAL_SANDBOX_URL", None)
+
+
+def test_the_marketplaces_keep_their_state_across_a_restart(tmp_path):
+    first = SandboxServer(port=0, vinted_port=0, data_dir=tmp_path)
+    first.start()
+    assert first.sandboxes is not None and first.sandboxes.vinted is not None
+    token = first.sandboxes.ebay.issue_access_token("t", 600)
+    first.sandboxes.ebay.items["SKU-1"] = {"product": {"title": "Jeans"}}
+    first.sandboxes.vinted.items[5001] = {"id": 5001, "title": "Robe", "status": "active", "price": 10}
+    first.stop()
+    second = SandboxServer(port=0, vinted_port=0, data_dir=tmp_path)
+    second.start()
+    try:
+        assert second.sandboxes is not None and second.sandboxes.vinted is not None
+        assert second.sandboxes.ebay.items == {"SKU-1": {"product": {"title": "Jeans"}}}
+        answer = httpx.get(
+            f"{second.url}/ebay/api/sell/inventory/v1/inventory_item/SKU-1",
+            headers={"authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200 and answer.json()["product"] == {"title": "Jeans"}
+        assert list(second.sandboxes.vinted.items) == [5001]
+    finally:
+        second.stop()
+    get_settings.cache_clear()

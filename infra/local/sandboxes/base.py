@@ -89,6 +89,8 @@ class ApiSandbox:
     marketplace = ""
     # OAuth token and consent paths are documented outside the Sell/Open API files.
     unchecked_paths: frozenset[str] = frozenset()
+    # What survives a restart of the local cloud (the backend keeps its tokens and listings).
+    persisted: tuple[str, ...] = ("access_tokens", "refresh_tokens", "refreshes")
 
     def __init__(self, *, strict: bool = False, clock: Clock = utcnow) -> None:
         self.strict = strict
@@ -166,6 +168,17 @@ class ApiSandbox:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         expires = self.access_tokens.get(token)
         return expires is not None and expires > self.clock()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {"next_id": next(self.ids), **{name: getattr(self, name) for name in self.persisted}}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        with self.lock:
+            for name in self.persisted:
+                if name in saved:
+                    setattr(self, name, saved[name])
+            self.ids = itertools.count(int(saved.get("next_id", 1)))
 
     def state(self) -> dict[str, Any]:
         """What the control page shows."""

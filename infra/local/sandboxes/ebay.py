@@ -56,6 +56,7 @@ def ebay_error(
 class EbaySandbox(ApiSandbox):
     marketplace = "ebay"
     unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH})
+    persisted = (*ApiSandbox.persisted, "items", "offers", "locations", "opted_in", "policies", "orders")
 
     def __init__(
         self,

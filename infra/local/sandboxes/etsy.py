@@ -47,6 +47,7 @@ class EtsySandbox(ApiSandbox):
     shop_id = 55501234
 
     unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH})
+    persisted = (*ApiSandbox.persisted, "listings", "images", "inventory", "receipts")
 
     def __init__(
         self,

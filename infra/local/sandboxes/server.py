@@ -5,6 +5,9 @@ One HTTP port (default 3002) carries eBay (`/ebay/api`, `/ebay/auth`), Etsy (`/e
 the page the consent screens send the browser back to (`/sandbox/oauth/<marketplace>`). Vinted
 is its own HTTPS origin (default port 3003), as the extension needs one.
 
+What the marketplaces hold (tokens, items, offers, listings, orders) is saved under the data
+folder on stop and restored on start, as the backend keeps its side across restarts.
+
 Starting it exports the settings that make the backend use the sandboxes (app keys, base URLs,
 the Etsy redirect URI, the photo hosts eBay may fetch over plain HTTP), so connecting eBay and
 Etsy works with no marketplace account; stopping it restores what was there before.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,6 +95,7 @@ class SandboxServer:
         )
         self.vinted = VintedSandbox(self.data_dir / "sandbox-tls", host=self.host, port=self.vinted_port, strict=True)
         self.sandboxes.vinted = self.vinted.state
+        self._load()
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandboxes", daemon=True)
         self._thread.start()
         self._previous = export(**self.backend_settings())
@@ -116,6 +121,33 @@ class SandboxServer:
             "STOFLOW_LOCAL_SANDBOX_URL": url,
         }
 
+    @property
+    def state_file(self) -> Path:
+        return self.data_dir / "sandboxes.pickle"
+
+    def _load(self) -> None:
+        """The marketplaces as they were at the last stop (a file this part wrote itself)."""
+        assert self.sandboxes is not None and self.sandboxes.vinted is not None
+        if not self.state_file.exists():
+            return
+        try:
+            saved = pickle.loads(self.state_file.read_bytes())  # noqa: S301 - written by stop() below
+            self.sandboxes.ebay.restore(saved["ebay"])
+            self.sandboxes.etsy.restore(saved["etsy"])
+            self.sandboxes.vinted.restore(saved["vinted"])
+        except Exception:  # an older layout: start empty rather than not at all
+            log.warning("sandbox state in %s could not be read; starting empty", self.state_file, exc_info=True)
+
+    def _save(self) -> None:
+        assert self.sandboxes is not None and self.sandboxes.vinted is not None
+        saved = {
+            "ebay": self.sandboxes.ebay.snapshot(),
+            "etsy": self.sandboxes.etsy.snapshot(),
+            "vinted": self.sandboxes.vinted.snapshot(),
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_bytes(pickle.dumps(saved))
+
     def stop(self) -> None:
         restore(self._previous)
         if self.httpd is not None:
@@ -123,6 +155,8 @@ class SandboxServer:
             self.httpd.server_close()
         if self.vinted is not None:
             self.vinted.close()
+        if self.sandboxes is not None:
+            self._save()
 
     def chromium_command(self) -> str:
         """A Chromium that reaches the Vinted sandbox as www.vinted.fr, with the extension loaded."""

@@ -104,6 +104,21 @@ class VintedState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "next_id": next(self.ids),
+                "items": self.items,
+                "orders": self.orders,
+                "conversations": self.conversations,
+            }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        with self.lock:
+            self.items, self.orders = saved.get("items", {}), saved.get("orders", [])
+            self.conversations = saved.get("conversations", {})
+            self.ids = itertools.count(int(saved.get("next_id", 1)))
+
     def api_calls(self) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.path.startswith("/api/")]
