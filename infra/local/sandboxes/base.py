@@ -210,6 +210,7 @@ class ApiSandbox:
                     [f"{request.method} {path}: in no OpenAPI file"] if spec is None else check_request(spec, request)
                 )
                 self.contract_problems.extend(problems)
+                del self.contract_problems[:-MAX_RECORDED]
             if problems and self.strict:
                 log.warning("%s sandbox refused %s %s: %s", self.marketplace, request.method, path, problems)
                 return self.contract_error(problems)
@@ -235,6 +236,7 @@ class ApiSandbox:
                     if found:
                         log.warning("%s sandbox answered outside its contract: %s", self.marketplace, found)
                     self.response_problems.extend(found)
+                    del self.response_problems[:-MAX_RECORDED]
             return response
 
     def is_page(self, request: httpx.Request) -> bool:
