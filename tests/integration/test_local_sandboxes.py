@@ -162,18 +162,32 @@ def test_the_control_api_and_its_refusals(sandboxes):
     assert '"logged_in": false' in form.text.replace("&quot;", '"')
 
 
-def _vinted(server: SandboxServer, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+def _vinted(
+    server: SandboxServer, method: str, path: str, headers: dict[str, str] | None = None, body: Any = None
+) -> tuple[int, Any, Any]:
+    """(status, headers, JSON body or None) of a call to the Vinted origin, over TLS."""
     assert server.vinted is not None
     context = ssl.create_default_context(cafile=str(server.vinted.cert))
+    data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        f"https://localhost:{server.vinted.port}{path}", method=method, headers=headers or {}
+        f"https://localhost:{server.vinted.port}{path}",
+        method=method,
+        headers={**(headers or {}), **({"content-type": "application/json"} if data else {})},
+        data=data,
     )
     try:
         with urllib.request.urlopen(request, context=context, timeout=30) as answer:
-            return answer.status, answer.headers
+            return answer.status, answer.headers, _json(answer.read())
     except urllib.error.HTTPError as error:
         with error:
-            return error.code, error.headers
+            return error.code, error.headers, _json(error.read())
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def test_the_vinted_origin_checks_the_session_and_fails_like_vinted(sandboxes):
@@ -182,20 +196,29 @@ def test_the_vinted_origin_checks_the_session_and_fails_like_vinted(sandboxes):
         "x-csrf-token": vinted.CSRF_TOKEN,
         "x-anon-id": vinted.ANON_ID,
     }
-    status, headers = _vinted(sandboxes, "GET", "/")
+    status, headers, _ = _vinted(sandboxes, "GET", "/")
     assert status == 200 and any(vinted.SESSION_COOKIE in c for c in headers.get_all("set-cookie"))
     assert _vinted(sandboxes, "GET", "/api/v2/users/current", session)[0] == 200
     assert _vinted(sandboxes, "GET", "/api/v2/users/current", {**session, "x-csrf-token": "forged"})[0] == 401
     assert _vinted(sandboxes, "GET", "/api/v2/users/current", {"x-csrf-token": vinted.CSRF_TOKEN})[0] == 401
     httpx.post(f"{sandboxes.url}/sandbox/api/vinted/fail", json={"minutes": 1})
-    status, headers = _vinted(sandboxes, "GET", "/api/v2/users/current", session)
+    status, headers, _ = _vinted(sandboxes, "GET", "/api/v2/users/current", session)
     assert status == 429 and 0 < int(headers["retry-after"]) <= 60
     httpx.post(f"{sandboxes.url}/sandbox/api/vinted/recover", json={})
     assert _vinted(sandboxes, "GET", "/api/v2/users/current", session)[0] == 200
     assert sandboxes.vinted is not None
     sandboxes.vinted.state.datadome_next_upload = True
-    status, headers = _vinted(sandboxes, "POST", "/api/v2/item_upload/items", session)
+    status, headers, _ = _vinted(sandboxes, "POST", "/api/v2/item_upload/items", session)
     assert status == 403 and headers.get("x-datadome") == "protected"
+
+    # An item listed, then bought through the control API: the order and the buyer's message appear.
+    item = {"item": {"title": "Robe d'été", "price": 18.0, "assigned_photos": [{"id": 101, "orientation": 0}]}}
+    item_id = _vinted(sandboxes, "POST", "/api/v2/item_upload/items", session, item)[2]["item"]["id"]
+    assert httpx.post(f"{sandboxes.url}/sandbox/api/vinted/sell", json={"listing": str(item_id)}).status_code == 200
+    orders = _vinted(sandboxes, "GET", "/api/v2/my_orders?page=1&per_page=20", session)[2]
+    assert [o["item_id"] for o in orders["my_orders"]] == [item_id] and orders["pagination"]["total_pages"] == 1
+    wardrobe = _vinted(sandboxes, "GET", f"/api/v2/wardrobe/{vinted.VINTED_USER_ID}/items", session)[2]
+    assert wardrobe["items"][0]["status"] == "sold"
 
 
 def test_the_cli_reaches_the_sandboxes_and_says_when_none_answers(sandboxes, monkeypatch, capsys):
