@@ -37,6 +37,7 @@ from infra.local.sandboxes.vinted import VintedSandbox, spki_sha256
 
 log = logging.getLogger("stoflow.local.sandbox")
 
+EXTENSION_DIR = Path(__file__).resolve().parents[3] / "extension"
 # Hop-by-hop or recomputed headers never copied from a sandbox's answer.
 _SKIP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 # What an API call looks like to a sandbox: the real marketplace's host and the path under it.
@@ -165,8 +166,15 @@ class SandboxServer:
             f"chromium --user-data-dir={self.data_dir / 'chromium'}"
             f' --host-resolver-rules="MAP www.vinted.fr 127.0.0.1:{self.vinted.port}"'
             f" --ignore-certificate-errors-spki-list={spki_sha256(self.vinted.cert)}"
-            " --load-extension=extension https://www.vinted.fr/"
+            f" --load-extension={EXTENSION_DIR} https://www.vinted.fr/"
         )
+
+    def _cli(self) -> str:
+        """`stoflow sandbox`, with the URL to reach when it is not the default one."""
+        from stoflow.config import Settings
+
+        default = Settings.model_fields["local_sandbox_url"].default
+        return "stoflow sandbox" if self.url == default else f"STOFLOW_LOCAL_SANDBOX_URL={self.url} stoflow sandbox"
 
     def describe(self) -> list[str]:
         url = self.url
@@ -176,7 +184,7 @@ class SandboxServer:
             f"  Etsy   API {url}/etsy/api   consent page {url}/etsy/oauth/connect",
             f"  Vinted https://www.vinted.fr in: {self.chromium_command()}",
             "  connect eBay/Etsy: GET /marketplaces/<m>/connect, open authorization_url, Approve, run the curl shown",
-            "  act as the marketplace: stoflow sandbox sell|remove <m> <listing>, revoke|recover <m>,"
+            f"  act as the marketplace: {self._cli()} sell|remove <m> <listing>, revoke|recover <m>,"
             " fail <m> --minutes N [--status 429], state",
             "  off: STOFLOW_LOCAL_SANDBOXES=false or --no-sandboxes",
         ]
