@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path
 from stoflow.api.deps import TenantDb
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.schemas.listings import HistoryEntryOut, ListingOut, ListingsOut
-from stoflow.services import listings
 
 router = APIRouter(prefix="/products", tags=["listings"])
 
@@ -25,6 +24,8 @@ def product_listings(product_id: ProductId, db: TenantDb) -> ListingsOut:
     """Where the product is listed: per marketplace its state, external id and URL, when StoFlow
     last synced it and the last error. 404 `product_not_found` for a product that is not yours
     or was deleted."""
+    from stoflow.services import listings
+
     rows = listings.listings_of(db, product_id)
     items = [ListingOut.model_validate({**row._mapping, "last_synced_at": row.updated_at}) for row in rows]
     return ListingsOut(product_id=product_id, items=items)
@@ -35,6 +36,8 @@ def product_history(
     product_id: ProductId, db: TenantDb, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[HistoryEntryOut]:
     """The product's publication history on every marketplace, newest first."""
+    from stoflow.services import listings
+
     rows, total = listings.history(db, product_id, page.limit, page.offset)
     return Page[HistoryEntryOut](
         items=[HistoryEntryOut.model_validate(row) for row in rows], total=total, limit=page.limit, offset=page.offset

@@ -57,9 +57,10 @@ async def list_products(
         Query(description="only products not live on this marketplace (never sent, delisted, sold or failed)"),
     ] = None,
 ) -> Response:
-    """`async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
-    at a time, so the blocking query costs nothing here, while a sync route would pay a thread
-    hop. The page is serialised once and returned as is (FastAPI would validate it a second time)."""
+    # `async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
+    # at a time, so the blocking query costs nothing here, while a sync route would pay a thread
+    # hop. The page is serialised once and returned as is (FastAPI would validate it a second time).
+    # (A comment, not a docstring: the docstring is the operation's description for API users.)
     filters = ProductFilters(
         statuses=tuple(status_ or ()),
         brand_id=brand_id,
