@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import MarketplaceJob, MarketplaceListing, PublicationHistory
@@ -100,7 +100,7 @@ def test_listings_bad_input_is_a_4xx_problem(call) -> None:  # noqa: F811
     assert call("GET", "/products/1/listings").status == 401
 
 
-def test_products_filter_by_marketplace_state_in_one_statement(call, engine) -> None:  # noqa: F811
+def test_products_filter_by_marketplace_state_in_one_statement(call) -> None:  # noqa: F811
     tenant, token = seller()
     ebay_only = _product(call, token, "eBay seulement")
     both = _product(call, token, "Les deux")
@@ -117,11 +117,12 @@ def test_products_filter_by_marketplace_state_in_one_statement(call, engine) -> 
         if "products" in statement and statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", seen)
+    # On every engine: the function's own, whichever it is.
+    event.listen(Engine, "before_cursor_execute", seen)
     try:
         reply = call("GET", "/products", token=token, query={"listed_on": "ebay", "not_listed_on": "vinted"})
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(Engine, "before_cursor_execute", seen)
     assert reply.status == 200, reply
     assert [p["id"] for p in reply.json["items"]] == [ebay_only]
     assert len(statements) == 1, statements

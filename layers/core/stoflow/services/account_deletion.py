@@ -87,7 +87,7 @@ def _check_password(principal: Principal, password: str) -> str:
 def delete_account(principal: Principal, password: str) -> None:
     """Delete the caller's account for good. The confirmation words are checked by the route's
     body; the password here (400 `wrong_password` if wrong)."""
-    from stoflow.services.tenants import drop_in
+    from stoflow.db.provisioning import drop_in
     from stoflow.storage.account_files import delete_tenant_files
 
     email = _check_password(principal, password)

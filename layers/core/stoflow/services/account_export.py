@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.auth import clock
 from stoflow.config import get_settings
-from stoflow.db.tenancy import tenant_session
+from stoflow.db.tenancy import shared_session, tenant_session
 
 __all__ = ["KINDS", "Export", "build_archive", "export_account", "read_account"]
 
@@ -115,7 +115,8 @@ def export_account(user_id: int, tenant_id: int) -> Export:
     from stoflow.services.accounts import profile
     from stoflow.storage.account_files import export_key, put_export
 
-    me = profile(user_id)
+    with shared_session() as session:
+        me = profile(session, user_id)
     now = clock.now()
     with tenant_session(tenant_id) as session:
         data = read_account(session)
