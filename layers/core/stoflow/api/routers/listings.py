@@ -1,4 +1,6 @@
-"""/products/{id}/listings and /products/{id}/history: where a product is listed, and how it got there."""
+"""/products/{id}/listings and /products/{id}/history: where a product is listed, and how it got there.
+
+Routes are `async def` like the dependencies (stoflow.api.deps): no worker-thread hop."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 
 
 @router.get("/{product_id}/listings", response_model=ListingsOut, responses=_PROBLEMS)
-def product_listings(product_id: ProductId, db: TenantDb) -> ListingsOut:
+async def product_listings(product_id: ProductId, db: TenantDb) -> ListingsOut:
     """Where the product is listed: per marketplace its state, external id and URL, when StoFlow
     last synced it and the last error. 404 `product_not_found` for a product that is not yours
     or was deleted."""
@@ -32,7 +34,7 @@ def product_listings(product_id: ProductId, db: TenantDb) -> ListingsOut:
 
 
 @router.get("/{product_id}/history", response_model=Page[HistoryEntryOut], responses=_PROBLEMS)
-def product_history(
+async def product_history(
     product_id: ProductId, db: TenantDb, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[HistoryEntryOut]:
     """The product's publication history on every marketplace, newest first."""

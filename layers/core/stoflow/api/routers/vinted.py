@@ -1,6 +1,9 @@
 """/vinted: the seller's Vinted conversations (read, reply) and the wardrobe items not yet linked
 to a product (list, link). What is shown is what the extension last synced (jobs `messages` and
-`sync`); a reply is sent by the extension, as a Vinted job."""
+`sync`); a reply is sent by the extension, as a Vinted job.
+
+Routes are `async def` like the dependencies (stoflow.api.deps): one request at a time per
+container, so the blocking queries cost nothing on the loop, and no worker-thread hop."""
 
 from __future__ import annotations
 
@@ -96,7 +99,7 @@ def _message(entry: Any) -> MessageOut:
 
 
 @router.get("/conversations", response_model=Page[ConversationOut], responses=_PROBLEMS)
-def list_conversations(
+async def list_conversations(
     db: TenantDb,
     page: Annotated[PageParams, Depends(page_params)],
     unread: Annotated[bool | None, Query(description="only unread (true) or read (false) conversations")] = None,
@@ -112,7 +115,7 @@ def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetailOut, responses=_PROBLEMS)
-def get_conversation(conversation_id: RowId, db: TenantDb) -> ConversationDetailOut:
+async def get_conversation(conversation_id: RowId, db: TenantDb) -> ConversationDetailOut:
     """One conversation with its synced messages (oldest first)."""
     from stoflow.marketplaces.vinted import inbox
 
@@ -134,7 +137,7 @@ def _columns(row: Any) -> dict[str, Any]:
     response_model=ReplyOut,
     responses=_PROBLEMS,
 )
-def reply(
+async def reply(
     conversation_id: RowId, body: ReplyIn, db: TenantDb, principal: CurrentPrincipal, response: Response
 ) -> ReplyOut:
     """Reply in a conversation: 202 with the Vinted job that will send it through the extension.
@@ -147,7 +150,7 @@ def reply(
 
 
 @router.get("/wardrobe/unlinked", response_model=Page[WardrobeItemOut], responses=_PROBLEMS)
-def unlinked_items(db: TenantDb, page: Annotated[PageParams, Depends(page_params)]) -> Page[WardrobeItemOut]:
+async def unlinked_items(db: TenantDb, page: Annotated[PageParams, Depends(page_params)]) -> Page[WardrobeItemOut]:
     """Items of your Vinted wardrobe (as last synced) that no StoFlow product stands for yet."""
     from stoflow.marketplaces.vinted import inbox
 
@@ -158,7 +161,7 @@ def unlinked_items(db: TenantDb, page: Annotated[PageParams, Depends(page_params
 
 
 @router.post("/wardrobe/{item_id}/link", response_model=WardrobeItemOut, responses=_PROBLEMS)
-def link_item(item_id: RowId, body: LinkIn, db: TenantDb) -> WardrobeItemOut:
+async def link_item(item_id: RowId, body: LinkIn, db: TenantDb) -> WardrobeItemOut:
     """Link a wardrobe item to one of your products: the product then shows as on Vinted, and
     later syncs and sales of the item apply to it. Linking again to the same product is a no-op."""
     from stoflow.marketplaces.vinted import inbox
