@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps extension-deps run test bench lint fmt
+.PHONY: install system-deps extension-deps run test bench lint fmt openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install extension-deps
 	$(PY) -m ruff format --check .
 	node --test extension/test/
 	$(PY) -m pytest
+
+# The combined OpenAPI document of the whole HTTP API (the dashboard generates its types from it);
+# a contract test fails when it is out of date.
+openapi: $(STAMP)
+	$(PY) -m infra.openapi
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -1,7 +1,9 @@
-"""The auth function: /auth/* (register, login, refresh, logout, me, jwks.json, verify-email)."""
+"""The auth function: /auth/* (register, login, refresh, logout, me, jwks.json, verify-email,
+password forgot / reset / change)."""
 
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.routers.auth import router
+from stoflow.api.routers.passwords import router as passwords
 
-app = create_app([router], title="StoFlow auth", openapi_url="/auth/openapi.json")
+app = create_app([router, passwords], title="StoFlow auth", openapi_url="/auth/openapi.json")
 handler = lambda_handler(app)

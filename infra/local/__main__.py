@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from infra.local.api_reference import ApiReference
 from infra.local.aws import LocalAws, template_parameters
 from infra.local.cors import cors_from_template
 from infra.local.database import Database, EmbeddedPostgres
@@ -126,6 +127,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
         host=args.host,
         port=args.http_port,
         cors=cors_from_template(template, resolver),
+        reference=ApiReference(),
     )
     if settings.local_sandboxes and not args.no_sandboxes:
         parts.append(

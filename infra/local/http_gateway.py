@@ -12,6 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from infra.local.api_reference import ApiReference
 from infra.local.cors import CorsConfig
 from infra.local.functions import FunctionRuntime
 from infra.local.http_events import (
@@ -49,10 +50,13 @@ class HttpGateway:
         host: str = "127.0.0.1",
         port: int = 3000,
         cors: CorsConfig | None = None,
+        reference: ApiReference | None = None,
     ) -> None:
         self.runtime = runtime
         self.routes = routes
         self.cors = cors
+        # The API reference page (/docs): local only, answered before the template's routes.
+        self.reference = reference
         self.host = host
         self._requested_port = port
         self._server: _Server | None = None
@@ -86,6 +90,8 @@ class HttpGateway:
 
     def describe(self) -> list[str]:
         lines = [f"HTTP API     {self.url}"]
+        if self.reference is not None:
+            lines.append(f"  API reference: {self.url}/docs")
         lines += [f"  {route.route_key:<40} -> {route.function_id}" for route in self.routes.routes]
         return lines
 
@@ -104,6 +110,9 @@ class HttpGateway:
         return response
 
     def _route(self, request: HttpRequest, path: str, rid: str) -> HttpResponse:
+        page = self.reference.answer(request.method, path) if self.reference is not None else None
+        if page is not None:
+            return page
         match = self.routes.match(request.method, path)
         if match is None:
             response = not_found()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -102,8 +102,9 @@ class Settings(BaseSettings):
 
     # HTTP API: browser origins allowed by CORS (empty: no CORS headers at all).
     cors_origins: list[str] = Field(default_factory=list)
-    # Base URL of the dashboard, used in links sent by email (email verification).
-    public_base_url: str = "http://127.0.0.1:3000"
+    # The dashboard's origin (scheme://host[:port], the template's DashboardOrigin): links sent by
+    # email point at its routes (/verify-email, /reset-password), and OAuth returns to it.
+    dashboard_origin: Annotated[str, StringConstraints(pattern=r"^https?://[^/\s]+$")] = "http://localhost:5173"
 
     # Identity: RS256 access tokens. The signing keys come from this secret on AWS
     # ({"current": PEM, "previous": [PEM, ...]}); locally they are generated under data_dir/keys.
@@ -119,6 +120,11 @@ class Settings(BaseSettings):
     # None means: required on AWS (dev, prod), not required locally and in tests.
     email_verification_required: bool | None = None
     email_sender: str = "no-reply@stoflow.app"
+    # Password reset links: short-lived and single use; at most this many asked per address an hour.
+    password_reset_ttl_s: int = 30 * 60
+    password_reset_per_hour: int = 3
+    # Account export: how long the download link (a presigned S3 GET) stays valid.
+    account_export_url_ttl_s: int = 15 * 60
     password_min_length: int = 10
     # argon2id cost (OWASP's floor: 19 MiB, 2 passes, 1 lane); tests may lower it.
     argon2_time_cost: int = 2
@@ -197,6 +203,11 @@ class Settings(BaseSettings):
         if self.ebay_plain_http_photo_hosts and self.environment in ("dev", "prod"):
             raise ValueError("ebay_plain_http_photo_hosts is for the local sandbox only, never on AWS")
         return self
+
+    @property
+    def public_base_url(self) -> str:
+        """The dashboard origin, under the name the OAuth callbacks have used so far."""
+        return self.dashboard_origin
 
     @property
     def requires_email_verification(self) -> bool:

@@ -164,6 +164,21 @@ class TooManyImages(Conflict):
     title = "Too many images for this product"
 
 
+class InvalidResetToken(InvalidInput):
+    code = "invalid_reset_token"
+    status = 400
+    title = "Invalid or expired password reset link"
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to confirm a sensitive change is wrong (not a 401: the caller's
+    bearer token is fine, and a client must not take this for an expired session)."""
+
+    code = "wrong_password"
+    status = 400
+    title = "Wrong password"
+
+
 class InvalidVerificationToken(InvalidInput):
     code = "invalid_verification_token"
     status = 400

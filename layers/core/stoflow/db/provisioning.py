@@ -79,13 +79,21 @@ def drop_tenant(tenant_id: object, *, confirm: str, engine: Engine | None = None
     if confirm != schema:
         raise InvalidInput(f"confirm with the schema name {schema!r} to drop tenant {tid}", code="not_confirmed")
     with (engine or get_engine()).begin() as connection:
-        if not registry.unregister(connection, tid):
-            raise TenantNotFound(f"tenant {tid} is not registered")
-        connection.execute(
-            DropSchema(schema, cascade=True, if_exists=True),
-            execution_options={TENANT_SCHEMA_OPTION: schema},
-        )
+        drop_in(connection, tid)
     known_tenants.forget(tid)
+
+
+def drop_in(connection: Connection, tenant_id: int) -> None:
+    """Unregister the tenant and drop its schema in the caller's transaction (account deletion
+    does it with the user's own rows). The caller forgets it in `known_tenants` after commit."""
+    tid = validate_tenant_id(tenant_id)
+    schema = schema_for(tid)
+    if not registry.unregister(connection, tid):
+        raise TenantNotFound(f"tenant {tid} is not registered")
+    connection.execute(
+        DropSchema(schema, cascade=True, if_exists=True),
+        execution_options={TENANT_SCHEMA_OPTION: schema},
+    )
 
 
 def list_tenants(*, engine: Engine | None = None) -> list[TenantRow]:

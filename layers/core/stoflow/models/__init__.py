@@ -35,6 +35,7 @@ _WHERE = {
     "MarketplaceListing": "jobs",
     "Material": "catalog",
     "OAuthState": "oauth",
+    "PasswordResetToken": "password_resets",
     "Pattern": "catalog",
     "Product": "products",
     "ProductImage": "images",

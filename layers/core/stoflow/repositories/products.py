@@ -30,6 +30,9 @@ class ProductFilters:
     text: str | None = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
+    # Marketplace state: live on every one of `listed_on`, on none of `not_listed_on`.
+    listed_on: Sequence[str] = ()
+    not_listed_on: Sequence[str] = ()
     sort: Sequence[str] = field(default_factory=lambda: ("-created_at",))
 
 
@@ -52,6 +55,11 @@ def _conditions(filters: ProductFilters) -> list[ColumnElement[bool]]:
         where.append(Product.price >= filters.price_min)
     if filters.price_max is not None:
         where.append(Product.price <= filters.price_max)
+    if filters.listed_on or filters.not_listed_on:
+        from stoflow.repositories import listings
+
+        where.extend(listings.listed_on(m) for m in filters.listed_on)
+        where.extend(listings.not_listed_on(m) for m in filters.not_listed_on)
     return where
 
 

@@ -93,6 +93,11 @@ class ProductService:
         for status in filters.statuses:
             if status not in PRODUCT_STATUSES:
                 raise InvalidInput(f"unknown status {status!r}", code="unknown_status")
+        both = sorted(set(filters.listed_on) & set(filters.not_listed_on))
+        if both:
+            raise InvalidInput(
+                f"{', '.join(both)} cannot be both in listed_on and in not_listed_on", code="contradictory_filter"
+            )
         return repository.page(self.session, filters, limit, offset)
 
     def create(self, values: dict[str, Any]) -> Product:

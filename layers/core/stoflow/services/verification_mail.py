@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from stoflow.config import get_settings
 
@@ -11,7 +10,9 @@ log = logging.getLogger(__name__)
 
 
 def verification_link(token: str) -> str:
-    return f"{get_settings().public_base_url.rstrip('/')}/verify-email?token={quote(token)}"
+    from stoflow.services.dashboard_links import VERIFY_EMAIL_ROUTE, dashboard_link
+
+    return dashboard_link(VERIFY_EMAIL_ROUTE, token)
 
 
 def send_verification_email(to: str, token: str) -> None:

@@ -76,9 +76,9 @@ def logout(principal: Annotated[Principal, Depends(session_principal)]) -> Respo
 
 @router.get("/me", response_model=ProfileOut, responses=_PROBLEMS)
 async def me(db: SharedDb, principal: CurrentPrincipal) -> ProfileOut:
-    """One transaction: the revocation check, then the profile. `async def` on purpose: a Lambda
-    container serves one request at a time, so the blocking query costs nothing, while a sync
-    route would pay a thread hop."""
+    # One transaction: the revocation check, then the profile. `async def` on purpose: a Lambda
+    # container serves one request at a time, so the blocking query costs nothing, while a sync
+    # route would pay a thread hop. (A comment: the docstring would be the API users' description.)
     from stoflow.services.accounts import profile
 
     return ProfileOut.model_validate(profile(db, principal.user_id))

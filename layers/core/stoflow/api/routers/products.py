@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routers.images import image_out
+from stoflow.api.schemas.listings import Marketplace
 from stoflow.api.schemas.products import (
     BulkFailureOut,
     BulkItemOut,
@@ -47,10 +48,19 @@ async def list_products(
     price_min: Annotated[Decimal | None, Query(ge=0)] = None,
     price_max: Annotated[Decimal | None, Query(ge=0)] = None,
     sort: Annotated[str, Query(max_length=100, description="e.g. -created_at or price,-updated_at")] = "-created_at",
+    listed_on: Annotated[
+        list[Marketplace] | None,
+        Query(description="only products live on this marketplace; repeat to require several"),
+    ] = None,
+    not_listed_on: Annotated[
+        list[Marketplace] | None,
+        Query(description="only products not live on this marketplace (never sent, delisted, sold or failed)"),
+    ] = None,
 ) -> Response:
-    """`async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
-    at a time, so the blocking query costs nothing here, while a sync route would pay a thread
-    hop. The page is serialised once and returned as is (FastAPI would validate it a second time)."""
+    # `async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
+    # at a time, so the blocking query costs nothing here, while a sync route would pay a thread
+    # hop. The page is serialised once and returned as is (FastAPI would validate it a second time).
+    # (A comment, not a docstring: the docstring is the operation's description for API users.)
     filters = ProductFilters(
         statuses=tuple(status_ or ()),
         brand_id=brand_id,
@@ -59,6 +69,8 @@ async def list_products(
         price_min=price_min,
         price_max=price_max,
         sort=tuple(k.strip() for k in sort.split(",") if k.strip()),
+        listed_on=tuple(dict.fromkeys(listed_on or ())),
+        not_listed_on=tuple(dict.fromkeys(not_listed_on or ())),
     )
     items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
     body = Page[ProductOut](

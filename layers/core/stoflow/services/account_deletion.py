@@ -1,0 +1,99 @@
+"""Account deletion: explicit (the password and a typed confirmation), complete and final.
+
+What goes: the tenant schema (dropped, with every product, image row, listing, job and order),
+the tenant's files in the images bucket, and every row of the `public` schema that names the user
+or the tenant — found from the tables' own columns (`user_id`, `tenant_id`), so a shared table
+added later is covered without touching this module — plus the rate-limit and lockout counters
+keyed by the account. The user row goes last, in the same transaction.
+
+The files go first: a failure there leaves the account intact, and asking again finishes the job.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Connection, Table, delete, or_
+
+from stoflow.auth import clock
+from stoflow.auth.principal import Principal
+from stoflow.config import get_settings
+from stoflow.db.tenancy import known_tenants, shared_session
+from stoflow.errors import WrongPassword
+from stoflow.repositories import users
+from stoflow.services import rate_limits
+
+__all__ = ["delete_account", "public_tables_naming_users"]
+
+_OWNER_COLUMNS = ("user_id", "tenant_id")
+
+
+def public_tables_naming_users() -> list[tuple[Table, list[Column]]]:
+    """Every table of the shared `public` schema with a column naming a user or a tenant."""
+    from stoflow.models import load_all, metadata
+
+    load_all()
+    found = []
+    for table in metadata.sorted_tables:
+        if table.schema != "public" or table.name == "users":
+            continue
+        columns = [table.c[name] for name in _OWNER_COLUMNS if name in table.c]
+        if columns:
+            found.append((table, columns))
+    return found
+
+
+def _account_counters(email: str, user_id: int) -> list[str]:
+    key = rate_limits.account_key(email)
+    return [
+        rate_limits.lockout_key(email),
+        *(f"{what}:acct:{key}" for what in ("login", "verify", "reset")),
+        f"password:user:{user_id}",
+    ]
+
+
+def _delete_public_rows(connection: Connection, user_id: int, email: str) -> None:
+    from stoflow.models.identity import RateLimitBucket
+    from stoflow.models.public import User
+
+    # Children first (reverse dependency order), the user row last.
+    for table, columns in reversed(public_tables_naming_users()):
+        connection.execute(delete(table).where(or_(*(column == user_id for column in columns))))
+    connection.execute(delete(RateLimitBucket).where(RateLimitBucket.key.in_(_account_counters(email, user_id))))
+    connection.execute(delete(User).where(User.id == user_id))
+
+
+def _check_password(principal: Principal, password: str) -> str:
+    """The account's email, once the password is right. Guesses are limited like logins; the
+    count is committed before a refusal is raised."""
+    from stoflow.auth import passwords
+
+    settings = get_settings()
+    with shared_session() as session:
+        refusal = rate_limits.hit(
+            session,
+            f"password:user:{principal.user_id}",
+            settings.login_rate_per_account,
+            settings.rate_window_s,
+            clock.now(),
+            "account deletion",
+        )
+        account = None if refusal else users.get(session, principal.user_id)
+    if refusal:
+        raise refusal.exception()
+    if account is None or not passwords.verify_password(account.password_hash, password):
+        raise WrongPassword("the password is wrong")
+    return account.email
+
+
+def delete_account(principal: Principal, password: str) -> None:
+    """Delete the caller's account for good. The confirmation words are checked by the route's
+    body; the password here (400 `wrong_password` if wrong)."""
+    from stoflow.db.provisioning import drop_in
+    from stoflow.storage.account_files import delete_tenant_files
+
+    email = _check_password(principal, password)
+    delete_tenant_files(principal.tenant_id)
+    with shared_session() as session:
+        connection = session.connection()
+        drop_in(connection, principal.tenant_id)
+        _delete_public_rows(connection, principal.user_id, email)
+    known_tenants.forget(principal.tenant_id)
