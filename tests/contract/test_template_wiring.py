@@ -246,11 +246,11 @@ def test_the_websocket_api_routes_on_action_with_the_three_special_routes():
 
 
 def test_every_named_websocket_route_is_an_action_of_the_message_router():
-    from stoflow.realtime.router import default_router
+    from stoflow.services.ws import message_router
 
     named = {key for key in ws_routes() if not key.startswith("$")}
     assert {"hello", "heartbeat"} <= named
-    assert named - set(default_router().actions) == set()
+    assert named - set(message_router().actions) == set()
 
 
 def test_every_ws_function_may_be_invoked_by_the_websocket_api():

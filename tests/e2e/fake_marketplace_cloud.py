@@ -29,10 +29,10 @@ class EchoHandler:
 
 
 def install() -> None:
-    from stoflow.jobs import connections, service
+    from stoflow.services.jobs import registry
 
-    connections.register_connection_check(MARKETPLACE, lambda session: True)
-    service.registry().register(EchoHandler())
+    registry().set_connection_check(MARKETPLACE, lambda session: True)
+    registry().register(EchoHandler())
 
 
 if __name__ == "__main__":
