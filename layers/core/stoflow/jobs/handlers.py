@@ -1,7 +1,7 @@
 """Job handlers and their registry: MarketplaceJobProcessor looks handlers up by (marketplace, action).
 
-A handler is a small class per marketplace and action (VintedPublishJobHandler,
-EbayPublishJobHandler, ...). It receives a JobContext and returns a JobOutcome, or raises one of
+A handler is a small class per marketplace and action (each marketplace's `jobs` module
+registers its own). It receives a JobContext and returns a JobOutcome, or raises one of
 stoflow.jobs.errors. It never changes the job row itself: job state changes only in stoflow.jobs.transitions.
 """
 
@@ -88,8 +88,8 @@ class HandlerRegistry:
 
     The job system knows no marketplace: the registry it works with is given to it (the
     marketplace registry builds one from its descriptors, tests build their own). `loaders` add a
-    marketplace's handlers on the first lookup of that marketplace, so a process that runs eBay
-    jobs never imports another marketplace's handler module."""
+    marketplace's handlers on the first lookup of that marketplace, so a process that runs one
+    marketplace's jobs never imports another marketplace's handler module."""
 
     def __init__(
         self,

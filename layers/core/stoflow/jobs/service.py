@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.db.tenancy import after_unit_of_work, tenant_session
 from stoflow.errors import Conflict, InvalidInput, NotFound
+from stoflow.jobs import transitions
 from stoflow.jobs.dispatch import send_after_commit
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.notifier import notify
@@ -141,14 +142,12 @@ def enqueue_in_session(
         if key is not None and key in existing:
             jobs.append(existing[key])
             continue
-        job = MarketplaceJob(
+        job = transitions.new_job(
             batch_id=batch.id,
             marketplace=request.marketplace,
             action=request.action,
             product_id=product_id,
-            status="pending",
             priority=request.priority,
-            attempts=0,
             max_attempts=request.max_attempts or settings.jobs_default_max_attempts,
             expires_at=now + timedelta(seconds=request.expires_in_s or settings.jobs_default_expiry_s),
             idempotency_key=key,
@@ -247,10 +246,10 @@ def cancel_job(session: Session, tenant_id: int, job_id: int) -> MarketplaceJob:
         raise Conflict(f"job {job_id} is already {job.status}", code="job_finished")
     now = datetime.now(UTC)
     if job.status == "running":
-        job.cancel_requested = True
+        transitions.request_cancel(job)
         session.flush()
         return job
-    settled = repository.settle(
+    settled = transitions.settle(
         session,
         job_id,
         ["pending", "waiting_extension", "unknown_outcome"],
