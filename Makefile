@@ -30,6 +30,7 @@ extension-deps:
 test: install extension-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	node --test extension/test/
 	$(PY) -m pytest
 
@@ -44,6 +45,7 @@ bench: $(STAMP)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 fmt: install
 	$(PY) -m ruff check --fix .

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stoflow.jobs.worker import handle_batch
 from stoflow.realtime.notifier import install
+from stoflow.services.jobs import handle_batch
 
 # job_status events go to the tenant's dashboards over the WebSocket API (STOFLOW_WS_CALLBACK_URL).
 install()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from stoflow.jobs.maintenance import run_all
-from stoflow.jobs.service import registry
 from stoflow.realtime.notifier import install
+from stoflow.services.jobs import run_maintenance
 
 # Reaped and reconciled jobs reach the tenant's dashboards too.
 install()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_all(registry())
+    return run_maintenance()

@@ -7,9 +7,9 @@ from typing import Any
 
 from stoflow.realtime.notifier import install
 from stoflow.realtime.protocol import connection_id, message_body, request_id, response
-from stoflow.realtime.router import default_router
+from stoflow.services.ws import message_router
 
-router = default_router()
+router = message_router()
 # An extension's job_result finishes a job here: its job_status must reach the dashboards too.
 install()
 

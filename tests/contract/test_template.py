@@ -1,20 +1,12 @@
 """template.yaml: it lints offline with cfn-lint, and every function it declares can be run."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from infra.local.functions import load_handler
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, load_template
-
-
-def lint(path: Path) -> list[str]:
-    try:
-        from cfnlint.api import lint_file
-    except ImportError:  # pragma: no cover - a dev dependency
-        pytest.fail("cfn-lint is missing: run `make install` (it is in the dev extras)")
-    return [f"{match.rule.id} line {match.linenumber}: {match.message}" for match in lint_file(path)]
+from tests.support.template import lint
 
 
 def test_the_template_passes_cfn_lint():

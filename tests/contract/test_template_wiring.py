@@ -18,7 +18,7 @@ from starlette.routing import Route
 from infra.local.functions import module_name_for
 from infra.local.template import REPO_ROOT, TEMPLATE_PATH, FunctionSpec, load_template
 from stoflow.config import Settings
-from tests.contract.test_template import lint
+from tests.support.template import lint
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE.resources
@@ -41,8 +41,9 @@ JOB_CHANGERS = [
     "VintedTickFunction",
 ]
 # Variables read by libraries rather than by stoflow.config (documented in their own manuals).
-# HTTP functions written as a plain handler rather than a FastAPI app.
-PLAIN_HTTP_HANDLERS = {"HealthFunction"}
+# HTTP functions written as a plain handler rather than a FastAPI app, and the one route each
+# serves (a plain handler cannot tell routes apart).
+PLAIN_HTTP_HANDLERS = {"HealthFunction": {("GET", "/health")}}
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
 
 
@@ -63,14 +64,22 @@ def test_every_nested_stack_is_a_file_in_infra():
 # --- HTTP routes -------------------------------------------------------------------------------
 
 
-def fastapi_app(function: FunctionSpec) -> FastAPI:
+def load_module(function: FunctionSpec) -> Any:
     name = module_name_for(function) + "_contract"
     spec = importlib.util.spec_from_file_location(name, function.module_file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    apps = [value for value in vars(module).values() if isinstance(value, FastAPI)]
+    return module
+
+
+def fastapi_apps(function: FunctionSpec) -> list[FastAPI]:
+    return [value for value in vars(load_module(function)).values() if isinstance(value, FastAPI)]
+
+
+def fastapi_app(function: FunctionSpec) -> FastAPI:
+    apps = fastapi_apps(function)
     assert len(apps) == 1, f"{function.logical_id}: an HTTP function's app.py builds one FastAPI app"
     return apps[0]
 
@@ -104,21 +113,36 @@ def declared_routes(function: FunctionSpec) -> set[tuple[str, str]]:
     return {(route.method, route.path) for route in function.http_routes()}
 
 
-@pytest.mark.parametrize("function", HTTP_FUNCTIONS, ids=lambda f: f.logical_id)
+def route_mismatch(
+    served: set[tuple[str, str]], declared: set[tuple[str, str]]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(served but not declared in the template, declared but not served)."""
+    return served - declared, declared - served
+
+
+@pytest.mark.parametrize(
+    "function", [f for f in HTTP_FUNCTIONS if f.logical_id not in PLAIN_HTTP_HANDLERS], ids=lambda f: f.logical_id
+)
 def test_every_app_route_is_declared_and_every_declared_route_exists(function):
-    if function.logical_id in PLAIN_HTTP_HANDLERS:
-        return  # no app: it serves exactly what the template routes to it
-    app = fastapi_app(function)
-    served = app_routes(app)
-    declared = declared_routes(function)
-    assert served - declared == set(), f"routes of {function.logical_id}'s app missing from template.yaml"
-    assert declared - served == set(), f"template.yaml routes to {function.logical_id} that its app does not serve"
+    undeclared, unserved = route_mismatch(app_routes(fastapi_app(function)), declared_routes(function))
+    assert undeclared == set(), f"routes of {function.logical_id}'s app missing from template.yaml"
+    assert unserved == set(), f"template.yaml routes to {function.logical_id} that its app does not serve"
 
 
-def test_the_route_check_does_catch_a_missing_route():
-    app = fastapi_app(TEMPLATE.function("WsTicketsFunction"))
-    assert ("POST", "/ws/tickets") in app_routes(app)
-    assert app_routes(app) != declared_routes(TEMPLATE.function("WsTicketsFunction")) - {("POST", "/ws/tickets")}
+@pytest.mark.parametrize("logical_id", sorted(PLAIN_HTTP_HANDLERS))
+def test_a_plain_http_handler_builds_no_app_and_is_routed_its_one_route(logical_id):
+    function = TEMPLATE.function(logical_id)
+    assert fastapi_apps(function) == [], f"{logical_id} builds an app: check its routes like the others'"
+    assert callable(getattr(load_module(function), function.handler_name))
+    assert declared_routes(function) == PLAIN_HTTP_HANDLERS[logical_id]
+
+
+def test_the_route_check_does_catch_a_missing_and_an_unserved_route():
+    function = TEMPLATE.function("WsTicketsFunction")
+    served, declared = app_routes(fastapi_app(function)), declared_routes(function)
+    assert ("POST", "/ws/tickets") in served
+    assert route_mismatch(served, declared - {("POST", "/ws/tickets")}) == ({("POST", "/ws/tickets")}, set())
+    assert route_mismatch(served, declared | {("GET", "/ws/nowhere")}) == (set(), {("GET", "/ws/nowhere")})
 
 
 def test_no_route_is_declared_twice():
@@ -143,17 +167,31 @@ def settings_variables() -> set[str]:
     return names
 
 
+def function_variables(function: FunctionSpec) -> set[str]:
+    return set((function.properties.get("Environment") or {}).get("Variables") or {})
+
+
+def unknown_variables(variables: set[str]) -> set[str]:
+    return variables - settings_variables() - LIBRARY_VARIABLES
+
+
 @pytest.mark.parametrize("function", TEMPLATE.functions, ids=lambda f: f.logical_id)
 def test_every_environment_variable_is_read_by_config(function):
-    variables = set((function.properties.get("Environment") or {}).get("Variables") or {})
-    unknown = variables - settings_variables() - LIBRARY_VARIABLES
+    unknown = unknown_variables(function_variables(function))
     assert unknown == set(), f"{function.logical_id} gets variables stoflow.config does not read"
 
 
-def test_the_environment_check_does_catch_a_typo():
-    assert "STOFLOW_JOBS_QUEUE_URL" in settings_variables()
-    assert "STOFLOW_JOBS_QUEUE_URI" not in settings_variables()
-    assert "DATABASE_URL" in settings_variables() and "AWS_REGION" in settings_variables()
+def test_the_environment_check_does_catch_a_changed_letter():
+    """Every function's own variables, one letter changed, are reported: the check above compares
+    names with what config reads, it does not wave them through."""
+    checked = 0
+    for function in TEMPLATE.functions:
+        variables = function_variables(function)
+        for variable in sorted(variables - LIBRARY_VARIABLES):
+            changed = variable[:-1] + ("X" if variable[-1] != "X" else "Y")
+            assert unknown_variables(variables - {variable} | {changed}) == {changed}, variable
+            checked += 1
+    assert checked > len(TEMPLATE.functions)
 
 
 # --- cold starts --------------------------------------------------------------------------------
@@ -246,11 +284,11 @@ def test_the_websocket_api_routes_on_action_with_the_three_special_routes():
 
 
 def test_every_named_websocket_route_is_an_action_of_the_message_router():
-    from stoflow.realtime.router import default_router
+    from stoflow.services.ws import message_router
 
     named = {key for key in ws_routes() if not key.startswith("$")}
     assert {"hello", "heartbeat"} <= named
-    assert named - set(default_router().actions) == set()
+    assert named - set(message_router().actions) == set()
 
 
 def test_every_ws_function_may_be_invoked_by_the_websocket_api():

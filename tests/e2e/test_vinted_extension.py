@@ -219,10 +219,11 @@ def logs(world: dict[str, Any]) -> str:
 
 
 def pair(world: dict[str, Any]) -> None:
-    """A Vinted tab open and the extension paired (once per browser)."""
-    cloud, browser = world["cloud"], world["browser"]
+    """Open the Vinted page and pair the extension, once per module: whichever test runs first
+    (every test passes alone and in any order) pairs, the others find it done."""
     if world.get("paired"):
         return
+    cloud, browser = world["cloud"], world["browser"]
     assert browser.ask(cmd="open", url="https://www.vinted.fr/")["ok"]
     status, pairing = cloud.call("POST", "/extension/pairings", token=world["token"])
     assert status == 201, pairing
@@ -265,6 +266,7 @@ def test_pair_then_publish_through_the_vinted_page(world):
 
 def test_a_pending_job_completes_after_the_server_restarts(world):
     cloud = world["cloud"]
+    pair(world)
     product_id, _, _ = make_product(world, "Manteau en laine camel")
     cloud.stop()
     with tenant_session(world["tenant"]) as session:
@@ -287,6 +289,7 @@ def test_a_pending_job_completes_after_the_server_restarts(world):
 
 
 def test_a_stopped_service_worker_comes_back(world):
+    pair(world)
     before = wait_for("an extension connection", lambda: extension_connections(world), context=lambda: logs(world))
     assert world["browser"].ask(cmd="stop_workers")["ok"]
     wait_for(
@@ -298,6 +301,7 @@ def test_a_stopped_service_worker_comes_back(world):
 
 def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
     vinted = world["vinted"]
+    pair(world)
     product_id, _, _ = make_product(world, "Blouson en cuir noir")
     vinted.state.datadome_next_upload = True
     job_id = queue_publish(world, product_id)

@@ -18,7 +18,7 @@ from stoflow.models import ProductImage
 from stoflow.services.images import ProductImageService, cleanup_all_tenants
 from stoflow.services.photos import choose_photos, photos_for_marketplace
 from stoflow.services.products import ProductService
-from tests.unit.test_images_processing import jpeg, png_claiming
+from tests.support.images import jpeg, png_claiming
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.models import ProductImage
 from stoflow.services import catalog as catalog_service
 from tests.support.api import Reply, http_event, load_function
-from tests.unit.test_images_processing import jpeg, png_claiming
+from tests.support.images import jpeg, png_claiming
 
 _n = itertools.count(1)
 

@@ -1,4 +1,5 @@
-"""Calling HTTP functions the way API Gateway does: payload 2.0 events into the Lambda handler.
+"""Calling HTTP functions the way API Gateway does: payload 2.0 events into the Lambda handler,
+built and loaded by the local cloud's own gateway code (infra.local), routed by template.yaml.
 
 Shared by every area's HTTP tests: build an event, call a function's handler, read the reply;
 plus the identity fixture (cheap argon2, temp keys, SES mocked) and a registered, logged-in user.
@@ -6,20 +7,23 @@ plus the identity fixture (cheap argon2, temp keys, SES mocked) and a registered
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
-import time
-import urllib.parse
 import uuid
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from infra.local.functions import load_handler
+from infra.local.http_events import HttpRequest, build_event
+from infra.local.routing import RouteMatch, RouteTable
+from infra.local.template import DEFAULT_ROUTE, HttpRoute, Template, load_template
 from stoflow import aws
 from stoflow.auth import passwords
 from stoflow.auth.keys import set_keystore
@@ -40,6 +44,16 @@ def new_email() -> str:
     return f"reseller{next(_emails)}.{uuid.uuid4().hex[:6]}@example.com"
 
 
+@cache
+def _template() -> Template:
+    return load_template()
+
+
+@cache
+def _routes() -> RouteTable:
+    return RouteTable(_template().http_routes())
+
+
 def http_event(
     method: str,
     path: str,
@@ -50,58 +64,31 @@ def http_event(
     headers: dict[str, str] | None = None,
     stage: str = "$default",
 ) -> dict[str, Any]:
-    """An HTTP API payload format 2.0 event, as API Gateway sends it to the integration."""
-    path, _, query = path.partition("?")
-    raw_path = path if stage == "$default" else f"/{stage}{path}"
+    """The payload format 2.0 event API Gateway sends for this request, built by the local
+    cloud's gateway (infra.local.http_events) from template.yaml's routes: the route's own
+    routeKey ("GET /products/{id}") and its pathParameters, as on AWS."""
+    raw_path = path.partition("?")[0]
+    # A path the template does not route (a test's own app) arrives as a $default route would send it.
+    match = _routes().match(method, raw_path) or RouteMatch(HttpRoute("ANY", DEFAULT_ROUTE, "test", "test"), {})
     all_headers = {
         "accept": "application/json",
         "content-type": "application/json",
         "host": "a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com",
         "user-agent": "pytest",
-        "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678",
-        "x-forwarded-for": ip,
         "x-forwarded-port": "443",
         "x-forwarded-proto": "https",
         **(headers or {}),
     }
     if token is not None:
         all_headers["authorization"] = f"Bearer {token}"
-    payload = json.dumps(body) if body is not None else None
-    if payload is not None:
-        all_headers["content-length"] = str(len(payload.encode()))
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": raw_path,
-        "rawQueryString": query,
-        "headers": all_headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": "a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com",
-            "domainPrefix": "a1b2c3d4e5",
-            "http": {
-                "method": method,
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": ip,
-                "userAgent": "pytest",
-            },
-            "requestId": f"{uuid.uuid4().hex[:8]}=",
-            "routeKey": f"{method} {path}",
-            "stage": stage,
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-            "timeEpoch": int(time.time() * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if payload is not None:
-        event["body"] = payload
-    if query:
-        parameters: dict[str, list[str]] = {}
-        for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
-            parameters.setdefault(key, []).append(value)
-        event["queryStringParameters"] = {key: ",".join(values) for key, values in parameters.items()}
+    payload = json.dumps(body).encode() if body is not None else b""
+    if payload:
+        all_headers["content-length"] = str(len(payload))
+    request = HttpRequest(method, path, list(all_headers.items()), payload, source_ip=ip, server_port=443)
+    event = build_event(request, match)
+    if stage != "$default":  # a named stage: its name leads the raw path
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/{stage}{event['rawPath']}"
+        event["requestContext"]["stage"] = stage
     return event
 
 
@@ -118,11 +105,11 @@ class Reply:
 
 
 def load_function(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"{name}_function_app", REPO / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """functions/<name>/app.py's handler, loaded by the local cloud's loader (infra.local.functions)
+    from the template's function whose code is that folder."""
+    entry = (REPO / "functions" / name / "app.py").resolve()
+    (function,) = [f for f in _template().functions if f.module_file.resolve() == entry]
+    return SimpleNamespace(handler=load_handler(function), spec=function)
 
 
 Call = Callable[..., Reply]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 from sqlalchemy import select
 
-from stoflow.jobs import connections, service
+from stoflow.jobs import service
 from stoflow.jobs.errors import JobCancelled, PermanentJobError, RetryableJobError, UnknownOutcomeError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.jobs.messages import JobMessage
@@ -125,8 +125,8 @@ def jobs_world(monkeypatch, engine) -> Iterator[JobsWorld]:
     for handler in handlers.values():
         registry.register(handler)
     connected = {"ebay": True, "etsy": True, "vinted": False}
-    checks: dict[str, Callable[[Any], bool]] = {m: (lambda _s, m=m: connected[m]) for m in connected}
-    monkeypatch.setattr(connections, "_checks", checks)
+    for marketplace in connected:
+        registry.set_connection_check(marketplace, lambda _s, m=marketplace: connected[m])
     monkeypatch.setattr(service, "_registry", registry)
     queue = FakeQueue()
     set_queue(queue)

@@ -140,12 +140,12 @@ def job_runner(engine: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRunn
     """The real registry (eBay and Etsy handlers, plus whatever Vinted has), a recording queue
     and the real processor."""
     from stoflow.jobs import service
-    from stoflow.jobs.handlers import default_registry
     from stoflow.jobs.processor import MarketplaceJobProcessor, RetryPolicy
     from stoflow.jobs.queue import set_queue
+    from stoflow.marketplaces.registry import job_handlers
     from tests.support.jobs import FakeQueue
 
-    registry = default_registry()
+    registry = job_handlers.__wrapped__()  # a fresh one: tests may add handlers to it
     monkeypatch.setattr(service, "_registry", registry)
     queue = FakeQueue()
     set_queue(queue)

@@ -203,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = areas.add_parser("sandbox", help="the local cloud's marketplace sandboxes").add_subparsers(
         dest="action", required=True
     )
-    marketplaces = ("ebay", "etsy", "vinted")
+    from stoflow.marketplaces.registry import NAMES
+
+    marketplaces = list(NAMES)
     for action, text in (("sell", "a buyer purchases the listing"), ("remove", "the marketplace removes it")):
         sub = sandbox.add_parser(action, help=text)
         sub.add_argument("marketplace", choices=marketplaces)

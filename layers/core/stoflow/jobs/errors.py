@@ -4,7 +4,7 @@
 - PermanentJobError: retrying cannot help (validation refused by the marketplace, 4xx).
 - UnknownOutcomeError: a write was sent and no answer came; never retried blindly, the job
   becomes `unknown_outcome` and is reconciled by a read.
-- WaitingForExtension: a Vinted job parked until the tenant's browser extension is there.
+- WaitingForExtension: a job parked until the tenant's browser extension is there.
 - JobCancelled: the handler saw the cancel request before any side effect.
 """
 

@@ -1,21 +1,19 @@
 """Job handlers and their registry: MarketplaceJobProcessor looks handlers up by (marketplace, action).
 
-A handler is a small class per marketplace and action (VintedPublishJobHandler,
-EbayPublishJobHandler, ...). It receives a JobContext and returns a JobOutcome, or raises one of
-stoflow.jobs.errors. It never changes the job row itself: the processor owns job state.
+A handler is a small class per marketplace and action (each marketplace's `jobs` module
+registers its own). It receives a JobContext and returns a JobOutcome, or raises one of
+stoflow.jobs.errors. It never changes the job row itself: job state changes only in stoflow.jobs.transitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
-
-MARKETPLACES = ("vinted", "ebay", "etsy")
 
 
 @dataclass(frozen=True)
@@ -81,49 +79,70 @@ class ReconcilingHandler(JobHandler, Protocol):
     def reconcile(self, context: JobContext) -> JobOutcome | None: ...
 
 
+ConnectionCheck = Callable[[Session], bool]
+HandlerLoader = Callable[["HandlerRegistry"], None]
+
+
 class HandlerRegistry:
-    def __init__(self) -> None:
+    """Handlers by (marketplace, action), and each marketplace's "is it connected?" check.
+
+    The job system knows no marketplace: the registry it works with is given to it (the
+    marketplace registry builds one from its descriptors, tests build their own). `loaders` add a
+    marketplace's handlers on the first lookup of that marketplace, so a process that runs one
+    marketplace's jobs never imports another marketplace's handler module."""
+
+    def __init__(
+        self,
+        *,
+        loaders: Mapping[str, HandlerLoader] | None = None,
+        connection_checks: Mapping[str, ConnectionCheck] | None = None,
+    ) -> None:
         self._handlers: dict[tuple[str, str], JobHandler] = {}
+        self._loaders = dict(loaders or {})
+        self._checks: dict[str, ConnectionCheck] = dict(connection_checks or {})
+        self._loading: set[str] = set()
+
+    @property
+    def marketplaces(self) -> tuple[str, ...]:
+        """The marketplaces this registry knows (loaded or not)."""
+        return tuple(dict.fromkeys([*self._loaders, *(m for m, _ in self._handlers), *self._checks]))
+
+    def _load(self, marketplace: str) -> None:
+        loader = self._loaders.pop(marketplace, None)
+        if loader is not None:
+            self._loading.add(marketplace)
+            try:
+                loader(self)
+            finally:
+                self._loading.discard(marketplace)
 
     def register(self, handler: JobHandler) -> JobHandler:
         key = (handler.marketplace, handler.action)
-        if handler.marketplace not in MARKETPLACES:
-            raise ValueError(f"unknown marketplace {handler.marketplace!r}")
+        if handler.marketplace in self._loaders and handler.marketplace not in self._loading:
+            self._load(handler.marketplace)  # the marketplace's own handlers first, then this one
         if key in self._handlers:
+            if handler.marketplace in self._loading:
+                return self._handlers[key]  # put in place before its marketplace loaded: it stays
             raise ValueError(f"a handler for {key} is already registered")
         self._handlers[key] = handler
         return handler
 
+    def set_connection_check(self, marketplace: str, check: ConnectionCheck) -> None:
+        self._checks[marketplace] = check
+
     def get(self, marketplace: str, action: str) -> JobHandler | None:
+        self._load(marketplace)
         return self._handlers.get((marketplace, action))
 
     def actions(self, marketplace: str) -> list[str]:
+        self._load(marketplace)
         return sorted(action for (m, action) in self._handlers if m == marketplace)
 
+    def is_connected(self, session: Session, marketplace: str) -> bool:
+        check = self._checks.get(marketplace)
+        return check is not None and check(session)
+
     def __iter__(self) -> Iterator[JobHandler]:
-        return iter(self._handlers.values())
-
-
-def _marketplace_module(marketplace: str, name: str) -> Any | None:
-    """stoflow.marketplaces.<marketplace>.<name> if that marketplace has it (not built yet: None).
-    A module that exists but fails to import raises: a broken marketplace is not a missing one."""
-    import importlib
-    import importlib.util
-
-    qualified = f"stoflow.marketplaces.{marketplace}.{name}"
-    try:
-        if importlib.util.find_spec(qualified) is None:
-            return None
-    except ModuleNotFoundError:  # the marketplace package itself does not exist
-        return None
-    return importlib.import_module(qualified)
-
-
-def default_registry() -> HandlerRegistry:
-    """Every marketplace's handlers: each marketplace's `jobs` module has `register(registry)`."""
-    registry = HandlerRegistry()
-    for marketplace in MARKETPLACES:
-        module = _marketplace_module(marketplace, "jobs")
-        if module is not None:
-            module.register(registry)
-    return registry
+        for marketplace in list(self._loaders):
+            self._load(marketplace)
+        return iter(list(self._handlers.values()))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import registered_tenants, tenant_session
+from stoflow.jobs import transitions
 from stoflow.jobs.dispatch import send_now
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.notifier import JobStatusEvent, notify
@@ -104,7 +105,7 @@ def reap(registry: HandlerRegistry, engine: Engine | None = None, *, clock: Cloc
                 report.unknown += 1
             message = f"attempt {job.attempts} passed its deadline without an answer (worker lost)"
             values.update(error_code="worker_lost", error_message=message, updated_at=now)
-            settled = repository.settle(session, job.id, ["running"], values)
+            settled = transitions.settle(session, job.id, ["running"], values)
             if settled is not None:
                 record_final(session, settled)
                 events.append(status_event(tenant_id, settled))
@@ -126,7 +127,7 @@ def reconcile_unknown(
             handler = registry.get(job.marketplace, job.action)
             if handler is None or not hasattr(handler, "reconcile") or job.attempts >= job.max_attempts:
                 continue
-            settled = repository.settle(
+            settled = transitions.settle(
                 session,
                 job.id,
                 ["unknown_outcome"],

@@ -1,4 +1,5 @@
-"""MarketplaceJobProcessor: claim a job once, run its handler, record what happened.
+"""MarketplaceJobProcessor: claim a job once, run its handler, record what happened (each state
+change through stoflow.jobs.transitions).
 
 Three short transactions per job, never one held across a marketplace call:
 1. claim (one atomic UPDATE; a duplicate delivery claims nothing),
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from stoflow.db.tenancy import tenant_session
+from stoflow.jobs import transitions
 from stoflow.jobs.errors import (
     JobCancelled,
     PermanentJobError,
@@ -122,7 +124,7 @@ class MarketplaceJobProcessor:
         tenant_id, job_id = message.tenant_id, message.job_id
         now = self.clock()
         with self._session(tenant_id) as session:
-            job = repository.claim(session, job_id, now, self.attempt_timeout)
+            job = transitions.claim(session, job_id, now, self.attempt_timeout)
             if job is None:
                 return self._settle_unclaimable(session, tenant_id, job_id, now)
             snapshot = snapshot_of(tenant_id, job)
@@ -171,7 +173,7 @@ class MarketplaceJobProcessor:
             log.warning("message for job %s of tenant %s: no such job", job_id, tenant_id)
             return "skipped"
         if job.status == "pending" and job.cancel_requested:
-            settled = repository.settle(
+            settled = transitions.settle(
                 session,
                 job_id,
                 ["pending"],
@@ -184,7 +186,7 @@ class MarketplaceJobProcessor:
                 },
             )
         elif job.status == "pending" and job.expires_at is not None and job.expires_at <= now:
-            settled = repository.settle(
+            settled = transitions.settle(
                 session,
                 job_id,
                 ["pending"],
@@ -242,7 +244,7 @@ class MarketplaceJobProcessor:
         values.update(extra or {})
 
         with self._session(snapshot.tenant_id) as session:
-            job = repository.finish(session, snapshot.id, snapshot.attempt, values)
+            job = transitions.finish(session, snapshot.id, snapshot.attempt, values)
             if job is None:
                 log.warning(
                     "attempt %s of job %s no longer owns it (reaped or settled); its %s result is dropped",

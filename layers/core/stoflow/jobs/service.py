@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from stoflow.db.tenancy import after_unit_of_work, tenant_session
 from stoflow.errors import Conflict, InvalidInput, NotFound
-from stoflow.jobs.connections import is_connected
+from stoflow.jobs import transitions
 from stoflow.jobs.dispatch import send_after_commit
-from stoflow.jobs.handlers import MARKETPLACES, HandlerRegistry, default_registry
+from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.notifier import notify
 from stoflow.jobs.processor import record_final, status_event
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceBatch, MarketplaceJob
@@ -33,10 +33,17 @@ _registry: HandlerRegistry | None = None
 
 
 def registry() -> HandlerRegistry:
-    global _registry
+    """The process's handler registry: the job system knows no marketplace, so it is given one
+    (stoflow.services.jobs gives the marketplace registry's; tests give their own)."""
     if _registry is None:
-        _registry = default_registry()
+        raise LookupError("no job handler registry: stoflow.services.jobs.registry() provides it")
     return _registry
+
+
+def set_registry(value: HandlerRegistry | None) -> HandlerRegistry | None:
+    global _registry
+    _registry = value
+    return value
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class Enqueued:
 
 
 def _validate(session: Session, request: JobRequest, handlers: HandlerRegistry) -> list[int]:
-    if request.marketplace not in MARKETPLACES:
+    if request.marketplace not in handlers.marketplaces:
         raise InvalidInput(f"unknown marketplace {request.marketplace!r}", code="unknown_marketplace")
     handler = handlers.get(request.marketplace, request.action)
     if handler is None:
@@ -86,7 +93,7 @@ def _validate(session: Session, request: JobRequest, handlers: HandlerRegistry) 
         if missing:
             # Another tenant's ids look exactly like ids that do not exist.
             raise NotFound(f"no such products: {missing[:20]}", code="product_not_found", product_ids=missing)
-    if not is_connected(session, request.marketplace):
+    if not handlers.is_connected(session, request.marketplace):
         raise Conflict(
             f"{request.marketplace} is not connected: connect it before queueing jobs",
             code="marketplace_not_connected",
@@ -109,8 +116,10 @@ def enqueue_in_session(
 
     `job_keys` (one per product) make internal enqueues idempotent: a job whose key exists is
     returned instead of created (an order seen twice queues its delists once)."""
-    handlers = handlers or registry()
-    product_ids = _validate(session, request, handlers) if validate else list(request.product_ids) or [None]
+    if validate:
+        product_ids = _validate(session, request, handlers or registry())
+    else:
+        product_ids = list(request.product_ids) or [None]  # type: ignore[list-item]
     from stoflow.config import get_settings
 
     settings = get_settings()
@@ -133,14 +142,12 @@ def enqueue_in_session(
         if key is not None and key in existing:
             jobs.append(existing[key])
             continue
-        job = MarketplaceJob(
+        job = transitions.new_job(
             batch_id=batch.id,
             marketplace=request.marketplace,
             action=request.action,
             product_id=product_id,
-            status="pending",
             priority=request.priority,
-            attempts=0,
             max_attempts=request.max_attempts or settings.jobs_default_max_attempts,
             expires_at=now + timedelta(seconds=request.expires_in_s or settings.jobs_default_expiry_s),
             idempotency_key=key,
@@ -161,6 +168,7 @@ def submit(
     *,
     user_id: int | None = None,
     idempotency_key: str | None = None,
+    handlers: HandlerRegistry | None = None,
 ) -> Enqueued:
     """POST /jobs in the caller's transaction (the request's one): a batch and its jobs, whose
     messages leave once it commits.
@@ -168,7 +176,7 @@ def submit(
     The same Idempotency-Key with the same body returns the first batch; with another body it is
     a 409 (a client bug we must not paper over)."""
     if idempotency_key is None:
-        return enqueue_in_session(session, tenant_id, request, user_id=user_id)
+        return enqueue_in_session(session, tenant_id, request, user_id=user_id, handlers=handlers)
     if not (1 <= len(idempotency_key) <= 128):
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters", code="invalid_idempotency_key")
     found = _replay(session, idempotency_key, request)
@@ -177,7 +185,9 @@ def submit(
     try:
         # A savepoint only when a key is given: the loser of a race on one key reads the winner's batch.
         with session.begin_nested():
-            return enqueue_in_session(session, tenant_id, request, batch_key=idempotency_key, user_id=user_id)
+            return enqueue_in_session(
+                session, tenant_id, request, batch_key=idempotency_key, user_id=user_id, handlers=handlers
+            )
     except IntegrityError as exc:
         if "idempotency_key" not in str(exc.orig):
             raise
@@ -193,10 +203,11 @@ def enqueue(
     *,
     user_id: int | None = None,
     idempotency_key: str | None = None,
+    handlers: HandlerRegistry | None = None,
 ) -> Enqueued:
     """`submit` in a transaction of its own (scheduled work, tests)."""
     with tenant_session(tenant_id) as session:
-        return submit(session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key)
+        return submit(session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key, handlers=handlers)
 
 
 def _replay(session: Session, key: str, request: JobRequest) -> Enqueued | None:
@@ -235,10 +246,10 @@ def cancel_job(session: Session, tenant_id: int, job_id: int) -> MarketplaceJob:
         raise Conflict(f"job {job_id} is already {job.status}", code="job_finished")
     now = datetime.now(UTC)
     if job.status == "running":
-        job.cancel_requested = True
+        transitions.request_cancel(job)
         session.flush()
         return job
-    settled = repository.settle(
+    settled = transitions.settle(
         session,
         job_id,
         ["pending", "waiting_extension", "unknown_outcome"],

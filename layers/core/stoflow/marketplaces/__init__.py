@@ -1,6 +1,9 @@
-"""Marketplace adapters: clients, OAuth, converters and job handlers, one package per marketplace.
+"""Marketplace adapters: one package per marketplace, each described by a `Marketplace` descriptor
+in its `__init__.py` (job handlers, connection check and status, OAuth connector, WebSocket
+routes, order table, listings, scheduled sync, photo limit), listed by `registry.py`.
 
-Each marketplace package has `jobs.register(registry)` (handlers for the job processor) and
-`connection.register_connection_check()` (is this tenant connected?). `common` holds what eBay
-and Etsy share: the HTTP client with retries, token encryption, token refresh, OAuth states.
+The rest of StoFlow asks the registry and never names a marketplace. `common` holds what the
+OAuth marketplaces share: the HTTP client with retries, token encryption and refresh, OAuth
+states, the OAuth connector base. Adapters import `domain`, `realtime`, `jobs` and what is below
+them, never `services` or `api` (import-linter contracts in pyproject.toml).
 """

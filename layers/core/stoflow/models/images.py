@@ -2,7 +2,7 @@
 
 The legacy JSONB list could not mark the internal price-label photo, and 611 labels were published
 to customers. Here `is_label` is a column, at most one label per product is a unique index, and
-every marketplace converter chooses photos through stoflow.services.photos, which drops labels.
+every marketplace converter chooses photos through stoflow.domain.photos, which drops labels.
 
 A row starts `pending` when a presigned upload is handed out and becomes `ready` (with a position)
 when `complete` has validated and stored the processed image.

@@ -77,7 +77,7 @@ class ConnectionsClient:
         if self._on_gone is not None:
             self._on_gone(connection_id)
         else:
-            from stoflow.services.ws import forget
+            from stoflow.realtime.presence import forget
 
             forget(connection_id)
 

@@ -27,7 +27,7 @@ class WebSocketJobNotifier:
         self.client = client or ConnectionsClient()
 
     def job_changed(self, event: JobStatusEvent) -> None:
-        from stoflow.services.ws import connections_of
+        from stoflow.realtime.presence import connections_of
 
         payload = event.payload()
         for connection in connections_of(event.tenant_id, "dashboard"):

@@ -9,8 +9,8 @@ API Gateway already selects routes on $request.body.action, but every named rout
 reach the same function: the table here is what decides, so an action the template does not name
 is still answered (with `error`, code unknown_action) rather than dropped.
 
-Marketplaces add their own actions: a `stoflow.marketplaces.<name>.ws` module with
-`register(router)` is picked up by default_router(), as job handlers are by the jobs registry.
+Marketplaces add their own actions: a descriptor's `ws` names a `register(router)`; the table of
+ws_message is built by stoflow.services.ws.message_router() (the basics plus every marketplace's).
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ class MessageRouter:
     def _connection(self, connection_id: str) -> ConnectionRow:
         if self._lookup is not None:
             return self._lookup(connection_id)
-        from stoflow.services.ws import seen
+        from stoflow.realtime.presence import seen
 
         return seen(connection_id)
 
@@ -167,7 +167,7 @@ def register_basics(router: MessageRouter) -> None:
 
     @router.route("hello", Hello)
     def hello(context: MessageContext, message: Hello) -> Reply:
-        from stoflow.services.ws import hello as record_hello
+        from stoflow.realtime.presence import hello as record_hello
 
         record_hello(context.connection, message.client, message.version, list(message.capabilities))
         return server_message(
@@ -183,17 +183,3 @@ def register_basics(router: MessageRouter) -> None:
     def heartbeat(context: MessageContext, message: Heartbeat) -> Reply:
         # The connection's last_seen_at was already moved by the lookup.
         return server_message("heartbeat_ack", message.id, server_time_ms=now_ms())
-
-
-def default_router() -> MessageRouter:
-    """The basics plus every marketplace's actions (stoflow.marketplaces.<name>.ws.register)."""
-    from stoflow.config import get_settings
-    from stoflow.jobs.handlers import MARKETPLACES, _marketplace_module
-
-    router = MessageRouter(max_message_bytes=get_settings().ws_max_message_bytes)
-    register_basics(router)
-    for marketplace in MARKETPLACES:
-        module = _marketplace_module(marketplace, "ws")
-        if module is not None:
-            module.register(router)
-    return router

@@ -1,4 +1,5 @@
-"""Queries on the tenant's marketplace connection rows (ebay_credentials, etsy_credentials).
+"""Queries on the tenant's marketplace connection rows (each OAuth marketplace's credentials
+table, given by its adapter).
 
 Each is a singleton (id = 1). `lock=True` reads it FOR UPDATE: token refreshes serialise on it."""
 
@@ -10,27 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from stoflow.models.ebay import EbayCredentials
-from stoflow.models.etsy import EtsyCredentials
-from stoflow.models.vinted import VintedConnection
-
-Account = TypeVar("Account", EbayCredentials, EtsyCredentials)
-MODELS: dict[str, type[EbayCredentials] | type[EtsyCredentials]] = {
-    "ebay": EbayCredentials,
-    "etsy": EtsyCredentials,
-}
+Account = TypeVar("Account")
 
 
 def get(session: Session, model: type[Account], *, lock: bool = False) -> Account | None:
-    query = select(model).where(model.id == 1)
+    query = select(model).where(model.id == 1)  # type: ignore[attr-defined]
     if lock:
         query = query.with_for_update()
     return session.scalars(query).first()
-
-
-def vinted_session(session: Session) -> VintedConnection | None:
-    """What the extension last reported about the tenant's Vinted session (read only here)."""
-    return session.scalars(select(VintedConnection).where(VintedConnection.id == 1)).first()
 
 
 def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Account:

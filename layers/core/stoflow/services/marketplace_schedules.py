@@ -14,19 +14,15 @@ from sqlalchemy import Engine
 from stoflow.config import get_settings
 from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.connections import is_connected
-from stoflow.jobs.handlers import MARKETPLACES
+from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
 from stoflow.repositories import jobs as jobs_repository
-from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import tenants as registry
 
 log = logging.getLogger(__name__)
 
-# The order-sync action of each marketplace (Vinted's runs in the browser extension).
-SYNC_ACTIONS = {"ebay": "sync_orders", "etsy": "sync_orders", "vinted": "orders"}
 # Two schedule firings in the same slot (a retry, a duplicate event) queue one job.
 SYNC_SLOT_MINUTES = 15
 
@@ -54,21 +50,23 @@ def slot_of(now: datetime) -> str:
 
 def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
     from stoflow.jobs.service import JobRequest, enqueue_in_session
-    from stoflow.jobs.service import registry as handlers
+    from stoflow.services.jobs import registry as handlers
 
     engine = engine or get_engine()
     now = now or datetime.now(UTC)
     slot = slot_of(now)
-    syncing = [m for m in MARKETPLACES if m in SYNC_ACTIONS and handlers().get(m, SYNC_ACTIONS[m]) is not None]
+    # Each marketplace's order-sync action, from its descriptor.
+    actions = {m.name: m.sync_action for m in marketplaces.all_marketplaces() if m.sync_action is not None}
+    syncing = [m for m, action in actions.items() if handlers().get(m, action) is not None]
     report = ScheduleReport()
     for tenant_id in _tenant_ids(engine):
         report.tenants += 1
         try:
             with tenant_session(tenant_id, engine=engine) as session:
                 for marketplace in syncing:
-                    if not is_connected(session, marketplace):
+                    if not marketplaces.is_connected(session, marketplace):
                         continue
-                    action = SYNC_ACTIONS[marketplace]
+                    action = actions[marketplace]
                     key = f"{action}:{marketplace}:{slot}"
                     if jobs_repository.jobs_by_keys(session, [key]):
                         report.skipped += 1
@@ -84,16 +82,6 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
     return report
 
 
-def _oauth_app(marketplace: str) -> Any:
-    if marketplace == "ebay":
-        from stoflow.marketplaces.ebay.oauth import EbayOAuth
-
-        return EbayOAuth()
-    from stoflow.marketplaces.etsy.oauth import EtsyOAuth
-
-    return EtsyOAuth()
-
-
 def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
     """Refresh every connected account whose access token expires within the scheduled margin,
     through the same locked refresh the jobs use (a job refreshing at that moment simply wins)."""
@@ -102,13 +90,14 @@ def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | Non
     margin_s = get_settings().marketplace_scheduled_refresh_margin_s
     horizon = now + timedelta(seconds=margin_s)
     report = ScheduleReport()
+    connectors = {m.name: m.load("connector")() for m in marketplaces.all_marketplaces() if m.oauth}
     for tenant_id in _tenant_ids(engine):
         report.tenants += 1
         due: list[str] = []
         try:
             with tenant_session(tenant_id, engine=engine) as session:
-                for marketplace, model in accounts.MODELS.items():
-                    row = accounts.get(session, model)
+                for marketplace, connector in connectors.items():
+                    row = connector.row(session)
                     if row is None or row.status != "connected":
                         continue
                     if row.access_expires_at is None or row.access_expires_at <= horizon:
@@ -120,7 +109,7 @@ def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | Non
             report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})
             continue
         for marketplace in due:
-            app = _oauth_app(marketplace)
+            app = connectors[marketplace].token_app()
             try:
                 tokens = AccountTokens(
                     marketplace, app, lambda tid=tenant_id: tenant_session(tid, engine=engine), margin_s=margin_s

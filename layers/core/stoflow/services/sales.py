@@ -1,40 +1,18 @@
-"""Sold once, delisted everywhere: a sale found on any marketplace marks the product sold and
-queues a delist job on every other marketplace where it is still listed.
-
-Called inside the tenant transaction that stores the order, so the product, the order and the
-delist jobs commit together (the job messages leave after the commit). Each delist job has a key
-derived from the product and marketplace: an order seen again by a later sync queues nothing new.
-"""
+"""Recording a sale from a use case (a test, an import): stoflow.domain.sales with every
+marketplace's listing table from the registry."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from stoflow.jobs.handlers import MARKETPLACES
-from stoflow.models.products import Product
-from stoflow.repositories import jobs as jobs_repository
-from stoflow.repositories import marketplace_items as items
-from stoflow.repositories import products as products_repository
+from stoflow.domain.sales import SaleResult, delist_key
+from stoflow.domain.sales import record_sale as _record_sale
+from stoflow.marketplaces.registry import listings
 
-log = logging.getLogger(__name__)
-
-# The job action that takes a listing down, the same name on every marketplace.
-DELIST_ACTION = "delete"
-
-
-@dataclass
-class SaleResult:
-    sold_product_ids: list[int] = field(default_factory=list)
-    delist_job_ids: list[int] = field(default_factory=list)
-
-
-def delist_key(product_id: int, marketplace: str) -> str:
-    return f"sold:{product_id}:{marketplace}"
+__all__ = ["SaleResult", "delist_key", "record_sale"]
 
 
 def record_sale(
@@ -46,51 +24,4 @@ def record_sale(
     order_ref: str | None = None,
     now: datetime | None = None,
 ) -> SaleResult:
-    from stoflow.jobs.service import JobRequest, enqueue_in_session
-
-    if sold_on not in MARKETPLACES:
-        raise ValueError(f"unknown marketplace {sold_on!r}")
-    result = SaleResult()
-    now = now or datetime.now(UTC)
-    ids = sorted(set(product_ids))
-    products: list[Product] = products_repository.live_by_ids(session, ids, lock=True) if ids else []
-    for product in products:
-        if product.status != "sold":
-            # The sale happened on the marketplace whatever our status said (a draft imported
-            # listing, an archived product): record the fact rather than refuse it.
-            product.status = "sold"
-            product.sold_at = now
-        items.mark_sold_on(session, sold_on, product.id)
-        jobs_repository.upsert_listing(session, product.id, sold_on, status="sold")
-        result.sold_product_ids.append(product.id)
-        others = sorted(items.marketplaces_listing(session, product.id) - {sold_on})
-        keys = {m: delist_key(product.id, m) for m in others}
-        existing = jobs_repository.jobs_by_keys(session, list(keys.values())) if keys else {}
-        for marketplace in others:
-            key = keys[marketplace]
-            if key in existing:
-                continue
-            enqueued = enqueue_in_session(
-                session,
-                tenant_id,
-                JobRequest(
-                    marketplace,
-                    DELIST_ACTION,
-                    product_ids=[product.id],
-                    params={"reason": "sold", "sold_on": sold_on, "order": order_ref},
-                    priority=10,
-                ),
-                job_keys=[key],
-                validate=False,
-            )
-            result.delist_job_ids.extend(job.id for job in enqueued.jobs)
-    session.flush()
-    if result.sold_product_ids:
-        log.info(
-            "sale on %s (order %s): products %s sold, %d delist jobs queued",
-            sold_on,
-            order_ref,
-            result.sold_product_ids,
-            len(result.delist_job_ids),
-        )
-    return result
+    return _record_sale(session, tenant_id, sold_on, product_ids, listings=listings(), order_ref=order_ref, now=now)

@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import Forbidden, InvalidInput, Unauthorized
 from stoflow.models.realtime import WS_CLIENTS
+from stoflow.realtime.presence import UnknownConnection, connections_of, forget, hello, seen
 from stoflow.repositories import ws as repo
 from stoflow.repositories.ws import ConnectionRow
 
@@ -34,11 +36,6 @@ STALE_CONNECTION_S = 3 * 3600
 class TicketRefused(Unauthorized):
     code = "invalid_ticket"
     title = "Invalid, expired or already used WebSocket ticket"
-
-
-class UnknownConnection(Unauthorized):
-    code = "unknown_connection"
-    title = "This connection is not registered; reconnect with a new ticket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,37 +99,6 @@ def close_connection(connection_id: str) -> bool:
         return repo.delete_connection(session, connection_id)
 
 
-def seen(connection_id: str) -> ConnectionRow:
-    """Record activity on a connection; UnknownConnection when its row is gone (purged, or the
-    @connections client found it gone)."""
-    with shared_session() as session:
-        row = repo.touch_connection(session, connection_id, clock.now())
-    if row is None:
-        raise UnknownConnection()
-    return row
-
-
-def hello(connection: ConnectionRow, client: str, version: str, capabilities: list[str]) -> None:
-    if client != connection.client:
-        # The ticket fixed the client kind; a dashboard connection cannot turn into an extension.
-        raise Forbidden(f"this connection was opened for the {connection.client}", code="client_mismatch")
-    with shared_session() as session:
-        repo.touch_connection(
-            session, connection.connection_id, clock.now(), client_version=version, capabilities=capabilities
-        )
-
-
-def connections_of(tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
-    with shared_session() as session:
-        return repo.connections_of(session, tenant_id, client)
-
-
-def forget(connection_id: str) -> None:
-    """The gateway said the connection is gone (GoneException): drop its row."""
-    with shared_session() as session:
-        repo.delete_connection(session, connection_id)
-
-
 def purge(now: datetime | None = None) -> tuple[int, int]:
     """Delete expired tickets and connections silent for hours; (tickets, connections) deleted."""
     now = now or clock.now()
@@ -140,3 +106,31 @@ def purge(now: datetime | None = None) -> tuple[int, int]:
         tickets = repo.purge_tickets(session, now - timedelta(hours=1))
         connections = repo.purge_connections(session, now - timedelta(seconds=STALE_CONNECTION_S))
     return tickets, connections
+
+
+__all__ = [
+    "IssuedTicket",
+    "TicketRefused",
+    "UnknownConnection",
+    "close_connection",
+    "connections_of",
+    "forget",
+    "hello",
+    "issue_ticket",
+    "message_router",
+    "open_connection",
+    "purge",
+    "seen",
+]
+
+
+def message_router() -> Any:
+    """The route table of ws_message: hello and heartbeat, plus every marketplace's actions."""
+    from stoflow.config import get_settings
+    from stoflow.marketplaces.registry import register_ws_routes
+    from stoflow.realtime.router import MessageRouter, register_basics
+
+    router = MessageRouter(max_message_bytes=get_settings().ws_max_message_bytes)
+    register_basics(router)
+    register_ws_routes(router)
+    return router

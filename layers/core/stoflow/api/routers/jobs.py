@@ -11,14 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.jobs import service
-from stoflow.jobs.handlers import MARKETPLACES
+from stoflow.marketplaces.registry import NAMES
 from stoflow.models.jobs import JOB_STATUSES, MarketplaceBatch, MarketplaceJob
 from stoflow.repositories.jobs import JobFilters
 
 router = APIRouter(tags=["jobs"])
 
-Marketplace = Literal["vinted", "ebay", "etsy"]
-assert set(MARKETPLACES) == {"vinted", "ebay", "etsy"}
+# The registry's marketplaces, as an enum in the OpenAPI document.
+Marketplace = Literal[NAMES]  # type: ignore[valid-type]
 
 
 class JobCreate(BaseModel):
@@ -98,7 +98,9 @@ def create_jobs(
 ) -> BatchOut:
     """Queue one job per product (or one job with params): 202 with the batch; a replay of the
     same Idempotency-Key answers 200 with the batch it created first."""
-    enqueued = service.submit(
+    from stoflow.services.jobs import submit
+
+    enqueued = submit(
         db,
         principal.tenant_id,
         service.JobRequest(body.marketplace, body.action, body.product_ids, body.params, body.priority),

@@ -1,5 +1,5 @@
 """/marketplaces: every connection's state, OAuth connect and callback, disconnect, listing
-settings, eBay business policies. Thin: services decide.
+settings, business policies. Thin: services decide; the marketplaces come from the registry.
 
 The OAuth callback is called by the dashboard page the marketplace redirects to: it forwards
 `code` and `state` here with its bearer token, so the state is checked against that user."""
@@ -14,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.auth.principal import Principal
+from stoflow.marketplaces.registry import oauth_names
 
 router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
 
-OAuthMarketplace = Literal["ebay", "etsy"]
+# The registry's OAuth marketplaces, as an enum in the OpenAPI document.
+OAuthMarketplace = Literal[oauth_names()]  # type: ignore[valid-type]
 Writer = Annotated[Principal, Depends(require_role("user", "admin"))]
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
@@ -44,11 +46,11 @@ class ConnectOut(BaseModel):
     expires_at: datetime
 
 
-class EbayLocation(BaseModel):
+class MerchantLocation(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
-    postalCode: str | None = Field(default=None, max_length=20)  # noqa: N815 (eBay's field name)
+    postalCode: str | None = Field(default=None, max_length=20)  # noqa: N815 (the marketplace's field name)
     city: str | None = Field(default=None, max_length=100)
     addressLine1: str | None = Field(default=None, max_length=180)  # noqa: N815
 
@@ -60,7 +62,7 @@ class SettingsIn(BaseModel):
     payment_policy_id: str | None = Field(default=None, max_length=32)
     return_policy_id: str | int | None = None
     default_category_id: str | None = Field(default=None, max_length=16, pattern=r"^\d+$")
-    location: EbayLocation | None = None
+    location: MerchantLocation | None = None
     shipping_profile_id: int | None = Field(default=None, ge=1)
     default_taxonomy_id: int | None = Field(default=None, ge=1)
     readiness_state_id: int | None = Field(default=None, ge=1)
@@ -89,11 +91,12 @@ def list_connections(db: TenantDb, principal: CurrentPrincipal) -> ConnectionsOu
     return ConnectionsOut(items=[ConnectionOut.model_validate(c) for c in connections(db)])
 
 
-@router.get("/ebay/policies", response_model=PoliciesOut, response_model_by_alias=True, responses=_PROBLEMS)
-def ebay_policies(principal: CurrentPrincipal) -> PoliciesOut:
-    from stoflow.services.marketplace_connections import ebay_policies as policies
+@router.get("/{marketplace}/policies", response_model=PoliciesOut, response_model_by_alias=True, responses=_PROBLEMS)
+def policies(marketplace: str, principal: CurrentPrincipal) -> PoliciesOut:
+    """The seller's business policies, where the marketplace has them (404 otherwise)."""
+    from stoflow.services.marketplace_connections import policies as read
 
-    return PoliciesOut.model_validate(policies(principal.tenant_id))
+    return PoliciesOut.model_validate(read(principal.tenant_id, marketplace))
 
 
 @router.get("/{marketplace}/connect", response_model=ConnectOut, responses=_PROBLEMS)

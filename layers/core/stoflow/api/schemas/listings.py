@@ -7,9 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stoflow.marketplaces.registry import NAMES
+
 __all__ = ["HistoryEntryOut", "ListingOut", "ListingsOut", "Marketplace"]
 
-Marketplace = Literal["vinted", "ebay", "etsy"]
+# The registry's marketplaces, as an enum in the OpenAPI document.
+Marketplace = Literal[NAMES]  # type: ignore[valid-type]
 
 
 class ListingOut(BaseModel):

@@ -1,1 +1,2 @@
-"""What the eBay and Etsy adapters share."""
+"""What the OAuth marketplace adapters share: HTTP with retries, token encryption and refresh,
+OAuth states, the connector base, app credentials."""

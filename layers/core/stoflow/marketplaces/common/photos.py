@@ -1,5 +1,5 @@
 """Where a chosen photo is reached from: a URL for marketplaces that fetch (eBay), bytes for
-marketplaces that take uploads (Etsy). Which photos is decided by stoflow.services.photos only
+marketplaces that take uploads (Etsy). Which photos is decided by stoflow.domain.photos only
 (it never returns a label)."""
 
 from __future__ import annotations

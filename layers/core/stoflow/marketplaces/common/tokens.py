@@ -94,7 +94,11 @@ class AccountTokens:
         self.marketplace = marketplace
         self.app = app
         self.sessions = session_factory
-        self.model = accounts.MODELS[marketplace]
+        from stoflow.marketplaces import registry
+
+        found = registry.get(marketplace)
+        assert found is not None and found.oauth, marketplace
+        self.model = found.load("connector").model
         self.margin = timedelta(seconds=get_settings().marketplace_refresh_margin_s if margin_s is None else margin_s)
         self.clock = clock
         self._token: str | None = None

@@ -1,2 +1,18 @@
 """eBay: OAuth (authorization code with the RuName), Sell Inventory / Account / Fulfillment clients,
-the product converter and the job handlers."""
+the product converter and the job handlers. The descriptor below is all the core knows of it."""
+
+from stoflow.marketplaces.descriptor import Marketplace
+
+MARKETPLACE = Marketplace(
+    name="ebay",
+    title="eBay",
+    jobs="stoflow.marketplaces.ebay.jobs:register",
+    connection="stoflow.marketplaces.ebay.connection:is_connected",
+    status="stoflow.marketplaces.ebay.connect:connection_status",
+    listings="stoflow.marketplaces.ebay.listings",
+    connector="stoflow.marketplaces.ebay.connect:EbayConnector",
+    orders="stoflow.marketplaces.ebay.orders",
+    policies="stoflow.marketplaces.ebay.connect:policies",
+    sync_action="sync_orders",
+    photo_limit=24,
+)

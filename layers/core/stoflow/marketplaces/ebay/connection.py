@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from stoflow.jobs.connections import register_connection_check as register
 from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
@@ -12,7 +11,3 @@ from stoflow.repositories import marketplace_accounts as accounts
 def is_connected(session: Session) -> bool:
     row = accounts.get(session, EbayCredentials)
     return row is not None and row.status == "connected" and row.refresh_token_enc is not None
-
-
-def register_connection_check() -> None:
-    register("ebay", is_connected)

@@ -2,7 +2,7 @@
 
 Conditions map to ConditionEnum values through the conditions catalogue (ebay_condition);
 aspects (item specifics) come from the product's attributes, named as the marketplace's
-language names them. Photos come from stoflow.services.photos, which never returns a label.
+language names them. Photos come from stoflow.domain.photos, which never returns a label.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
+from stoflow.domain.photos import photos_for_marketplace
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.marketplaces.common.photos import PhotoSource
+from stoflow.marketplaces.ebay import MARKETPLACE
 from stoflow.models.catalog import Brand, Color, Condition, Gender, Material, Pattern, Size
 from stoflow.models.products import Product
-from stoflow.services.photos import photos_for_marketplace
 
 TITLE_MAX = 80
 SKU_MAX = 50
@@ -115,7 +116,7 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
     """The inventory item (whole: the API replaces, it does not merge) and the offer's inputs."""
     if product.price is None or product.price <= 0:
         raise PermanentJobError("the product has no price", code="price_missing")
-    images = photos_for_marketplace(session, product.id, "ebay")
+    images = photos_for_marketplace(session, product.id, MARKETPLACE.photo_limit)
     if not images:
         raise PermanentJobError("eBay needs at least one photo (labels do not count)", code="photos_missing")
     urls = [photos.url(image) for image in images]

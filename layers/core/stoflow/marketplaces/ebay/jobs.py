@@ -14,12 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from stoflow.config import get_settings
+from stoflow.domain.orders import store_orders
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
+from stoflow.marketplaces import registry
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
 from stoflow.marketplaces.ebay import converter
+from stoflow.marketplaces.ebay import listings as ebay_listings
+from stoflow.marketplaces.ebay import orders as order_table
 from stoflow.marketplaces.ebay.account import EbayAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.ebay.client import EbayClient, is_offer_exists_error
 from stoflow.marketplaces.ebay.orders import format_time, order_record, parse_time
@@ -27,7 +31,6 @@ from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import marketplace_items as items
 from stoflow.repositories import products as products_repository
-from stoflow.services import marketplace_orders
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +133,7 @@ class EbayPublishJobHandler(_EbayHandler):
             if product.status == "sold":
                 raise PermanentJobError("a sold product cannot be listed", code="product_sold")
             draft = converter.listing_draft(session, product, photo_source(), language)
-            existing = items.ebay_by_product(session, product_id)
+            existing = ebay_listings.by_product(session, product_id)
             if existing is not None:
                 # The SKU is the item's key on eBay: once there, it stays, whatever the product's
                 # SKU became since.
@@ -192,7 +195,7 @@ class EbayPublishJobHandler(_EbayHandler):
         """Published already (the lost answer was a success)? Then the job is done."""
         try:
             with context.session() as session:
-                existing = items.ebay_by_product(session, context.job.product_id or 0)
+                existing = ebay_listings.by_product(session, context.job.product_id or 0)
                 sku = existing.sku if existing else None
             if sku is None:
                 return None
@@ -209,7 +212,7 @@ class EbayPublishJobHandler(_EbayHandler):
             if offer.get("status") == "PUBLISHED" and listing_id and self.action == "publish":
                 url = listing_url(settings.marketplace_id, listing_id)
                 with context.session() as session:
-                    items.upsert_ebay(
+                    ebay_listings.upsert(
                         session,
                         sku,
                         {
@@ -244,7 +247,7 @@ class EbayPublishJobHandler(_EbayHandler):
         **values: Any,
     ) -> None:
         with context.session() as session:
-            items.upsert_ebay(
+            ebay_listings.upsert(
                 session,
                 draft.sku,
                 {
@@ -267,7 +270,7 @@ class EbayUpdateJobHandler(EbayPublishJobHandler):
     def execute(self, context: JobContext) -> JobOutcome:
         assert context.job.product_id is not None
         with context.session() as session:
-            existing = items.ebay_by_product(session, context.job.product_id)
+            existing = ebay_listings.by_product(session, context.job.product_id)
             if existing is None or existing.offer_id is None:
                 raise PermanentJobError("not on eBay yet: publish it first", code="not_published")
         return self.publish(context, keep_state=True)
@@ -284,7 +287,7 @@ class EbayDeleteJobHandler(_EbayHandler):
         assert product_id is not None
         purge = bool(context.job.input.get("purge"))
         with context.session() as session:
-            row = items.ebay_by_product(session, product_id)
+            row = ebay_listings.by_product(session, product_id)
             if row is None:
                 return JobOutcome(result={"already": "not on eBay"}, listing_status="delisted")
             sku, offer_id, status, listing_id = row.sku, row.offer_id, row.status, row.listing_id
@@ -306,7 +309,7 @@ class EbayDeleteJobHandler(_EbayHandler):
             client.http.close()
         new_status = "deleted" if purge else ("sold" if status == "sold" else "withdrawn")
         with context.session() as session:
-            row = items.ebay_by_product(session, product_id)
+            row = ebay_listings.by_product(session, product_id)
             if row is not None:
                 row.status = new_status
                 if purge:
@@ -368,7 +371,7 @@ class EbayImportListingsJobHandler(_EbayHandler):
     def _store(context: JobContext, marketplace_id: str, rows: list[dict[str, Any]]) -> int:
         now = datetime.now(UTC)
         with context.session() as session:
-            known = items.ebay_by_skus(session, [r["sku"] for r in rows])
+            known = ebay_listings.by_skus(session, [r["sku"] for r in rows])
             products = items.products_by_skus(session, [r["sku"] for r in rows if r["sku"] not in known])
             new = 0
             for row in rows:
@@ -379,7 +382,7 @@ class EbayImportListingsJobHandler(_EbayHandler):
                     values.update(
                         {"product_id": products.get(sku), "imported_at": now, "marketplace_id": marketplace_id}
                     )
-                items.upsert_ebay(session, sku, {"marketplace_id": marketplace_id, **values})
+                ebay_listings.upsert(session, sku, {"marketplace_id": marketplace_id, **values})
         return new
 
 
@@ -442,12 +445,12 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
                 skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
                 by_sku = {
                     sku: r.product_id
-                    for sku, r in items.ebay_by_skus(session, skus).items()
+                    for sku, r in ebay_listings.by_skus(session, skus).items()
                     if r.product_id is not None
                 }
                 by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
                 records = [order_record(order, by_sku) for order in orders]
-                stored = marketplace_orders.store_orders(session, context.job.tenant_id, "ebay", records)
+                stored = store_orders(session, context.job.tenant_id, "ebay", records, order_table, registry.listings())
             totals["orders"] += len(orders)
             totals["new"] += stored.new
             totals["sold_products"] += len(stored.sold_product_ids)

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stoflow.services.marketplace_orders import OrderLine, OrderRecord
+from sqlalchemy import Select, literal, select
+
+from stoflow.domain.orders import OrderLine, OrderRecord
+from stoflow.models.ebay import EbayOrder
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -52,4 +55,32 @@ def order_record(order: dict[str, Any], product_by_sku: dict[str, int]) -> Order
         currency=currency,
         buyer=(order.get("buyer") or {}).get("username"),
         lines=lines,
+    )
+
+
+# --- the order table of this marketplace (stoflow.domain.orders.OrderTable) and its row shape in
+# the one list of GET /orders (stoflow.repositories.marketplace_orders.page).
+MODEL = EbayOrder
+KEY = "order_id"
+
+
+def key(external_id: str) -> str:
+    return external_id
+
+
+def row(order: OrderRecord, common: dict[str, Any]) -> dict[str, Any]:
+    return {"order_id": order.external_id, "buyer_username": order.buyer, **common}
+
+
+def select_orders() -> Select[Any]:
+    return select(
+        literal("ebay").label("marketplace"),
+        EbayOrder.order_id.label("external_id"),
+        EbayOrder.status,
+        EbayOrder.cancelled,
+        EbayOrder.buyer_username.label("buyer"),
+        EbayOrder.total,
+        EbayOrder.currency,
+        EbayOrder.ordered_at,
+        EbayOrder.line_items,
     )

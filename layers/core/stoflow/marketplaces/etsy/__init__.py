@@ -1,2 +1,17 @@
 """Etsy: OAuth with PKCE (S256), Open API v3 client (x-api-key keystring:shared_secret), the
-product converter and the job handlers."""
+product converter and the job handlers. The descriptor below is all the core knows of it."""
+
+from stoflow.marketplaces.descriptor import Marketplace
+
+MARKETPLACE = Marketplace(
+    name="etsy",
+    title="Etsy",
+    jobs="stoflow.marketplaces.etsy.jobs:register",
+    connection="stoflow.marketplaces.etsy.connection:is_connected",
+    status="stoflow.marketplaces.etsy.connect:connection_status",
+    listings="stoflow.marketplaces.etsy.listings",
+    connector="stoflow.marketplaces.etsy.connect:EtsyConnector",
+    orders="stoflow.marketplaces.etsy.orders",
+    sync_action="sync_orders",
+    photo_limit=10,
+)

@@ -2,7 +2,7 @@
 
 Resellers sell what someone else made: who_made is "someone_else". Etsy's regexes for materials
 and tags (letters, digits, spaces; tags also - ' ™ © ®) are applied here, so a listing is never
-refused for a stray character. Photos come from stoflow.services.photos (never the label)."""
+refused for a stray character. Photos come from stoflow.domain.photos (never the label)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stoflow.domain.photos import photos_for_marketplace
 from stoflow.jobs.errors import PermanentJobError
+from stoflow.marketplaces.etsy import MARKETPLACE
 from stoflow.models.catalog import Brand, Category, Color, Material
 from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
-from stoflow.services.photos import photos_for_marketplace
 
 TITLE_MAX = 140
 TAGS_MAX = 13
@@ -78,7 +79,7 @@ def listing_draft(
         raise PermanentJobError(
             "choose an Etsy shipping profile for physical listings", code="etsy_shipping_profile_missing"
         )
-    photos = photos_for_marketplace(session, product.id, "etsy")
+    photos = photos_for_marketplace(session, product.id, MARKETPLACE.photo_limit)
     if not photos:
         raise PermanentJobError("Etsy needs at least one photo (labels do not count)", code="photos_missing")
     brand = _names(session, Brand, [product.brand_id]) if product.brand_id else []

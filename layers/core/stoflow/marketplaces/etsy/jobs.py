@@ -12,20 +12,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from stoflow.config import get_settings
+from stoflow.domain.orders import store_orders
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
+from stoflow.marketplaces import registry
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
 from stoflow.marketplaces.etsy import converter
+from stoflow.marketplaces.etsy import listings as etsy_listings
+from stoflow.marketplaces.etsy import orders as order_table
 from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.orders import receipt_record
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
-from stoflow.repositories import marketplace_items as items
 from stoflow.repositories import products as products_repository
-from stoflow.services import marketplace_orders
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converte
             readiness_state_id=settings.readiness_state_id,
             when_made=job_input.get("when_made"),
         )
-        row = items.etsy_by_product(session, product_id)
+        row = etsy_listings.by_product(session, product_id)
         existing = (
             None
             if row is None
@@ -130,7 +132,7 @@ def _upload_photos(
         else:
             image_ids.append(image_id)
         with context.session() as session:
-            items.upsert_etsy(session, listing_id, {"image_ids": image_ids})
+            etsy_listings.upsert(session, listing_id, {"image_ids": image_ids})
     return image_ids
 
 
@@ -145,7 +147,7 @@ class EtsyPublishJobHandler(_EtsyHandler):
         photos instead of creating a second listing."""
         product_id = context.job.product_id
         with context.session() as session:
-            row = items.etsy_by_product(session, product_id or 0)
+            row = etsy_listings.by_product(session, product_id or 0)
             if row is not None and row.state != "deleted":
                 return None  # recorded: the run resumes from it
             product = products_repository.get_live(session, product_id or 0)
@@ -161,10 +163,10 @@ class EtsyPublishJobHandler(_EtsyHandler):
         finally:
             client.http.close()
         with context.session() as session:
-            known = items.etsy_by_listings(session, [int(d["listing_id"]) for d in drafts])
+            known = etsy_listings.by_listings(session, [int(d["listing_id"]) for d in drafts])
             for draft in drafts:
                 if draft.get("title") == title and int(draft["listing_id"]) not in known:
-                    items.upsert_etsy(
+                    etsy_listings.upsert(
                         session, int(draft["listing_id"]), {"product_id": product_id, "state": "draft", "image_ids": []}
                     )
                     log.info("etsy draft %s adopted after an unknown outcome", draft["listing_id"])
@@ -183,7 +185,7 @@ class EtsyPublishJobHandler(_EtsyHandler):
                 listing = client.create_draft_listing(settings.shop_id, draft.fields)
                 listing_id = int(listing["listing_id"])
                 with context.session() as session:
-                    items.upsert_etsy(
+                    etsy_listings.upsert(
                         session,
                         listing_id,
                         {"product_id": product_id, "state": "draft", "price": draft.price, "image_ids": []},
@@ -201,7 +203,7 @@ class EtsyPublishJobHandler(_EtsyHandler):
             client.http.close()
         url = listing_url(listing_id)
         with context.session() as session:
-            items.upsert_etsy(
+            etsy_listings.upsert(
                 session,
                 listing_id,
                 {
@@ -250,7 +252,7 @@ class EtsyUpdateJobHandler(_EtsyHandler):
         finally:
             client.http.close()
         with context.session() as session:
-            items.upsert_etsy(session, listing_id, {"price": draft.price, "image_ids": image_ids})
+            etsy_listings.upsert(session, listing_id, {"price": draft.price, "image_ids": image_ids})
         url = listing_url(listing_id)
         return JobOutcome(
             result={"listing_id": listing_id},
@@ -270,7 +272,7 @@ class EtsyDeleteJobHandler(_EtsyHandler):
         assert product_id is not None
         purge = bool(context.job.input.get("purge"))
         with context.session() as session:
-            row = items.etsy_by_product(session, product_id)
+            row = etsy_listings.by_product(session, product_id)
             if row is None or row.state == "deleted":
                 return JobOutcome(result={"already": "not on Etsy"}, listing_status="delisted")
             listing_id, state = row.listing_id, row.state
@@ -289,7 +291,7 @@ class EtsyDeleteJobHandler(_EtsyHandler):
         finally:
             client.http.close()
         with context.session() as session:
-            items.upsert_etsy(session, listing_id, {"state": new_state})
+            etsy_listings.upsert(session, listing_id, {"state": new_state})
         return JobOutcome(
             result={"listing_id": listing_id, "state": new_state},
             external_id=str(listing_id),
@@ -333,10 +335,12 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
                         for t in (r.get("transactions") or [])
                         if t.get("listing_id")
                     ]
-                    known = items.etsy_by_listings(session, listing_ids)
+                    known = etsy_listings.by_listings(session, listing_ids)
                     by_listing = {lid: r.product_id for lid, r in known.items() if r.product_id is not None}
                     records = [receipt_record(receipt, by_listing) for receipt in receipts]
-                    stored = marketplace_orders.store_orders(session, context.job.tenant_id, "etsy", records)
+                    stored = store_orders(
+                        session, context.job.tenant_id, "etsy", records, order_table, registry.listings()
+                    )
                     for record in records:
                         if record.modified_at and record.modified_at > newest:
                             newest = record.modified_at

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from stoflow.services.marketplace_orders import OrderLine, OrderRecord
+from sqlalchemy import Select, String, cast, literal, select
+
+from stoflow.domain.orders import OrderLine, OrderRecord
+from stoflow.models.etsy import EtsyOrder
 
 CANCELLED_STATUSES = frozenset({"canceled", "cancelled", "fully refunded"})
 
@@ -45,4 +48,32 @@ def receipt_record(receipt: dict[str, Any], product_by_listing: dict[int, int]) 
         currency=currency,
         buyer=receipt.get("name"),
         lines=lines,
+    )
+
+
+# --- the order table of this marketplace (stoflow.domain.orders.OrderTable) and its row shape in
+# the one list of GET /orders (stoflow.repositories.marketplace_orders.page).
+MODEL = EtsyOrder
+KEY = "receipt_id"
+
+
+def key(external_id: str) -> int:
+    return int(external_id)
+
+
+def row(order: OrderRecord, common: dict[str, Any]) -> dict[str, Any]:
+    return {"receipt_id": int(order.external_id), "buyer_name": order.buyer, **common}
+
+
+def select_orders() -> Select[Any]:
+    return select(
+        literal("etsy").label("marketplace"),
+        cast(EtsyOrder.receipt_id, String).label("external_id"),
+        EtsyOrder.status,
+        EtsyOrder.cancelled,
+        EtsyOrder.buyer_name.label("buyer"),
+        EtsyOrder.total,
+        EtsyOrder.currency,
+        EtsyOrder.ordered_at,
+        EtsyOrder.line_items,
     )

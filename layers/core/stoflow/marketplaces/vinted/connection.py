@@ -3,11 +3,13 @@ are then accepted and wait in waiting_extension until the extension is online.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stoflow.jobs.connections import register_connection_check as register_check
 from stoflow.models.extension import ExtensionDevice
+from stoflow.models.vinted import VintedConnection
 
 
 def is_connected(session: Session) -> bool:
@@ -24,5 +26,21 @@ def is_connected(session: Session) -> bool:
     )
 
 
-def register_connection_check() -> None:
-    register_check("vinted", is_connected)
+def reported_session(session: Session) -> VintedConnection | None:
+    """What the extension last reported about the tenant's Vinted session (read only here)."""
+    return session.scalars(select(VintedConnection).where(VintedConnection.id == 1)).first()
+
+
+def connection_status(session: Session) -> dict[str, Any]:
+    """Vinted is connected through the browser extension: paired, and what it last reported."""
+    connected = is_connected(session)
+    reported = reported_session(session)
+    return {
+        "marketplace": "vinted",
+        "status": "connected" if connected else "disconnected",
+        "connected": connected,
+        "via": "extension",
+        "account": reported.login if reported else None,
+        "logged_in": reported.logged_in if reported else None,
+        "last_seen_at": reported.last_hello_at if reported else None,
+    }

@@ -1,7 +1,7 @@
 """Product -> the item payload the extension sends to Vinted's item_upload (vinted.publish/update).
 
 Pure rules in `build_item` (tested without a database), database look-ups in `item_for_product`.
-Photos come from stoflow.services.photos (the one place that chooses photos: never a label) as
+Photos come from stoflow.domain.photos (the one place that chooses photos: never a label) as
 presigned URLs the extension downloads; the images themselves never cross the WebSocket.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.jobs.errors import PermanentJobError
-from stoflow.marketplaces.vinted import mapping
+from stoflow.marketplaces.vinted import MARKETPLACE, mapping
 from stoflow.models.catalog import Brand, Category, Color, Condition, Size
 from stoflow.models.products import Product
 
@@ -178,12 +178,12 @@ def item_for_product(session: Session, product_id: int | None, params: dict[str,
 
 
 def photos_for_product(session: Session, product_id: int) -> list[dict[str, Any]]:
-    """Presigned URLs of the photos to publish, in order; never a label (stoflow.services.photos)."""
+    """Presigned URLs of the photos to publish, in order; never a label (stoflow.domain.photos)."""
+    from stoflow.domain.photos import photos_for_marketplace
     from stoflow.marketplaces.common.photos import photo_source
-    from stoflow.services.photos import photos_for_marketplace
 
     source = photo_source()
-    chosen = photos_for_marketplace(session, product_id, "vinted")
+    chosen = photos_for_marketplace(session, product_id, MARKETPLACE.photo_limit)
     photos = [{"url": source.url(image), "image_id": image.id} for image in chosen]
     if not photos:
         raise PermanentJobError("Vinted needs at least one photo (labels are never published)", code="vinted_no_photos")

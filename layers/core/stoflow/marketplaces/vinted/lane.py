@@ -1,4 +1,6 @@
 """The per-tenant Vinted command lane: which parked job goes to the extension next, and when.
+Scheduling only: what an answer does to the job is stoflow.marketplaces.vinted.outcomes, and every
+job state change goes through stoflow.jobs.transitions.
 
 A Vinted job is claimed by the worker like any other; its handler checks it can be built and
 parks it in `waiting_extension` (code `vinted_queued`, or `extension_offline` when no extension
@@ -30,13 +32,13 @@ from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session, tenant_session
+from stoflow.jobs import transitions
 from stoflow.jobs.errors import PermanentJobError
-from stoflow.jobs.handlers import JobOutcome
 from stoflow.jobs.notifier import JobStatusEvent, notify
-from stoflow.jobs.processor import HISTORY_ACTIONS, RetryPolicy, record_final, status_event
-from stoflow.marketplaces.vinted.commands import build_command, is_read, may_repeat
+from stoflow.jobs.processor import status_event
+from stoflow.marketplaces.vinted.commands import build_command, is_read
+from stoflow.marketplaces.vinted.outcomes import PAGE_UNAVAILABLE_CODES, PAGE_WAIT_CODE, JobOutcomes
 from stoflow.models.jobs import MarketplaceJob
-from stoflow.models.products import Product
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
 from stoflow.repositories import jobs as jobs_repository
@@ -45,28 +47,8 @@ log = logging.getLogger(__name__)
 
 PARKED_CODES = ("vinted_queued", "extension_offline")
 SENT_CODE = "sent_to_extension"
-# The browser could not run the command (no Vinted tab, the page did not answer): Vinted never
-# saw it, so no attempt is spent. The job waits for the extension, offered again when it reports
-# a Vinted session or says hello, or after `vinted_page_wait_s`.
-PAGE_WAIT_CODE = "vinted_page_unavailable"
-PAGE_UNAVAILABLE_CODES = frozenset({"page_unavailable"})
 # What the extension may answer, and what it means for the job.
 PAUSING_CODES = frozenset({"datadome", "rate_limited", "captcha"})
-RETRYABLE_CODES = frozenset(
-    {
-        "datadome",
-        "rate_limited",
-        "captcha",
-        "paused",
-        "vinted_unavailable",
-        "network_error",
-        "deadline_passed",
-        "vinted_logged_out",
-        "photo_unavailable",
-        "extension_error",
-    }
-)
-UNKNOWN_CODES = frozenset({"unknown_outcome"})
 LOGGED_OUT_RETRY_S = 600.0
 # Progress pushes the deadline of a long read, up to this much after the command was sent.
 PROGRESS_GRACE_S = 90
@@ -135,6 +117,7 @@ class VintedLane:
         self.rng = rng or random.Random()  # noqa: S311 (pacing jitter, not a secret)
         self._sender = sender
         self.settings = get_settings()
+        self.outcomes = JobOutcomes(tenant_id, clock=clock, settings=self.settings)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -166,38 +149,6 @@ class VintedLane:
     def _gap(self) -> timedelta:
         low, high = self.settings.vinted_gap_min_s, max(self.settings.vinted_gap_min_s, self.settings.vinted_gap_max_s)
         return timedelta(seconds=self.rng.uniform(low, high))
-
-    def _settle(
-        self,
-        session: Session,
-        job: MarketplaceJob,
-        from_statuses: list[str],
-        values: dict[str, Any],
-        events: list[JobStatusEvent],
-    ) -> MarketplaceJob | None:
-        now = self.clock()
-        values = {"updated_at": now, **values}
-        if values.get("status") in ("completed", "failed", "cancelled", "unknown_outcome"):
-            values.setdefault("finished_at", now)
-        settled = jobs_repository.settle(session, job.id, from_statuses, values)
-        if settled is not None:
-            record_final(session, settled)
-            events.append(status_event(self.tenant_id, settled))
-        return settled
-
-    def _history(self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None) -> None:
-        if job.action in HISTORY_ACTIONS:
-            jobs_repository.record_history(
-                session,
-                product_id=job.product_id,
-                job_id=job.id,
-                marketplace="vinted",
-                action=job.action,
-                outcome=job.status,
-                error_code=job.error_code,
-                external_id=outcome.external_id if outcome else None,
-                details={"attempt": job.attempts, "url": outcome.listing_url if outcome else None},
-            )
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -256,7 +207,7 @@ class VintedLane:
             if job is None:
                 return None
             if job.expires_at is not None and job.expires_at <= now:
-                self._settle(
+                self.outcomes.settle(
                     session,
                     job,
                     ["waiting_extension"],
@@ -267,7 +218,7 @@ class VintedLane:
             try:
                 command, request = build_command(session, job)
             except PermanentJobError as exc:
-                settled = self._settle(
+                settled = self.outcomes.settle(
                     session,
                     job,
                     ["waiting_extension"],
@@ -275,7 +226,7 @@ class VintedLane:
                     events,
                 )
                 if settled is not None:
-                    self._history(session, settled, None)
+                    self.outcomes.history(session, settled, None)
                 continue
             deadline = now + self._timeout(command)
             lane.inflight_job_id = job.id
@@ -283,10 +234,13 @@ class VintedLane:
             lane.inflight_command = command
             lane.inflight_connection_id = connection_id
             lane.inflight_deadline_at = deadline
-            job.error_code = SENT_CODE
-            job.error_message = f"sent to the extension as {command}"
-            job.deadline_at = deadline
-            job.updated_at = now
+            transitions.note(
+                job,
+                error_code=SENT_CODE,
+                error_message=f"sent to the extension as {command}",
+                deadline_at=deadline,
+                updated_at=now,
+            )
             session.flush()
             events.append(status_event(self.tenant_id, job))
             message = {
@@ -313,7 +267,7 @@ class VintedLane:
             .limit(100)
             .with_for_update(skip_locked=True)
         ):
-            self._settle(
+            self.outcomes.settle(
                 session,
                 job,
                 ["waiting_extension"],
@@ -338,9 +292,12 @@ class VintedLane:
                 and job.error_code == SENT_CODE
                 and job.attempts == outgoing.attempt
             ):
-                job.error_code = "extension_offline"
-                job.error_message = "the extension connection was gone; waiting for it to come back"
-                job.updated_at = self.clock()
+                transitions.note(
+                    job,
+                    error_code="extension_offline",
+                    error_message="the extension connection was gone; waiting for it to come back",
+                    updated_at=self.clock(),
+                )
 
     @staticmethod
     def _clear(lane: VintedConnection) -> None:
@@ -361,80 +318,7 @@ class VintedLane:
         job = jobs_repository.get_job(session, job_id, for_update=True) if job_id else None
         if job is None or job.status != "waiting_extension" or job.error_code != SENT_CODE or job.attempts != attempt:
             return
-        message = f"no answer from the extension before the deadline (attempt {attempt}, {command})"
-        if may_repeat(command):
-            self._retry(session, job, "extension_timeout", message, None, events)
-            return
-        settled = self._settle(
-            session,
-            job,
-            ["waiting_extension"],
-            {"status": "unknown_outcome", "error_code": "extension_timeout", "error_message": message},
-            events,
-        )
-        if settled is not None:
-            self._history(session, settled, None)
-            self._queue_reconcile(session, settled)
-
-    def _queue_reconcile(self, session: Session, job: MarketplaceJob) -> None:
-        from stoflow.jobs.service import JobRequest, enqueue_in_session
-
-        enqueue_in_session(
-            session,
-            self.tenant_id,
-            JobRequest(
-                "vinted",
-                "reconcile",
-                product_ids=[job.product_id] if job.product_id else [],
-                params={"job_id": job.id},
-                priority=5,
-            ),
-            job_keys=[f"reconcile:{job.id}:{job.attempts}"],
-            validate=False,
-        )
-
-    def _retry(
-        self,
-        session: Session,
-        job: MarketplaceJob,
-        code: str,
-        message: str,
-        retry_after_s: float | None,
-        events: list[JobStatusEvent],
-        from_statuses: tuple[str, ...] = ("waiting_extension",),
-    ) -> str:
-        now = self.clock()
-        if job.attempts >= job.max_attempts:
-            self._settle(
-                session,
-                job,
-                list(from_statuses),
-                {
-                    "status": "failed",
-                    "error_code": code[:64],
-                    "error_message": f"{message} (after {job.attempts} attempts)"[:2000],
-                },
-                events,
-            )
-            return "failed"
-        settings = self.settings
-        policy = RetryPolicy(settings.jobs_backoff_base_s, settings.jobs_backoff_max_s)
-        delay = policy.delay(job.attempts, retry_after_s)
-        self._settle(
-            session,
-            job,
-            list(from_statuses),
-            {
-                "status": "pending",
-                "error_code": code[:64],
-                "error_message": message[:2000],
-                "next_attempt_at": now + timedelta(seconds=delay),
-                "message_sent_at": None,
-                "deadline_at": None,
-            },
-            events,
-        )
-        return "pending"
+        self.outcomes.missed_deadline(session, job, attempt, command, events)
 
     # --- answers ------------------------------------------------------------------------------
 
@@ -460,8 +344,6 @@ class VintedLane:
         self, job_id: int, attempt: int, ok: bool, data: dict[str, Any] | None, error: dict[str, Any] | None
     ) -> Completion:
         """job_result: settle the job once for this (job, attempt); a repeat changes nothing."""
-        from stoflow.marketplaces.vinted.results import apply_success
-
         events: list[JobStatusEvent] = []
         with self._session() as session:
             lane = self.lock(session)
@@ -485,24 +367,7 @@ class VintedLane:
                 command = build_command_name(job)
             from_statuses = [job.status]
             if ok:
-                outcome: JobOutcome | None = None
-                try:
-                    outcome = apply_success(session, self.tenant_id, job, command, data or {}, now)
-                except PermanentJobError as exc:  # a sound answer, but the job's goal cannot be reached
-                    settled = self._settle(
-                        session,
-                        job,
-                        from_statuses,
-                        {"status": "failed", "error_code": exc.code[:64], "error_message": exc.message[:2000]},
-                        events,
-                    )
-                    if settled is not None:
-                        self._history(session, settled, None)
-                    status = "failed"
-                if outcome is not None:
-                    if job.action == "reconcile":
-                        self._apply_reconcile(session, job, command, now, events)
-                    status = self._complete(session, job, from_statuses, outcome, events)
+                status = self.outcomes.succeeded(session, job, from_statuses, command, data or {}, now, events)
                 if lane.pause_s and not (lane.paused_until and lane.paused_until > now):
                     lane.pause_s = 0
                     lane.pause_reason = None
@@ -511,49 +376,6 @@ class VintedLane:
         for event in events:
             notify(event)
         return Completion(status, job_id)
-
-    def _complete(
-        self,
-        session: Session,
-        job: MarketplaceJob,
-        from_statuses: list[str],
-        outcome: JobOutcome,
-        events: list[JobStatusEvent],
-    ) -> str:
-        now = self.clock()
-        settled = self._settle(
-            session,
-            job,
-            from_statuses,
-            {
-                "status": "completed",
-                "result": outcome.result,
-                "error_code": None,
-                "error_message": None,
-                "deadline_at": None,
-            },
-            events,
-        )
-        if settled is None:
-            return "duplicate"
-        self._history(session, settled, outcome)
-        if settled.product_id is not None and outcome.listing_status is not None:
-            jobs_repository.upsert_listing(
-                session,
-                settled.product_id,
-                "vinted",
-                status=outcome.listing_status,
-                external_id=outcome.external_id,
-                url=outcome.listing_url,
-                last_job_id=settled.id,
-                last_error=None,
-            )
-        if settled.action == "publish" and outcome.listing_status == "listed" and settled.product_id is not None:
-            product = session.get(Product, settled.product_id)
-            if product is not None and product.status == "draft":
-                product.status = "published"
-                product.published_at = now
-        return "completed"
 
     def _failed(
         self,
@@ -577,116 +399,8 @@ class VintedLane:
             lane.session_checked_at = now
             retry_after_s = max(retry_after_s or 0.0, LOGGED_OUT_RETRY_S)
         if code in PAGE_UNAVAILABLE_CODES:
-            return self._wait_for_page(session, job, from_statuses, message, now, events)
-        if code in RETRYABLE_CODES:
-            return self._retry(session, job, code, message, retry_after_s, events, tuple(from_statuses))
-        if code in UNKNOWN_CODES:
-            settled = self._settle(
-                session,
-                job,
-                from_statuses,
-                {"status": "unknown_outcome", "error_code": code, "error_message": message},
-                events,
-            )
-            if settled is not None:
-                self._history(session, settled, None)
-                if settled.action in ("publish", "send_message"):
-                    self._queue_reconcile(session, settled)
-                else:  # an update or delete may simply run again
-                    return self._retry(session, settled, code, message, None, events, ("unknown_outcome",))
-            return "unknown_outcome"
-        settled = self._settle(
-            session, job, from_statuses, {"status": "failed", "error_code": code, "error_message": message}, events
-        )
-        if settled is not None:
-            self._history(session, settled, None)
-        return "failed"
-
-    def _wait_for_page(
-        self,
-        session: Session,
-        job: MarketplaceJob,
-        from_statuses: list[str],
-        message: str,
-        now: datetime,
-        events: list[JobStatusEvent],
-    ) -> str:
-        """The browser could not reach Vinted's page: park the job, attempts untouched, and say so."""
-        wait = timedelta(seconds=self.settings.vinted_page_wait_s)
-        self._settle(
-            session,
-            job,
-            from_statuses,
-            {
-                "status": "waiting_extension",
-                "error_code": PAGE_WAIT_CODE,
-                "error_message": (
-                    "waiting for the browser extension: the Vinted page was not available "
-                    f"({message[:300]}). Open a Vinted tab, logged in; no attempt was spent."
-                )[:2000],
-                "next_attempt_at": now + wait,
-                "deadline_at": None,
-            },
-            events,
-        )
-        return "waiting_extension"
-
-    def _apply_reconcile(
-        self, session: Session, job: MarketplaceJob, command: str, now: datetime, events: list[JobStatusEvent]
-    ) -> None:
-        """A reconcile read finished: settle the unknown_outcome job it was about."""
-        from stoflow.marketplaces.vinted.commands import listed_item
-
-        target = jobs_repository.get_job(session, int(job.input["job_id"]), for_update=True)
-        if target is None or target.status != "unknown_outcome":
-            return
-        if target.action == "publish":
-            item = listed_item(session, target.product_id)
-            if item is None:
-                found = _find_by_title(session, target)
-                if found is not None:
-                    found.product_id = target.product_id
-                    item = found
-            if item is not None:
-                outcome = JobOutcome(
-                    result={"item_id": item.vinted_item_id, "reconciled": True},
-                    external_id=str(item.vinted_item_id),
-                    listing_url=item.url,
-                    listing_status="listed",
-                )
-                self._complete(session, target, ["unknown_outcome"], outcome, events)
-            else:  # the read proves it never happened: safe to publish again
-                self._retry(
-                    session,
-                    target,
-                    "reconciled_not_found",
-                    "the item is not on Vinted: publishing again",
-                    None,
-                    events,
-                    ("unknown_outcome",),
-                )
-        elif target.action == "send_message":
-            # The conversation's messages were just stored; look for ours among them.
-            from stoflow.models.vinted import VintedConversation
-
-            conv = session.scalars(
-                select(VintedConversation).where(
-                    VintedConversation.conversation_id == target.input.get("conversation_id")
-                )
-            ).first()
-            body = str(target.input.get("body", "")).strip()
-            if conv is not None and any(m.get("body") == body for m in conv.messages or []):
-                self._complete(session, target, ["unknown_outcome"], JobOutcome(result={"reconciled": True}), events)
-            else:
-                self._retry(
-                    session,
-                    target,
-                    "reconciled_not_found",
-                    "the message is not in the conversation",
-                    None,
-                    events,
-                    ("unknown_outcome",),
-                )
+            return self.outcomes.wait_for_page(session, job, from_statuses, message, now, events)
+        return self.outcomes.fail(session, job, from_statuses, code, message, retry_after_s, events)
 
     # --- pacing and session -------------------------------------------------------------------
 
@@ -740,8 +454,7 @@ class VintedLane:
                 )
                 .with_for_update(skip_locked=True)
             ):
-                job.error_code = "vinted_queued"
-                job.error_message = "queued for the browser extension"
+                transitions.note(job, error_code="vinted_queued", error_message="queued for the browser extension")
 
     def _wake_page_waiters(self, session: Session) -> None:
         """A Vinted page is back (a session report or a hello): waiting jobs may go now."""
@@ -754,9 +467,9 @@ class VintedLane:
             )
             .with_for_update(skip_locked=True)
         ):
-            job.error_code = "vinted_queued"
-            job.error_message = "queued for the browser extension"
-            job.next_attempt_at = None
+            transitions.note(
+                job, error_code="vinted_queued", error_message="queued for the browser extension", next_attempt_at=None
+            )
 
 
 def build_command_name(job: MarketplaceJob) -> str:
@@ -771,21 +484,6 @@ def build_command_name(job: MarketplaceJob) -> str:
         "send_message": "vinted.send_message",
         "link": "vinted.get_item",
     }.get(job.action, "vinted.fetch_wardrobe" if job.action == "reconcile" else job.action)
-
-
-def _find_by_title(session: Session, job: MarketplaceJob) -> Any:
-    from stoflow.models.vinted import VintedProduct
-
-    product = session.get(Product, job.product_id) if job.product_id else None
-    if product is None:
-        return None
-    return session.scalars(
-        select(VintedProduct).where(
-            VintedProduct.product_id.is_(None),
-            VintedProduct.deleted_at.is_(None),
-            VintedProduct.title == " ".join(product.title.split())[:100],
-        )
-    ).first()
 
 
 def tick(engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, int]:

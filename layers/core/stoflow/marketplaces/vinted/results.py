@@ -284,7 +284,8 @@ def apply_success(
     session: Session, tenant_id: int, job: MarketplaceJob, command: str, data: dict[str, Any], now: datetime
 ) -> JobOutcome:
     """The job's outcome from the extension's data (same transaction as the job's completion)."""
-    from stoflow.services.sales import record_sale
+    from stoflow.domain.sales import record_sale
+    from stoflow.marketplaces.registry import listings
 
     if command == "vinted.publish":
         published = _validated(PublishData, data)
@@ -350,7 +351,9 @@ def apply_success(
         result["linked"] = link_unlinked_by_title(session)
         sold = sold_in_wardrobe(session)
         if sold:
-            sale = record_sale(session, tenant_id, "vinted", sold, order_ref="vinted-wardrobe", now=now)
+            sale = record_sale(
+                session, tenant_id, "vinted", sold, listings=listings(), order_ref="vinted-wardrobe", now=now
+            )
             result["sold_product_ids"] = sale.sold_product_ids
             result["delist_job_ids"] = sale.delist_job_ids
     return JobOutcome(result=result)

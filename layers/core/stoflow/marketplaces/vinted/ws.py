@@ -104,9 +104,17 @@ def job_progress(context: MessageContext, message: JobProgress) -> Reply:
         elif message.stage == "my_orders":
             sold = results.upsert_orders(session, context.tenant_id, items)
             if sold:
-                from stoflow.services.sales import record_sale
+                from stoflow.domain.sales import record_sale
+                from stoflow.marketplaces.registry import listings
 
-                record_sale(session, context.tenant_id, "vinted", sold, order_ref=f"vinted-job-{message.job_id}")
+                record_sale(
+                    session,
+                    context.tenant_id,
+                    "vinted",
+                    sold,
+                    listings=listings(),
+                    order_ref=f"vinted-job-{message.job_id}",
+                )
         elif message.stage == "conversations":
             results.upsert_conversations(session, items)
         else:

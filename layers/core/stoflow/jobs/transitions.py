@@ -1,0 +1,124 @@
+"""The one module that changes a job's status, attempts or outcome (result, error, finish time,
+the reconcile flag). Everything else asks it: the processor (claim, finish), the maintenance
+schedule (reap, requeue for reconciliation), cancelling, and a marketplace's lane that hands jobs
+to a browser extension (settle, note). A unit test checks that no other module of the layer
+assigns those columns or calls the repository's state-changing statements.
+
+The allowed moves are data (`TRANSITIONS`): a move not in the table raises IllegalTransition
+before any statement is sent, so a bug becomes an error instead of a job in an impossible state.
+The guards of the statements themselves (the claiming attempt, the expected current statuses)
+stay in stoflow.repositories.jobs: a job that moved meanwhile is simply not matched (None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
+from stoflow.repositories import jobs as repository
+
+__all__ = [
+    "OUTCOME_COLUMNS",
+    "STATE_COLUMNS",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "allowed",
+    "claim",
+    "finish",
+    "new_job",
+    "note",
+    "request_cancel",
+    "settle",
+]
+
+# status -> the statuses it may move to. A final status goes nowhere.
+TRANSITIONS: Mapping[str, frozenset[str]] = {
+    # claimed by a worker; cancelled or expired before it ran
+    "pending": frozenset({"running", "cancelled", "failed"}),
+    # the end of an attempt: done, refused, stopped, parked for the extension, fate unknown, or
+    # back to pending for a retry (also when the reaper takes back a dead worker's attempt)
+    "running": frozenset({"completed", "failed", "cancelled", "pending", "waiting_extension", "unknown_outcome"}),
+    # parked for the browser extension: sent (a note, same status), answered, retried, expired,
+    # cancelled, or its deadline missed for a write
+    "waiting_extension": frozenset(
+        {"waiting_extension", "completed", "failed", "pending", "unknown_outcome", "cancelled"}
+    ),
+    # settled by a read (completed), requeued to reconcile or retry (pending), given up (failed),
+    # still unknown after a late answer, or cancelled by the user
+    "unknown_outcome": frozenset({"completed", "failed", "pending", "unknown_outcome", "cancelled"}),
+    "completed": frozenset(),
+    "failed": frozenset(),
+    "cancelled": frozenset(),
+}
+# The columns that only this module writes.
+OUTCOME_COLUMNS = frozenset({"result", "error_code", "error_message", "finished_at", "needs_reconcile"})
+STATE_COLUMNS = frozenset({"status", "attempts"}) | OUTCOME_COLUMNS
+# What a note may change on a job that keeps its status (the extension's parking codes, a deadline).
+NOTE_COLUMNS = frozenset({"error_code", "error_message", "deadline_at", "next_attempt_at", "updated_at"})
+
+assert set(FINAL_STATUSES) <= set(TRANSITIONS)
+assert all(not TRANSITIONS[status] for status in FINAL_STATUSES)
+
+
+class IllegalTransition(ValueError):
+    """A move the table does not allow: a bug in the caller."""
+
+
+def allowed(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def _check(from_statuses: Sequence[str], target: str) -> None:
+    for current in from_statuses:
+        if not allowed(current, target):
+            raise IllegalTransition(f"a job may not go from {current} to {target}")
+
+
+def new_job(**columns: Any) -> MarketplaceJob:
+    """A job as it is created: pending, no attempt yet, no outcome."""
+    if STATE_COLUMNS & set(columns):
+        raise IllegalTransition(
+            f"a new job's state is set here, not by its creator: {sorted(STATE_COLUMNS & set(columns))}"
+        )
+    return MarketplaceJob(status="pending", attempts=0, **columns)
+
+
+def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
+    """pending -> running, one more attempt (one atomic UPDATE; None: nothing to claim)."""
+    return repository.claim(session, job_id, now, attempt_timeout)
+
+
+def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
+    """The end of a running attempt (None: that attempt no longer owns the job)."""
+    _check(["running"], values["status"])
+    return repository.finish(session, job_id, attempt, values)
+
+
+def settle(
+    session: Session, job_id: int, from_statuses: Sequence[str], values: dict[str, Any]
+) -> MarketplaceJob | None:
+    """Move a job that is in one of `from_statuses` (None: it is not, any more)."""
+    _check(from_statuses, values["status"])
+    return repository.settle(session, job_id, from_statuses, values)
+
+
+def note(job: MarketplaceJob, **values: Any) -> None:
+    """Change what a parked job says (its code, message, deadline) without moving it; the caller
+    holds the row locked."""
+    unknown = set(values) - NOTE_COLUMNS
+    if unknown:
+        raise IllegalTransition(f"a note may not change {sorted(unknown)}")
+    _check([job.status], job.status)
+    for column, value in values.items():
+        setattr(job, column, value)
+
+
+def request_cancel(job: MarketplaceJob) -> None:
+    """Ask the running attempt to stop (it checks before each side effect)."""
+    if job.status in FINAL_STATUSES:
+        raise IllegalTransition(f"job {job.id} is already {job.status}")
+    job.cancel_requested = True

@@ -1,0 +1,71 @@
+"""What a marketplace declares about itself: one `Marketplace` per package, in its `__init__.py`.
+
+The core (jobs, connections, schedules, orders, the WebSocket router, the API's enum) iterates
+the registry (`stoflow.marketplaces.registry`) and asks each descriptor; it never names a
+marketplace. A descriptor names the code behind each capability as "module:attribute" and loads
+it on first use: listing the marketplaces imports no client, no HTTP library and no handler.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+
+@cache
+def load(reference: str) -> Any:
+    """The object a "package.module:attribute" reference names (imported once)."""
+    module, _, attribute = reference.partition(":")
+    loaded = importlib.import_module(module)
+    return getattr(loaded, attribute) if attribute else loaded
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    """One marketplace. Every reference is "module:attribute", resolved by `load` when first used.
+
+    - jobs: `register(registry)` adding the marketplace's job handlers;
+    - connection: `is_connected(session) -> bool` (POST /jobs refuses jobs otherwise);
+    - status: `connection_status(session) -> dict` for GET /marketplaces;
+    - listings: the marketplace's own listing table (`is_live`, `mark_sold`: sold once,
+      delisted everywhere);
+    - connector: a factory of the OAuth connector (`start`, `complete`, `disconnect`,
+      `update_settings`, `token_app`), for marketplaces connected by OAuth;
+    - ws: `register(router)` adding the marketplace's WebSocket actions;
+    - orders: the order mapping (`row(order) -> dict`, `key(external_id)`, `model`, `select()`);
+    - policies: `policies(tenant_id) -> dict` (GET /marketplaces/{name}/policies), if any;
+    - sync_action: the job action a scheduled order sync queues (None: no scheduled sync);
+    - photo_limit: how many photos a listing takes.
+    """
+
+    name: str
+    title: str
+    jobs: str
+    connection: str
+    status: str
+    listings: str
+    photo_limit: int
+    connector: str | None = None
+    ws: str | None = None
+    orders: str | None = None
+    policies: str | None = None
+    sync_action: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def oauth(self) -> bool:
+        return self.connector is not None
+
+    def load(self, capability: str) -> Any:
+        """The loaded code behind one capability (LookupError when the marketplace has none)."""
+        reference = getattr(self, capability)
+        if reference is None:
+            raise LookupError(f"{self.name} has no {capability}")
+        return load(reference)
+
+    def is_connected(self, session: Any) -> bool:
+        check: Callable[[Any], bool] = self.load("connection")
+        return check(session)
