@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     # Overrides the secret's host: on AWS the RDS Proxy endpoint (the secret names the cluster).
     database_host: str | None = None
     database_tls_ca_file: str | None = None
-    database_connect_timeout_s: float = 5.0
+    # Connecting (TCP, TLS, startup, authentication, waiting for a pooled connection) must fail
+    # well within the HTTP functions' 5-20 s timeouts; a statement may take up to the socket timeout.
+    database_connect_timeout_s: float = 3.0
     database_socket_timeout_s: float = 30.0
     database_pool_size: int = 1
     database_pool_recycle_s: int = 300

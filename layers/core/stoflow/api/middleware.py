@@ -82,12 +82,11 @@ class RequestContextMiddleware:
         except Exception as exc:
             # Last resort: an error that escaped every handler still becomes a problem (with our
             # headers and correlation id), and is not re-raised into the Lambda runtime.
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
+            from stoflow.api.problems import unexpected
+
+            response = unexpected(exc, scope.get("method"), scope.get("path"))
             if response_started:
                 return
-            from stoflow.api.problems import problem
-
-            response = problem(500, "internal_error", "Internal error")
             await response(scope, receive, send_with_headers)
         finally:
             log.info(
