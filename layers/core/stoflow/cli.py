@@ -6,6 +6,7 @@ stoflow db status
 stoflow db revision --tree shared|tenant -m MESSAGE
 stoflow tenants create ID | list | drop ID --confirm user_ID
 stoflow images audit [--tenant ID]
+stoflow jobs dlq list [--limit N] | redrive [--limit N]   (STOFLOW_JOBS_QUEUE_URL or --queue-url)
 """
 
 from __future__ import annotations
@@ -123,6 +124,27 @@ def _cmd_images(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    from stoflow.config import get_settings
+    from stoflow.jobs import dead_letters
+
+    queue_url = args.queue_url or get_settings().jobs_queue_url
+    if not queue_url:
+        print(
+            "stoflow: set STOFLOW_JOBS_QUEUE_URL (the stack's JobsQueueUrl output) or pass --queue-url", file=sys.stderr
+        )
+        return 2
+    if args.action == "list":
+        letters = dead_letters.list_dead_letters(queue_url, args.limit or 100)
+        for letter in letters:
+            print(letter.describe())
+        print(f"{len(letters)} message(s) in the dead-letter queue")
+        return 0
+    moved = dead_letters.redrive(queue_url, args.limit)
+    print(f"{moved} message(s) sent back to the jobs queue")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
     areas = parser.add_subparsers(dest="area", required=True)
@@ -166,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit = images.add_parser("audit", help="products whose migrated label guess is doubtful")
     audit.add_argument("--tenant", metavar="ID", help="one tenant only")
     audit.set_defaults(run=_cmd_images)
+
+    jobs = areas.add_parser("jobs", help="the jobs queue").add_subparsers(dest="what", required=True)
+    dlq = jobs.add_parser("dlq", help="the jobs dead-letter queue")
+    dlq.add_argument("action", choices=["list", "redrive"])
+    dlq.add_argument("--limit", type=int, default=None, help="at most this many messages")
+    dlq.add_argument("--queue-url", help="the jobs queue (default: STOFLOW_JOBS_QUEUE_URL)")
+    dlq.set_defaults(run=_cmd_dlq)
     return parser
 
 

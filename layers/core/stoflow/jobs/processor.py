@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.deadline import running_until
 from stoflow.jobs.errors import (
     JobCancelled,
     PermanentJobError,
@@ -114,9 +115,15 @@ class MarketplaceJobProcessor:
     def _session(self, tenant_id: int) -> Any:
         return tenant_session(tenant_id, engine=self.engine)
 
-    def process(self, message: JobMessage) -> str:
+    def time_needed_s(self, marketplace: str) -> float:
+        """What one job of `marketplace` may take at most (its handlers' longest timeout)."""
+        return float(self.registry.longest_timeout_s(marketplace))
+
+    def process(self, message: JobMessage, *, time_left_s: float | None = None) -> str:
         """Run the job a message points at; returns the job's resulting status, or 'skipped'.
 
+        The handler runs until its declared timeout, or `time_left_s` if shorter (what the
+        invocation has left once the outcome is recorded); past it, no marketplace call starts.
         Raises only when the job's state could not be read or recorded (the database is down, the
         tenant is unknown): the message then goes back to the queue and, in the end, to the DLQ."""
         tenant_id, job_id = message.tenant_id, message.job_id
@@ -137,14 +144,15 @@ class MarketplaceJobProcessor:
             session=lambda: self._session(tenant_id),
             cancel_requested=lambda: self._cancel_requested(tenant_id, job_id),
         )
+        allowed_s = float(handler.timeout_s) if time_left_s is None else min(float(handler.timeout_s), time_left_s)
         try:
-            reconcile = getattr(handler, "reconcile", None)
-            if snapshot.needs_reconcile and reconcile is not None:
-                # The last write's fate is unknown: read first, and write again only if it never landed.
-                found = reconcile(context)
-                if found is not None:
-                    return self._finish(snapshot, "completed", outcome=found)
-            outcome = handler.run(context)
+            with running_until(allowed_s):
+                reconcile = getattr(handler, "reconcile", None)
+                found = None
+                if snapshot.needs_reconcile and reconcile is not None:
+                    # The last write's fate is unknown: read first, and write again only if it never landed.
+                    found = reconcile(context)
+                outcome = found if found is not None else handler.run(context)
         except JobCancelled as exc:
             return self._finish(snapshot, "cancelled", error=(exc.code, exc.message))
         except WaitingForExtension as exc:
