@@ -43,8 +43,3 @@ lint: install
 fmt: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
-
-# `sam build` for the migrator: its entrypoint and the Alembic trees, nothing else.
-build-MigratorFunction:
-	cp functions/migrator/app.py $(ARTIFACTS_DIR)/
-	cp -r migrations $(ARTIFACTS_DIR)/migrations
