@@ -15,9 +15,11 @@ poller, the scheduler.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -140,6 +142,40 @@ def _ignore_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+# Each port the local cloud listens on, with the flag and the variable that move it.
+PORT_OPTIONS = (
+    ("http_port", "HTTP API", "--http-port", "STOFLOW_LOCAL_HTTP_PORT"),
+    ("ws_port", "WebSocket API", "--ws-port", "STOFLOW_LOCAL_WS_PORT"),
+    ("aws_port", "local AWS (moto)", "--aws-port", "STOFLOW_LOCAL_AWS_PORT"),
+)
+
+
+def busy_port_message(args: argparse.Namespace) -> str | None:
+    """Before anything starts: a port already taken, said in two lines (which port, what moves it)."""
+    for attribute, what, flag, variable in PORT_OPTIONS:
+        port = getattr(args, attribute)
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((args.host, port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                return (
+                    f"port {port} ({what}) is already in use on {args.host}.\n"
+                    f"Stop what uses it, or choose another: {flag} N or {variable}=N (0: any free port)."
+                )
+    return None
+
+
+def startup_problem(exc: BaseException) -> str | None:
+    """A failure a person can act on, in two lines (None: show the traceback)."""
+    from stoflow.availability import unreachable_database_message
+
+    return unreachable_database_message(exc, get_settings(), hint=", or unset it to use the embedded PostgreSQL")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
@@ -154,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     # Also when started in the background by a shell, which starts it with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
+    busy = busy_port_message(args)
+    if busy is not None:
+        print(f"make run: {busy}", file=sys.stderr, flush=True)
+        return 1
     stack = Stack([])
     failed = False
     try:
@@ -168,9 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("\nstopping the local cloud…", flush=True)
-    except Exception:
+    except Exception as exc:
         failed = True
-        log.exception("the local cloud could not start")
+        message = startup_problem(exc)
+        if message is None:
+            part = f" ({stack.failed.name})" if stack.failed else ""
+            log.exception("the local cloud could not start%s", part)
+        else:
+            print(f"make run: {message}", file=sys.stderr, flush=True)
     finally:
         _ignore_signals()
         clean = stack.stop()  # a part that failed to start has already stopped the others

@@ -9,7 +9,14 @@ by its type's module and attributes.
 
 from __future__ import annotations
 
-__all__ = ["RETRY_AFTER_S", "unavailable_dependency"]
+from typing import Any
+
+__all__ = [
+    "RETRY_AFTER_S",
+    "database_connection_problem",
+    "unavailable_dependency",
+    "unreachable_database_message",
+]
 
 # What a client is told to wait: a proxy failover or a throttling window is a matter of seconds.
 RETRY_AFTER_S = 5
@@ -88,3 +95,63 @@ def _sqlstate(exc: BaseException) -> str | None:
             code = arg.get("C")
             return code if isinstance(code, str) else None
     return None
+
+
+# SQLSTATEs of a connection refused by the server for a reason the operator fixes in the URL.
+_PG_CONFIGURATION_CODES = {"28000": "authentication refused", "28P01": "wrong password", "3D000": "no such database"}
+
+
+def database_connection_problem(exc: BaseException) -> str | None:
+    """Why connecting to PostgreSQL failed, in a few words, if that is what `exc` is about:
+    "connection refused", "no answer within 3.0 s", "unknown host", "wrong password"...
+    None when `exc` is something else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    found_unavailable = False
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        code = _sqlstate(current)
+        if code in _PG_CONFIGURATION_CODES:
+            return _PG_CONFIGURATION_CODES[code]
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, TimeoutError):
+            return "no answer"
+        if type(current).__name__ == "gaierror":
+            return "unknown host"
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror.lower()
+        found_unavailable = found_unavailable or _classify(current) == "database"
+        current = current.__cause__ or current.__context__
+    return "not reachable" if found_unavailable else None
+
+
+def database_location(settings: Any) -> str:
+    """host:port (or the socket) the settings point at, for a person to check."""
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(settings.database_url)
+        socket_dir = url.query.get("host") or url.query.get("unix_sock")
+        if socket_dir:
+            return f"the socket in {socket_dir}"
+        return f"{url.host or 'localhost'}:{url.port or 5432}"
+    if settings.database_host:
+        return f"{settings.database_host}:5432"
+    return "the host named in the database secret"
+
+
+def unreachable_database_message(exc: BaseException, settings: Any, hint: str = "") -> str | None:
+    """Two lines for a person when `exc` is a database that cannot be reached, else None."""
+    reason = database_connection_problem(exc)
+    if reason is None:
+        return None
+    where = database_location(settings)
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        check = f"Check that PostgreSQL runs there and that DATABASE_URL is right (now {shown}){hint}."
+    else:
+        check = f"Check STOFLOW_DATABASE_SECRET_ARN / STOFLOW_DATABASE_HOST, or set DATABASE_URL{hint}."
+    return f"cannot connect to PostgreSQL at {where}: {reason}.\n{check}"

@@ -208,6 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoflowError as exc:
         print(f"stoflow: {exc.code}: {exc.detail}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        from stoflow.availability import unreachable_database_message
+        from stoflow.config import get_settings
+
+        message = unreachable_database_message(exc, get_settings())
+        if message is None:
+            raise
+        print(f"stoflow: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
