@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from stoflow.jobs.worker import handle_batch
+from stoflow.observability import traced_handler
 from stoflow.realtime.notifier import install
 
 # job_status events go to the tenant's dashboards over the WebSocket API (STOFLOW_WS_CALLBACK_URL).
 install()
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_batch(event, context)

@@ -6,11 +6,13 @@ from typing import Any
 
 from stoflow.jobs.maintenance import run_all
 from stoflow.jobs.service import registry
+from stoflow.observability import traced_handler
 from stoflow.realtime.notifier import install
 
 # Reaped and reconciled jobs reach the tenant's dashboards too.
 install()
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run_all(registry())

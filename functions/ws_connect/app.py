@@ -7,12 +7,14 @@ import logging
 from typing import Any
 
 from stoflow.errors import StoflowError
+from stoflow.observability import traced_handler
 from stoflow.realtime.protocol import connection_id, query_parameter, response
 from stoflow.services.ws import open_connection
 
 log = logging.getLogger("stoflow.ws_connect")
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         open_connection(connection_id(event), query_parameter(event, "ticket"))

@@ -157,7 +157,8 @@ def listing() -> str:
         label = f"{owner} ({permission.role})" if owner else permission.role
         condition = " (with condition)" if permission.conditional else ""
         lines.append(f"{label}: {permission.action} {permission.resource}{condition}")
-    return "\n".join(lines) + "\n"
+    # The same grant from two policies (logs in two AWS managed policies) is listed once.
+    return "\n".join(sorted(set(lines))) + "\n"
 
 
 if __name__ == "__main__":

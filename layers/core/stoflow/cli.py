@@ -7,6 +7,8 @@ stoflow db revision --tree shared|tenant -m MESSAGE
 stoflow tenants create ID | list | drop ID --confirm user_ID
 stoflow images audit [--tenant ID]
 stoflow jobs dlq list [--limit N] | redrive [--limit N]   (STOFLOW_JOBS_QUEUE_URL or --queue-url)
+stoflow secrets init --stage dev|prod
+stoflow secrets rotate --stage dev|prod jwt-keys|marketplace-token-keys
 """
 
 from __future__ import annotations
@@ -145,6 +147,31 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_secrets(args: argparse.Namespace) -> int:
+    from stoflow.config import get_settings
+    from stoflow.services import secrets
+
+    if args.action == "init":
+        ask = None
+        if sys.stdin.isatty():
+            import getpass
+
+            ask = getpass.getpass  # never echoed: these are credentials
+        results = secrets.init_secrets(args.stage, get_settings(), ask)
+        for result in results:
+            print(result.line())
+        return 0 if all(r.outcome != "skipped" for r in results) else 3
+    name = secrets.secret_name(args.stage, args.kind)
+    if args.kind == "jwt-keys":
+        print(f"{name}: new signing key {secrets.rotate_jwt_keys(name)}; the previous one stays accepted")
+    elif args.kind == "marketplace-token-keys":
+        print(f"{name}: new key first, {secrets.rotate_token_keys(name)} key(s) kept")
+    else:
+        print(f"{name}: application keys are not rotated here (they come from eBay / Etsy)", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
     areas = parser.add_subparsers(dest="area", required=True)
@@ -195,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=None, help="at most this many messages")
     dlq.add_argument("--queue-url", help="the jobs queue (default: STOFLOW_JOBS_QUEUE_URL)")
     dlq.set_defaults(run=_cmd_dlq)
+
+    secrets_parser = areas.add_parser("secrets", help="the stack's secrets (after the first deployment)")
+    secrets_actions = secrets_parser.add_subparsers(dest="action", required=True)
+    init = secrets_actions.add_parser("init", help="fill the stage's empty secrets (never overwrites)")
+    rotate = secrets_actions.add_parser("rotate", help="rotate the signing or encryption keys now")
+    rotate.add_argument("kind", choices=["jwt-keys", "marketplace-token-keys"])
+    for sub in (init, rotate):
+        sub.add_argument("--stage", choices=["dev", "prod"], required=True)
+        sub.set_defaults(run=_cmd_secrets)
     return parser
 
 

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "test", "dev", "prod"] = "local"
     log_level: str = "INFO"
+    # The service name on every log line, trace and metric (Powertools reads the same variable).
+    service_name: str = Field(default="stoflow", validation_alias="POWERTOOLS_SERVICE_NAME")
 
     # Database: a URL, or an RDS-style secret ({"host","port","username","password","dbname"}).
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")

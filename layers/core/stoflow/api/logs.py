@@ -1,14 +1,18 @@
-"""Structured JSON logs (Powertools Logger) carrying the request's correlation id on every line.
+"""Logs (Powertools Logger) carrying the request's correlation id on every line: JSON on AWS,
+one plain line locally.
 
 The Powertools logger is the stdlib logger named "stoflow": every `logging.getLogger(__name__)` under
-the stoflow package propagates to it, so foundation and service code log JSON lines with the
-correlation id without knowing about Powertools.
+the stoflow package propagates to it, so foundation and service code log lines with the
+correlation id without knowing about Powertools. The service name comes from
+POWERTOOLS_SERVICE_NAME (stoflow.config); on AWS each handler adds the Lambda context (cold start,
+request id, function) through `stoflow.observability.traced_handler`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -25,11 +29,30 @@ def get_logger() -> Logger:
             if _logger is None:
                 from stoflow.config import get_settings
 
-                _logger = Logger(service=LOGGER_NAME, level=get_settings().log_level)
+                settings = get_settings()
+                plain = settings.environment == "local"  # tests read JSON lines, as on AWS
+                # Powertools names the stdlib logger after `service`: "stoflow", the parent of
+                # every module's logger; the service key itself says POWERTOOLS_SERVICE_NAME.
+                _logger = Logger(
+                    service=LOGGER_NAME, level=settings.log_level, json_serializer=plain_line if plain else None
+                )
+                _logger.append_keys(service=settings.service_name)
                 # Lambda's runtime puts its own handler on the root logger: without this every line
                 # would be written twice, once without the JSON format.
                 logging.getLogger(LOGGER_NAME).propagate = False
     return _logger
+
+
+# Keys every JSON line carries that a person reading a terminal does not need.
+_QUIET_KEYS = frozenset({"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id"})
+
+
+def plain_line(log: dict[str, Any]) -> str:
+    """One readable line: time, level, message, then the other keys as key=value."""
+    timestamp = str(log.get("timestamp", ""))[11:23]
+    extras = " ".join(f"{key}={value}" for key, value in log.items() if key not in _QUIET_KEYS and value is not None)
+    line = f"{timestamp} {log.get('level', '')[:4]:<4} {log.get('message', '')}"
+    return f"{line}  {extras}" if extras else line
 
 
 def set_correlation_id(value: str | None) -> None:
@@ -51,3 +74,16 @@ def get_correlation_id() -> str | None:
 def stdlib_logger(name: str) -> logging.Logger:
     """A stdlib logger under "stoflow" (so it inherits the JSON handler once get_logger() ran)."""
     return logging.getLogger(name if name.startswith(LOGGER_NAME) else f"{LOGGER_NAME}.{name}")
+
+
+def reset_logger() -> None:
+    """Forget the logger so that the next get_logger() builds it from the current settings (tests;
+    Powertools keeps its set-up on the stdlib logger, which is undone here too)."""
+    global _logger
+    with _lock:
+        _logger = None
+        stdlib = logging.getLogger(LOGGER_NAME)
+        stdlib.handlers.clear()
+        for attribute in ("init", "powertools_handler", "powertools_buffer_config", "powertools_buffer_cache"):
+            if hasattr(stdlib, attribute):
+                delattr(stdlib, attribute)

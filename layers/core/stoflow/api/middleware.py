@@ -89,8 +89,12 @@ class RequestContextMiddleware:
                 return
             await response(scope, receive, send_with_headers)
         finally:
+            # The one line per request (the gateway's own access line is debug, Mangum's is off).
             log.info(
-                "request",
+                "%s %s -> %s",
+                scope.get("method"),
+                scope.get("path"),
+                status,
                 extra={
                     "method": scope.get("method"),
                     "path": scope.get("path"),

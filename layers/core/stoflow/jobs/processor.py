@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.notifier import JobStatusEvent, notify
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
 from stoflow.models.products import Product
+from stoflow.observability import count_job, metric, subsegment
 from stoflow.repositories import jobs as repository
 
 log = logging.getLogger(__name__)
@@ -128,7 +130,7 @@ class MarketplaceJobProcessor:
         tenant is unknown): the message then goes back to the queue and, in the end, to the DLQ."""
         tenant_id, job_id = message.tenant_id, message.job_id
         now = self.clock()
-        with self._session(tenant_id) as session:
+        with subsegment("job.claim"), self._session(tenant_id) as session:
             job = repository.claim(session, job_id, now, self.attempt_timeout)
             if job is None:
                 return self._settle_unclaimable(session, tenant_id, job_id, now)
@@ -145,8 +147,12 @@ class MarketplaceJobProcessor:
             cancel_requested=lambda: self._cancel_requested(tenant_id, job_id),
         )
         allowed_s = float(handler.timeout_s) if time_left_s is None else min(float(handler.timeout_s), time_left_s)
+        started = time.perf_counter()
         try:
-            with running_until(allowed_s):
+            with (
+                running_until(allowed_s),
+                subsegment("job.run", marketplace=snapshot.marketplace, action=snapshot.action),
+            ):
                 reconcile = getattr(handler, "reconcile", None)
                 found = None
                 if snapshot.needs_reconcile and reconcile is not None:
@@ -166,6 +172,9 @@ class MarketplaceJobProcessor:
         except Exception as exc:  # a handler bug: recorded on the job, retried like a transient error
             log.exception("job %s (%s %s) raised", job_id, snapshot.marketplace, snapshot.action)
             return self._retry_or_fail(snapshot, "internal_error", f"{type(exc).__name__}: {exc}", None)
+        if snapshot.action == "publish":
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            metric("PublishDuration", elapsed_ms, "Milliseconds", marketplace=snapshot.marketplace)
         return self._finish(snapshot, "completed", outcome=outcome)
 
     def _cancel_requested(self, tenant_id: int, job_id: int) -> bool:
@@ -249,7 +258,7 @@ class MarketplaceJobProcessor:
             values.update(error_code=error[0][:64], error_message=error[1][:2000])
         values.update(extra or {})
 
-        with self._session(snapshot.tenant_id) as session:
+        with subsegment("job.finish"), self._session(snapshot.tenant_id) as session:
             job = repository.finish(session, snapshot.id, snapshot.attempt, values)
             if job is None:
                 log.warning(
@@ -263,6 +272,7 @@ class MarketplaceJobProcessor:
             self._record_effects(session, job, outcome, now)
             event = status_event(snapshot.tenant_id, job)
         notify(event)
+        count_job(status, snapshot.marketplace, snapshot.action)
         return status
 
     def _record_effects(self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None, now: datetime) -> None:

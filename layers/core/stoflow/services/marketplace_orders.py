@@ -85,7 +85,9 @@ def store_orders(session: Session, tenant_id: int, marketplace: str, orders: Seq
         if product_ids:
             # Also for orders seen before: a sale whose delist jobs were lost gets them now (the
             # jobs are keyed, so nothing is queued twice).
-            sale = sales.record_sale(session, tenant_id, marketplace, product_ids, order_ref=order.external_id)
+            sale = sales.record_sale(
+                session, tenant_id, marketplace, product_ids, order_ref=order.external_id, sold_at=order.ordered_at
+            )
             stored.sold_product_ids.extend(sale.sold_product_ids)
             stored.delist_job_ids.extend(sale.delist_job_ids)
     return stored

@@ -45,6 +45,7 @@ def record_sale(
     *,
     order_ref: str | None = None,
     now: datetime | None = None,
+    sold_at: datetime | None = None,
 ) -> SaleResult:
     from stoflow.jobs.service import JobRequest, enqueue_in_session
 
@@ -85,6 +86,11 @@ def record_sale(
             )
             result.delist_job_ids.extend(job.id for job in enqueued.jobs)
     session.flush()
+    if result.delist_job_ids and sold_at is not None:
+        from stoflow.observability import metric
+
+        # DESIGN's budget: a sale on one marketplace has its delists queued within 5 minutes.
+        metric("SaleToDelistSeconds", max(0.0, (now - sold_at).total_seconds()), "Seconds", sold_on=sold_on)
     if result.sold_product_ids:
         log.info(
             "sale on %s (order %s): products %s sold, %d delist jobs queued",

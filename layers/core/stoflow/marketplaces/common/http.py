@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from stoflow.config import get_settings
+from stoflow.observability import subsegment
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,8 @@ class MarketplaceHttp:
                 timeout=self._timeout_within_deadline(method, path),
             )
             try:
-                response = self._client.send(request, auth=auth) if auth else self._client.send(request)
+                with subsegment(f"{self.marketplace}.http", method=method):
+                    response = self._client.send(request, auth=auth) if auth else self._client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the marketplace: always safe to try again.
                 log.warning(
