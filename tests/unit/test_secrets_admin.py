@@ -101,3 +101,19 @@ def test_the_rotation_function_rotates_what_its_schedule_names(manager, monkeypa
     assert handler({"task": "rotate_token_keys"}, None) == {"token_keys_kept": 1}
     with pytest.raises(ValueError):
         handler({"task": "rotate_everything"}, None)
+
+
+def test_app_keys_are_read_through_parameters_with_a_max_age(manager, monkeypatch):
+    from stoflow.marketplaces.common import apps
+
+    name = secrets.secret_name("dev", "etsy-app")
+    manager.put_secret_value(SecretId=name, SecretString='{"keystring": "old", "shared_secret": "s"}')
+    monkeypatch.setenv("STOFLOW_ETSY_APP_SECRET_ARN", name)
+    get_settings.cache_clear()
+    apps.reset()
+    assert apps.etsy_keys().keystring == "old"
+    manager.put_secret_value(SecretId=name, SecretString='{"keystring": "new", "shared_secret": "s"}')
+    assert apps.etsy_keys().keystring == "old"  # within APP_KEYS_MAX_AGE_S: the cached value
+    aws.reset_secrets()  # what the max age does after 5 minutes
+    assert apps.etsy_keys().keystring == "new"
+    apps.reset()
