@@ -103,6 +103,22 @@ def test_the_rotation_function_rotates_what_its_schedule_names(manager, monkeypa
         handler({"task": "rotate_everything"}, None)
 
 
+def test_locally_the_rotation_schedule_has_nothing_to_rotate(monkeypatch):
+    from tests.support.api import load_function
+
+    for name in ("STOFLOW_JWT_KEYS_SECRET_ARN", "STOFLOW_MARKETPLACE_TOKEN_KEYS_SECRET_ARN", "STOFLOW_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    try:
+        assert "skipped" in load_function("key_rotation").handler({"task": "rotate_jwt_keys"}, None)
+        monkeypatch.setenv("STOFLOW_ENVIRONMENT", "prod")
+        get_settings.cache_clear()
+        with pytest.raises(RuntimeError):
+            load_function("key_rotation").handler({"task": "rotate_jwt_keys"}, None)
+    finally:
+        get_settings.cache_clear()
+
+
 def test_app_keys_are_read_through_parameters_with_a_max_age(manager, monkeypatch):
     from stoflow.marketplaces.common import apps
 
