@@ -157,6 +157,9 @@ def busy_port_message(args: argparse.Namespace) -> str | None:
         if port == 0:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT (a
+            # restart) is free; only a listener makes it busy.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((args.host, port))
             except OSError as exc:

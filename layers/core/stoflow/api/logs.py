@@ -10,6 +10,7 @@ request id, function) through `stoflow.observability.traced_handler`.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any
@@ -30,12 +31,9 @@ def get_logger() -> Logger:
                 from stoflow.config import get_settings
 
                 settings = get_settings()
-                plain = settings.environment == "local"  # tests read JSON lines, as on AWS
                 # Powertools names the stdlib logger after `service`: "stoflow", the parent of
                 # every module's logger; the service key itself says POWERTOOLS_SERVICE_NAME.
-                _logger = Logger(
-                    service=LOGGER_NAME, level=settings.log_level, json_serializer=plain_line if plain else None
-                )
+                _logger = Logger(service=LOGGER_NAME, level=settings.log_level, json_serializer=serialize)
                 _logger.append_keys(service=settings.service_name)
                 # Lambda's runtime puts its own handler on the root logger: without this every line
                 # would be written twice, once without the JSON format.
@@ -45,6 +43,16 @@ def get_logger() -> Logger:
 
 # Keys every JSON line carries that a person reading a terminal does not need.
 _QUIET_KEYS = frozenset({"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id"})
+
+
+def serialize(log: dict[str, Any]) -> str:
+    """One plain line in the local cloud, JSON everywhere else (AWS, and tests, which read it).
+    Decided per line: the logger is built once per process, the stage may change in tests."""
+    from stoflow.config import get_settings
+
+    if get_settings().environment == "local":
+        return plain_line(log)
+    return json.dumps(log, default=str, separators=(",", ":"), ensure_ascii=False)
 
 
 def plain_line(log: dict[str, Any]) -> str:
