@@ -41,8 +41,24 @@ def get_logger() -> Logger:
     return _logger
 
 
-# Keys every JSON line carries that a person reading a terminal does not need.
-_QUIET_KEYS = frozenset({"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id"})
+# Keys every JSON line carries that a person reading a terminal does not need (the Lambda
+# context's among them: the local cloud runs every function in one process).
+_QUIET_KEYS = frozenset(
+    {
+        "level",
+        "location",
+        "message",
+        "timestamp",
+        "service",
+        "sampling_rate",
+        "xray_trace_id",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+    }
+)
 
 
 def serialize(log: dict[str, Any]) -> str:
