@@ -126,6 +126,15 @@ def test_secrets_manager_throttling_answers_503(throttled_secrets):
     assert_unavailable(Reply(load_function("health").handler(http_event("GET", "/health"), None)))
 
 
+def test_a_websocket_connect_is_refused_with_503(database_at, closed_port):
+    database_at(closed_port)
+    event = {
+        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "abc="},
+        "queryStringParameters": {"ticket": "t" * 40},
+    }
+    assert load_function("ws_connect").handler(event, None)["statusCode"] == 503
+
+
 def test_a_bug_stays_a_500():
     assert unavailable_dependency(ValueError("bad")) is None
     assert unavailable_dependency(KeyError("x")) is None
