@@ -190,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # internal server's ephemeral port, which is not where clients connect.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    # SQLAlchemy names a pool's logger after its class: GuardedQueuePool's sits under stoflow.db
+    # and would narrate every dispose at INFO.
+    logging.getLogger("stoflow.db.checkout_guard.GuardedQueuePool").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _interrupt)
     # Also when started in the background by a shell, which starts it with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
