@@ -7,12 +7,17 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: install system-deps extension-deps run test bench lint fmt openapi
 
+# Says what it does: a first install downloads about a hundred packages (a minute or two).
 $(STAMP): pyproject.toml
+	@echo "==> $(VENV): creating the virtualenv"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	@echo "==> $(VENV): installing StoFlow and its Python packages (pyproject.toml changed or first install)"
+	@# One line per package (pip's errors go to stderr, unfiltered); pipefail keeps pip's status.
+	bash -o pipefail -c "$(PY) -m pip install --progress-bar off -e '.[dev]' | grep -E --line-buffered '^(Collecting|Successfully installed)'"
 	rm -f $(VENV)/.installed-*
 	touch $@
+	@echo "==> $(VENV): ready"
 
 install: $(STAMP) system-deps
 
@@ -50,8 +55,3 @@ lint: install
 fmt: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
-
-# `sam build` for the migrator: its entrypoint and the Alembic trees, nothing else.
-build-MigratorFunction:
-	cp functions/migrator/app.py $(ARTIFACTS_DIR)/
-	cp -r migrations $(ARTIFACTS_DIR)/migrations

@@ -132,7 +132,7 @@ def _seed_products(engine: Engine, tenant: int) -> None:
 def _quiet_request_logs() -> Callable[[], None]:
     """Send the handler's JSON request logs to /dev/null: still formatted and written (their cost
     is part of a request), just not printed 200 times. Returns the function that restores them."""
-    from stoflow.api.logs import LOGGER_NAME
+    from stoflow.logs import LOGGER_NAME
 
     sink = open(os.devnull, "w")  # noqa: SIM115 (closed by the restore function)
     swapped = []

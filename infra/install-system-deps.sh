@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]} (sudo apt-get install -y ${need[*]})" >&2
   exit 1
 fi
-echo "installing Debian packages: ${need[*]}"
+echo "==> installing Debian packages (a minute or two): ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from stoflow.marketplaces.vinted.lane import tick
+from stoflow.observability import traced_handler
 from stoflow.realtime.notifier import install
 
 install()
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"task": "vinted_tick", **tick()}

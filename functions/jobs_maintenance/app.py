@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.observability import traced_handler
 from stoflow.realtime.notifier import install
 from stoflow.services.jobs import run_maintenance
 
@@ -11,5 +12,6 @@ from stoflow.services.jobs import run_maintenance
 install()
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run_maintenance()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.observability import traced_handler
 from stoflow.services import marketplace_schedules as schedules
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     task = (event or {}).get("task")
     if task == "sync_orders":

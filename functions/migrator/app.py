@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.observability import traced_handler
 from stoflow.services.migrator import run
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.observability import traced_handler
 from stoflow.realtime.protocol import connection_id, response
 from stoflow.services.ws import close_connection, purge
 
 PURGE_TASK = "purge_ws"
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("task") == PURGE_TASK:
         tickets, connections = purge()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stoflow.observability import traced_handler
 from stoflow.realtime.notifier import install
 from stoflow.realtime.protocol import connection_id, message_body, request_id, response
 from stoflow.services.ws import message_router
@@ -14,6 +15,7 @@ router = message_router()
 install()
 
 
+@traced_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     reply = router.dispatch(connection_id(event), message_body(event), request_id(event))
     return response(200, reply)

@@ -17,9 +17,11 @@ them off), the HTTP API, the WebSocket API, the SQS poller, the scheduler.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -171,6 +173,43 @@ def _ignore_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+# Each port the local cloud listens on, with the flag and the variable that move it.
+PORT_OPTIONS = (
+    ("http_port", "HTTP API", "--http-port", "STOFLOW_LOCAL_HTTP_PORT"),
+    ("ws_port", "WebSocket API", "--ws-port", "STOFLOW_LOCAL_WS_PORT"),
+    ("aws_port", "local AWS (moto)", "--aws-port", "STOFLOW_LOCAL_AWS_PORT"),
+)
+
+
+def busy_port_message(args: argparse.Namespace) -> str | None:
+    """Before anything starts: a port already taken, said in two lines (which port, what moves it)."""
+    for attribute, what, flag, variable in PORT_OPTIONS:
+        port = getattr(args, attribute)
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT (a
+            # restart) is free; only a listener makes it busy.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((args.host, port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                return (
+                    f"port {port} ({what}) is already in use on {args.host}.\n"
+                    f"Stop what uses it, or choose another: {flag} N or {variable}=N (0: any free port)."
+                )
+    return None
+
+
+def startup_problem(exc: BaseException) -> str | None:
+    """A failure a person can act on, in two lines (None: show the traceback)."""
+    from stoflow.availability import unreachable_database_message
+
+    return unreachable_database_message(exc, get_settings(), hint=", or unset it to use the embedded PostgreSQL")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
@@ -182,9 +221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # internal server's ephemeral port, which is not where clients connect.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    # SQLAlchemy names a pool's logger after its class: GuardedQueuePool's sits under stoflow.db
+    # and would narrate every dispose at INFO.
+    logging.getLogger("stoflow.db.checkout_guard.GuardedQueuePool").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _interrupt)
     # Also when started in the background by a shell, which starts it with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
+    busy = busy_port_message(args)
+    if busy is not None:
+        print(f"make run: {busy}", file=sys.stderr, flush=True)
+        return 1
     stack = Stack([])
     failed = False
     try:
@@ -199,9 +245,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("\nstopping the local cloud…", flush=True)
-    except Exception:
+    except Exception as exc:
         failed = True
-        log.exception("the local cloud could not start")
+        message = startup_problem(exc)
+        if message is None:
+            part = f" ({stack.failed.name})" if stack.failed else ""
+            log.exception("the local cloud could not start%s", part)
+        else:
+            print(f"make run: {message}", file=sys.stderr, flush=True)
     finally:
         _ignore_signals()
         clean = stack.stop()  # a part that failed to start has already stopped the others

@@ -195,7 +195,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         response = self.server.gateway.handle(request)
         self._send(response)
-        log.info(
+        # Debug: the function logs the request's one line itself (as on AWS).
+        log.debug(
             "%s %s -> %d (%.1f ms)", self.command, self.path, response.status, (time.perf_counter() - started) * 1000
         )
 

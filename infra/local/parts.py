@@ -31,6 +31,7 @@ class Stack:
     def __init__(self, parts: Sequence[Part]) -> None:
         self.parts = list(parts)
         self._started: list[Part] = []
+        self.failed: Part | None = None
 
     def start(self) -> None:
         """Start every part in order; if one fails, stop those already up, then re-raise."""
@@ -38,7 +39,8 @@ class Stack:
             try:
                 part.start()
             except BaseException:
-                log.error("local cloud: %s failed to start", part.name)
+                # Said by the caller, once: in two lines when a person can act on it.
+                self.failed = part
                 self.stop()
                 raise
             self._started.append(part)

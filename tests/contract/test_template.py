@@ -33,7 +33,22 @@ def test_every_handler_imports_to_a_callable(function):
 
 
 @pytest.mark.parametrize("function", MAKEFILE_BUILT, ids=lambda f: f.logical_id)
-def test_every_makefile_built_function_has_its_make_target(function):
-    makefile = (REPO_ROOT / "Makefile").read_text()
+def test_every_makefile_built_function_has_its_make_target_in_its_own_folder(function):
+    code_uri = TEMPLATE.resources[function.logical_id]["Properties"]["CodeUri"]
+    makefile = (REPO_ROOT / code_uri / "Makefile").read_text()
     assert re.search(rf"^build-{function.logical_id}:", makefile, re.MULTILINE)
-    assert f"functions/{function.code_uri.name}/" in makefile
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.logical_id)
+def test_no_function_is_built_from_the_repository_root(function):
+    # `sam build` copies CodeUri: the root would bring .venv, local data and the database socket.
+    code_uri = TEMPLATE.resources[function.logical_id]["Properties"]["CodeUri"]
+    folder = (REPO_ROOT / code_uri).resolve()
+    assert folder.parent == REPO_ROOT / "functions", code_uri
+    assert not (folder / ".venv").exists() and not (folder / ".stoflow-data").exists()
+
+
+def test_the_migrator_folder_brings_the_alembic_trees():
+    migrations = REPO_ROOT / "functions" / "migrator" / "migrations"
+    assert migrations.is_symlink() and migrations.resolve() == REPO_ROOT / "migrations"
+    assert (migrations / "shared").is_dir() and (migrations / "tenant").is_dir()

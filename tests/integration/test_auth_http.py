@@ -101,7 +101,7 @@ def test_security_headers_and_correlation_id_on_every_response(call):
     import io
     import logging
 
-    from stoflow.api.logs import LOGGER_NAME, get_logger
+    from stoflow.logs import LOGGER_NAME, get_logger
 
     # The JSON handler's stream is whatever stdout was when the logger was built; read the same
     # formatter's output from a handler of our own instead.

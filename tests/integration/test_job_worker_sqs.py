@@ -18,6 +18,7 @@ from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs import service, worker
 from stoflow.jobs.handlers import JobOutcome
+from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.jobs.queue import set_queue
 from stoflow.models import MarketplaceJob
@@ -144,3 +145,121 @@ def test_a_hundred_jobs_over_five_tenants_keep_order_and_tenancy(sqs, jobs_world
             statuses = set(session.scalars(select(MarketplaceJob.status)))
         assert statuses == {"completed"}
     assert count(client, url) == 0
+
+
+# --- the invocation's remaining time ------------------------------------------------------------
+
+
+class LambdaContext:
+    """What the worker reads of Lambda's context: the remaining time, here moved by the handlers."""
+
+    def __init__(self, remaining_s: float) -> None:
+        self.remaining_s = remaining_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_s * 1000)
+
+
+def receive_all(client, url) -> list[dict]:
+    return client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageSystemAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+def batch_of(messages) -> dict:
+    arn = "arn:aws:sqs:eu-west-3:123456789012:jobs.fifo"
+    return {"Records": [sqs_record(m, arn, "eu-west-3") for m in messages]}
+
+
+def statuses(tenant_id, jobs) -> list[str]:
+    with tenant_session(tenant_id) as session:
+        return [session.get(MarketplaceJob, job.id).status for job in jobs]
+
+
+def test_the_worker_stops_claiming_when_one_more_job_would_not_fit(sqs, jobs_world, make_tenant):
+    client, url, _ = sqs
+    tenant = make_tenant()
+    jobs = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 5))).jobs
+    # Each job may take 60 s (the handlers' timeout) + 10 s to record its outcome; each takes 50 s.
+    context = LambdaContext(remaining_s=150)
+
+    def slow(job_context):
+        context.remaining_s -= 50
+        return JobOutcome()
+
+    jobs_world.handlers["publish"].script = [slow] * 5
+    messages = receive_all(client, url)
+    assert len(messages) == 5
+    response = worker.handle_batch(batch_of(messages), context)
+
+    # 150 s: run (100 left), run (50 left), then 50 < 70: the last three are handed back untouched.
+    assert statuses(tenant, jobs) == ["completed", "completed", "pending", "pending", "pending"]
+    handed_back = [item["itemIdentifier"] for item in response["batchItemFailures"]]
+    assert handed_back == [m["MessageId"] for m in messages[2:]]
+    for job in jobs[2:]:
+        with tenant_session(tenant) as session:
+            assert session.get(MarketplaceJob, job.id).attempts == 0
+    # Visible again at once (not after the queue's visibility timeout), in order.
+    for message in messages[:2]:
+        client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    again = receive_all(client, url)
+    assert [m["MessageId"] for m in again] == handed_back
+
+
+def test_with_no_time_for_any_job_the_whole_batch_is_handed_back_not_raised(sqs, jobs_world, make_tenant):
+    client, url, _ = sqs
+    tenant = make_tenant()
+    jobs = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 2))).jobs
+    messages = receive_all(client, url)
+    response = worker.handle_batch(batch_of(messages), LambdaContext(remaining_s=20))
+    assert len(response["batchItemFailures"]) == 2
+    assert statuses(tenant, jobs) == ["pending", "pending"]
+    assert jobs_world.handlers["publish"].calls == []
+    assert len(receive_all(client, url)) == 2
+
+
+def test_a_failed_message_comes_back_after_the_short_visibility_not_the_queues(sqs, monkeypatch):
+    client, url, _ = sqs
+    client.send_message(QueueUrl=url, MessageBody="not json at all", MessageGroupId="x", MessageDeduplicationId="p2")
+    (message,) = receive_all(client, url)
+    # The worker sets the failed message's visibility itself: with 0 it is back at once...
+    monkeypatch.setattr(worker, "FAILED_VISIBILITY_S", 0)
+    response = worker.handle_batch(batch_of([message]), LambdaContext(remaining_s=200))
+    assert response == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    (again,) = receive_all(client, url)
+    # ...with the default (30 s, the queue's own here being 60 s) it is not.
+    monkeypatch.undo()
+    worker.handle_batch(batch_of([again]), LambdaContext(remaining_s=200))
+    assert receive_all(client, url) == []
+
+
+def test_each_handler_runs_within_its_timeout_and_the_time_the_invocation_has_left(
+    sqs, jobs_world, make_tenant, monkeypatch
+):
+    from stoflow.jobs import processor as processor_module
+    from stoflow.jobs.deadline import remaining_s, running_until
+
+    client, url, _ = sqs
+    tenant = make_tenant()
+    service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 3)))
+    allowed: list[float] = []
+    inside: list[float | None] = []
+
+    def recording(seconds):
+        allowed.append(seconds)
+        return running_until(seconds)
+
+    def note(job_context):
+        inside.append(remaining_s())
+        return JobOutcome()
+
+    monkeypatch.setattr(processor_module, "running_until", recording)
+    jobs_world.handlers["publish"].script = [note, note, note]
+    (first, second, third) = receive_all(client, url)
+    worker.handle_batch(batch_of([first]), LambdaContext(remaining_s=900))
+    worker.handle_batch(batch_of([second]), LambdaContext(remaining_s=75))
+    # Never more than what the invocation has left (less the time to record the outcome).
+    worker.processor().process(JobMessage.parse(third["Body"]), time_left_s=12.0)
+    assert allowed == [60.0, 60.0, 12.0]  # the handler's own 60 s, twice; then only what was left
+    assert all(value is not None for value in inside)  # the handler ran under the deadline
+    assert remaining_s() is None  # outside a job, no deadline

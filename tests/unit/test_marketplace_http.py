@@ -158,3 +158,44 @@ def test_no_token_in_any_log_line(caplog):
     for record in caplog.records:
         text = record.getMessage() + str(record.args) + (record.exc_text or "")
         assert TOKEN not in text and "SHARED-SECRET" not in text, text
+
+
+# --- the job attempt's deadline -----------------------------------------------------------------
+
+
+def test_inside_a_job_each_call_gets_at_most_the_time_left():
+    from stoflow.jobs.deadline import running_until
+
+    transport, seen = scripted(200)
+    with running_until(4.0):
+        client(transport, []).request("GET", "/sell/inventory/v1/offer")
+    timeout = seen[0].extensions["timeout"]
+    assert 0 < timeout["read"] <= 4.0 and 0 < timeout["connect"] <= 4.0
+    assert get_settings().marketplace_read_timeout_s > 4.0  # shortened, not the client's own
+
+
+def test_outside_a_job_the_clients_own_timeouts_apply():
+    transport, seen = scripted(200)
+    client(transport, []).request("GET", "/sell/inventory/v1/offer")
+    assert seen[0].extensions["timeout"]["read"] == get_settings().marketplace_read_timeout_s
+
+
+def test_past_the_deadline_no_call_starts_and_the_job_is_retried_later():
+    from stoflow.jobs.deadline import running_until
+
+    transport, seen = scripted(200)
+    with running_until(0.0), pytest.raises(MarketplaceApiError) as caught:
+        client(transport, []).request("POST", "/sell/inventory/v1/offer")
+    assert seen == []
+    assert caught.value.code == "deadline" and isinstance(job_error(caught.value), RetryableJobError)
+
+
+def test_a_retry_pause_longer_than_the_time_left_is_not_taken():
+    from stoflow.jobs.deadline import running_until
+
+    transport, seen = scripted((429, {"Retry-After": "7"}), 200)
+    sleeps: list[float] = []
+    with running_until(5.0), pytest.raises(MarketplaceApiError) as caught:
+        client(transport, sleeps).request("GET", "/sell/inventory/v1/offer")
+    assert len(seen) == 1 and sleeps == []
+    assert caught.value.retry_after_s == 7.0

@@ -9,6 +9,9 @@ stoflow images audit [--tenant ID]
 stoflow sandbox sell|remove MARKETPLACE LISTING | revoke|recover MARKETPLACE
                 | fail MARKETPLACE [--minutes N] [--status 503|429] | state
     (the local cloud's marketplace sandboxes, over HTTP at STOFLOW_LOCAL_SANDBOX_URL)
+stoflow jobs dlq list [--limit N] | redrive [--limit N]   (STOFLOW_JOBS_QUEUE_URL or --queue-url)
+stoflow secrets init --stage dev|prod
+stoflow secrets rotate --stage dev|prod jwt-keys|marketplace-token-keys
 """
 
 from __future__ import annotations
@@ -156,6 +159,52 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    from stoflow.config import get_settings
+    from stoflow.jobs import dead_letters
+
+    queue_url = args.queue_url or get_settings().jobs_queue_url
+    if not queue_url:
+        print(
+            "stoflow: set STOFLOW_JOBS_QUEUE_URL (the stack's JobsQueueUrl output) or pass --queue-url", file=sys.stderr
+        )
+        return 2
+    if args.action == "list":
+        letters = dead_letters.list_dead_letters(queue_url, args.limit or 100)
+        for letter in letters:
+            print(letter.describe())
+        print(f"{len(letters)} message(s) in the dead-letter queue")
+        return 0
+    moved = dead_letters.redrive(queue_url, args.limit)
+    print(f"{moved} message(s) sent back to the jobs queue")
+    return 0
+
+
+def _cmd_secrets(args: argparse.Namespace) -> int:
+    from stoflow.config import get_settings
+    from stoflow.services import secrets
+
+    if args.action == "init":
+        ask = None
+        if sys.stdin.isatty():
+            import getpass
+
+            ask = getpass.getpass  # never echoed: these are credentials
+        results = secrets.init_secrets(args.stage, get_settings(), ask)
+        for result in results:
+            print(result.line())
+        return 0 if all(r.outcome != "skipped" for r in results) else 3
+    name = secrets.secret_name(args.stage, args.kind)
+    if args.kind == "jwt-keys":
+        print(f"{name}: new signing key {secrets.rotate_jwt_keys(name)}; the previous one stays accepted")
+    elif args.kind == "marketplace-token-keys":
+        print(f"{name}: new key first, {secrets.rotate_token_keys(name)} key(s) kept")
+    else:
+        print(f"{name}: application keys are not rotated here (they come from eBay / Etsy)", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stoflow", description="StoFlow administration")
     areas = parser.add_subparsers(dest="area", required=True)
@@ -219,6 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_parser("state", help="listings, outages and contract problems of every sandbox")
     for sub in sandbox.choices.values():
         sub.set_defaults(run=_cmd_sandbox)
+    jobs = areas.add_parser("jobs", help="the jobs queue").add_subparsers(dest="what", required=True)
+    dlq = jobs.add_parser("dlq", help="the jobs dead-letter queue")
+    dlq.add_argument("action", choices=["list", "redrive"])
+    dlq.add_argument("--limit", type=int, default=None, help="at most this many messages")
+    dlq.add_argument("--queue-url", help="the jobs queue (default: STOFLOW_JOBS_QUEUE_URL)")
+    dlq.set_defaults(run=_cmd_dlq)
+
+    secrets_parser = areas.add_parser("secrets", help="the stack's secrets (after the first deployment)")
+    secrets_actions = secrets_parser.add_subparsers(dest="action", required=True)
+    init = secrets_actions.add_parser("init", help="fill the stage's empty secrets (never overwrites)")
+    rotate = secrets_actions.add_parser("rotate", help="rotate the signing or encryption keys now")
+    rotate.add_argument("kind", choices=["jwt-keys", "marketplace-token-keys"])
+    for sub in (init, rotate):
+        sub.add_argument("--stage", choices=["dev", "prod"], required=True)
+        sub.set_defaults(run=_cmd_secrets)
     return parser
 
 
@@ -231,6 +295,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except StoflowError as exc:
         print(f"stoflow: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from stoflow.availability import unreachable_database_message
+        from stoflow.config import get_settings
+
+        message = unreachable_database_message(exc, get_settings())
+        if message is None:
+            raise
+        print(f"stoflow: {message}", file=sys.stderr)
         return 1
 
 

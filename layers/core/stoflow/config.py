@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "test", "dev", "prod"] = "local"
     log_level: str = "INFO"
+    # The service name on every log line, trace and metric (Powertools reads the same variable).
+    service_name: str = Field(default="stoflow", validation_alias="POWERTOOLS_SERVICE_NAME")
 
     # Database: a URL, or an RDS-style secret ({"host","port","username","password","dbname"}).
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
@@ -30,7 +32,9 @@ class Settings(BaseSettings):
     # Overrides the secret's host: on AWS the RDS Proxy endpoint (the secret names the cluster).
     database_host: str | None = None
     database_tls_ca_file: str | None = None
-    database_connect_timeout_s: float = 5.0
+    # Connecting (TCP, TLS, startup, authentication, waiting for a pooled connection) must fail
+    # well within the HTTP functions' 5-20 s timeouts; a statement may take up to the socket timeout.
+    database_connect_timeout_s: float = 3.0
     database_socket_timeout_s: float = 30.0
     database_pool_size: int = 1
     database_pool_recycle_s: int = 300

@@ -230,3 +230,14 @@ class OAuthExchangeFailed(InvalidInput):
     code = "oauth_exchange_failed"
     status = 400
     title = "The marketplace refused the authorization"
+
+
+class ServiceUnavailable(StoflowError):
+    """A dependency (the database, its proxy, Secrets Manager) is down, unreachable or throttling.
+
+    Nobody's bug and nothing the client did wrong: the same request may succeed a little later,
+    which the Retry-After header says."""
+
+    code = "service_unavailable"
+    status = 503
+    title = "Service temporarily unavailable"

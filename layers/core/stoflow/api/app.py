@@ -13,10 +13,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from stoflow.api.logs import get_logger
 from stoflow.api.middleware import CORRELATION_HEADER, RequestContextMiddleware
 from stoflow.api.problems import PROBLEM_JSON, install_problem_handlers
 from stoflow.config import get_settings
+from stoflow.logs import get_logger
 
 
 def create_app(
@@ -78,8 +78,15 @@ def _without_stage(event: dict[str, Any]) -> dict[str, Any]:
 def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """API Gateway (HTTP API, payload 2.0) → ASGI. Lifespan off: nothing to start per container,
     and Lambda would charge it to the first request anyway."""
+    import logging
+
     from mangum import Mangum
     from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+
+    from stoflow.observability import traced_handler
+
+    # Mangum logs every request at INFO: RequestContextMiddleware's line already says it all.
+    logging.getLogger("mangum.http").setLevel(logging.WARNING)
 
     # problem+json is text: without this Mangum would base64-encode every error body.
     adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])
@@ -88,7 +95,7 @@ def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, An
         _ensure_event_loop()
         return adapter(_without_stage(event), context)
 
-    return handler
+    return traced_handler(handler)
 
 
 _loops = threading.local()

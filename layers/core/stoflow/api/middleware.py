@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stoflow.api.logs import set_correlation_id
+from stoflow.logs import set_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +82,19 @@ class RequestContextMiddleware:
         except Exception as exc:
             # Last resort: an error that escaped every handler still becomes a problem (with our
             # headers and correlation id), and is not re-raised into the Lambda runtime.
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
+            from stoflow.api.problems import unexpected
+
+            response = unexpected(exc, scope.get("method"), scope.get("path"))
             if response_started:
                 return
-            from stoflow.api.problems import problem
-
-            response = problem(500, "internal_error", "Internal error")
             await response(scope, receive, send_with_headers)
         finally:
+            # The one line per request (the gateway's own access line is debug, Mangum's is off).
             log.info(
-                "request",
+                "%s %s -> %s",
+                scope.get("method"),
+                scope.get("path"),
+                status,
                 extra={
                     "method": scope.get("method"),
                     "path": scope.get("path"),

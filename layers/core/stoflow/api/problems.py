@@ -3,6 +3,8 @@
 - StoflowError subclasses: their own status, code and title; `detail` is the message.
 - Request validation (FastAPI/pydantic): 422, code "validation_error", with the failing fields.
 - Starlette HTTP errors (unknown route, wrong method): their status, a code derived from it.
+- A dependency that is unavailable (database, proxy, Secrets Manager; stoflow.availability): 503,
+  code "service_unavailable", with Retry-After.
 - Anything else: 500, code "internal_error", logged with its traceback, never shown to the client.
 """
 
@@ -18,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from stoflow.errors import StoflowError, Unauthorized
+from stoflow.errors import ServiceUnavailable, StoflowError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://stoflow.app/problems/"
@@ -53,7 +55,7 @@ def problem(
     if detail is not None:
         body["detail"] = detail
     body.update(extra)
-    from stoflow.api.logs import get_correlation_id
+    from stoflow.logs import get_correlation_id
 
     correlation_id = get_correlation_id()
     if correlation_id:
@@ -78,6 +80,10 @@ def error_headers(exc: StoflowError) -> dict[str, str]:
 
 
 def from_error(exc: StoflowError) -> Response:
+    if isinstance(exc, ServiceUnavailable):
+        log.warning("unavailable: %s", exc.detail)
+        headers = {"Retry-After": str(max(1, math.ceil(float(exc.extra.get("retry_after", 5)))))}
+        return problem(exc.status, exc.code, exc.title, exc.detail, headers=headers)
     if exc.status >= 500 and not exc.public:
         log.error("server error %s: %s", exc.code, exc.detail, exc_info=exc)
         # A domain error that maps to 5xx is our bug: say what kind, not the details.
@@ -114,9 +120,28 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code, title, detail, headers=dict(exc.headers or {}))
 
 
-async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def unexpected(exc: BaseException, method: str | None, path: str | None) -> Response:
+    """An exception no handler expected: 503 with Retry-After when a dependency is unavailable
+    (one warning line, no traceback: it is not our bug), else 500, logged with its traceback."""
+    from stoflow.availability import RETRY_AFTER_S, unavailable_dependency
+
+    dependency = unavailable_dependency(exc)
+    if dependency is not None:
+        log.warning("%s unavailable on %s %s: %s: %s", dependency, method, path, type(exc).__name__, exc)
+        return problem(
+            503,
+            ServiceUnavailable.code,
+            ServiceUnavailable.title,
+            "A service StoFlow depends on is not answering; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+            retry_after=RETRY_AFTER_S,
+        )
+    log.exception("unhandled error on %s %s", method, path, exc_info=exc)
     return problem(500, "internal_error", "Internal error")
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
+    return unexpected(exc, request.method, request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

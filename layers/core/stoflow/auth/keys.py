@@ -156,16 +156,17 @@ def keyring_from_secret(secret_string: str) -> KeyRing:
 
 
 def _load_secret_keyring(secret_arn: str) -> KeyRing:
-    from stoflow.aws import client
+    """The keys now (Powertools Parameters, fetched afresh: KeyStore decides when to reload)."""
+    from stoflow.aws import client, secret_json
 
     try:
-        response = client("secretsmanager").get_secret_value(SecretId=secret_arn)
+        document = secret_json(secret_arn, max_age_s=1, force=True)
     except client("secretsmanager").exceptions.ResourceNotFoundException as exc:
         # A freshly deployed secret has no value yet.
         raise RuntimeError(
-            f"JWT keys secret {secret_arn} has no value: run stoflow.auth.keys.rotate_secret_keys once"
+            f"JWT keys secret {secret_arn} has no value: run `stoflow secrets init --stage <stage>` once"
         ) from exc
-    return keyring_from_secret(response["SecretString"])
+    return keyring_from_secret(json.dumps(document))
 
 
 def rotate_secret_keys(secret_arn: str) -> KeyRing:

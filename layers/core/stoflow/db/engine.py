@@ -76,7 +76,7 @@ def build_engine(
     max_overflow: int = 0,
     tls: bool = False,
     tls_ca_file: str | None = None,
-    connect_timeout_s: float = 5.0,
+    connect_timeout_s: float = 3.0,
     socket_timeout_s: float = 30.0,
     pool_recycle_s: int = 300,
     idle_ping_after_s: float = 10.0,
@@ -89,8 +89,10 @@ def build_engine(
     pg8000_wire.install()
     # ssl_context=False, not None: with None pg8000 builds a new unverified context on every
     # connection (~28 ms) and silently uses TLS without checking the server.
+    # pg8000 has one `timeout` for everything on its socket: it bounds the connection (TCP, TLS,
+    # startup, authentication) here, and _set_socket_timeout widens it once connected.
     connect_args: dict[str, Any] = {
-        "timeout": socket_timeout_s,
+        "timeout": connect_timeout_s,
         "ssl_context": _ssl_context(tls_ca_file) if tls else False,
     }
     from stoflow.db.checkout_guard import GuardedQueuePool
@@ -109,7 +111,16 @@ def build_engine(
     install_statement_guard(engine)
     _install_idle_ping(engine, idle_ping_after_s)
     event.listen(engine, "handle_error", invalidate_abandoned)
+    event.listen(
+        engine, "connect", lambda dbapi_connection, record: _set_socket_timeout(dbapi_connection, socket_timeout_s)
+    )
     return engine
+
+
+def _set_socket_timeout(dbapi_connection: Any, seconds: float) -> None:
+    """A statement may take longer than a connection may: a database that does not answer within
+    the connect timeout is reported unavailable long before a Lambda function's own timeout."""
+    dbapi_connection._usock.settimeout(seconds)
 
 
 def invalidate_abandoned(context: ExceptionContext) -> None:

@@ -100,7 +100,13 @@ def store_orders(
             # Also for orders seen before: a sale whose delist jobs were lost gets them now (the
             # jobs are keyed, so nothing is queued twice).
             sale = sales.record_sale(
-                session, tenant_id, marketplace, product_ids, listings=listings, order_ref=order.external_id
+                session,
+                tenant_id,
+                marketplace,
+                product_ids,
+                listings=listings,
+                order_ref=order.external_id,
+                sold_at=order.ordered_at,
             )
             stored.sold_product_ids.extend(sale.sold_product_ids)
             stored.delist_job_ids.extend(sale.delist_job_ids)

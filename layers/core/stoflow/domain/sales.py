@@ -62,8 +62,10 @@ def record_sale(
     listings: Mapping[str, Listings],
     order_ref: str | None = None,
     now: datetime | None = None,
+    sold_at: datetime | None = None,
 ) -> SaleResult:
-    """`listings`: every marketplace's listing table by name (stoflow.marketplaces.registry.listings())."""
+    """`listings`: every marketplace's listing table by name (stoflow.marketplaces.registry.listings());
+    `sold_at`: when the buyer bought, for the sale-to-delists figure."""
     from stoflow.jobs.service import JobRequest, enqueue_in_session
 
     if sold_on not in listings:
@@ -103,6 +105,11 @@ def record_sale(
             )
             result.delist_job_ids.extend(job.id for job in enqueued.jobs)
     session.flush()
+    if result.delist_job_ids and sold_at is not None:
+        from stoflow.observability import metric
+
+        # DESIGN's budget: a sale on one marketplace has its delists queued within 5 minutes.
+        metric("SaleToDelistSeconds", max(0.0, (now - sold_at).total_seconds()), "Seconds", sold_on=sold_on)
     if result.sold_product_ids:
         log.info(
             "sale on %s (order %s): products %s sold, %d delist jobs queued",

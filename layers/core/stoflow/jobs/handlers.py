@@ -63,7 +63,8 @@ class JobHandler(Protocol):
     idempotent: ClassVar[bool]
     # Does the action need a product id?
     needs_product: ClassVar[bool]
-    # How long one attempt may run before the reaper considers it dead.
+    # How long one attempt may run: the worker enforces it (stoflow.jobs.deadline) and claims a
+    # job only with this much time left; the reaper takes an attempt older than the attempt timeout.
     timeout_s: ClassVar[int]
 
     def run(self, context: JobContext) -> JobOutcome: ...
@@ -133,6 +134,11 @@ class HandlerRegistry:
     def get(self, marketplace: str, action: str) -> JobHandler | None:
         self._load(marketplace)
         return self._handlers.get((marketplace, action))
+
+    def longest_timeout_s(self, marketplace: str) -> int:
+        """The longest attempt any of this marketplace's handlers may take (0: none registered):
+        what the worker must have left before it claims a job of that marketplace."""
+        return max((h.timeout_s for (m, _), h in self._handlers.items() if m == marketplace), default=0)
 
     def actions(self, marketplace: str) -> list[str]:
         self._load(marketplace)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs import transitions
+from stoflow.jobs.deadline import running_until
 from stoflow.jobs.errors import (
     JobCancelled,
     PermanentJobError,
@@ -34,6 +36,7 @@ from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.notifier import JobStatusEvent, notify
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
 from stoflow.models.products import Product
+from stoflow.observability import count_job, metric, subsegment
 from stoflow.repositories import jobs as repository
 
 log = logging.getLogger(__name__)
@@ -116,14 +119,20 @@ class MarketplaceJobProcessor:
     def _session(self, tenant_id: int) -> Any:
         return tenant_session(tenant_id, engine=self.engine)
 
-    def process(self, message: JobMessage) -> str:
+    def time_needed_s(self, marketplace: str) -> float:
+        """What one job of `marketplace` may take at most (its handlers' longest timeout)."""
+        return float(self.registry.longest_timeout_s(marketplace))
+
+    def process(self, message: JobMessage, *, time_left_s: float | None = None) -> str:
         """Run the job a message points at; returns the job's resulting status, or 'skipped'.
 
+        The handler runs until its declared timeout, or `time_left_s` if shorter (what the
+        invocation has left once the outcome is recorded); past it, no marketplace call starts.
         Raises only when the job's state could not be read or recorded (the database is down, the
         tenant is unknown): the message then goes back to the queue and, in the end, to the DLQ."""
         tenant_id, job_id = message.tenant_id, message.job_id
         now = self.clock()
-        with self._session(tenant_id) as session:
+        with subsegment("job.claim"), self._session(tenant_id) as session:
             job = transitions.claim(session, job_id, now, self.attempt_timeout)
             if job is None:
                 return self._settle_unclaimable(session, tenant_id, job_id, now)
@@ -139,14 +148,19 @@ class MarketplaceJobProcessor:
             session=lambda: self._session(tenant_id),
             cancel_requested=lambda: self._cancel_requested(tenant_id, job_id),
         )
+        allowed_s = float(handler.timeout_s) if time_left_s is None else min(float(handler.timeout_s), time_left_s)
+        started = time.perf_counter()
         try:
-            reconcile = getattr(handler, "reconcile", None)
-            if snapshot.needs_reconcile and reconcile is not None:
-                # The last write's fate is unknown: read first, and write again only if it never landed.
-                found = reconcile(context)
-                if found is not None:
-                    return self._finish(snapshot, "completed", outcome=found)
-            outcome = handler.run(context)
+            with (
+                running_until(allowed_s),
+                subsegment("job.run", marketplace=snapshot.marketplace, action=snapshot.action),
+            ):
+                reconcile = getattr(handler, "reconcile", None)
+                found = None
+                if snapshot.needs_reconcile and reconcile is not None:
+                    # The last write's fate is unknown: read first, and write again only if it never landed.
+                    found = reconcile(context)
+                outcome = found if found is not None else handler.run(context)
         except JobCancelled as exc:
             return self._finish(snapshot, "cancelled", error=(exc.code, exc.message))
         except WaitingForExtension as exc:
@@ -160,6 +174,9 @@ class MarketplaceJobProcessor:
         except Exception as exc:  # a handler bug: recorded on the job, retried like a transient error
             log.exception("job %s (%s %s) raised", job_id, snapshot.marketplace, snapshot.action)
             return self._retry_or_fail(snapshot, "internal_error", f"{type(exc).__name__}: {exc}", None)
+        if snapshot.action == "publish":
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            metric("PublishDuration", elapsed_ms, "Milliseconds", marketplace=snapshot.marketplace)
         return self._finish(snapshot, "completed", outcome=outcome)
 
     def _cancel_requested(self, tenant_id: int, job_id: int) -> bool:
@@ -243,7 +260,7 @@ class MarketplaceJobProcessor:
             values.update(error_code=error[0][:64], error_message=error[1][:2000])
         values.update(extra or {})
 
-        with self._session(snapshot.tenant_id) as session:
+        with subsegment("job.finish"), self._session(snapshot.tenant_id) as session:
             job = transitions.finish(session, snapshot.id, snapshot.attempt, values)
             if job is None:
                 log.warning(
@@ -257,6 +274,7 @@ class MarketplaceJobProcessor:
             self._record_effects(session, job, outcome, now)
             event = status_event(snapshot.tenant_id, job)
         notify(event)
+        count_job(status, snapshot.marketplace, snapshot.action)
         return status
 
     def _record_effects(self, session: Session, job: MarketplaceJob, outcome: JobOutcome | None, now: datetime) -> None:

@@ -4,11 +4,18 @@ Only messages whose job state could not be read or recorded are reported failed 
 and after maxReceiveCount go to the DLQ). A job that failed is a recorded, successful delivery.
 With skip_group_on_error, a failure holds back only the later messages of its own group
 (tenant:marketplace), keeping FIFO order without blocking other tenants.
+
+The invocation's remaining time is watched: a job is claimed only if its marketplace's longest
+handler timeout, plus the time to record the outcome, still fits. What is not run is reported
+failed and handed back at once (ChangeMessageVisibility to 0) rather than after the queue's
+visibility timeout; a message that failed comes back after FAILED_VISIBILITY_S, so a poison
+message reaches the DLQ within maxReceiveCount x FAILED_VISIBILITY_S.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from stoflow.jobs.messages import JobMessage
@@ -16,7 +23,18 @@ from stoflow.jobs.processor import MarketplaceJobProcessor
 
 log = logging.getLogger(__name__)
 
+# Kept back after a handler's deadline: the finish transaction and the job_status push.
+FINISH_MARGIN_S = 10.0
+# When a message reported failed is delivered again: at once if it never ran (no time left, or
+# held behind a failure of its group), after this many seconds if it failed.
+HANDED_BACK_VISIBILITY_S = 0
+FAILED_VISIBILITY_S = 30
+
 _processor: MarketplaceJobProcessor | None = None
+
+
+class OutOfTime(Exception):
+    """Not enough of the invocation left to run this job: handed back, untouched."""
 
 
 def processor() -> MarketplaceJobProcessor:
@@ -40,16 +58,91 @@ def set_processor(value: MarketplaceJobProcessor | None) -> None:
     _processor = value
 
 
-def handle_record(record: Any) -> str:
-    return processor().process(JobMessage.parse(record.body))
+def remaining_s(context: Any) -> float | None:
+    """Seconds the invocation has left (None without a Lambda context: no limit)."""
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    return None if remaining_ms is None else remaining_ms() / 1000.0
+
+
+def handle_record(record: Any, context: Any = None) -> str:
+    message = JobMessage.parse(record.body)
+    left = remaining_s(context)
+    if left is None:
+        return processor().process(message)
+    needed = processor().time_needed_s(message.marketplace) + FINISH_MARGIN_S
+    if left < needed:
+        raise OutOfTime(f"{left:.0f} s left, a {message.marketplace} job may need {needed:.0f} s")
+    return processor().process(message, time_left_s=left - FINISH_MARGIN_S)
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
-    return process_partial_response(
+    batch = SqsFifoPartialProcessor(skip_group_on_error=True)
+    # A batch whose every record failed is still answered with its failures (the default raises,
+    # and the whole batch would wait out the queue's visibility timeout).
+    batch.raise_on_entire_batch_failure = False
+    response = process_partial_response(
         event=event,
-        record_handler=handle_record,
-        processor=SqsFifoPartialProcessor(skip_group_on_error=True),
+        record_handler=lambda record: handle_record(record, context),
+        processor=batch,
         context=context,
     )
+    failed_ids = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    if failed_ids:
+        hand_back(event.get("Records", []), failed_ids, set(_errored(batch)))
+    return response
+
+
+def _errored(batch: Any) -> Iterable[str]:
+    """Message ids of the records that ran and failed (not those out of time or held behind a
+    failure of their group)."""
+    from aws_lambda_powertools.utilities.batch.exceptions import (
+        SQSFifoCircuitBreakerError,
+        SQSFifoMessageGroupCircuitBreakerError,
+    )
+
+    not_run = (OutOfTime, SQSFifoCircuitBreakerError, SQSFifoMessageGroupCircuitBreakerError)
+    for exception_info, record in zip(batch.exceptions, batch.fail_messages, strict=True):
+        if not isinstance(exception_info[1], not_run):
+            yield record.message_id
+
+
+def hand_back(records: list[dict[str, Any]], failed_ids: set[str], errored_ids: set[str]) -> None:
+    """Shorten the visibility of the failed records: those that never ran come back at once,
+    those that failed after FAILED_VISIBILITY_S (not the queue's full visibility timeout)."""
+    from stoflow.config import get_settings
+
+    queue_url = get_settings().jobs_queue_url
+    entries = [
+        {
+            "Id": str(index),
+            "ReceiptHandle": record["receiptHandle"],
+            "VisibilityTimeout": FAILED_VISIBILITY_S
+            if record["messageId"] in errored_ids
+            else HANDED_BACK_VISIBILITY_S,
+        }
+        for index, record in enumerate(records)
+        if record.get("messageId") in failed_ids and record.get("receiptHandle")
+    ]
+    if not entries or not queue_url:
+        return
+    from stoflow.aws import client
+
+    sqs = client("sqs")
+    log.info(
+        "handing back %d messages (%d failed, %d not run)",
+        len(entries),
+        len(errored_ids & failed_ids),
+        len(entries) - len(errored_ids & failed_ids),
+    )
+    for start in range(0, len(entries), 10):  # ChangeMessageVisibilityBatch takes at most ten
+        try:
+            result = sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
+        except Exception:
+            # The batch's answer stands: these messages then come back after the queue's own
+            # visibility timeout instead (slower, never lost).
+            log.warning("could not shorten the visibility of %d messages", len(entries), exc_info=True)
+            return
+        for failure in result.get("Failed", []):
+            log.warning("visibility not changed for one message: %s", failure.get("Code"))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import literal, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from stoflow.db.engine import get_engine
 
@@ -20,19 +19,33 @@ class Health:
     database: bool
 
     def as_http_response(self) -> dict[str, Any]:
-        body = {"status": "ok" if self.database else "degraded", "database": "ok" if self.database else "down"}
+        headers = {"content-type": "application/json", "cache-control": "no-store"}
+        if self.database:
+            body = {"status": "ok", "database": "ok"}
+            return {"statusCode": 200, "headers": headers, "body": json.dumps(body), "isBase64Encoded": False}
+        from stoflow.availability import RETRY_AFTER_S
+
+        body = {"status": "degraded", "database": "down", "code": "service_unavailable"}
         return {
-            "statusCode": 200 if self.database else 503,
-            "headers": {"content-type": "application/json", "cache-control": "no-store"},
+            "statusCode": 503,
+            "headers": {**headers, "retry-after": str(RETRY_AFTER_S)},
             "body": json.dumps(body),
+            "isBase64Encoded": False,
         }
 
 
 def check() -> Health:
+    """Down only when the database (or its proxy, or the secret naming it) is unavailable; any
+    other failure is a bug and raises."""
+    from stoflow.availability import unavailable_dependency
+
     try:
         with get_engine().connect() as connection, connection.begin():
             connection.execute(select(literal(1)))
-    except (SQLAlchemyError, OSError, RuntimeError):
-        log.exception("health: database unreachable")
+    except Exception as exc:
+        dependency = unavailable_dependency(exc)
+        if dependency is None:
+            raise
+        log.warning("health: %s unavailable: %s: %s", dependency, type(exc).__name__, exc)
         return Health(database=False)
     return Health(database=True)

@@ -91,6 +91,9 @@ def open_connection(connection_id: str, ticket: str | None) -> ConnectionRow:
     log.info(
         "ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id, "client": burnt.client}
     )
+    from stoflow.observability import metric
+
+    metric("WebSocketConnected", 1, client=burnt.client)
     return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client, burnt.device_id)
 
 

@@ -3,9 +3,7 @@ from a Secrets Manager secret on AWS, read once per container."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 
 from stoflow.config import get_settings
 from stoflow.errors import MarketplaceNotConfigured
@@ -47,13 +45,17 @@ def not_configured(marketplace: str, missing: list[str], secret: str | None = No
     )
 
 
+# How long a container keeps the app keys before asking Secrets Manager again (Powertools
+# Parameters' max age): new keys are picked up without a deployment.
+APP_KEYS_MAX_AGE_S = 300
+
+
 def _secret(arn: str) -> dict[str, str]:
-    from stoflow.aws import client
+    from stoflow.aws import secret_json
 
-    return json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    return secret_json(arn, max_age_s=APP_KEYS_MAX_AGE_S)
 
 
-@lru_cache(maxsize=1)
 def ebay_keys() -> EbayAppKeys:
     settings = get_settings()
     if settings.ebay_app_secret_arn:
@@ -76,7 +78,6 @@ def ebay_keys() -> EbayAppKeys:
     )
 
 
-@lru_cache(maxsize=1)
 def etsy_keys() -> EtsyAppKeys:
     settings = get_settings()
     if settings.etsy_app_secret_arn:
@@ -91,5 +92,7 @@ def etsy_keys() -> EtsyAppKeys:
 
 
 def reset() -> None:
-    ebay_keys.cache_clear()
-    etsy_keys.cache_clear()
+    """Forget cached app keys (tests): the next call reads the settings or the secret again."""
+    from stoflow.aws import reset_secrets
+
+    reset_secrets()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -61,46 +61,32 @@ def _local_keys(data_dir: Path) -> list[str]:
     return list(json.loads(path.read_text())["keys"])
 
 
-def _secret_keys(secret_arn: str) -> list[str]:
-    from stoflow.aws import client
+def _keys(*, reload: bool = False) -> tuple[str, ...]:
+    """The keys, newest first: from the secret through Powertools Parameters (re-read after
+    KEYS_CACHE_TTL_S, or at once with `reload`), or the local file."""
+    settings = get_settings()
+    if settings.marketplace_token_keys_secret_arn:
+        from stoflow.aws import secret_json
 
-    value = client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    return list(json.loads(value)["keys"])
-
-
-class _CipherCache:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cipher: TokenCipher | None = None
-        self._loaded_at = 0.0
-
-    def get(self, *, reload: bool = False) -> TokenCipher:
-        with self._lock:
-            stale = time.monotonic() - self._loaded_at > KEYS_CACHE_TTL_S
-            if self._cipher is None or reload or stale:
-                settings = get_settings()
-                if settings.marketplace_token_keys_secret_arn:
-                    keys = _secret_keys(settings.marketplace_token_keys_secret_arn)
-                else:
-                    keys = _local_keys(Path(settings.data_dir))
-                self._cipher = TokenCipher(keys)
-                self._loaded_at = time.monotonic()
-            return self._cipher
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cipher = None
+        value = secret_json(settings.marketplace_token_keys_secret_arn, max_age_s=KEYS_CACHE_TTL_S, force=reload)
+        return tuple(value["keys"])
+    return tuple(_local_keys(Path(settings.data_dir)))
 
 
-_cache = _CipherCache()
+@lru_cache(maxsize=4)
+def _cipher_for(keys: tuple[str, ...]) -> TokenCipher:
+    return TokenCipher(list(keys))
 
 
-def get_cipher() -> TokenCipher:
-    return _cache.get()
+def get_cipher(*, reload: bool = False) -> TokenCipher:
+    return _cipher_for(_keys(reload=reload))
 
 
 def reset_cipher() -> None:
-    _cache.clear()
+    _cipher_for.cache_clear()
+    from stoflow.aws import reset_secrets
+
+    reset_secrets()
 
 
 def encrypt(plaintext: str) -> str:
@@ -112,11 +98,11 @@ def decrypt(ciphertext: str) -> str:
         return get_cipher().decrypt(ciphertext)
     except InvalidToken:
         # Written with a key newer than ours: reload the keys once before giving up.
-        return _cache.get(reload=True).decrypt(ciphertext)
+        return get_cipher(reload=True).decrypt(ciphertext)
 
 
 def rotate(ciphertext: str) -> str:
     try:
         return get_cipher().rotate(ciphertext)
     except InvalidToken:
-        return _cache.get(reload=True).rotate(ciphertext)
+        return get_cipher(reload=True).rotate(ciphertext)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from stoflow.config import get_settings
+from stoflow.observability import subsegment
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,37 @@ class MarketplaceHttp:
     def close(self) -> None:
         self._client.close()
 
+    def _timeout_within_deadline(self, method: str, path: str) -> Any:
+        """The client's timeouts, shortened to what the job attempt has left (stoflow.jobs.deadline);
+        no call starts once nothing is left: it could only be cut off half-way."""
+        from stoflow.jobs.deadline import remaining_s
+
+        left = remaining_s()
+        if left is None:
+            return httpx.USE_CLIENT_DEFAULT  # not inside a job: the client's own timeouts
+        if left <= 0:
+            log.warning("%s %s %s: the job's deadline has passed; not sent", self.marketplace, method, path)
+            raise MarketplaceApiError(
+                self.marketplace, "the job ran out of time before this call", kind="retryable", code="deadline"
+            )
+        configured = self._client.timeout
+        return httpx.Timeout(
+            min(configured.read or left, left),
+            connect=min(configured.connect or left, left),
+            write=min(configured.write or left, left),
+            pool=min(configured.pool or left, left),
+        )
+
+    def _pause_within_deadline(self, seconds: float) -> bool:
+        """Pause before a retry, unless the pause alone would outlast the job's deadline."""
+        from stoflow.jobs.deadline import remaining_s
+
+        left = remaining_s()
+        if left is not None and seconds >= left:
+            return False
+        self._sleep(seconds)
+        return True
+
     def _backoff(self, attempt: int) -> float:
         return self.retry.backoff_base_s * 2**attempt * self._rng.uniform(0.5, 1.0)
 
@@ -188,10 +220,18 @@ class MarketplaceHttp:
         attempt = 0
         while True:
             request = self._client.build_request(
-                method, path, params=params, json=json, data=data, files=files, headers=headers
+                method,
+                path,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self._timeout_within_deadline(method, path),
             )
             try:
-                response = self._client.send(request, auth=auth) if auth else self._client.send(request)
+                with subsegment(f"{self.marketplace}.http", method=method):
+                    response = self._client.send(request, auth=auth) if auth else self._client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the marketplace: always safe to try again.
                 log.warning(
@@ -202,8 +242,7 @@ class MarketplaceHttp:
                     type(exc).__name__,
                     attempt + 1,
                 )
-                if attempt < self.retry.max_retries:
-                    self._sleep(self._backoff(attempt))
+                if attempt < self.retry.max_retries and self._pause_within_deadline(self._backoff(attempt)):
                     attempt += 1
                     continue
                 raise MarketplaceApiError(
@@ -231,8 +270,7 @@ class MarketplaceHttp:
                         code="no_answer",
                         host=_origin(request),
                     ) from None
-                if attempt < self.retry.max_retries:
-                    self._sleep(self._backoff(attempt))
+                if attempt < self.retry.max_retries and self._pause_within_deadline(self._backoff(attempt)):
                     attempt += 1
                     continue
                 raise MarketplaceApiError(
@@ -250,8 +288,12 @@ class MarketplaceHttp:
             code, message, errors = _error_summary(response)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if status in RETRY_STATUSES or (status >= 500 and safe_to_repeat):
-                if attempt < self.retry.max_retries and (retry_after or 0) <= self.retry.retry_after_max_s:
-                    self._sleep(retry_after if retry_after is not None else self._backoff(attempt))
+                wait = retry_after if retry_after is not None else self._backoff(attempt)
+                if (
+                    attempt < self.retry.max_retries
+                    and (retry_after or 0) <= self.retry.retry_after_max_s
+                    and self._pause_within_deadline(wait)
+                ):
                     attempt += 1
                     continue
                 raise MarketplaceApiError(

@@ -418,6 +418,9 @@ class VintedLane:
         if reason == "datadome":
             lane.last_datadome_at = now
         log.warning("vinted paused for tenant %s: %s until %s", self.tenant_id, reason, lane.paused_until)
+        from stoflow.observability import metric
+
+        metric("VintedPaused", 1, reason=lane.pause_reason)
 
     def datadome(self) -> datetime:
         with self._session() as session:
