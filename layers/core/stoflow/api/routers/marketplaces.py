@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
+from stoflow.api.edge import INT32_MAX, text
 from stoflow.auth.principal import Principal
 
 router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
@@ -47,23 +48,23 @@ class ConnectOut(BaseModel):
 class EbayLocation(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
-    postalCode: str | None = Field(default=None, max_length=20)  # noqa: N815 (eBay's field name)
-    city: str | None = Field(default=None, max_length=100)
-    addressLine1: str | None = Field(default=None, max_length=180)  # noqa: N815
+    country: text(2, min_length=2) = Field(description="ISO 3166 alpha-2")
+    postalCode: text(20) | None = None  # noqa: N815 (eBay's field name)
+    city: text(100) | None = None
+    addressLine1: text(180) | None = None  # noqa: N815
 
 
 class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fulfillment_policy_id: str | None = Field(default=None, max_length=32)
-    payment_policy_id: str | None = Field(default=None, max_length=32)
-    return_policy_id: str | int | None = None
+    fulfillment_policy_id: text(32) | None = None
+    payment_policy_id: text(32) | None = None
+    return_policy_id: text(32) | Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     default_category_id: str | None = Field(default=None, max_length=16, pattern=r"^\d+$")
     location: EbayLocation | None = None
-    shipping_profile_id: int | None = Field(default=None, ge=1)
-    default_taxonomy_id: int | None = Field(default=None, ge=1)
-    readiness_state_id: int | None = Field(default=None, ge=1)
+    shipping_profile_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    default_taxonomy_id: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    readiness_state_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class PolicyOut(BaseModel):
@@ -107,8 +108,8 @@ def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
 def callback(
     marketplace: OAuthMarketplace,
     principal: Writer,
-    code: Annotated[str, Query(min_length=1, max_length=2048)],
-    state: Annotated[str, Query(min_length=1, max_length=200)],
+    code: Annotated[text(2048, min_length=1), Query()],
+    state: Annotated[text(200, min_length=1), Query()],
 ) -> ConnectionOut:
     from stoflow.services.marketplace_connections import complete_connect
 
