@@ -17,6 +17,7 @@ NO_NUL; a field with its own pattern must exclude NUL itself (see Email in schem
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -38,10 +39,12 @@ __all__ = [
     "Offset",
     "Text",
     "UtcDateTime",
+    "decimal_schema",
     "id_of",
     "int_of",
     "money_bound",
     "money_of",
+    "money_schema",
     "text",
     "text_of",
 ]
@@ -69,9 +72,24 @@ def _sql_type(source: InstrumentedAttribute[Any] | Any) -> TypeEngine[Any]:
     return source if isinstance(source, TypeEngine) else source.type
 
 
+def _documented(bound: int) -> int:
+    """A bound as the document states it: one a JSON number (a double) carries exactly. Past 2**53
+    a client or generator reading 9223372036854775807 as a double gets 2**63, one past the column;
+    the next double towards zero is stated instead (the server still accepts up to the bound)."""
+    nearest = float(bound)
+    if abs(int(nearest)) > abs(bound):
+        nearest = math.nextafter(nearest, 0.0)
+    return int(nearest)
+
+
+def _integer(low: int, high: int) -> Any:
+    schema = {"type": "integer", "minimum": _documented(low), "maximum": _documented(high)}
+    return Annotated[conint(ge=low, le=high), WithJsonSchema(schema)]
+
+
 def id_of(attribute: InstrumentedAttribute[Any] | Any) -> Any:
     """A positive id that fits the column (identity columns start at 1)."""
-    return conint(ge=1, le=_int_max(attribute))
+    return _integer(1, _int_max(attribute))
 
 
 def int_of(attribute: InstrumentedAttribute[Any] | Any, *, ge: int | None = None, le: int | None = None) -> Any:
@@ -79,7 +97,7 @@ def int_of(attribute: InstrumentedAttribute[Any] | Any, *, ge: int | None = None
     bound = _int_max(attribute)
     low = -bound - 1 if ge is None else max(ge, -bound - 1)
     high = bound if le is None else min(le, bound)
-    return conint(ge=low, le=high)
+    return _integer(low, high)
 
 
 def money_bound(attribute: InstrumentedAttribute[Any] | Any) -> Decimal:
@@ -91,10 +109,33 @@ def money_bound(attribute: InstrumentedAttribute[Any] | Any) -> Decimal:
     return Decimal(10) ** (sql_type.precision - scale) - Decimal(10) ** -scale
 
 
+def decimal_schema(precision: int, scale: int, maximum: Decimal | None = None) -> dict[str, Any]:
+    """How the document states a non-negative Numeric(precision, scale) value: a number (a multiple
+    of the last decimal place) or a decimal string, never more than the column holds."""
+    top = maximum if maximum is not None else Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
+    number: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": float(top)}
+    if scale:
+        number["multipleOf"] = float(Decimal(10) ** -scale)
+    decimals = rf"(\.\d{{1,{scale}}})?" if scale else ""
+    # As many integer digits as every value below the maximum has (10000 → 4: 9999.9 at most).
+    digits = len(str(int(top) + 1)) - 1
+    string = {"type": "string", "pattern": rf"^\d{{1,{digits}}}{decimals}$"}
+    return {"anyOf": [number, string]}
+
+
+def money_schema(attribute: InstrumentedAttribute[Any] | Any) -> dict[str, Any]:
+    """The document's form of an amount of this Numeric(p, s) column (see decimal_schema)."""
+    sql_type = _sql_type(attribute)
+    assert isinstance(sql_type, Numeric) and sql_type.precision is not None
+    return decimal_schema(sql_type.precision, sql_type.scale or 0)
+
+
 def money_of(attribute: InstrumentedAttribute[Any] | Any) -> Any:
     """A finite, non-negative amount no larger than the column holds (a filter: extra decimals are
     harmless there; a stored amount also limits its decimals, see schemas/products.py)."""
-    return condecimal(ge=0, le=money_bound(attribute), allow_inf_nan=False)
+    return Annotated[
+        condecimal(ge=0, le=money_bound(attribute), allow_inf_nan=False), WithJsonSchema(money_schema(attribute))
+    ]
 
 
 def text(max_length: int | None = None, *, min_length: int | None = None, strip: bool = False) -> Any:
@@ -138,6 +179,6 @@ Text = text()
 UtcDateTime = Annotated[datetime, AfterValidator(_utc), WithJsonSchema(_DATETIME_SCHEMA)]
 
 _ParamKey = text(64, min_length=1)
-_ParamScalar = bool | Int64 | confloat(allow_inf_nan=False) | text(10_000) | None
+_ParamScalar = bool | Int64 | confloat(ge=-1e15, le=1e15, allow_inf_nan=False) | text(10_000) | None
 # A job's free-form parameters end in a JSONB column: flat, bounded, NUL-free, finite numbers.
 JobParams = Annotated[dict[_ParamKey, _ParamScalar | Annotated[list[_ParamScalar], Len(0, 100)]], Len(0, 50)]

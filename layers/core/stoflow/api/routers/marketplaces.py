@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
-from stoflow.api.edge import INT32_MAX, text
+from stoflow.api.edge import Id, Id32, Int64, text
 from stoflow.auth.principal import Principal
 
 router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
@@ -59,12 +59,12 @@ class SettingsIn(BaseModel):
 
     fulfillment_policy_id: text(32) | None = None
     payment_policy_id: text(32) | None = None
-    return_policy_id: text(32) | Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+    return_policy_id: text(32) | Int64 | None = None
     default_category_id: str | None = Field(default=None, max_length=16, pattern=r"^\d+$")
     location: EbayLocation | None = None
-    shipping_profile_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    default_taxonomy_id: int | None = Field(default=None, ge=1, le=INT32_MAX)
-    readiness_state_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    shipping_profile_id: Id | None = None
+    default_taxonomy_id: Id32 | None = None
+    readiness_state_id: Id | None = None
 
 
 class PolicyOut(BaseModel):
