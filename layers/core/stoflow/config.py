@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     database_socket_timeout_s: float = 30.0
     database_pool_size: int = 1
     database_pool_recycle_s: int = 300
+    # SQLAlchemy puts a failed statement's bound parameters (emails, product text, tokens) in its
+    # error messages, and so in the logs. Hidden unless this is set, which only a local run may do.
+    database_log_parameters: bool = False
 
     # AWS: the endpoint is set locally (moto) and left unset on AWS.
     aws_region: str = Field(default="eu-west-3", validation_alias="AWS_REGION")
@@ -208,6 +211,12 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         """The dashboard origin, under the name the OAuth callbacks have used so far."""
         return self.dashboard_origin
+
+    @model_validator(mode="after")
+    def _parameters_logged_locally_only(self) -> Settings:
+        if self.database_log_parameters and self.environment != "local":
+            raise ValueError("database_log_parameters is a local debugging aid: refused outside environment=local")
+        return self
 
     @property
     def requires_email_verification(self) -> bool:
