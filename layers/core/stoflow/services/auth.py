@@ -48,7 +48,7 @@ def normalise_email(email: str) -> str:
 def principal_for(session: Session, claims: AccessClaims) -> Principal:
     """Verified claims → the caller, if the session is live and the account active.
 
-    Cost: one statement in the caller's transaction (a join of two primary-key lookups)."""
+    Cost: one statement in the caller's transaction (a join of three primary-key lookups)."""
     try:
         session_id = uuid.UUID(claims.session_id)
     except ValueError as exc:
@@ -58,6 +58,10 @@ def principal_for(session: Session, claims: AccessClaims) -> Principal:
         raise InvalidToken("token revoked", code="token_revoked")
     if not state.is_active:
         raise InvalidToken("account disabled", code="account_disabled")
+    if state.tenant_id is None or state.tenant_id != claims.tenant_id:
+        # Defence in depth: only our key signs tokens, but a token naming a tenant that is not
+        # its user's (an issuing bug, a stolen key) must not open that tenant's schema.
+        raise InvalidToken("token names another tenant than its user's", code="tenant_mismatch")
     return Principal(
         user_id=claims.user_id,
         tenant_id=claims.tenant_id,
