@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     jobs_backoff_base_s: float = 30.0
     jobs_backoff_max_s: float = 3600.0
     jobs_resend_grace_s: int = 30
-    jobs_lost_message_after_s: int = 900
+    # A message neither received nor queued behind its group this long after it was sent is lost
+    # (stoflow.repositories.jobs.due_for_sending): with the sweep every minute, a lost message is
+    # re-sent at most this + 60 s after it was sent.
+    jobs_lost_message_after_s: int = 45
+    # The jobs queue's VisibilityTimeout (template.yaml): how long a received message stays in flight.
+    jobs_queue_visibility_timeout_s: int = 1440
     # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
     jobs_attempt_timeout_s: int = 300
 
