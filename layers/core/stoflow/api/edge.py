@@ -125,9 +125,9 @@ def decimal_schema(precision: int, scale: int, maximum: Decimal | None = None) -
 
 def money_schema(attribute: InstrumentedAttribute[Any] | Any) -> dict[str, Any]:
     """The document's form of an amount of this Numeric(p, s) column (see decimal_schema)."""
+    top = money_bound(attribute)  # refuses anything but a Numeric(p, s) column
     sql_type = _sql_type(attribute)
-    assert isinstance(sql_type, Numeric) and sql_type.precision is not None
-    return decimal_schema(sql_type.precision, sql_type.scale or 0)
+    return decimal_schema(int(sql_type.precision), int(sql_type.scale or 0), top)
 
 
 def money_of(attribute: InstrumentedAttribute[Any] | Any) -> Any:
