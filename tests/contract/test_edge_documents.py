@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.api import load_function
 
-FUNCTIONS = ("auth", "catalog", "extension", "jobs", "marketplaces", "products", "ws_tickets")
+FUNCTIONS = ("account", "auth", "catalog", "extension", "jobs", "marketplaces", "products", "vinted", "ws_tickets")
 INT64 = (-(2**63), 2**63 - 1)
 # A pattern that cannot match NUL: it names \x00 (in a negated class), or it is anchored at both
 # ends and uses only positive classes (no negated class, no dot, no \S \W \D).

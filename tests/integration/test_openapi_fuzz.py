@@ -25,7 +25,7 @@ from stoflow.services import catalog as catalog_service
 from tests.support.api import load_function, register_and_login
 
 # The HTTP functions built with stoflow.api.app.create_app (health is a bare handler: no document).
-FUNCTIONS = ("auth", "catalog", "extension", "jobs", "marketplaces", "products", "ws_tickets")
+FUNCTIONS = ("account", "auth", "catalog", "extension", "jobs", "marketplaces", "products", "vinted", "ws_tickets")
 SEED = 1104
 # Schema-valid requests a service refuses on purpose (4xx problems), for a rule the document
 # does not state: (operation, problem code). Anything else schemathesis reports fails the test.

@@ -1,15 +1,15 @@
 """websocket: the auth session behind each ticket and connection (tickets and sockets die with it)
 
-Revision ID: s0008
-Revises: s0007
+Revision ID: s0009
+Revises: s0008
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0008"
-down_revision = "s0007"
+revision = "s0009"
+down_revision = "s0008"
 branch_labels = None
 depends_on = None
 
