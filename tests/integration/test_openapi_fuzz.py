@@ -40,6 +40,11 @@ DOMAIN_REFUSALS = {
     ("POST /auth/verify-email", "invalid_verification_token"),  # tokens come by email
     ("POST /products", "unknown_catalog_id"),  # catalogue ids must exist
     ("PATCH /products/{product_id}", "unknown_catalog_id"),
+    ("POST /account/delete", "wrong_password"),  # the password is checked, not described
+    ("POST /auth/password/reset", "invalid_reset_token"),  # tokens come by email
+    ("POST /auth/password/reset", "weak_password"),
+    ("POST /auth/password/change", "wrong_password"),
+    ("POST /auth/password/change", "weak_password"),
 }
 EXAMPLES = int(os.environ.get("STOFLOW_FUZZ_EXAMPLES", "8"))
 
