@@ -92,9 +92,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "Marketplace connections",
         "The state of your eBay, Etsy and Vinted connections, with what is missing to publish.",
     ),
-    "GET /marketplaces/ebay/policies": (
-        "eBay business policies",
-        "Your eBay fulfilment, payment and return policies, to choose the ones listings use.",
+    "GET /marketplaces/{marketplace}/policies": (
+        "Business policies",
+        "Your fulfilment, payment and return policies on a marketplace that has them (eBay), to choose the "
+        "ones listings use; 404 for a marketplace without business policies.",
     ),
     "GET /marketplaces/{marketplace}/connect": (
         "Start connecting eBay or Etsy",

@@ -45,7 +45,7 @@ class WsApi:
             return None
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser: $default decides
             return None
         for part in self.route_selection_expression[len(prefix) :].split("."):
             if not isinstance(value, dict) or part not in value:

@@ -258,11 +258,12 @@ def test_job_timings_are_ordered_handler_worker_visibility_attempt():
     stay invisible while it runs (else a second worker would get them); the reaper never takes a
     live attempt; and a message that keeps failing reaches the DLQ in minutes, not hours."""
     from stoflow.jobs import worker as job_worker
-    from stoflow.jobs.handlers import default_registry
+    from stoflow.marketplaces.registry import build_job_handlers
 
     queue = props("JobsQueue")
     function = TEMPLATE.function("JobWorkerFunction")
-    longest_handler = max(handler.timeout_s for handler in default_registry())
+    handlers = build_job_handlers()
+    longest_handler = max(handlers.longest_timeout_s(marketplace) for marketplace in handlers.marketplaces)
     visibility = queue["VisibilityTimeout"]
     receives = queue["RedrivePolicy"]["maxReceiveCount"]
     assert longest_handler + job_worker.FINISH_MARGIN_S <= function.timeout

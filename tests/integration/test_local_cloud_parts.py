@@ -246,9 +246,13 @@ def gateway(engine, monkeypatch) -> Iterator[WebSocketGateway]:
 
 @pytest.fixture
 def user(engine) -> Principal:
+    from stoflow.repositories import auth_sessions
+
     with shared_session() as session:
         user_id = users.insert_user(session, f"gw-{uuid.uuid4().hex[:10]}@example.com", "x")
-    return Principal(user_id, user_id, "user", str(uuid.uuid4()), "j")
+        assert user_id is not None
+        session_id = auth_sessions.create_session(session, user_id)  # a ticket needs a live session
+    return Principal(user_id, user_id, "user", str(session_id), "j")
 
 
 def row(connection_id: str) -> WsConnection | None:

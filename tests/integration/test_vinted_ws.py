@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,7 +82,13 @@ def world(identity, monkeypatch):
 
 
 def principal(tenant: int) -> Principal:
-    return Principal(user_id=tenant, tenant_id=tenant, role="user", session_id=str(uuid.uuid4()), jti="j")
+    """A signed-in dashboard session of the tenant's user (a ticket needs a live session)."""
+    from stoflow.db.tenancy import shared_session
+    from stoflow.repositories import auth_sessions
+
+    with shared_session() as session:
+        session_id = auth_sessions.create_session(session, tenant)
+    return Principal(user_id=tenant, tenant_id=tenant, role="user", session_id=str(session_id), jti="j")
 
 
 def connect(world, client: str = "extension", tenant: int | None = None) -> WsConnectionInfo:

@@ -47,7 +47,15 @@ def user(engine) -> Principal:
     with shared_session() as session:
         user_id = users.insert_user(session, f"ws-{uuid.uuid4().hex[:10]}@example.com", "not-a-real-hash")
     assert user_id is not None
-    return Principal(user_id=user_id, tenant_id=user_id, role="user", session_id=str(uuid.uuid4()), jti="j")
+    return Principal(user_id=user_id, tenant_id=user_id, role="user", session_id=live_session(user_id), jti="j")
+
+
+def live_session(user_id: int) -> str:
+    """A signed-in session of the user (tickets of a session that does not exist open nothing)."""
+    from stoflow.repositories import auth_sessions
+
+    with shared_session() as session:
+        return str(auth_sessions.create_session(session, user_id))
 
 
 def connection() -> WsConnectionInfo:
@@ -245,7 +253,7 @@ def event_for(tenant_id: int) -> JobStatusEvent:
 def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, fake_gateway):
     with shared_session() as session:
         other_id = users.insert_user(session, f"other-{uuid.uuid4().hex[:8]}@example.com", "x")
-    other = Principal(other_id, other_id, "user", str(uuid.uuid4()), "j")
+    other = Principal(other_id, other_id, "user", live_session(other_id), "j")
     mine, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
     extension, _ = connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
     theirs, _ = connect(handlers, issue_ticket(other, "dashboard").ticket)

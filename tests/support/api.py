@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import uuid
 from collections.abc import Callable
 from functools import cache
@@ -20,7 +21,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.local.functions import load_handler
+from infra.local.functions import load_handler, module_name_for
 from infra.local.http_events import HttpRequest, build_event
 from infra.local.routing import RouteMatch, RouteTable
 from infra.local.template import DEFAULT_ROUTE, HttpRoute, Template, load_template
@@ -109,7 +110,9 @@ def load_function(name: str) -> Any:
     from the template's function whose code is that folder."""
     entry = (REPO / "functions" / name / "app.py").resolve()
     (function,) = [f for f in _template().functions if f.module_file.resolve() == entry]
-    return SimpleNamespace(handler=load_handler(function), spec=function)
+    handler = load_handler(function)
+    module = sys.modules[module_name_for(function)]
+    return SimpleNamespace(handler=handler, spec=function, app=getattr(module, "app", None))
 
 
 Call = Callable[..., Reply]

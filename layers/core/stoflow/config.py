@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_socket_timeout_s: float = 30.0
     database_pool_size: int = 1
     database_pool_recycle_s: int = 300
+    # SQLAlchemy puts a failed statement's bound parameters (emails, product text, tokens) in its
+    # error messages, and so in the logs. Hidden unless this is set, which only a local run may do.
+    database_log_parameters: bool = False
 
     # AWS: the endpoint is set locally (moto) and left unset on AWS.
     aws_region: str = Field(default="eu-west-3", validation_alias="AWS_REGION")
@@ -50,7 +53,12 @@ class Settings(BaseSettings):
     jobs_backoff_base_s: float = 30.0
     jobs_backoff_max_s: float = 3600.0
     jobs_resend_grace_s: int = 30
-    jobs_lost_message_after_s: int = 900
+    # A message neither received nor queued behind its group this long after it was sent is lost
+    # (stoflow.repositories.jobs.due_for_sending): with the sweep every minute, a lost message is
+    # re-sent at most this + 60 s after it was sent.
+    jobs_lost_message_after_s: int = 45
+    # The jobs queue's VisibilityTimeout (template.yaml): how long a received message stays in flight.
+    jobs_queue_visibility_timeout_s: int = 1440
     # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
     jobs_attempt_timeout_s: int = 300
 
@@ -212,6 +220,12 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         """The dashboard origin, under the name the OAuth callbacks have used so far."""
         return self.dashboard_origin
+
+    @model_validator(mode="after")
+    def _parameters_logged_locally_only(self) -> Settings:
+        if self.database_log_parameters and self.environment != "local":
+            raise ValueError("database_log_parameters is a local debugging aid: refused outside environment=local")
+        return self
 
     @property
     def requires_email_verification(self) -> bool:

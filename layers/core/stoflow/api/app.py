@@ -42,6 +42,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_problem_handlers(app)
+    document_problems(app)
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -57,6 +58,55 @@ def create_app(
     # Added last, so outermost: preflight answers and last-resort errors get its headers too.
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+_PROBLEM_RESPONSE = {
+    "description": "Problem (RFC 9457) with a stable `code`",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "correlation_id": {"type": "string"},
+    },
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """The OpenAPI document says what every route may answer besides its success, as the problem
+    handlers answer it (application/problem+json, stoflow.api.problems): 400 (a body that is not
+    JSON) and 422 (validation) everywhere, 401 and 403 on routes taking a bearer token, 404 on
+    routes addressing a resource by path. A route's own declarations are kept."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    statuses = ["400", "422"]
+                    if operation.get("security"):
+                        statuses += ["401", "403"]
+                    if any(p.get("in") == "path" for p in operation.get("parameters", ())):
+                        statuses.append("404")
+                    responses = operation.setdefault("responses", {})
+                    for status in statuses:
+                        declared = responses.get(status)
+                        if declared is None or status == "422" or not declared.get("content"):
+                            responses[status] = dict(_PROBLEM_RESPONSE)
+                        else:
+                            declared["content"] = dict(_PROBLEM_RESPONSE["content"])
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _without_stage(event: dict[str, Any]) -> dict[str, Any]:

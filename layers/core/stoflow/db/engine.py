@@ -105,6 +105,7 @@ def build_engine(
         pool_recycle=pool_recycle_s,
         pool_timeout=connect_timeout_s,
         connect_args=connect_args,
+        hide_parameters=not get_settings().database_log_parameters,
     )
     from stoflow.db.guard import install_statement_guard
 

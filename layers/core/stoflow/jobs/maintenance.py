@@ -68,10 +68,11 @@ def sweep(engine: Engine | None = None, *, clock: Clock = utcnow) -> Maintenance
     now = clock()
     grace = timedelta(seconds=settings.jobs_resend_grace_s)
     lost_after = timedelta(seconds=settings.jobs_lost_message_after_s)
+    visibility = timedelta(seconds=settings.jobs_queue_visibility_timeout_s)
     due: dict[int, list[tuple[int, str, int]]] = {}
 
     def collect(tenant_id: int, session: Session, report: MaintenanceReport) -> list[JobStatusEvent]:
-        jobs = repository.due_for_sending(session, now, grace, lost_after, PER_TENANT_LIMIT)
+        jobs = repository.due_for_sending(session, now, grace, lost_after, PER_TENANT_LIMIT, visibility)
         due[tenant_id] = [(job.id, job.marketplace, job.attempts) for job in jobs]
         return []
 

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from stoflow.jobs.messages import JobMessage
+from stoflow.jobs.messages import JobMessage, MalformedJobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,40 @@ def handle_record(record: Any, context: Any = None) -> str:
     return processor().process(message, time_left_s=left - FINISH_MARGIN_S)
 
 
+def mark_received(records: list[dict[str, Any]]) -> None:
+    """Record on their jobs that this batch's messages are in flight, before working through it:
+    the sweeper then leaves them alone until the visibility timeout, however long the records
+    ahead take (stoflow.repositories.jobs._message_lost). A single record is claimed at once, so
+    only batches of several are marked: one short transaction per tenant in the batch.
+
+    A failure here is logged and the batch still runs: the mark only spares a duplicate send, and
+    each record's own processing reports what cannot be done."""
+    if len(records) < 2:
+        return
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.jobs.processor import utcnow
+    from stoflow.repositories import jobs as repository
+
+    by_tenant: dict[int, list[int]] = {}
+    for record in records:
+        try:
+            message = JobMessage.parse(str(record.get("body", "")))
+        except MalformedJobMessage:
+            continue  # reported by its own processing
+        by_tenant.setdefault(message.tenant_id, []).append(message.job_id)
+    now = utcnow()
+    for tenant_id, job_ids in by_tenant.items():
+        try:
+            with tenant_session(tenant_id) as session:
+                repository.mark_received(session, job_ids, now)
+        except Exception:
+            log.exception("marking %d received messages of tenant %s failed", len(job_ids), tenant_id)
+
+
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+
+    mark_received(list(event.get("Records") or []))
 
     batch = SqsFifoPartialProcessor(skip_group_on_error=True)
     # A batch whose every record failed is still answered with its failures (the default raises,

@@ -100,6 +100,9 @@ class MarketplaceJob(Timestamps, Base):
     needs_reconcile: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     # When the queue message for the current attempt was sent; NULL: the sweeper must send one.
     message_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a worker received a message of this job in a batch it had not started yet: that
+    # message is in flight (healthy) until the queue's visibility timeout after this.
+    message_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

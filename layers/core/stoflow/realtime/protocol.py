@@ -8,6 +8,7 @@ fields are refused, so a typo is an `error` answer rather than a silently ignore
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Literal
 
@@ -16,6 +17,38 @@ from pydantic import BaseModel, ConfigDict, Field
 ClientKind = Literal["extension", "dashboard"]
 # API Gateway closes an idle connection after 10 minutes: clients beat well inside that.
 HEARTBEAT_INTERVAL_S = 300
+# No message of the protocol nests deeper than a few levels; json.loads recurses once per level
+# and raises RecursionError (not ValueError) near a thousand, so the depth is checked first.
+MAX_JSON_DEPTH = 32
+_JSON_SPECIALS = re.compile(r'["\\\[\]{}]')
+
+
+def json_depth(text: str, stop_after: int = MAX_JSON_DEPTH) -> int:
+    """How deep the arrays and objects of a JSON text nest (strings skipped), without parsing it;
+    stops counting once past `stop_after`. Linear: one pass over the special characters only."""
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1
+    for match in _JSON_SPECIALS.finditer(text):
+        char, at = match.group(), match.start()
+        if in_string:
+            if at == escaped_at:
+                continue
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_after:
+                    break
+        else:
+            depth -= 1
+    return deepest
 
 
 class ClientMessage(BaseModel):

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from stoflow.errors import StoflowError
-from stoflow.realtime.protocol import ClientMessage, error_message
+from stoflow.realtime.protocol import MAX_JSON_DEPTH, ClientMessage, error_message, json_depth
 from stoflow.repositories.ws import ConnectionRow
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,11 @@ class MessageRouter:
         failure is an `error` message, so a client always learns why it was not understood."""
         if len(body.encode("utf-8")) > self.max_message_bytes:
             return error_message("message_too_large", f"messages are limited to {self.max_message_bytes} bytes")
+        if json_depth(body) > MAX_JSON_DEPTH:
+            return error_message("message_too_deep", f"JSON may nest at most {MAX_JSON_DEPTH} levels")
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return error_message("invalid_json", "the message is not JSON")
         if not isinstance(data, dict) or not isinstance(data.get("action"), str):
             return error_message("invalid_message", "a message is a JSON object with a string `action`")

@@ -10,13 +10,15 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from stoflow.models.identity import AuthSession, RefreshToken
-from stoflow.models.public import User
+from stoflow.models.public import Tenant, User
 
 
 class AccessState(NamedTuple):
     role: str
     is_active: bool
     revoked_at: datetime | None
+    # The tenant the user owns (tenant id = user id, registered in public.tenants); None: none.
+    tenant_id: int | None = None
 
 
 class RefreshRow(NamedTuple):
@@ -30,20 +32,25 @@ class RefreshRow(NamedTuple):
 
 _users = User.__table__
 _sessions = AuthSession.__table__
+_tenants = Tenant.__table__
 # Core, not ORM: this runs on every authenticated request, and a Core statement skips the ORM's
 # per-execution bookkeeping (about a third of the statement's cost, measured by bench/cold_start_auth).
 _ACCESS_STATE = (
-    select(_users.c.role, _users.c.is_active, _sessions.c.revoked_at)
-    .select_from(_users.join(_sessions, _sessions.c.user_id == _users.c.id))
+    select(_users.c.role, _users.c.is_active, _sessions.c.revoked_at, _tenants.c.id)
+    .select_from(
+        _users.join(_sessions, _sessions.c.user_id == _users.c.id).outerjoin(_tenants, _tenants.c.id == _users.c.id)
+    )
     .where(_users.c.id == bindparam("user_id"), _sessions.c.id == bindparam("session_id"))
 )
 
 
 def access_state(session: Session, user_id: int, session_id: uuid.UUID) -> AccessState | None:
-    """The per-request revocation check: one statement, two primary-key lookups (users, auth_sessions).
+    """The per-request revocation check: one statement, three primary-key lookups (users,
+    auth_sessions, tenants).
 
     Also returns the current role and active flag, so a demotion or a disabled account takes
-    effect on the next request rather than when the access token expires."""
+    effect on the next request rather than when the access token expires, and the user's tenant,
+    which the token's tenant claim must name."""
     row = session.connection().execute(_ACCESS_STATE, {"user_id": user_id, "session_id": session_id}).first()
     return AccessState(*row) if row else None
 

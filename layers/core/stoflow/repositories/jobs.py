@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from stoflow.models.jobs import (
     FINAL_STATUSES,
@@ -189,11 +189,55 @@ def upsert_listing(session: Session, product_id: int, marketplace: str, **values
     )
 
 
+def _message_lost(now: datetime, lost_after: timedelta, visibility: timedelta) -> Any:
+    """A pending job's message is lost (a crash, a purge, the DLQ): re-send it.
+
+    Why each condition keeps a healthy message from being sent twice. The queue is FIFO per
+    group (tenant:marketplace, i.e. this tenant's jobs of one marketplace): a message is received
+    only once every message sent before it in its group has left the queue, and an idle group's
+    next message is received within seconds (the event source long-polls). So a message is
+    healthy while:
+    - it is in flight: a worker received it (message_received_at, marked for a whole batch when
+      the batch arrives) and the visibility timeout since has not passed; a claimed job is running
+      and not pending at all;
+    - or it waits behind its group: another job of the group, whose message was sent before this
+      one (or whose send time a retry has reset), is running, has a message in flight, or was
+      handled by a worker less than `lost_after` ago (the group is moving; this one is next).
+    Anything else, `lost_after` after its send, is gone: a message sent after it in its group
+    was received (so it left the queue unclaimed), or nothing of its group has moved since.
+    Worst case: `lost_after` plus the sweep period (one minute) after the message was sent.
+
+    Not covered: a message waiting only for worker capacity (every concurrent worker busy with
+    other groups) longer than `lost_after` is sent again; the claim runs the job once anyway."""
+    other = aliased(MarketplaceJob)
+    moving = or_(
+        other.status == "running",
+        and_(other.message_received_at > now - visibility, other.message_received_at >= other.message_sent_at),
+        and_(other.started_at.is_not(None), other.updated_at > now - lost_after),
+        other.message_received_at > now - lost_after,
+    )
+    ahead = or_(other.message_sent_at.is_(None), other.message_sent_at < MarketplaceJob.message_sent_at)
+    in_flight = and_(
+        MarketplaceJob.message_received_at >= MarketplaceJob.message_sent_at,
+        MarketplaceJob.message_received_at > now - visibility,
+    )
+    return and_(
+        MarketplaceJob.message_sent_at <= now - lost_after,
+        or_(MarketplaceJob.message_received_at.is_(None), ~in_flight),
+        ~exists().where(other.marketplace == MarketplaceJob.marketplace, other.id != MarketplaceJob.id, ahead, moving),
+    )
+
+
 def due_for_sending(
-    session: Session, now: datetime, grace: timedelta, lost_after: timedelta, limit: int
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+    lost_after: timedelta,
+    limit: int,
+    visibility: timedelta = timedelta(seconds=1440),
 ) -> list[MarketplaceJob]:
     """Pending jobs whose message was never sent (the API died after commit), whose retry is due,
-    or whose message has been in the queue for so long that it must have been lost."""
+    or whose message was lost (see _message_lost)."""
     statement = (
         select(MarketplaceJob)
         .where(
@@ -207,7 +251,7 @@ def due_for_sending(
                         MarketplaceJob.next_attempt_at <= now,
                     ),
                 ),
-                MarketplaceJob.message_sent_at <= now - lost_after,
+                _message_lost(now, lost_after, visibility),
             ),
         )
         .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
@@ -215,6 +259,17 @@ def due_for_sending(
         .with_for_update(skip_locked=True)
     )
     return list(session.scalars(statement))
+
+
+def mark_received(session: Session, job_ids: Sequence[int], now: datetime) -> None:
+    """The worker holds these jobs' messages (a batch it has not worked through yet)."""
+    if job_ids:
+        session.execute(
+            update(MarketplaceJob)
+            .where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.status == "pending")
+            .values(message_received_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_sent(session: Session, job_ids: Sequence[int], now: datetime) -> None:

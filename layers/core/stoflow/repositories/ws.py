@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from stoflow.models.identity import AuthSession
 from stoflow.models.realtime import WsConnection, WsTicket
 
 
@@ -17,6 +19,7 @@ class BurntTicket(NamedTuple):
     tenant_id: int
     client: str
     device_id: int | None = None
+    session_id: uuid.UUID | None = None
 
 
 class ConnectionRow(NamedTuple):
@@ -25,6 +28,7 @@ class ConnectionRow(NamedTuple):
     tenant_id: int
     client: str
     device_id: int | None = None
+    session_id: uuid.UUID | None = None
 
 
 # The columns a ConnectionRow is read from, in its field order.
@@ -34,7 +38,17 @@ _ROW = (
     WsConnection.tenant_id,
     WsConnection.client,
     WsConnection.device_id,
+    WsConnection.session_id,
 )
+
+
+def _live(session_id: Any) -> ColumnElement[bool]:
+    """The auth session named by `session_id` is not revoked (one primary-key lookup)."""
+    return exists().where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+
+
+# Connections opened before sessions were recorded carry none; they end with their 2-hour limit.
+_CONNECTION_LIVE = or_(WsConnection.session_id.is_(None), _live(WsConnection.session_id))
 
 
 def add_ticket(
@@ -45,6 +59,7 @@ def add_ticket(
     client: str,
     expires_at: datetime,
     device_id: int | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> None:
     session.execute(
         insert(WsTicket).values(
@@ -54,18 +69,25 @@ def add_ticket(
             client=client,
             expires_at=expires_at,
             device_id=device_id,
+            session_id=session_id,
         )
     )
 
 
 def burn_ticket(session: Session, ticket_hash: str, now: datetime) -> BurntTicket | None:
-    """Mark the ticket used if it is unused and unexpired, in one statement: two $connect calls
-    racing with the same ticket cannot both win (the second UPDATE finds used_at set)."""
+    """Mark the ticket used if it is unused, unexpired and its auth session still live, in one
+    statement: two $connect calls racing with the same ticket cannot both win (the second UPDATE
+    finds used_at set), and a ticket taken before a logout opens nothing after it."""
     row = session.execute(
         update(WsTicket)
-        .where(WsTicket.ticket_hash == ticket_hash, WsTicket.used_at.is_(None), WsTicket.expires_at > now)
+        .where(
+            WsTicket.ticket_hash == ticket_hash,
+            WsTicket.used_at.is_(None),
+            WsTicket.expires_at > now,
+            _live(WsTicket.session_id),
+        )
         .values(used_at=now)
-        .returning(WsTicket.user_id, WsTicket.tenant_id, WsTicket.client, WsTicket.device_id)
+        .returning(WsTicket.user_id, WsTicket.tenant_id, WsTicket.client, WsTicket.device_id, WsTicket.session_id)
     ).first()
     return BurntTicket(*row) if row else None
 
@@ -83,6 +105,7 @@ def add_connection(
     client: str,
     now: datetime,
     device_id: int | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> None:
     # API Gateway never reuses a connection id; an upsert still keeps a retried $connect harmless.
     stmt = insert(WsConnection).values(
@@ -93,6 +116,7 @@ def add_connection(
         connected_at=now,
         last_seen_at=now,
         device_id=device_id,
+        session_id=session_id,
     )
     session.execute(
         stmt.on_conflict_do_update(
@@ -103,6 +127,7 @@ def add_connection(
                 "client": client,
                 "last_seen_at": now,
                 "device_id": device_id,
+                "session_id": session_id,
             },
         )
     )
@@ -114,10 +139,11 @@ def get_connection(session: Session, connection_id: str) -> ConnectionRow | None
 
 
 def touch_connection(session: Session, connection_id: str, now: datetime, **values: Any) -> ConnectionRow | None:
-    """Record activity (and hello's version/capabilities); None when the connection is unknown."""
+    """Record activity (and hello's version/capabilities); None when the connection is unknown or
+    its auth session was revoked (the socket of a logged-out session is not served)."""
     row = session.execute(
         update(WsConnection)
-        .where(WsConnection.connection_id == connection_id)
+        .where(WsConnection.connection_id == connection_id, _CONNECTION_LIVE)
         .values(last_seen_at=now, **values)
         .returning(*_ROW)
     ).first()
@@ -130,10 +156,23 @@ def delete_connection(session: Session, connection_id: str) -> bool:
 
 
 def connections_of(session: Session, tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
-    stmt = select(*_ROW).where(WsConnection.tenant_id == tenant_id)
+    """The tenant's connections whose auth session is live: pushes never reach a revoked session's
+    socket, even one whose close failed or raced with the revocation."""
+    stmt = select(*_ROW).where(WsConnection.tenant_id == tenant_id, _CONNECTION_LIVE)
     if client is not None:
         stmt = stmt.where(WsConnection.client == client)
     return [ConnectionRow(*row) for row in session.execute(stmt.order_by(WsConnection.connected_at))]
+
+
+def connections_of_session(
+    session: Session, session_id: uuid.UUID, *, device_id: int | None = None
+) -> list[ConnectionRow]:
+    """Every connection opened with a ticket of this auth session (to close it when the session
+    ends), and an extension device's connections opened before sessions were recorded."""
+    condition = WsConnection.session_id == session_id
+    if device_id is not None:
+        condition = or_(condition, WsConnection.device_id == device_id)
+    return [ConnectionRow(*row) for row in session.execute(select(*_ROW).where(condition))]
 
 
 def purge_connections(session: Session, idle_before: datetime) -> int:

@@ -48,7 +48,7 @@ def normalise_email(email: str) -> str:
 def principal_for(session: Session, claims: AccessClaims) -> Principal:
     """Verified claims → the caller, if the session is live and the account active.
 
-    Cost: one statement in the caller's transaction (a join of two primary-key lookups)."""
+    Cost: one statement in the caller's transaction (a join of three primary-key lookups)."""
     try:
         session_id = uuid.UUID(claims.session_id)
     except ValueError as exc:
@@ -58,6 +58,10 @@ def principal_for(session: Session, claims: AccessClaims) -> Principal:
         raise InvalidToken("token revoked", code="token_revoked")
     if not state.is_active:
         raise InvalidToken("account disabled", code="account_disabled")
+    if state.tenant_id is None or state.tenant_id != claims.tenant_id:
+        # Defence in depth: only our key signs tokens, but a token naming a tenant that is not
+        # its user's (an issuing bug, a stolen key) must not open that tenant's schema.
+        raise InvalidToken("token names another tenant than its user's", code="tenant_mismatch")
     return Principal(
         user_id=claims.user_id,
         tenant_id=claims.tenant_id,
@@ -128,6 +132,7 @@ def refresh(refresh_token: str, client_ip: str) -> TokenPair:
     now = clock.now()
     failure: StoflowError | None = None
     pair: TokenPair | None = None
+    revoked: uuid.UUID | None = None
     with shared_session() as session:
         refusal = rate_limits.hit(
             session, f"refresh:ip:{client_ip}", settings.refresh_rate_per_ip, settings.rate_window_s, now, "refresh"
@@ -145,6 +150,7 @@ def refresh(refresh_token: str, client_ip: str) -> TokenPair:
             # Someone holds a token that was already exchanged: either the client or a thief has
             # the newer one. End the whole session; both must log in again.
             auth_sessions.revoke_session(session, row.session_id, now, "refresh_reuse")
+            revoked = row.session_id
             failure = RefreshTokenReused()
         elif row.expires_at <= now:
             failure = InvalidRefreshToken("refresh token expired", code="refresh_token_expired")
@@ -152,6 +158,7 @@ def refresh(refresh_token: str, client_ip: str) -> TokenPair:
             account = users.get(session, row.user_id)
             if account is None or not account.is_active:
                 auth_sessions.revoke_session(session, row.session_id, now, "account_disabled")
+                revoked = row.session_id
                 failure = InvalidRefreshToken("account disabled", code="account_disabled")
             else:
                 auth_sessions.mark_rotated(session, row.id, now)
@@ -167,7 +174,9 @@ def refresh(refresh_token: str, client_ip: str) -> TokenPair:
                     user_id=account.id, tenant_id=account.id, role=account.role, session_id=str(row.session_id)
                 )
                 pair = TokenPair(access_token=access.token, refresh_token=new_refresh, expires_in=access.expires_in)
-    # Raised after the commit: the family revocation above must persist.
+    # Raised after the commit: the family revocation above must persist (and its sockets close).
+    if revoked is not None:
+        _close_sockets(revoked)
     if failure is not None:
         raise failure
     assert pair is not None
@@ -176,6 +185,17 @@ def refresh(refresh_token: str, client_ip: str) -> TokenPair:
 
 def logout(principal: Principal) -> None:
     """Revoke the caller's session: its refresh tokens and every access token naming it
-    (this one included) are refused from the next request on."""
+    (this one included) are refused from the next request on, its unused WebSocket tickets open
+    nothing, and its open sockets are closed."""
+    session_id = uuid.UUID(principal.session_id)
     with shared_session() as session:
-        auth_sessions.revoke_session(session, uuid.UUID(principal.session_id), clock.now(), "logout")
+        auth_sessions.revoke_session(session, session_id, clock.now(), "logout")
+    _close_sockets(session_id)
+
+
+def _close_sockets(session_id: uuid.UUID) -> None:
+    """A revoked session's WebSocket connections are closed (after the revocation commits, so a
+    socket opening meanwhile finds the session revoked at its next message)."""
+    from stoflow.services.ws import close_session_connections
+
+    close_session_connections(session_id)

@@ -154,8 +154,8 @@ def list_devices(principal: Principal) -> list[ExtensionDevice]:
 def revoke_device(principal: Principal, device_id: int) -> int:
     """Revoke the device's session and close that device's extension connections; returns how
     many were asked to close. Another user's device is a 404, like a missing one."""
-    from stoflow.realtime.connections import ConnectionsClient
-    from stoflow.services.ws import connections_of
+    from stoflow.repositories import ws as ws_repository
+    from stoflow.services.ws import close_connections
 
     now = clock.now()
     with shared_session() as session:
@@ -163,15 +163,12 @@ def revoke_device(principal: Principal, device_id: int) -> int:
         if device is None or device.revoked_at is not None:
             raise NotFound("no such device", code="device_not_found")
         device.revoked_at = now
-        auth_sessions.revoke_session(session, uuid.UUID(str(device.session_id)), now, "device_revoked")
-    closed = 0
-    client = ConnectionsClient()
-    for connection in connections_of(principal.tenant_id, "extension"):
-        if connection.user_id != principal.user_id or connection.device_id != device_id:
-            continue
-        try:
-            client.close(connection.connection_id)
-            closed += 1
-        except Exception:  # the row goes at its $disconnect, or at the purge
-            log.exception("closing extension connection %s failed", connection.connection_id)
-    return closed
+        session_id = uuid.UUID(str(device.session_id))
+        auth_sessions.revoke_session(session, session_id, now, "device_revoked")
+        connections = [
+            row
+            for row in ws_repository.connections_of_session(session, session_id, device_id=device_id)
+            if row.user_id == principal.user_id
+        ]
+    # After the commit: a socket that opens meanwhile is refused at its next message anyway.
+    return close_connections(connections)

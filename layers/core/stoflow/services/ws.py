@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,9 @@ from stoflow.models.realtime import WS_CLIENTS
 from stoflow.realtime.presence import UnknownConnection, connections_of, forget, hello, seen
 from stoflow.repositories import ws as repo
 from stoflow.repositories.ws import ConnectionRow
+
+if TYPE_CHECKING:
+    from stoflow.realtime.connections import ConnectionsClient
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,13 @@ def _require_device(session: Session, principal: Principal) -> int:
     return device.id
 
 
+def _session_uuid(principal: Principal) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(principal.session_id)
+    except ValueError:
+        return None
+
+
 def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     if client not in WS_CLIENTS:
         raise InvalidInput(f"client must be one of {', '.join(WS_CLIENTS)}", code="invalid_client")
@@ -73,7 +83,16 @@ def issue_ticket(principal: Principal, client: str) -> IssuedTicket:
     expires_at = now + timedelta(seconds=ttl)
     with shared_session() as session:
         device_id = _require_device(session, principal) if client == "extension" else None
-        repo.add_ticket(session, digest(ticket), principal.user_id, principal.tenant_id, client, expires_at, device_id)
+        repo.add_ticket(
+            session,
+            digest(ticket),
+            principal.user_id,
+            principal.tenant_id,
+            client,
+            expires_at,
+            device_id,
+            session_id=_session_uuid(principal),
+        )
     return IssuedTicket(ticket=ticket, client=client, expires_in=ttl, expires_at=expires_at)
 
 
@@ -87,19 +106,55 @@ def open_connection(connection_id: str, ticket: str | None) -> ConnectionRow:
         burnt = repo.burn_ticket(session, digest(ticket), now)
         if burnt is None:
             raise TicketRefused()
-        repo.add_connection(session, connection_id, burnt.user_id, burnt.tenant_id, burnt.client, now, burnt.device_id)
+        repo.add_connection(
+            session,
+            connection_id,
+            burnt.user_id,
+            burnt.tenant_id,
+            burnt.client,
+            now,
+            burnt.device_id,
+            session_id=burnt.session_id,
+        )
     log.info(
         "ws connected", extra={"connection_id": connection_id, "tenant_id": burnt.tenant_id, "client": burnt.client}
     )
     from stoflow.observability import metric
 
     metric("WebSocketConnected", 1, client=burnt.client)
-    return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client, burnt.device_id)
+    return ConnectionRow(connection_id, burnt.user_id, burnt.tenant_id, burnt.client, burnt.device_id, burnt.session_id)
 
 
 def close_connection(connection_id: str) -> bool:
     with shared_session() as session:
         return repo.delete_connection(session, connection_id)
+
+
+def close_connections(rows: list[ConnectionRow], client: ConnectionsClient | None = None) -> int:
+    """Ask the gateway to close these connections (it then calls $disconnect, which deletes each
+    row); returns how many it accepted. One failing close is logged and the others still go: the
+    row goes at its $disconnect or at the purge, and pushes skip a revoked session meanwhile."""
+    if not rows:
+        return 0
+    from stoflow.realtime.connections import ConnectionsClient
+
+    gateway = client or ConnectionsClient()
+    closed = 0
+    for row in rows:
+        try:
+            gateway.close(row.connection_id)
+            closed += 1
+        except Exception:
+            log.exception("closing ws connection %s failed", row.connection_id)
+    return closed
+
+
+def close_session_connections(session_id: uuid.UUID, client: ConnectionsClient | None = None) -> int:
+    """Close every socket opened with a ticket of this auth session: logout and every other
+    revocation of a session call it once the revocation is committed."""
+    with shared_session() as session:
+        rows = repo.connections_of_session(session, session_id)
+    return close_connections(rows, client)
 
 
 def purge(now: datetime | None = None) -> tuple[int, int]:

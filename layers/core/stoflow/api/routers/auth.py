@@ -101,7 +101,7 @@ def verify_email(body: VerifyEmailIn) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED, responses=_PROBLEMS)
+@router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED, response_class=Response, responses=_PROBLEMS)
 def resend_verification(body: ResendVerificationIn, request: Request) -> Response:
     from stoflow.services.accounts import resend_verification as resend
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from stoflow.api.deps import CurrentPrincipal
+from stoflow.api.edge import text
 from stoflow.config import get_settings
 from stoflow.services.catalog import catalog_list
 
@@ -20,7 +23,7 @@ router = APIRouter(prefix="/catalog", tags=["catalog"])
         404: {"content": {"application/problem+json": {}}, "description": "Unknown catalogue"},
     },
 )
-def get_catalog(kind: str, request: Request, principal: CurrentPrincipal) -> Response:
+def get_catalog(kind: Annotated[text(32), Path()], request: Request, principal: CurrentPrincipal) -> Response:
     """brands, categories, colors, conditions, sizes, materials, genders, seasons, patterns.
 
     Signed-in users only, like every route but login; the content is the same for everyone and

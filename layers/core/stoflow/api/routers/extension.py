@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict
 
 from stoflow.api.deps import CurrentPrincipal
+from stoflow.api.edge import id_of, text
+from stoflow.models.extension import ExtensionDevice
 
 router = APIRouter(prefix="/extension", tags=["extension"])
 
@@ -31,9 +34,9 @@ class PairingOut(BaseModel):
 class PairIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=6, max_length=16)
-    name: str = Field(min_length=1, max_length=80)
-    version: str | None = Field(default=None, max_length=32)
+    code: text(16, min_length=6)
+    name: text(80, min_length=1)
+    version: text(32) | None = None
 
 
 class PairOut(BaseModel):
@@ -48,7 +51,7 @@ class PairOut(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str = Field(min_length=10, max_length=256)
+    refresh_token: text(256, min_length=10)
 
 
 class TokenOut(BaseModel):
@@ -125,7 +128,7 @@ def list_devices(principal: CurrentPrincipal) -> DevicesOut:
 
 
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def revoke_device(device_id: int, principal: CurrentPrincipal) -> Response:
+def revoke_device(device_id: Annotated[id_of(ExtensionDevice.id), Path()], principal: CurrentPrincipal) -> Response:
     """Revoke the device's tokens and close its connection (other devices reconnect by themselves)."""
     from stoflow.services.extension_pairing import revoke_device as revoke
 

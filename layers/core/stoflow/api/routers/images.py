@@ -7,18 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.edge import id_of
 from stoflow.api.pagination import Page
 from stoflow.api.problems import from_error
 from stoflow.api.schemas.images import ImageOrderIn, ImageOut, ImagePatch, PresignedPostOut, UploadIn, UploadOut
 from stoflow.config import get_settings
 from stoflow.errors import StoflowError
 from stoflow.models.images import ProductImage
+from stoflow.models.products import Product
 from stoflow.services.images import ProductImageService
 
 router = APIRouter(prefix="/products/{product_id}/images", tags=["images"])
 
-ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-ImageId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ProductId = Annotated[id_of(Product.id), Path()]
+ImageId = Annotated[id_of(ProductImage.id), Path()]
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
     for code in (401, 403, 404, 409, 413, 422)

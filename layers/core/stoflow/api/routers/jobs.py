@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.edge import JobParams, id_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.jobs import service
 from stoflow.marketplaces.registry import NAMES
@@ -19,6 +20,8 @@ router = APIRouter(tags=["jobs"])
 
 # The registry's marketplaces, as an enum in the OpenAPI document.
 Marketplace = Literal[NAMES]  # type: ignore[valid-type]
+JobId = Annotated[id_of(MarketplaceJob.id), Path()]
+BatchId = Annotated[id_of(MarketplaceBatch.id), Path()]
 
 
 class JobCreate(BaseModel):
@@ -26,8 +29,8 @@ class JobCreate(BaseModel):
 
     marketplace: Marketplace
     action: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
-    product_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=500)
-    params: dict[str, Any] = Field(default_factory=dict)
+    product_ids: list[id_of(MarketplaceJob.product_id)] = Field(default_factory=list, max_length=500)
+    params: JobParams = Field(default_factory=dict)
     priority: int = Field(default=0, ge=-10, le=10)
 
 
@@ -94,7 +97,7 @@ def create_jobs(
     db: TenantDb,
     principal: CurrentPrincipal,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[text(128, min_length=1) | None, Header(alias="Idempotency-Key")] = None,
 ) -> BatchOut:
     """Queue one job per product (or one job with params): 202 with the batch; a replay of the
     same Idempotency-Key answers 200 with the batch it created first."""
@@ -119,9 +122,9 @@ def list_jobs(
     page: Annotated[PageParams, Depends(page_params)],
     status_: Annotated[Literal[JOB_STATUSES] | None, Query(alias="status")] = None,  # type: ignore[valid-type]
     marketplace: Marketplace | None = None,
-    action: str | None = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
-    product_id: Annotated[int | None, Query(ge=1)] = None,
+    action: Annotated[text(40) | None, Query()] = None,
+    batch_id: Annotated[id_of(MarketplaceJob.batch_id) | None, Query()] = None,
+    product_id: Annotated[id_of(MarketplaceJob.product_id) | None, Query()] = None,
 ) -> Page[JobOut]:
     filters = JobFilters(status_, marketplace, action, batch_id, product_id)
     jobs, total = service.list_jobs(db, filters, page.limit, page.offset)
@@ -131,18 +134,18 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, db: TenantDb) -> JobOut:
+def get_job(job_id: JobId, db: TenantDb) -> JobOut:
     return JobOut.model_validate(service.get_job(db, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: int, db: TenantDb, principal: CurrentPrincipal) -> JobOut:
+def cancel_job(job_id: JobId, db: TenantDb, principal: CurrentPrincipal) -> JobOut:
     """Cancelled at once if it has not started; a running attempt is asked to stop (it stops
     before its next side effect, or completes if it was already done)."""
     return JobOut.model_validate(service.cancel_job(db, principal.tenant_id, job_id))
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: int, db: TenantDb) -> BatchOut:
+def get_batch(batch_id: BatchId, db: TenantDb) -> BatchOut:
     batch, jobs = service.get_batch(db, batch_id)
     return BatchOut.of(batch, jobs)

@@ -13,13 +13,15 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
+from stoflow.api.edge import Id, Id32, Int64, text
 from stoflow.auth.principal import Principal
-from stoflow.marketplaces.registry import oauth_names
+from stoflow.marketplaces.registry import NAMES, oauth_names
 
 router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
 
 # The registry's OAuth marketplaces, as an enum in the OpenAPI document.
 OAuthMarketplace = Literal[oauth_names()]  # type: ignore[valid-type]
+AnyMarketplace = Literal[NAMES]  # type: ignore[valid-type]
 Writer = Annotated[Principal, Depends(require_role("user", "admin"))]
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
@@ -49,23 +51,23 @@ class ConnectOut(BaseModel):
 class MerchantLocation(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
-    postalCode: str | None = Field(default=None, max_length=20)  # noqa: N815 (the marketplace's field name)
-    city: str | None = Field(default=None, max_length=100)
-    addressLine1: str | None = Field(default=None, max_length=180)  # noqa: N815
+    country: text(2, min_length=2) = Field(description="ISO 3166 alpha-2")
+    postalCode: text(20) | None = None  # noqa: N815 (the marketplace's field name)
+    city: text(100) | None = None
+    addressLine1: text(180) | None = None  # noqa: N815
 
 
 class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fulfillment_policy_id: str | None = Field(default=None, max_length=32)
-    payment_policy_id: str | None = Field(default=None, max_length=32)
-    return_policy_id: str | int | None = None
+    fulfillment_policy_id: text(32) | None = None
+    payment_policy_id: text(32) | None = None
+    return_policy_id: text(32) | Int64 | None = None
     default_category_id: str | None = Field(default=None, max_length=16, pattern=r"^\d+$")
     location: MerchantLocation | None = None
-    shipping_profile_id: int | None = Field(default=None, ge=1)
-    default_taxonomy_id: int | None = Field(default=None, ge=1)
-    readiness_state_id: int | None = Field(default=None, ge=1)
+    shipping_profile_id: Id | None = None
+    default_taxonomy_id: Id32 | None = None
+    readiness_state_id: Id | None = None
 
 
 class PolicyOut(BaseModel):
@@ -92,7 +94,7 @@ def list_connections(db: TenantDb, principal: CurrentPrincipal) -> ConnectionsOu
 
 
 @router.get("/{marketplace}/policies", response_model=PoliciesOut, response_model_by_alias=True, responses=_PROBLEMS)
-def policies(marketplace: str, principal: CurrentPrincipal) -> PoliciesOut:
+def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> PoliciesOut:
     """The seller's business policies, where the marketplace has them (404 otherwise)."""
     from stoflow.services.marketplace_connections import policies as read
 
@@ -110,8 +112,8 @@ def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
 def callback(
     marketplace: OAuthMarketplace,
     principal: Writer,
-    code: Annotated[str, Query(min_length=1, max_length=2048)],
-    state: Annotated[str, Query(min_length=1, max_length=200)],
+    code: Annotated[text(2048, min_length=1), Query()],
+    state: Annotated[text(200, min_length=1), Query()],
 ) -> ConnectionOut:
     from stoflow.services.marketplace_connections import complete_connect
 

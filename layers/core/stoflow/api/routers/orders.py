@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.edge import UtcDateTime, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.repositories.marketplace_orders import OrderFilters
 
@@ -61,10 +62,10 @@ def list_orders(
     db: TenantDb,
     principal: CurrentPrincipal,
     page: Annotated[PageParams, Depends(page_params)],
-    marketplace: Annotated[list[str] | None, Query(description="repeat for several")] = None,
-    status: Annotated[str | None, Query(max_length=32)] = None,
-    since: Annotated[datetime | None, Query(description="ordered at or after")] = None,
-    until: Annotated[datetime | None, Query(description="ordered before")] = None,
+    marketplace: Annotated[list[text(16)] | None, Query(description="repeat for several")] = None,
+    status: Annotated[text(32) | None, Query()] = None,
+    since: Annotated[UtcDateTime | None, Query(description="ordered at or after")] = None,
+    until: Annotated[UtcDateTime | None, Query(description="ordered before")] = None,
     include_cancelled: bool = True,
 ) -> Page[OrderOut]:
     from stoflow.services.marketplace_orders import list_orders as orders

@@ -17,7 +17,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/forgot", status_code=status.HTTP_202_ACCEPTED, responses=_PROBLEMS)
+@router.post("/forgot", status_code=status.HTTP_202_ACCEPTED, response_class=Response, responses=_PROBLEMS)
 def forgot_password(body: PasswordForgotIn, request: Request) -> Response:
     """Email a password reset link (to the dashboard's /reset-password page) if the address has an
     account. Always 202: the answer never tells whether an address is registered. The link works

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.edge import id_of, int_of, money_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routers.images import image_out
 from stoflow.api.schemas.listings import Marketplace
@@ -22,6 +22,7 @@ from stoflow.api.schemas.products import (
     ProductPatch,
     product_values,
 )
+from stoflow.models.products import Product
 from stoflow.repositories.products import ProductFilters
 from stoflow.services.catalog import category_subtree
 from stoflow.services.images import ProductImageService
@@ -29,7 +30,7 @@ from stoflow.services.products import ProductService
 
 router = APIRouter(prefix="/products", tags=["products"])
 
-ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ProductId = Annotated[id_of(Product.id), Path()]
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
     for code in (401, 403, 404, 409, 422)
@@ -41,13 +42,13 @@ async def list_products(
     db: TenantDb,
     principal: CurrentPrincipal,
     page: Annotated[PageParams, Depends(page_params)],
-    status_: Annotated[list[str] | None, Query(alias="status", description="repeat for several")] = None,
-    brand_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    category_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="and its subcategories")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="in title or SKU")] = None,
-    price_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    price_max: Annotated[Decimal | None, Query(ge=0)] = None,
-    sort: Annotated[str, Query(max_length=100, description="e.g. -created_at or price,-updated_at")] = "-created_at",
+    status_: Annotated[list[text(16)] | None, Query(alias="status", description="repeat for several")] = None,
+    brand_id: Annotated[id_of(Product.brand_id) | None, Query()] = None,
+    category_id: Annotated[id_of(Product.category_id) | None, Query(description="and its subcategories")] = None,
+    q: Annotated[text(200) | None, Query(description="in title or SKU")] = None,
+    price_min: Annotated[money_of(Product.price) | None, Query()] = None,
+    price_max: Annotated[money_of(Product.price) | None, Query()] = None,
+    sort: Annotated[text(100), Query(description="e.g. -created_at or price,-updated_at")] = "-created_at",
     listed_on: Annotated[
         list[Marketplace] | None,
         Query(description="only products live on this marketplace; repeat to require several"),
@@ -112,7 +113,9 @@ def delete_product(
     product_id: ProductId,
     db: TenantDb,
     principal: CurrentPrincipal,
-    version: Annotated[int | None, Query(ge=1, description="409 unless the product is at this version")] = None,
+    version: Annotated[
+        int_of(Product.version, ge=1) | None, Query(description="409 unless the product is at this version")
+    ] = None,
 ) -> Response:
     ProductService(db, principal.tenant_id).delete(product_id, version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

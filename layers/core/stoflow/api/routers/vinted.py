@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.edge import Id
 from stoflow.api.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/vinted", tags=["vinted"])
@@ -90,7 +91,7 @@ class WardrobeItemOut(BaseModel):
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Annotated[int, Field(ge=1, le=2**63 - 1, description="A live product of yours.")]
+    product_id: Annotated[Id, Field(description="A live product of yours.")]
 
 
 def _message(entry: Any) -> MessageOut:

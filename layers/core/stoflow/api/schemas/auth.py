@@ -7,10 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from stoflow.api.edge import text
+
 # Deliberately loose (one @, a dot in the domain): the verification email is the real check.
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Password = Annotated[str, Field(min_length=1, max_length=1024)]
-OpaqueToken = Annotated[str, Field(min_length=16, max_length=256)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
+]
+Password = text(1024, min_length=1)
+OpaqueToken = text(256, min_length=16)
 
 
 class _Body(BaseModel):

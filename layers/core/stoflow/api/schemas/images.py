@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
+
+from stoflow.api.edge import INT32_MAX, Id, text
 
 
 class ImageOut(BaseModel):
@@ -27,8 +29,8 @@ class ImageOut(BaseModel):
 class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content_type: Annotated[str, StringConstraints(max_length=64)]
-    size: Annotated[int, Field(ge=1)] | None = None
+    content_type: text(64)
+    size: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
 
 
 class PresignedPostOut(BaseModel):
@@ -46,12 +48,12 @@ class UploadOut(BaseModel):
 class ImagePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    alt_text: Annotated[str, Field(max_length=500)] | None = None
-    tags: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=20)] | None = None
+    alt_text: text(500) | None = None
+    tags: Annotated[list[text(40)], Field(max_length=20)] | None = None
     is_label: bool | None = None
 
 
 class ImageOrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    image_ids: Annotated[list[int], Field(max_length=20)]
+    image_ids: Annotated[list[Id], Field(max_length=20)]

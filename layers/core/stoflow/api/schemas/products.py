@@ -6,21 +6,32 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from stoflow.api.edge import Id, decimal_schema, int_of, money_bound, money_schema, text, text_of
 from stoflow.api.schemas.images import ImageOut
+from stoflow.models.products import Product
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# Numeric(12, 2): the document states the largest amount too, not only the digit count.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=money_bound(Product.price), max_digits=12, decimal_places=2),
+    WithJsonSchema(money_schema(Product.price)),
+]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CatalogId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Status = Literal["draft", "published", "sold", "archived"]
-Measure = Annotated[Decimal, Field(ge=0, le=10_000, max_digits=7, decimal_places=1)]
+Measure = Annotated[
+    Decimal,
+    Field(ge=0, le=10_000, max_digits=7, decimal_places=1),
+    WithJsonSchema(decimal_schema(7, 1, Decimal(10_000))),
+]
 
 
 class _ProductFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    description: text(10_000) | None = None
     price: Money | None = None
     currency: Currency = "EUR"
     brand_id: CatalogId | None = None
@@ -32,15 +43,15 @@ class _ProductFields(BaseModel):
     pattern_id: CatalogId | None = None
     color_ids: Annotated[list[CatalogId], Field(max_length=5)] = []
     material_ids: Annotated[list[CatalogId], Field(max_length=10)] = []
-    measurements: Annotated[dict[Annotated[str, StringConstraints(max_length=40)], Measure], Field(max_length=20)] = {}
+    measurements: Annotated[dict[text(40), Measure], Field(max_length=20)] = {}
     parcel_weight_g: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    sku: text_of(Product.sku, min_length=1, strip=True) | None = None
     stock: Annotated[int, Field(ge=0, le=100_000)] = 1
     cost_price: Money | None = None
-    internal_notes: Annotated[str, Field(max_length=10_000)] | None = None
+    internal_notes: text(10_000) | None = None
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = text_of(Product.title, min_length=1, strip=True)
 
 
 class ProductIn(_ProductFields):
@@ -51,21 +62,16 @@ class ProductIn(_ProductFields):
 class ProductPatch(_ProductFields):
     """Only the fields sent change. `version` is the one the client read (optimistic locking)."""
 
-    version: Annotated[int, Field(ge=1)]
-    title: Title | None = None
-    status: Status | None = None
-    currency: Currency | None = None  # type: ignore[assignment]
-    stock: Annotated[int, Field(ge=0, le=100_000)] | None = None  # type: ignore[assignment]
-    color_ids: Annotated[list[CatalogId], Field(max_length=5)] | None = None  # type: ignore[assignment]
-    material_ids: Annotated[list[CatalogId], Field(max_length=10)] | None = None  # type: ignore[assignment]
-    measurements: dict[str, Measure] | None = None  # type: ignore[assignment]
-
-    @field_validator("title", "status", "currency", "stock", "color_ids", "material_ids", "measurements")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be omitted but not null")
-        return value
+    version: int_of(Product.version, ge=1)
+    # Optional but never null: a field sent is a field set (None only means "not sent"), and
+    # the document says so (no null in these fields' schemas).
+    title: Title = None  # type: ignore[assignment]
+    status: Status = None  # type: ignore[assignment]
+    currency: Currency = None  # type: ignore[assignment]
+    stock: Annotated[int, Field(ge=0, le=100_000)] = None  # type: ignore[assignment]
+    color_ids: Annotated[list[CatalogId], Field(max_length=5)] = None  # type: ignore[assignment]
+    material_ids: Annotated[list[CatalogId], Field(max_length=10)] = None  # type: ignore[assignment]
+    measurements: Annotated[dict[text(40), Measure], Field(max_length=20)] = None  # type: ignore[assignment]
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True, exclude={"version"})
@@ -112,7 +118,7 @@ class ProductDetailOut(ProductOut):
 class BulkStatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=500)]
+    ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
     status: Status
 
 
