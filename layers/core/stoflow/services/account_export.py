@@ -58,7 +58,8 @@ def read_account(session: Session) -> dict[str, list[dict[str, Any]]]:
     from stoflow.models.images import ProductImage
     from stoflow.models.jobs import MarketplaceListing
     from stoflow.models.products import Product
-    from stoflow.repositories import marketplace_orders
+    from stoflow.repositories.marketplace_orders import OrderFilters
+    from stoflow.services.marketplace_orders import list_orders
     from stoflow.storage.images import ImageStore
 
     products = _rows(session, select(*Product.__table__.columns).order_by(Product.id))
@@ -73,9 +74,9 @@ def read_account(session: Session) -> dict[str, list[dict[str, Any]]]:
         select(*MarketplaceListing.__table__.columns).order_by(MarketplaceListing.product_id, MarketplaceListing.id),
     )
     orders: list[dict[str, Any]] = []
-    filters = marketplace_orders.OrderFilters()
+    filters = OrderFilters()
     while True:
-        page, total = marketplace_orders.page(session, filters, _ORDER_PAGE, len(orders))
+        page, total = list_orders(session, filters, _ORDER_PAGE, len(orders))
         orders.extend({key: _plain(value) for key, value in row._mapping.items()} for row in page)
         if not page or len(orders) >= total:
             break

@@ -52,12 +52,14 @@ def queue_reply(session: Session, tenant_id: int, conversation_id: int, body: st
     """A `send_message` Vinted job for this conversation, in the caller's transaction (its message
     leaves after the commit). The extension sends it when the seller's Vinted tab is available."""
     from stoflow.jobs.service import JobRequest, enqueue_in_session
+    from stoflow.marketplaces.registry import job_handlers
 
     target = conversation(session, conversation_id)
     request = JobRequest(
         "vinted", "send_message", params={"conversation_id": target.conversation_id, "body": body.strip()}
     )
-    return enqueue_in_session(session, tenant_id, request, user_id=user_id).jobs[0]
+    # Validated against the marketplaces' handlers (the job system itself knows no marketplace).
+    return enqueue_in_session(session, tenant_id, request, user_id=user_id, handlers=job_handlers()).jobs[0]
 
 
 def unlinked_items(session: Session, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
