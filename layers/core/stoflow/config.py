@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # re-sent at most this + 60 s after it was sent.
     jobs_lost_message_after_s: int = 45
     # The jobs queue's VisibilityTimeout (template.yaml): how long a received message stays in flight.
-    jobs_queue_visibility_timeout_s: int = 1440
+    jobs_queue_visibility_timeout_s: int = 300
     # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
     jobs_attempt_timeout_s: int = 300
 
