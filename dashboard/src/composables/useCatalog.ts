@@ -1,0 +1,40 @@
+// Catalogues (brands, categories, sizes, ...): fetched once per kind and kept for the tab's life.
+import { ref, type Ref } from 'vue';
+import { api, unwrap } from '../api/client';
+
+export interface CatalogEntry {
+  id: number;
+  name: string;
+  [key: string]: unknown;
+}
+
+const cache = new Map<string, Promise<CatalogEntry[]>>();
+
+function label(entry: Record<string, unknown>): string {
+  for (const key of ['name', 'name_en', 'label', 'code']) if (typeof entry[key] === 'string') return entry[key] as string;
+  return String(entry.id);
+}
+
+export function loadCatalog(kind: string): Promise<CatalogEntry[]> {
+  let entries = cache.get(kind);
+  if (!entries) {
+    entries = unwrap(api().GET('/catalog/{kind}', { params: { path: { kind } } })).then((body) => {
+      const raw = (Array.isArray(body) ? body : ((body as { items?: unknown[] }).items ?? [])) as Record<string, unknown>[];
+      return raw.map((entry) => ({ ...entry, id: Number(entry.id), name: label(entry) }));
+    });
+    entries.catch(() => cache.delete(kind));
+    cache.set(kind, entries);
+  }
+  return entries;
+}
+
+export function useCatalog(kind: string): { entries: Ref<CatalogEntry[]>; search: (query: string) => CatalogEntry[] } {
+  const entries = ref<CatalogEntry[]>([]);
+  void loadCatalog(kind).then((loaded) => (entries.value = loaded));
+  function search(query: string): CatalogEntry[] {
+    const needle = query.trim().toLowerCase();
+    const found = needle ? entries.value.filter((e) => e.name.toLowerCase().includes(needle)) : entries.value;
+    return found.slice(0, 50);
+  }
+  return { entries, search };
+}
