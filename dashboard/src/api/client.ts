@@ -43,8 +43,12 @@ export async function toError(response: Response): Promise<ApiError> {
   try {
     body = (await response.clone().json()) as Record<string, unknown>;
   } catch {
-    /* not JSON: keep the status line */
+    /* not JSON (or already read): keep the status line */
   }
+  return problem(response, body);
+}
+
+function problem(response: Response, body: Record<string, unknown>): ApiError {
   return new ApiError(
     response.status,
     typeof body.code === 'string' ? body.code : `http_${response.status}`,
@@ -91,7 +95,11 @@ export function api(): ReturnType<typeof createClient<paths>> {
 /** The data of an openapi-fetch answer, or the API's problem as an ApiError. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await call;
-  if (error !== undefined || !response.ok) throw await toError(response);
+  if (error !== undefined || !response.ok) {
+    // openapi-fetch has read the body already: its parsed `error` is the problem document.
+    if (error && typeof error === 'object') return Promise.reject(problem(response, error as Record<string, unknown>));
+    throw await toError(response);
+  }
   return data as T;
 }
 
