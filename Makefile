@@ -58,7 +58,7 @@ test: install extension-deps dashboard
 openapi: $(STAMP)
 	$(PY) -m infra.openapi
 
-bench: $(STAMP)
+bench: $(STAMP) dashboard
 	$(PY) bench/run.py
 
 lint: install

@@ -102,21 +102,32 @@ export function createSocket(onMessage: (message: Record<string, unknown>) => vo
 let shared: ReturnType<typeof createSocket> | null = null;
 let users = 0;
 
-/** Live job status for as long as the calling component lives (one socket shared by all). */
-export function useWebSocket() {
+/**
+ * Live job status for as long as the calling component lives (one socket shared by all).
+ * `lazy`: connect only when `start()` is called (a page that needs live status only once it has
+ * queued a job, so showing it costs no ticket).
+ */
+export function useWebSocket(options: { lazy?: boolean } = {}) {
   const jobs = useJobsStore();
   shared ??= createSocket((message) => {
     if (message.type === 'job_status') jobs.receive(message as unknown as JobStatusEvent);
   });
   const socket = shared;
-  if (users === 0) void socket.connect();
-  users += 1;
+  let holding = false;
+  function start(): void {
+    if (holding) return;
+    holding = true;
+    users += 1;
+    if (users === 1) void socket.connect();
+  }
+  if (!options.lazy) start();
   onScopeDispose(() => {
+    if (!holding) return;
     users -= 1;
     if (users === 0) {
       socket.stop();
-      shared = null;
+      if (shared === socket) shared = null;
     }
   });
-  return { state: socket.state };
+  return { state: socket.state, start };
 }
