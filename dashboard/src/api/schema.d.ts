@@ -58,7 +58,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description One transaction: the revocation check, then the profile. `async def` on purpose: a Lambda
+         *     container serves one request at a time, so the blocking query costs nothing, while a sync
+         *     route would pay a thread hop.
+         */
         get: operations["me_auth_me_get"];
         put?: never;
         post?: never;
