@@ -137,7 +137,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
     parts: list[Part] = [dashboard]
     dashboard_origin = f"http://{args.host}:{dashboard_port}"
     # Email links (verification, password reset) open the dashboard.
-    export(STOFLOW_PUBLIC_BASE_URL=dashboard_origin)
+    export(STOFLOW_PUBLIC_BASE_URL=dashboard_origin, STOFLOW_DASHBOARD_ORIGIN=dashboard_origin)
     settings = get_settings()
     if not settings.database_url:
         parts.append(EmbeddedPostgres(settings.data_dir / "pg"))

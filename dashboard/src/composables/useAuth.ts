@@ -46,10 +46,10 @@ export function useAuth() {
     await post('/auth/password/reset', { token, password });
   }
 
-  /** Ends this device's session, or every session of the account. */
-  async function signOut(everywhere = false): Promise<void> {
+  /** Ends this device's session (its refresh-token family); the others stay signed in. */
+  async function signOut(): Promise<void> {
     try {
-      await unwrap(api().POST('/auth/logout', everywhere ? ({ params: { query: { everywhere: true } } } as never) : {}));
+      await unwrap(api().POST('/auth/logout'));
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
     } finally {
