@@ -22,6 +22,8 @@ export interface ProductQuery {
   category_id: number | null;
   price_min: string;
   price_max: string;
+  /** marketplace state: listed on (`vinted`) or not listed on (`!vinted`) */
+  listing: string;
   sort: string;
   limit: number;
   offset: number;
@@ -34,6 +36,7 @@ const defaults = (): ProductQuery => ({
   category_id: null,
   price_min: '',
   price_max: '',
+  listing: '',
   sort: '-updated_at',
   limit: 25,
   offset: 0,
@@ -52,6 +55,7 @@ export function queryFromUrl(raw: Record<string, unknown>): ProductQuery {
   query.category_id = one('category_id') ? Number(one('category_id')) : null;
   query.price_min = one('price_min') ?? '';
   query.price_max = one('price_max') ?? '';
+  query.listing = one('listing') ?? '';
   query.sort = one('sort') ?? query.sort;
   const limit = Number(one('limit'));
   query.limit = PAGE_SIZES.includes(limit) ? limit : 25;
@@ -68,10 +72,17 @@ export function queryToUrl(query: ProductQuery): Record<string, string | string[
   if (query.category_id) out.category_id = String(query.category_id);
   if (query.price_min) out.price_min = query.price_min;
   if (query.price_max) out.price_max = query.price_max;
+  if (query.listing) out.listing = query.listing;
   if (query.sort !== base.sort) out.sort = query.sort;
   if (query.limit !== base.limit) out.limit = String(query.limit);
   if (query.offset) out.offset = String(query.offset);
   return out;
+}
+
+/** `vinted` → listed_on=vinted; `!vinted` → not_listed_on=vinted (GET /products filters). */
+export function listingFilter(value: string): Record<string, string[]> {
+  if (!value) return {};
+  return value.startsWith('!') ? { not_listed_on: [value.slice(1)] } : { listed_on: [value] };
 }
 
 export function useProducts() {
@@ -100,6 +111,7 @@ export function useProducts() {
               category_id: query.category_id ?? undefined,
               price_min: query.price_min || undefined,
               price_max: query.price_max || undefined,
+              ...listingFilter(query.listing),
               sort: query.sort,
               limit: query.limit,
               offset: query.offset,
