@@ -199,15 +199,40 @@ const scenarios = {
   },
 
   async 'token refresh across two tabs: one refresh, both tabs stay signed in'() {
-    const first = await context.newPage();
-    await first.goto(`${DASH}/products`);
-    await first.getByRole('table').waitFor();
-    const before = await session(first);
-    // Both tabs open with an access token about to expire.
-    await first.evaluate(() => {
+    // Mark the stored access token as expiring from a page where the app does not run, then
+    // open two tabs of the app at once: both need a refresh, one may do it.
+    const setter = await context.newPage();
+    await setter.goto(`${DASH}/config.json`);
+    const before = await session(setter);
+    await setter.evaluate(async () => {
       const stored = JSON.parse(localStorage.getItem('stoflow.session'));
-      localStorage.setItem('stoflow.session', JSON.stringify({ ...stored, expires_at: Date.now() }));
+      const expiring = { ...stored, expires_at: Date.now() };
+      localStorage.setItem('stoflow.session', JSON.stringify(expiring));
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('stoflow', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('session');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise((resolve, reject) => {
+        const transaction = db.transaction('session', 'readwrite');
+        transaction.objectStore('session').put(expiring, 'tokens');
+        transaction.oncomplete = resolve;
+        transaction.onerror = () => reject(transaction.error);
+      });
+      db.close();
     });
+    const expiresAt = await setter.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session')).expires_at);
+    await setter.close();
+    // Another renderer sees a localStorage write a moment later: wait until a new page does.
+    for (let seen = null, tries = 0; seen !== expiresAt; tries += 1) {
+      check(tries < 100, 'the expiring token never reached other pages');
+      const probe = await context.newPage();
+      await probe.goto(`${DASH}/config.json`);
+      seen = await probe.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session')).expires_at);
+      await probe.close();
+    }
+    const first = await context.newPage();
     const second = await context.newPage();
     const refreshes = [];
     const count = (request) => {
@@ -216,12 +241,25 @@ const scenarios = {
       refreshes.push(`${tab}: ${JSON.parse(request.postData() ?? '{}').refresh_token?.slice(0, 8)}`);
     };
     context.on('request', count);
-    await Promise.all([first.reload(), second.goto(`${DASH}/products`)]);
-    await Promise.all([first.getByRole('table').waitFor(), second.getByRole('table').waitFor()]);
+    // Each tab has its products (the table itself is drawn before they arrive).
+    const listed = (page) => page.waitForResponse((r) => r.url().startsWith(`${API}/products`) && r.request().method() === 'GET' && r.ok());
+    await Promise.all([listed(first), listed(second), first.goto(`${DASH}/products`), second.goto(`${DASH}/products`)]);
     context.off('request', count);
-    const after = await session(second);
+    // The shared copy (IndexedDB): each tab's localStorage catches up with the others a moment later.
+    const after = await second.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const request = indexedDB.open('stoflow', 1);
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const get = request.result.transaction('session').objectStore('session').get('tokens');
+            get.onsuccess = () => resolve(get.result);
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
     check(refreshes.length === 1, `one refresh for two tabs, saw ${JSON.stringify(refreshes)} (stored before: ${before.refresh_token.slice(0, 8)})`);
-    check(after && after.refresh_token !== before.refresh_token, `the refresh token was rotated: ${JSON.stringify([before, after])}`);
+    check(after && after.refresh_token !== before.refresh_token, `the refresh token was rotated: ${JSON.stringify(refreshes)}, before ${before.refresh_token.slice(0, 8)}, after ${after?.refresh_token?.slice(0, 8)}`);
     check(!/sign-in/.test(first.url()) && !/sign-in/.test(second.url()), 'both tabs stay signed in');
     await first.close();
     await second.close();

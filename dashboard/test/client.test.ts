@@ -9,11 +9,11 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   localStorage.clear();
   _testing();
   setConfig({ apiUrl: API, wsUrl: 'ws://ws.test' });
-  signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+  await signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
 });
 afterEach(() => vi.unstubAllGlobals());
 

@@ -53,7 +53,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('session tokens', () => {
   it('uses the access token as is while it is fresh', async () => {
     const tab = await openTab(clock);
-    tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+    await tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
     const { call } = server();
     expect(await tab.accessToken(call)).toBe('a0');
     expect(call).not.toHaveBeenCalled();
@@ -61,7 +61,7 @@ describe('session tokens', () => {
 
   it('refreshes before expiry, once for concurrent requests', async () => {
     const tab = await openTab(clock);
-    tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+    await tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
     time += 900_000 - tab.REFRESH_MARGIN_MS + 1;
     const { call } = server();
     const tokens = await Promise.all([tab.accessToken(call), tab.accessToken(call), tab.accessToken(call)]);
@@ -72,7 +72,7 @@ describe('session tokens', () => {
 
   it('refreshes once across two tabs: the second tab takes what the first stored', async () => {
     const first = await openTab(clock);
-    first.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+    await first.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
     const second = await openTab(clock);
     expect(second.tokens()?.refresh_token).toBe('r0');
     time += 900_000;
@@ -84,7 +84,7 @@ describe('session tokens', () => {
 
   it('signs out when the server refuses the refresh token (revoked session)', async () => {
     const tab = await openTab(clock);
-    tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+    await tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
     time += 900_000;
     const changes: unknown[] = [];
     tab.onSessionChange((t) => changes.push(t));
@@ -96,7 +96,7 @@ describe('session tokens', () => {
 
   it('a forced refresh (token refused while fresh) rotates even a fresh token', async () => {
     const tab = await openTab(clock);
-    tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
+    await tab.signedIn({ access_token: 'a0', refresh_token: 'r0', expires_in: 900 });
     const { call } = server();
     expect((await tab.refresh(call, true))?.access_token).toBe('access-1');
   });

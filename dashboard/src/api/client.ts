@@ -72,14 +72,14 @@ export async function authFetch(request: Request): Promise<Response> {
   if (response.status !== 401) return response;
   const renewed = await refresh(refreshCall, true);
   if (!renewed) {
-    signedOut();
+    void signedOut();
     onSessionEnd();
     return response;
   }
   retry.headers.set('authorization', `Bearer ${renewed.access_token}`);
   const second = await fetch(retry);
   if (second.status === 401) {
-    signedOut();
+    void signedOut();
     onSessionEnd();
   }
   return second;

@@ -2,6 +2,11 @@
 // and across tabs (the Web Locks API; the tab that waited reads what the other tab stored).
 // The server rotates the refresh token on every use and revokes the whole session when a rotated
 // token comes back, so two concurrent refreshes would sign the user out everywhere.
+//
+// localStorage gives the tokens synchronously at start-up (the router guard), but each tab's
+// renderer caches it and sees another tab's write a moment later: read under the lock, it could
+// still hold the token another tab has just rotated. So the copy read under the lock is in
+// IndexedDB, whose committed writes every tab sees at once; localStorage follows it.
 
 export interface Tokens {
   access_token: string;
@@ -38,6 +43,44 @@ function write(tokens: Tokens | null): void {
   else globalThis.localStorage?.removeItem(STORAGE_KEY);
 }
 
+const DB_NAME = 'stoflow';
+let database: Promise<IDBDatabase | null> | null = null;
+
+function openDatabase(): Promise<IDBDatabase | null> {
+  database ??= new Promise((resolve) => {
+    if (typeof indexedDB === 'undefined') return resolve(null);
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('session');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => resolve(null);
+  });
+  return database;
+}
+
+/** The tokens as last committed by any tab (IndexedDB), else localStorage's copy. */
+async function readShared(): Promise<Tokens | null> {
+  const db = await openDatabase();
+  if (!db) return read();
+  const value = await new Promise<Tokens | null | undefined>((resolve) => {
+    const request = db.transaction('session', 'readonly').objectStore('session').get('tokens');
+    request.onsuccess = () => resolve(request.result as Tokens | null | undefined);
+    request.onerror = () => resolve(undefined);
+  });
+  return value === undefined ? read() : value;
+}
+
+async function writeShared(tokensIn: Tokens | null): Promise<void> {
+  const db = await openDatabase();
+  if (!db) return;
+  await new Promise<void>((resolve) => {
+    const transaction = db.transaction('session', 'readwrite');
+    transaction.objectStore('session').put(tokensIn, 'tokens');
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => resolve();
+    transaction.onabort = () => resolve();
+  });
+}
+
 function emit(): void {
   for (const listener of listeners) listener(current);
 }
@@ -52,12 +95,15 @@ function openChannel(): void {
   };
 }
 
-function publish(tokens: Tokens | null): void {
-  current = tokens;
-  write(tokens);
+/** Stores the tokens everywhere; resolves once every tab would read them under the lock. */
+function publish(tokensIn: Tokens | null): Promise<void> {
+  current = tokensIn;
+  write(tokensIn);
+  const shared = writeShared(tokensIn);
   openChannel();
   channel?.postMessage('changed');
   emit();
+  return shared;
 }
 
 export function onSessionChange(listener: Listener): () => void {
@@ -70,18 +116,19 @@ export function tokens(): Tokens | null {
   return current;
 }
 
-export function signedIn(tokensIn: Omit<Tokens, 'expires_at'> & { expires_in: number }): Tokens {
-  const stored: Tokens = {
-    access_token: tokensIn.access_token,
-    refresh_token: tokensIn.refresh_token,
-    expires_at: now() + tokensIn.expires_in * 1000,
-  };
-  publish(stored);
+function tokensFrom(answer: Omit<Tokens, 'expires_at'> & { expires_in: number }): Tokens {
+  return { access_token: answer.access_token, refresh_token: answer.refresh_token, expires_at: now() + answer.expires_in * 1000 };
+}
+
+/** Stores a new session's tokens; resolves once every tab can read them (IndexedDB committed). */
+export async function signedIn(answer: Omit<Tokens, 'expires_at'> & { expires_in: number }): Promise<Tokens> {
+  const stored = tokensFrom(answer);
+  await publish(stored);
   return stored;
 }
 
-export function signedOut(): void {
-  publish(null);
+export function signedOut(): Promise<void> {
+  return publish(null);
 }
 
 function fresh(tokensIn: Tokens | null): boolean {
@@ -101,22 +148,25 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 export function refresh(call: RefreshCall, force = false): Promise<Tokens | null> {
   const seen = current?.refresh_token ?? null;
   inflight ??= withLock(async () => {
-    const stored = read(); // what another tab may have stored while this one waited
+    const stored = await readShared(); // what another tab may have stored while this one waited
     if (!stored) {
-      publish(null);
+      await publish(null);
       return null;
     }
     if (stored.refresh_token !== seen || (!force && fresh(stored))) {
       current = stored;
+      write(stored);
       emit();
       return stored;
     }
     const answer = await call(stored.refresh_token);
     if (!answer) {
-      publish(null); // revoked or expired: sign in again
+      await publish(null); // revoked or expired: sign in again
       return null;
     }
-    return signedIn(answer);
+    const renewed = tokensFrom(answer);
+    await publish(renewed); // committed before the lock is released
+    return renewed;
   }).finally(() => {
     inflight = null;
   });

@@ -22,7 +22,7 @@ export function useAuth() {
 
   async function signIn(email: string, password: string): Promise<void> {
     const answer = await unwrap(api().POST('/auth/login', { body: { email, password } }));
-    signedIn(answer);
+    await signedIn(answer);
     await store.load(true);
   }
 
@@ -53,7 +53,7 @@ export function useAuth() {
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
     } finally {
-      signedOut();
+      await signedOut();
       store.clear();
       await router.replace({ name: 'sign-in' });
     }
