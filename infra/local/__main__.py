@@ -116,6 +116,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=_env_port(parser, "STOFLOW_LOCAL_DASHBOARD_PORT", DEFAULT_DASHBOARD_PORT),
         help="the dashboard (env STOFLOW_LOCAL_DASHBOARD_PORT, default %(default)s)",
     )
+    parser.add_argument(
+        "--dashboard-origin",
+        default=os.environ.get("STOFLOW_LOCAL_DASHBOARD_ORIGIN"),
+        help="the origin the API trusts (CORS, email links) when not the served dashboard's, e.g. "
+        "`npm run dev` on http://127.0.0.1:5173 (env STOFLOW_LOCAL_DASHBOARD_ORIGIN)",
+    )
     return parser.parse_args(argv)
 
 
@@ -135,7 +141,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
         lambda: {"apiUrl": f"http://{args.host}:{args.http_port}", "wsUrl": f"ws://{args.host}:{args.ws_port}"},
     )
     parts: list[Part] = [dashboard]
-    dashboard_origin = f"http://{args.host}:{dashboard_port}"
+    dashboard_origin = args.dashboard_origin or f"http://{args.host}:{dashboard_port}"
     # Email links (verification, password reset) open the dashboard.
     export(STOFLOW_PUBLIC_BASE_URL=dashboard_origin, STOFLOW_DASHBOARD_ORIGIN=dashboard_origin)
     settings = get_settings()
