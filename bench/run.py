@@ -9,7 +9,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # Each module has main(); add new benchmarks here.
-BENCHMARKS = ["bench.tenancy", "bench.cold_start_auth", "bench.images", "bench.jobs", "bench.sandboxes", "bench.dashboard"]
+BENCHMARKS = [
+    "bench.tenancy",
+    "bench.cold_start_auth",
+    "bench.images",
+    "bench.jobs",
+    "bench.sandboxes",
+    "bench.dashboard",
+]
 
 
 def main() -> int:
