@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.images",
     "bench.jobs",
     "bench.sandboxes",
+    "bench.dashboard",
 ]
 
 

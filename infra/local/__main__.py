@@ -2,11 +2,12 @@
 
     python -m infra.local [--http-port 3000] [--ws-port 3001] [--aws-port 4566] [--host 127.0.0.1]
                           [--template template.yaml] [--no-demo] [--sandbox-port 3002]
-                          [--vinted-port 3003] [--no-sandboxes]
+                          [--vinted-port 3003] [--no-sandboxes] [--dashboard-port 5173]
 
 Without DATABASE_URL an embedded PostgreSQL is started with its data in <data_dir>/pg
 (STOFLOW_DATA_DIR, default .stoflow-data). STOFLOW_LOCAL_HTTP_PORT, STOFLOW_LOCAL_WS_PORT and
-STOFLOW_LOCAL_AWS_PORT override the ports (0: any free port).
+STOFLOW_LOCAL_AWS_PORT override the ports (0: any free port); STOFLOW_LOCAL_DASHBOARD_PORT the
+dashboard's (its origin is the template's DashboardOrigin here: CORS, email links, OAuth returns).
 
 Parts, started in this order and stopped in reverse: PostgreSQL, migrations, moto with the
 template's queues, bucket and secrets, the demo user, the marketplace sandboxes (eBay, Etsy and
@@ -31,8 +32,10 @@ from types import FrameType
 from infra.local.api_reference import ApiReference
 from infra.local.aws import LocalAws, template_parameters
 from infra.local.cors import cors_from_template
+from infra.local.dashboard import DashboardServer
 from infra.local.database import Database, EmbeddedPostgres
 from infra.local.demo import DemoUser
+from infra.local.environment import export
 from infra.local.functions import FunctionRuntime
 from infra.local.http_gateway import HttpGateway
 from infra.local.intrinsics import Resolver
@@ -53,6 +56,7 @@ DEFAULT_WS_PORT = 3001
 DEFAULT_AWS_PORT = 4566
 DEFAULT_SANDBOX_PORT = 3002
 DEFAULT_VINTED_PORT = 3003
+DEFAULT_DASHBOARD_PORT = 5173
 
 
 def _port(value: str) -> int:
@@ -107,16 +111,45 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-sandboxes", action="store_true", help="no marketplace sandboxes (also STOFLOW_LOCAL_SANDBOXES=false)"
     )
+    parser.add_argument(
+        "--dashboard-port",
+        type=_port,
+        default=_env_port(parser, "STOFLOW_LOCAL_DASHBOARD_PORT", DEFAULT_DASHBOARD_PORT),
+        help="the dashboard (env STOFLOW_LOCAL_DASHBOARD_PORT, default %(default)s)",
+    )
+    parser.add_argument(
+        "--dashboard-origin",
+        default=os.environ.get("STOFLOW_LOCAL_DASHBOARD_ORIGIN"),
+        help="the origin the API trusts (CORS, email links) when not the served dashboard's, e.g. "
+        "`npm run dev` on http://127.0.0.1:5173 (env STOFLOW_LOCAL_DASHBOARD_ORIGIN)",
+    )
     return parser.parse_args(argv)
 
 
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
+    # The dashboard first: it is only files, and its URL is the first line printed. Its origin
+    # must be known before the API's CORS is set up, so port 0 is resolved to a free port here.
+    dashboard_port = args.dashboard_port or _free_port(args.host)
+    dashboard = DashboardServer(
+        args.host,
+        dashboard_port,
+        lambda: {"apiUrl": f"http://{args.host}:{args.http_port}", "wsUrl": f"ws://{args.host}:{args.ws_port}"},
+    )
+    parts: list[Part] = [dashboard]
+    dashboard_origin = args.dashboard_origin or f"http://{args.host}:{dashboard_port}"
+    # Email links (verification, password reset) open the dashboard.
+    export(STOFLOW_PUBLIC_BASE_URL=dashboard_origin, STOFLOW_DASHBOARD_ORIGIN=dashboard_origin)
     settings = get_settings()
-    parts: list[Part] = []
     if not settings.database_url:
         parts.append(EmbeddedPostgres(settings.data_dir / "pg"))
     parts.append(Database())
-    resolver = Resolver(template_parameters(template), settings.aws_region)
+    resolver = Resolver({**template_parameters(template), "DashboardOrigin": dashboard_origin}, settings.aws_region)
     local_aws = LocalAws(template, resolver, port=args.aws_port, data_dir=settings.data_dir)
     parts.append(local_aws)
     if not args.no_demo:

@@ -58,6 +58,7 @@ class CloudProcess:
         self.module = module
         self.http_port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
         self.sandbox_port, self.vinted_port = free_port(), free_port()
+        self.dashboard_port = free_port()
         self.env.setdefault("STOFLOW_WS_PUBLIC_URL", self.ws)
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -96,6 +97,8 @@ class CloudProcess:
                     str(self.sandbox_port),
                     "--vinted-port",
                     str(self.vinted_port),
+                    "--dashboard-port",
+                    str(self.dashboard_port),
                 ],
                 cwd=REPO,
                 env=self.env,

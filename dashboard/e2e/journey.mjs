@@ -1,0 +1,347 @@
+// The dashboard's browser tests, in one Chromium against one running local cloud (`make run`'s
+// stack). Run by tests/e2e/test_dashboard.py; by hand:
+//   node e2e/journey.mjs --dashboard http://127.0.0.1:5173 --api http://127.0.0.1:3000 \
+//        --cloud-log .stoflow-data/run.log --screenshots e2e/screenshots
+// Each scenario prints one JSON line {scenario, ok, ...}; the exit status is 1 if any failed.
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { launch } from './browser.mjs';
+import { png } from './png.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    dashboard: { type: 'string' },
+    api: { type: 'string' },
+    'cloud-log': { type: 'string' },
+    screenshots: { type: 'string' },
+    only: { type: 'string' },
+    email: { type: 'string' },
+  },
+});
+const DASH = opts.dashboard.replace(/\/$/, '');
+const API = opts.api.replace(/\/$/, '');
+const SHOTS = opts.screenshots;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TIMEOUT = 30_000;
+const password = 'correct-horse-battery-42';
+const email = opts.email ?? `reseller-${Date.now()}@example.com`;
+
+const say = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The verification link the local cloud printed for `address` (it sends no mail). */
+async function verificationLink(address) {
+  const pattern = new RegExp(`\\[stoflow\\] verify ${address.replace(/[.+]/g, '\\$&')}: (\\S+)`);
+  for (let i = 0; i < 200; i += 1) {
+    const found = readFileSync(opts['cloud-log'], 'utf8').match(pattern);
+    if (found) return found[1];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no verification link for ${address} in the local cloud's output`);
+}
+
+async function signIn(page, who = email) {
+  await page.goto(`${DASH}/sign-in`);
+  await page.getByLabel(/^(Email|E-mail)$/).fill(who);
+  await page.getByLabel(/^(Password|Mot de passe)$/).fill(password);
+  await page.getByRole('button', { name: /^(Sign in|Se connecter)$/ }).click();
+  await page.waitForURL(/\/products/, { timeout: TIMEOUT });
+}
+
+async function apiCall(method, path, token, body) {
+  const response = await fetch(`${API}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: response.status === 204 ? null : await response.json().catch(() => null) };
+}
+
+const session = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session') ?? 'null'));
+
+const state = { productId: null };
+const browser = await launch();
+const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+context.setDefaultTimeout(TIMEOUT);
+const cspViolations = [];
+context.on('console', (message) => {
+  if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+});
+
+const scenarios = {
+  async 'sign up, verify the email, sign in'() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/sign-up`);
+    await shot(page, 'sign-up');
+    await page.getByLabel(/^(Email|E-mail)$/).fill(email);
+    await page.getByLabel(/^(Password|Mot de passe)/).fill(password);
+    await page.getByRole('button', { name: 'Create the account' }).click();
+    await page.getByText('We sent a confirmation link').waitFor();
+    const link = await verificationLink(email);
+    check(link.startsWith(`${DASH}/verify-email?token=`), `the link opens the dashboard: ${link}`);
+    await page.goto(link);
+    await page.getByText('Your email address is confirmed').waitFor();
+    await signIn(page);
+    await shot(page, 'sign-in-done-products-empty');
+    await page.close();
+  },
+
+  async 'create a product with three photos and a label'() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products`);
+    await page.getByRole('link', { name: 'New product' }).click();
+    await page.getByLabel('Title').fill('Levi’s 501 jeans');
+    await page.getByLabel('Price (€)', { exact: true }).fill('35');
+    await page.getByLabel('SKU').fill('JEAN-501');
+    const brand = page.locator('#pick-brand');
+    await brand.fill('Lev');
+    await page.getByRole('option', { name: /Levi/ }).first().click();
+    const category = page.locator('#pick-category');
+    await category.fill('Jeans');
+    await page.getByRole('option', { name: /Jeans/ }).first().click();
+    await page.getByRole('button', { name: 'Create the product' }).click();
+    await page.waitForURL(/\/products\/\d+$/);
+    state.productId = Number(page.url().split('/').pop());
+    const files = [
+      { name: 'front.png', mimeType: 'image/png', buffer: png(320, 320, [30, 60, 160]) },
+      { name: 'back.png', mimeType: 'image/png', buffer: png(320, 320, [160, 60, 30]) },
+      { name: 'label.png', mimeType: 'image/png', buffer: png(320, 320, [230, 230, 230]) },
+    ];
+    await page.locator('input[type=file]').setInputFiles(files);
+    await page.locator('[data-testid=photo]').nth(2).waitFor();
+    check((await page.locator('[data-testid=photo]').count()) === 3, 'three photos');
+    await page.locator('[data-testid=photo]').nth(2).getByRole('button', { name: 'This is the label' }).click();
+    await page.locator('[data-testid=label-badge]').waitFor();
+    check((await page.locator('[data-testid=label-badge]').count()) === 1, 'one label badge');
+    await page.getByText('labels are never published').waitFor();
+    // Reorder: the label first, then back (the server keeps the order).
+    await page.locator('[data-testid=photo]').nth(1).getByRole('button', { name: 'Move photo 2 earlier' }).click();
+    await page.waitForLoadState('networkidle');
+    await shot(page, 'product-editor');
+    await page.goto(`${DASH}/products`);
+    await page.getByRole('link', { name: 'Levi’s 501 jeans' }).waitFor();
+    await shot(page, 'products');
+    await page.close();
+  },
+
+  async 'an optimistic-lock conflict is explained with a reload'() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products/${state.productId}`);
+    await page.getByLabel('Title').waitFor();
+    await page.waitForLoadState('networkidle');
+    const { access_token: token } = await session(page);
+    const current = await apiCall('GET', `/products/${state.productId}`, token);
+    const changed = await apiCall('PATCH', `/products/${state.productId}`, token, { version: current.body.version, stock: 2 });
+    check(changed.status === 200, `PATCH elsewhere: ${changed.status}`);
+    await page.getByLabel('Title').fill('Levi’s 501 jeans, W32');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Someone changed this product').waitFor();
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith(`/products/${state.productId}`)),
+      page.getByRole('button', { name: 'Reload the product' }).click(),
+    ]);
+    await page.getByText('Someone changed this product').waitFor({ state: 'detached' });
+    const stock = page.getByLabel('Stock');
+    await stock.and(page.locator(':not([aria-busy=true]) *')).waitFor();
+    check((await stock.inputValue()) === '2', `the reload shows the other change: ${await stock.inputValue()}`);
+    await shot(page, 'conflict-reloaded');
+    await page.close();
+  },
+
+  async "a failed job's reason in plain words"() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products/${state.productId}`);
+    const row = page.locator('tr[data-marketplace=etsy]');
+    await row.getByRole('button', { name: 'Publish' }).click();
+    // Refused at once (e.g. the marketplace is not connected): the panel says why; queued: the
+    // job fails later and the activity page says why.
+    const refused = page.locator('section[aria-labelledby=mp-title] [role=alert]');
+    const queued = row.getByText('Publish queued');
+    await Promise.race([refused.waitFor(), queued.waitFor()]);
+    let reason;
+    if (await refused.count()) {
+      reason = (await refused.textContent()).trim();
+    } else {
+      await page.goto(`${DASH}/activity`);
+      reason = (await page.locator('[data-testid=job-reason]').first().textContent()).trim();
+    }
+    check(reason.length > 10 && !/http_\d+/.test(reason), `a reason in words: ${reason}`);
+    await shot(page, 'failed-job-reason');
+    await page.goto(`${DASH}/activity`);
+    // Live status: a ticket from POST /ws/tickets, then the WebSocket API.
+    await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    await shot(page, 'activity');
+    await page.close();
+    return { reason };
+  },
+
+  async 'Vinted: a pairing code for the extension, paired browsers'() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/marketplaces`);
+    await page.getByRole('button', { name: 'Show a pairing code' }).click();
+    const code = (await page.locator('[data-testid=pairing-code]').textContent()).trim();
+    check(/^[A-Z0-9-]{6,}$/.test(code), `a pairing code: ${code}`);
+    await page.getByText('No paired browser.').waitFor();
+    await shot(page, 'marketplaces');
+    await page.close();
+    return { code };
+  },
+
+  async 'token refresh across two tabs: one refresh, both tabs stay signed in'() {
+    // Mark the stored access token as expiring from a page where the app does not run, then
+    // open two tabs of the app at once: both need a refresh, one may do it.
+    const setter = await context.newPage();
+    await setter.goto(`${DASH}/config.json`);
+    const before = await session(setter);
+    await setter.evaluate(async () => {
+      const stored = JSON.parse(localStorage.getItem('stoflow.session'));
+      const expiring = { ...stored, expires_at: Date.now() };
+      localStorage.setItem('stoflow.session', JSON.stringify(expiring));
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('stoflow', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('session');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise((resolve, reject) => {
+        const transaction = db.transaction('session', 'readwrite');
+        transaction.objectStore('session').put(expiring, 'tokens');
+        transaction.oncomplete = resolve;
+        transaction.onerror = () => reject(transaction.error);
+      });
+      db.close();
+    });
+    const expiresAt = await setter.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session')).expires_at);
+    await setter.close();
+    // Another renderer sees a localStorage write a moment later: wait until a new page does.
+    for (let seen = null, tries = 0; seen !== expiresAt; tries += 1) {
+      check(tries < 100, 'the expiring token never reached other pages');
+      const probe = await context.newPage();
+      await probe.goto(`${DASH}/config.json`);
+      seen = await probe.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session')).expires_at);
+      await probe.close();
+    }
+    const first = await context.newPage();
+    const second = await context.newPage();
+    const refreshes = [];
+    const count = (request) => {
+      if (request.method() !== 'POST' || !request.url().endsWith('/auth/refresh')) return;
+      const tab = request.frame().page() === first ? 'first' : request.frame().page() === second ? 'second' : 'other';
+      refreshes.push(`${tab}: ${JSON.parse(request.postData() ?? '{}').refresh_token?.slice(0, 8)}`);
+    };
+    context.on('request', count);
+    // Each tab has its products (the table itself is drawn before they arrive).
+    const listed = (page) => page.waitForResponse((r) => r.url().startsWith(`${API}/products`) && r.request().method() === 'GET' && r.ok());
+    await Promise.all([listed(first), listed(second), first.goto(`${DASH}/products`), second.goto(`${DASH}/products`)]);
+    context.off('request', count);
+    // The shared copy (IndexedDB): each tab's localStorage catches up with the others a moment later.
+    const after = await second.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const request = indexedDB.open('stoflow', 1);
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const get = request.result.transaction('session').objectStore('session').get('tokens');
+            get.onsuccess = () => resolve(get.result);
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
+    check(refreshes.length === 1, `one refresh for two tabs, saw ${JSON.stringify(refreshes)} (stored before: ${before.refresh_token.slice(0, 8)})`);
+    check(after && after.refresh_token !== before.refresh_token, `the refresh token was rotated: ${JSON.stringify(refreshes)}, before ${before.refresh_token.slice(0, 8)}, after ${after?.refresh_token?.slice(0, 8)}`);
+    check(!/sign-in/.test(first.url()) && !/sign-in/.test(second.url()), 'both tabs stay signed in');
+    await first.close();
+    await second.close();
+    return { refreshes: refreshes.length };
+  },
+
+  async 'a revoked session sends the user to sign in'() {
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products`);
+    await page.getByRole('table').waitFor();
+    const { access_token: token } = await session(page);
+    const logout = await apiCall('POST', '/auth/logout', token);
+    check(logout.status === 204, `logout elsewhere: ${logout.status}`);
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.waitForURL(/\/sign-in\?/);
+    await page.getByText('Your session has ended').waitFor();
+    check((await session(page)) === null, 'the tokens are gone');
+    await signIn(page);
+    await page.close();
+  },
+
+  async 'accessibility: no serious or critical axe violation on any page'() {
+    const signedIn = await context.newPage();
+    await signIn(signedIn);
+    const pages = [
+      'products',
+      'products/new',
+      `products/${state.productId}`,
+      'activity',
+      'marketplaces',
+      'orders',
+      'messages',
+      'account',
+    ];
+    const publicPages = ['sign-in', 'sign-up', 'forgot-password', 'reset-password?token=x', 'verify-email'];
+    const anonymous = await browser.newContext({ locale: 'en-GB' });
+    const outsider = await anonymous.newPage();
+    const found = {};
+    const audit = async (page, path) => {
+      await page.goto(`${DASH}/${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(axeSource);
+      const result = await page.evaluate(() => globalThis.axe.run({ resultTypes: ['violations'] }));
+      const bad = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+      if (bad.length) found[path] = bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    };
+    for (const path of pages) await audit(signedIn, path);
+    for (const path of publicPages) await audit(outsider, path);
+    await shot(signedIn, 'account');
+    await signedIn.setViewportSize({ width: 390, height: 800 });
+    await signedIn.goto(`${DASH}/products`);
+    await signedIn.getByRole('button', { name: 'Menu' }).click();
+    await shot(signedIn, 'products-phone-menu');
+    await anonymous.close();
+    await signedIn.close();
+    check(Object.keys(found).length === 0, `axe violations: ${JSON.stringify(found, null, 1)}`);
+    return { pages: pages.length + publicPages.length };
+  },
+};
+
+let failed = false;
+if (opts.email) {
+  const page = await context.newPage();
+  await signIn(page);
+  await page.close();
+}
+for (const [name, run] of Object.entries(scenarios)) {
+  if (opts.only && !name.includes(opts.only)) continue;
+  const started = Date.now();
+  try {
+    const extra = (await run()) ?? {};
+    say({ scenario: name, ok: true, ms: Date.now() - started, ...extra });
+  } catch (error) {
+    failed = true;
+    say({ scenario: name, ok: false, ms: Date.now() - started, error: String(error?.stack ?? error) });
+    if (!state.productId && name.startsWith('sign up')) break;
+  }
+}
+if (cspViolations.length) {
+  failed = true;
+  say({ scenario: 'content security policy', ok: false, error: cspViolations.slice(0, 5) });
+}
+await browser.close();
+process.exit(failed ? 1 : 0);
