@@ -2,7 +2,8 @@
 the built dashboard): one browser runs every scenario of dashboard/e2e/journey.mjs once (sign up
 and verify, a product with three photos and a label, an optimistic-lock conflict, a refused job's
 reason, one token refresh for two tabs, a revoked session, axe-core on every page), saving
-screenshots of the main pages under dashboard/e2e/screenshots.
+screenshots of the main pages under .stoflow-data/screenshots (dashboard/e2e/screenshots, the
+README's, with STOFLOW_UPDATE_SCREENSHOTS=1).
 
 The guard below only keeps a hung browser from hanging the suite; nothing is asserted about time.
 """
@@ -58,6 +59,14 @@ def cloud(database_url, engine, tmp_path_factory) -> Iterator[CloudProcess]:
         running.close()
 
 
+def screenshots_folder() -> Path:
+    """Where the run saves its screenshots: a data folder (a test run leaves the tree clean), or the
+    README's folder when STOFLOW_UPDATE_SCREENSHOTS=1 asks to refresh the committed ones."""
+    if os.environ.get("STOFLOW_UPDATE_SCREENSHOTS") == "1":
+        return DASHBOARD / "e2e" / "screenshots"
+    return REPO / ".stoflow-data" / "screenshots"
+
+
 def test_the_dashboard_journey_in_a_browser(cloud: CloudProcess) -> None:
     result = subprocess.run(
         [
@@ -70,7 +79,7 @@ def test_the_dashboard_journey_in_a_browser(cloud: CloudProcess) -> None:
             "--cloud-log",
             str(cloud.log_path),
             "--screenshots",
-            str(DASHBOARD / "e2e" / "screenshots"),
+            str(screenshots_folder()),
         ],
         cwd=DASHBOARD,
         capture_output=True,
