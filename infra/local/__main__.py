@@ -172,6 +172,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
                 vinted_port=args.vinted_port,
                 data_dir=settings.data_dir,
                 api_url=lambda: gateway.url,
+                dashboard_origin=dashboard_origin,
             )
         )
     parts.append(gateway)

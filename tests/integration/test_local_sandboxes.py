@@ -258,3 +258,15 @@ def test_the_marketplaces_keep_their_state_across_a_restart(tmp_path):
     finally:
         second.stop()
     get_settings.cache_clear()
+
+
+def test_with_a_dashboard_the_consent_pages_return_to_its_callback_routes(tmp_path):
+    server = SandboxServer(port=0, vinted_port=0, data_dir=tmp_path, dashboard_origin="http://127.0.0.1:5173/")
+    server.start()
+    try:
+        assert get_settings().etsy_redirect_uri == "http://127.0.0.1:5173/marketplaces/etsy/callback"
+        assert server.sandboxes.ebay.accept_url == "http://127.0.0.1:5173/marketplaces/ebay/callback"
+        assert "http://127.0.0.1:5173/marketplaces/etsy/callback" in server.sandboxes.etsy.redirect_uris
+    finally:
+        server.stop()
+        get_settings.cache_clear()

@@ -71,10 +71,15 @@ class SandboxServer:
         vinted_port: int = 3003,
         data_dir: Path,
         api_url: Callable[[], str] = lambda: "http://127.0.0.1:3000",
+        dashboard_origin: str | None = None,
     ) -> None:
         self.host, self.port, self.vinted_port = host, port, vinted_port
         self.data_dir = data_dir
         self.api_url = api_url
+        # With a dashboard, the consent pages send the browser back to its callback routes (as
+        # the real marketplaces do with the registered accept URL); without one, to a sandbox page
+        # that shows the curl finishing the connection.
+        self.dashboard_origin = dashboard_origin.rstrip("/") if dashboard_origin else None
         self.httpd: ThreadingHTTPServer | None = None
         self.vinted: VintedSandbox | None = None
         self.sandboxes: Sandboxes | None = None
@@ -91,8 +96,8 @@ class SandboxServer:
         self.httpd.daemon_threads = True
         url = self.url
         self.sandboxes = Sandboxes(
-            EbaySandbox(strict=True, accept_url=f"{url}/sandbox/oauth/ebay", image_fetcher=fetch_image),
-            EtsySandbox(strict=True, redirect_uris={f"{url}/sandbox/oauth/etsy"}),
+            EbaySandbox(strict=True, accept_url=self.return_url("ebay"), image_fetcher=fetch_image),
+            EtsySandbox(strict=True, redirect_uris={f"{url}/sandbox/oauth/etsy", self.return_url("etsy")}),
         )
         self.vinted = VintedSandbox(self.data_dir / "sandbox-tls", host=self.host, port=self.vinted_port, strict=True)
         self.sandboxes.vinted = self.vinted.state
@@ -100,6 +105,12 @@ class SandboxServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandboxes", daemon=True)
         self._thread.start()
         self._previous = export(**self.backend_settings())
+
+    def return_url(self, marketplace: str) -> str:
+        """Where a consent page sends the browser back with the code and state."""
+        if self.dashboard_origin:
+            return f"{self.dashboard_origin}/marketplaces/{marketplace}/callback"
+        return f"{self.url}/sandbox/oauth/{marketplace}"
 
     def backend_settings(self) -> dict[str, str | None]:
         """The variables stoflow.config reads that send the backend to the sandboxes."""
@@ -118,7 +129,7 @@ class SandboxServer:
             "STOFLOW_ETSY_SHARED_SECRET": etsy.SHARED_SECRET,
             "STOFLOW_ETSY_API_BASE_URL": f"{url}/etsy/api",
             "STOFLOW_ETSY_AUTHORIZE_URL": f"{url}/etsy/oauth/connect",
-            "STOFLOW_ETSY_REDIRECT_URI": f"{url}/sandbox/oauth/etsy",
+            "STOFLOW_ETSY_REDIRECT_URI": self.return_url("etsy"),
             "STOFLOW_LOCAL_SANDBOX_URL": url,
         }
 
