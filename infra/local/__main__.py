@@ -133,15 +133,16 @@ def _free_port(host: str) -> int:
 
 
 def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
-    # The dashboard first: it is only files, and its URL is the first line printed. Its origin
-    # must be known before the API's CORS is set up, so port 0 is resolved to a free port here.
+    # The dashboard's URL is the first line printed (see main), but the database starts first: a
+    # database that cannot be reached is said in two lines before anything else has started. Its
+    # origin must be known before the API's CORS is set up, so port 0 is resolved to a free port here.
     dashboard_port = args.dashboard_port or _free_port(args.host)
     dashboard = DashboardServer(
         args.host,
         dashboard_port,
         lambda: {"apiUrl": f"http://{args.host}:{args.http_port}", "wsUrl": f"ws://{args.host}:{args.ws_port}"},
     )
-    parts: list[Part] = [dashboard]
+    parts: list[Part] = []
     dashboard_origin = args.dashboard_origin or f"http://{args.host}:{dashboard_port}"
     # Email links (verification, password reset) open the dashboard.
     export(STOFLOW_PUBLIC_BASE_URL=dashboard_origin, STOFLOW_DASHBOARD_ORIGIN=dashboard_origin)
@@ -149,6 +150,7 @@ def build_parts(args: argparse.Namespace, template: Template) -> list[Part]:
     if not settings.database_url:
         parts.append(EmbeddedPostgres(settings.data_dir / "pg"))
     parts.append(Database())
+    parts.append(dashboard)
     resolver = Resolver({**template_parameters(template), "DashboardOrigin": dashboard_origin}, settings.aws_region)
     local_aws = LocalAws(template, resolver, port=args.aws_port, data_dir=settings.data_dir)
     parts.append(local_aws)
@@ -271,7 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack = Stack(build_parts(args, load_template(args.template)))
         stack.start()
         print("\nStoFlow local cloud", flush=True)
-        for part in stack.parts:
+        # The dashboard is what a person opens: its URL comes first.
+        for part in sorted(stack.parts, key=lambda part: part.name != "dashboard"):
             for line in part.describe():
                 print(f"  {line}", flush=True)
         print("Ctrl-C stops every part.\n", flush=True)

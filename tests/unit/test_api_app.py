@@ -200,3 +200,41 @@ def parsed(line: str) -> dict[str, str]:
     head, _, extras = line.partition("  ")
     fields = dict(pair.split("=", 1) for pair in extras.split())
     return {**fields, "message": head.split(" ", 2)[2]}
+
+
+@pytest.mark.parametrize(
+    "function", ["account", "auth", "catalog", "extension", "jobs", "marketplaces", "products", "vinted", "ws_tickets"]
+)
+def test_every_route_and_dependency_runs_on_the_event_loop(function):
+    """A Lambda container serves one request at a time: a sync route or dependency would cost a
+    hop to a worker thread each way (and, one event loop per invocation, a new thread), for nothing."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from tests.support.api import load_function
+
+    app = load_function(function).app
+    sync = []
+    routes, seen = list(app.routes), 0
+    while routes:
+        route = routes.pop()
+        nested = getattr(route, "original_router", None)  # an included router keeps its own routes
+        if nested is not None:
+            routes.extend(nested.routes)
+            continue
+        if not isinstance(route, APIRoute):
+            continue
+        seen += 1
+        calls = [route.endpoint] + [d.call for d in route.dependant.dependencies]
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dependency = stack.pop()
+            calls.append(dependency.call)
+            stack.extend(dependency.dependencies)
+        for call in calls:
+            # Plain functions only (FastAPI's own security callables are objects with async __call__).
+            if inspect.isfunction(call) and not (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)):
+                sync.append(f"{route.path}: {call.__qualname__}")
+    assert seen > 0, "the check saw the function's routes"
+    assert sync == []

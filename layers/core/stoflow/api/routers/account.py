@@ -16,7 +16,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/export", status_code=status.HTTP_201_CREATED, response_model=ExportOut, responses=_PROBLEMS)
-def export_account(principal: CurrentPrincipal) -> ExportOut:
+async def export_account(principal: CurrentPrincipal) -> ExportOut:
     """Export your products, images, listings and orders: a ZIP archive with `export.json` (all of
     it) and one CSV per kind. Answers a download link that works without a token until
     `expires_at` (15 minutes); ask again for a fresh one."""
@@ -32,7 +32,7 @@ def export_account(principal: CurrentPrincipal) -> ExportOut:
 
 
 @router.post("/delete", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def delete_account(body: AccountDeletionIn, principal: CurrentPrincipal) -> Response:
+async def delete_account(body: AccountDeletionIn, principal: CurrentPrincipal) -> Response:
     """Delete your account and everything in it, for good: products, photos, listings state,
     jobs, orders, marketplace connections, paired extensions and sessions. Listings already live
     on a marketplace stay there (delist them first). Needs your password and the words

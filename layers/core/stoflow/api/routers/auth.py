@@ -44,14 +44,14 @@ async def session_principal(claims: Annotated[AccessClaims, Depends(access_claim
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=ProfileOut, responses=_PROBLEMS)
-def register(body: RegisterIn, request: Request) -> ProfileOut:
+async def register(body: RegisterIn, request: Request) -> ProfileOut:
     from stoflow.services.accounts import register as register_account
 
     return ProfileOut.model_validate(register_account(body.email, body.password, client_ip(request)))
 
 
 @router.post("/login", response_model=TokenOut, responses=_PROBLEMS)
-def login(body: LoginIn, request: Request) -> TokenOut:
+async def login(body: LoginIn, request: Request) -> TokenOut:
     from stoflow.services.auth import login as login_user
 
     pair = login_user(body.email, body.password, client_ip(request))
@@ -59,7 +59,7 @@ def login(body: LoginIn, request: Request) -> TokenOut:
 
 
 @router.post("/refresh", response_model=TokenOut, responses=_PROBLEMS)
-def refresh(body: RefreshIn, request: Request) -> TokenOut:
+async def refresh(body: RefreshIn, request: Request) -> TokenOut:
     from stoflow.services.auth import refresh as rotate
 
     pair = rotate(body.refresh_token, client_ip(request))
@@ -67,7 +67,7 @@ def refresh(body: RefreshIn, request: Request) -> TokenOut:
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def logout(principal: Annotated[Principal, Depends(session_principal)]) -> Response:
+async def logout(principal: Annotated[Principal, Depends(session_principal)]) -> Response:
     from stoflow.services.auth import logout as end_session
 
     end_session(principal)
@@ -85,7 +85,7 @@ async def me(db: SharedDb, principal: CurrentPrincipal) -> ProfileOut:
 
 
 @router.get("/jwks.json", response_model=JwksOut)
-def jwks(response: Response) -> JwksOut:
+async def jwks(response: Response) -> JwksOut:
     from stoflow.auth.keys import get_keystore
 
     # Public keys: cacheable, and short enough that a rotated-in key is seen within minutes.
@@ -94,7 +94,7 @@ def jwks(response: Response) -> JwksOut:
 
 
 @router.post("/verify-email", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def verify_email(body: VerifyEmailIn) -> Response:
+async def verify_email(body: VerifyEmailIn) -> Response:
     from stoflow.services.accounts import verify_email as confirm
 
     confirm(body.token)
@@ -102,7 +102,7 @@ def verify_email(body: VerifyEmailIn) -> Response:
 
 
 @router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED, response_class=Response, responses=_PROBLEMS)
-def resend_verification(body: ResendVerificationIn, request: Request) -> Response:
+async def resend_verification(body: ResendVerificationIn, request: Request) -> Response:
     from stoflow.services.accounts import resend_verification as resend
 
     resend(body.email, client_ip(request))

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/catalog", tags=["catalog"])
         404: {"content": {"application/problem+json": {}}, "description": "Unknown catalogue"},
     },
 )
-def get_catalog(kind: Annotated[text(32), Path()], request: Request, principal: CurrentPrincipal) -> Response:
+async def get_catalog(kind: Annotated[text(32), Path()], request: Request, principal: CurrentPrincipal) -> Response:
     """brands, categories, colors, conditions, sizes, materials, genders, seasons, patterns.
 
     Signed-in users only, like every route but login; the content is the same for everyone and

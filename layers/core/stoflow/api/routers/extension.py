@@ -78,7 +78,7 @@ class DevicesOut(BaseModel):
 
 
 @router.post("/pairings", status_code=status.HTTP_201_CREATED, response_model=PairingOut, responses=_PROBLEMS)
-def create_pairing(principal: CurrentPrincipal) -> PairingOut:
+async def create_pairing(principal: CurrentPrincipal) -> PairingOut:
     """A short single-use code to type into the extension's popup within `expires_in` seconds."""
     from stoflow.services.extension_pairing import create_code
 
@@ -87,7 +87,7 @@ def create_pairing(principal: CurrentPrincipal) -> PairingOut:
 
 
 @router.post("/pair", status_code=status.HTTP_201_CREATED, response_model=PairOut, responses=_PROBLEMS)
-def pair(body: PairIn, request: Request, response: Response) -> PairOut:
+async def pair(body: PairIn, request: Request, response: Response) -> PairOut:
     """The extension trades a pairing code for its own tokens (no bearer: the code is the proof)."""
     from stoflow.services.extension_pairing import pair as pair_device
 
@@ -104,7 +104,7 @@ def pair(body: PairIn, request: Request, response: Response) -> PairOut:
 
 
 @router.post("/token", response_model=TokenOut, responses=_PROBLEMS)
-def rotate_token(body: TokenIn, request: Request, response: Response) -> TokenOut:
+async def rotate_token(body: TokenIn, request: Request, response: Response) -> TokenOut:
     """A paired extension's refresh: the refresh token rotates; a reused one revokes the device."""
     from stoflow.services.extension_pairing import rotate
 
@@ -120,7 +120,7 @@ def rotate_token(body: TokenIn, request: Request, response: Response) -> TokenOu
 
 
 @router.get("/devices", response_model=DevicesOut, responses=_PROBLEMS)
-def list_devices(principal: CurrentPrincipal) -> DevicesOut:
+async def list_devices(principal: CurrentPrincipal) -> DevicesOut:
     from stoflow.services.extension_pairing import list_devices as devices
 
     items = [DeviceOut.model_validate(device) for device in devices(principal)]
@@ -128,7 +128,9 @@ def list_devices(principal: CurrentPrincipal) -> DevicesOut:
 
 
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def revoke_device(device_id: Annotated[id_of(ExtensionDevice.id), Path()], principal: CurrentPrincipal) -> Response:
+async def revoke_device(
+    device_id: Annotated[id_of(ExtensionDevice.id), Path()], principal: CurrentPrincipal
+) -> Response:
     """Revoke the device's tokens and close its connection (other devices reconnect by themselves)."""
     from stoflow.services.extension_pairing import revoke_device as revoke
 

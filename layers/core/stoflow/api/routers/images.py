@@ -51,13 +51,13 @@ def _page(service: ProductImageService, images: list[ProductImage]) -> Page[Imag
 
 
 @router.get("", response_model=Page[ImageOut], responses=_PROBLEMS)
-def list_images(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> Page[ImageOut]:
+async def list_images(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> Page[ImageOut]:
     service = ProductImageService(db, principal.tenant_id)
     return _page(service, service.list_images(product_id))
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadOut, responses=_PROBLEMS)
-def request_upload(product_id: ProductId, body: UploadIn, db: TenantDb, principal: CurrentPrincipal) -> UploadOut:
+async def request_upload(product_id: ProductId, body: UploadIn, db: TenantDb, principal: CurrentPrincipal) -> UploadOut:
     """A presigned POST: send the file to `upload.url` with `upload.fields` (multipart, file last),
     then call `complete`. S3 refuses another Content-Type or more than `max_bytes`."""
     ticket = ProductImageService(db, principal.tenant_id).request_upload(product_id, body.content_type, body.size)
@@ -70,7 +70,7 @@ def request_upload(product_id: ProductId, body: UploadIn, db: TenantDb, principa
 
 
 @router.post("/{image_id}/complete", response_model=ImageOut, responses=_PROBLEMS)
-def complete_upload(
+async def complete_upload(
     product_id: ProductId, image_id: ImageId, db: TenantDb, principal: CurrentPrincipal
 ) -> ImageOut | Response:
     service = ProductImageService(db, principal.tenant_id)
@@ -86,13 +86,15 @@ def complete_upload(
 
 
 @router.put("/order", response_model=Page[ImageOut], responses=_PROBLEMS)
-def reorder(product_id: ProductId, body: ImageOrderIn, db: TenantDb, principal: CurrentPrincipal) -> Page[ImageOut]:
+async def reorder(
+    product_id: ProductId, body: ImageOrderIn, db: TenantDb, principal: CurrentPrincipal
+) -> Page[ImageOut]:
     service = ProductImageService(db, principal.tenant_id)
     return _page(service, service.reorder(product_id, body.image_ids))
 
 
 @router.patch("/{image_id}", response_model=ImageOut, responses=_PROBLEMS)
-def update_image(
+async def update_image(
     product_id: ProductId, image_id: ImageId, body: ImagePatch, db: TenantDb, principal: CurrentPrincipal
 ) -> ImageOut:
     service = ProductImageService(db, principal.tenant_id)
@@ -101,6 +103,6 @@ def update_image(
 
 
 @router.delete("/{image_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def delete_image(product_id: ProductId, image_id: ImageId, db: TenantDb, principal: CurrentPrincipal) -> Response:
+async def delete_image(product_id: ProductId, image_id: ImageId, db: TenantDb, principal: CurrentPrincipal) -> Response:
     ProductImageService(db, principal.tenant_id).delete_image(product_id, image_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

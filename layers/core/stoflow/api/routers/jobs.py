@@ -92,7 +92,7 @@ class BatchOut(BaseModel):
 
 
 @router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchOut)
-def create_jobs(
+async def create_jobs(
     body: JobCreate,
     db: TenantDb,
     principal: CurrentPrincipal,
@@ -117,7 +117,7 @@ def create_jobs(
 
 
 @router.get("/jobs", response_model=Page[JobOut])
-def list_jobs(
+async def list_jobs(
     db: TenantDb,
     page: Annotated[PageParams, Depends(page_params)],
     status_: Annotated[Literal[JOB_STATUSES] | None, Query(alias="status")] = None,  # type: ignore[valid-type]
@@ -134,18 +134,18 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: JobId, db: TenantDb) -> JobOut:
+async def get_job(job_id: JobId, db: TenantDb) -> JobOut:
     return JobOut.model_validate(service.get_job(db, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: JobId, db: TenantDb, principal: CurrentPrincipal) -> JobOut:
+async def cancel_job(job_id: JobId, db: TenantDb, principal: CurrentPrincipal) -> JobOut:
     """Cancelled at once if it has not started; a running attempt is asked to stop (it stops
     before its next side effect, or completes if it was already done)."""
     return JobOut.model_validate(service.cancel_job(db, principal.tenant_id, job_id))
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: BatchId, db: TenantDb) -> BatchOut:
+async def get_batch(batch_id: BatchId, db: TenantDb) -> BatchOut:
     batch, jobs = service.get_batch(db, batch_id)
     return BatchOut.of(batch, jobs)

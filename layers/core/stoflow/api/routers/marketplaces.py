@@ -87,14 +87,14 @@ class PoliciesOut(BaseModel):
 
 
 @router.get("", response_model=ConnectionsOut, responses=_PROBLEMS)
-def list_connections(db: TenantDb, principal: CurrentPrincipal) -> ConnectionsOut:
+async def list_connections(db: TenantDb, principal: CurrentPrincipal) -> ConnectionsOut:
     from stoflow.services.marketplace_connections import list_connections as connections
 
     return ConnectionsOut(items=[ConnectionOut.model_validate(c) for c in connections(db)])
 
 
 @router.get("/{marketplace}/policies", response_model=PoliciesOut, response_model_by_alias=True, responses=_PROBLEMS)
-def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> PoliciesOut:
+async def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> PoliciesOut:
     """The seller's business policies, where the marketplace has them (404 otherwise)."""
     from stoflow.services.marketplace_connections import policies as read
 
@@ -102,14 +102,14 @@ def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> Polici
 
 
 @router.get("/{marketplace}/connect", response_model=ConnectOut, responses=_PROBLEMS)
-def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
+async def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
     from stoflow.services.marketplace_connections import start_connect
 
     return ConnectOut.model_validate(start_connect(principal, marketplace))
 
 
 @router.get("/{marketplace}/callback", response_model=ConnectionOut, responses=_PROBLEMS)
-def callback(
+async def callback(
     marketplace: OAuthMarketplace,
     principal: Writer,
     code: Annotated[text(2048, min_length=1), Query()],
@@ -121,7 +121,9 @@ def callback(
 
 
 @router.patch("/{marketplace}/settings", response_model=ConnectionOut, responses=_PROBLEMS)
-def update_settings(marketplace: OAuthMarketplace, body: SettingsIn, db: TenantDb, principal: Writer) -> ConnectionOut:
+async def update_settings(
+    marketplace: OAuthMarketplace, body: SettingsIn, db: TenantDb, principal: Writer
+) -> ConnectionOut:
     from stoflow.services.marketplace_connections import update_settings as update
 
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
@@ -131,7 +133,7 @@ def update_settings(marketplace: OAuthMarketplace, body: SettingsIn, db: TenantD
 
 
 @router.delete("/{marketplace}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def disconnect(marketplace: OAuthMarketplace, db: TenantDb, principal: Writer) -> Response:
+async def disconnect(marketplace: OAuthMarketplace, db: TenantDb, principal: Writer) -> Response:
     from stoflow.services.marketplace_connections import disconnect as forget
 
     forget(db, marketplace)

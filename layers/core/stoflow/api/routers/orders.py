@@ -58,7 +58,7 @@ def order_out(row: Any) -> OrderOut:
 
 
 @router.get("", response_model=Page[OrderOut], responses=_PROBLEMS)
-def list_orders(
+async def list_orders(
     db: TenantDb,
     principal: CurrentPrincipal,
     page: Annotated[PageParams, Depends(page_params)],

@@ -18,7 +18,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/forgot", status_code=status.HTTP_202_ACCEPTED, response_class=Response, responses=_PROBLEMS)
-def forgot_password(body: PasswordForgotIn, request: Request) -> Response:
+async def forgot_password(body: PasswordForgotIn, request: Request) -> Response:
     """Email a password reset link (to the dashboard's /reset-password page) if the address has an
     account. Always 202: the answer never tells whether an address is registered. The link works
     once, for 30 minutes."""
@@ -29,7 +29,7 @@ def forgot_password(body: PasswordForgotIn, request: Request) -> Response:
 
 
 @router.post("/reset", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def reset_password(body: PasswordResetIn) -> Response:
+async def reset_password(body: PasswordResetIn) -> Response:
     """Set a new password with the emailed link's token. Signs the account out everywhere (every
     session, paired extensions included): log in again with the new password. 400
     `invalid_reset_token` for a link that is unknown, used or expired."""
@@ -40,7 +40,7 @@ def reset_password(body: PasswordResetIn) -> Response:
 
 
 @router.post("/change", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def change_password(body: PasswordChangeIn, principal: CurrentPrincipal) -> Response:
+async def change_password(body: PasswordChangeIn, principal: CurrentPrincipal) -> Response:
     """Change the password of the signed-in account. Every other session is signed out (other
     browsers, paired extensions); this one stays. 400 `wrong_password` if `current_password` is wrong."""
     from stoflow.services.passwords import change_password as change

@@ -81,12 +81,12 @@ async def list_products(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProductOut, responses=_PROBLEMS)
-def create_product(body: ProductIn, db: TenantDb, principal: CurrentPrincipal) -> ProductOut:
+async def create_product(body: ProductIn, db: TenantDb, principal: CurrentPrincipal) -> ProductOut:
     return ProductOut.model_validate(ProductService(db, principal.tenant_id).create(product_values(body)))
 
 
 @router.post("/bulk/status", response_model=BulkStatusOut, responses=_PROBLEMS)
-def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrincipal) -> BulkStatusOut:
+async def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrincipal) -> BulkStatusOut:
     result = ProductService(db, principal.tenant_id).bulk_status(body.ids, body.status)
     return BulkStatusOut(
         updated=[BulkItemOut.model_validate(p) for p in result.updated],
@@ -95,7 +95,7 @@ def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrincipal) -
 
 
 @router.get("/{product_id}", response_model=ProductDetailOut, responses=_PROBLEMS)
-def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ProductDetailOut:
+async def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ProductDetailOut:
     product = ProductService(db, principal.tenant_id).get(product_id)
     images = ProductImageService(db, principal.tenant_id)
     listed = [image_out(images, image) for image in images.list_images(product_id)]
@@ -103,13 +103,15 @@ def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal
 
 
 @router.patch("/{product_id}", response_model=ProductOut, responses=_PROBLEMS)
-def update_product(product_id: ProductId, body: ProductPatch, db: TenantDb, principal: CurrentPrincipal) -> ProductOut:
+async def update_product(
+    product_id: ProductId, body: ProductPatch, db: TenantDb, principal: CurrentPrincipal
+) -> ProductOut:
     product = ProductService(db, principal.tenant_id).update(product_id, body.version, body.changes())
     return ProductOut.model_validate(product)
 
 
 @router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
-def delete_product(
+async def delete_product(
     product_id: ProductId,
     db: TenantDb,
     principal: CurrentPrincipal,

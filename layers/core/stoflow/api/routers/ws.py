@@ -30,7 +30,7 @@ class TicketOut(BaseModel):
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut, responses=_PROBLEMS)
-def create_ticket(principal: CurrentReader, body: TicketIn | None = None) -> TicketOut:
+async def create_ticket(principal: CurrentReader, body: TicketIn | None = None) -> TicketOut:
     """Connect within `expires_in` seconds to `wss://…?ticket=<ticket>`; the ticket works once."""
     from stoflow.services.ws import issue_ticket
 
