@@ -181,8 +181,9 @@ def main() -> None:
     from stoflow.db import engine as engine_module
     from stoflow.db.engine import engine_from_settings
     from stoflow.db.migrations import migrate_shared
-    from stoflow.jobs import connections
+    from stoflow.jobs import service as job_service
     from stoflow.jobs.queue import set_queue
+    from stoflow.marketplaces.registry import build_job_handlers
 
     class NullQueue:
         def send(self, messages: Any) -> list[Any]:
@@ -197,7 +198,7 @@ def main() -> None:
         get_settings.cache_clear()
         container = engine_from_settings(get_settings())  # as deployed: one connection, no overflow
         engine_module.set_engine(container)
-        checks = dict(connections._checks) if hasattr(connections, "_checks") else None
+        previous_handlers = job_service._registry
         try:
             from stoflow.services.accounts import register
             from stoflow.services.auth import login
@@ -212,7 +213,9 @@ def main() -> None:
             product_id = json.loads(created["body"])["id"]
             # A marketplace counted as connected (one statement less than a real account check)
             # and a queue that accepts: what is measured is the request's own database work.
-            connections._checks = {"ebay": lambda _session: True}  # type: ignore[attr-defined]
+            handlers = build_job_handlers()
+            handlers.set_connection_check("ebay", lambda _session: True)
+            job_service.set_registry(handlers)
             set_queue(NullQueue())  # type: ignore[arg-type]
             serial = iter(range(10**9))
             measure(
@@ -256,8 +259,7 @@ def main() -> None:
                 ),
             )
         finally:
-            if checks is not None:
-                connections._checks = checks  # type: ignore[attr-defined]
+            job_service.set_registry(previous_handlers)
             set_queue(None)
             engine_module.set_engine(None)
             container.dispose()

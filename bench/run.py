@@ -13,6 +13,8 @@ BENCHMARKS = [
     "bench.tenancy",
     "bench.cold_start_auth",
     "bench.cold_start_functions",
+    "bench.cold_starts",
+    "bench.requests",
     "bench.images",
     "bench.jobs",
     "bench.sandboxes",
