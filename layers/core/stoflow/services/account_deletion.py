@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Connection, Table, delete, or_
 
-from stoflow.auth import clock
 from stoflow.auth.principal import Principal
-from stoflow.config import get_settings
 from stoflow.db.tenancy import known_tenants, shared_session
-from stoflow.errors import WrongPassword
-from stoflow.repositories import users
 from stoflow.services import rate_limits
+from stoflow.services.passwords import confirm_password
 
 __all__ = ["delete_account", "public_tables_naming_users"]
 
@@ -61,36 +58,13 @@ def _delete_public_rows(connection: Connection, user_id: int, email: str) -> Non
     connection.execute(delete(User).where(User.id == user_id))
 
 
-def _check_password(principal: Principal, password: str) -> str:
-    """The account's email, once the password is right. Guesses are limited like logins; the
-    count is committed before a refusal is raised."""
-    from stoflow.auth import passwords
-
-    settings = get_settings()
-    with shared_session() as session:
-        refusal = rate_limits.hit(
-            session,
-            f"password:user:{principal.user_id}",
-            settings.login_rate_per_account,
-            settings.rate_window_s,
-            clock.now(),
-            "account deletion",
-        )
-        account = None if refusal else users.get(session, principal.user_id)
-    if refusal:
-        raise refusal.exception()
-    if account is None or not passwords.verify_password(account.password_hash, password):
-        raise WrongPassword("the password is wrong")
-    return account.email
-
-
 def delete_account(principal: Principal, password: str) -> None:
     """Delete the caller's account for good. The confirmation words are checked by the route's
     body; the password here (400 `wrong_password` if wrong)."""
     from stoflow.db.provisioning import drop_in
     from stoflow.storage.account_files import delete_tenant_files
 
-    email = _check_password(principal, password)
+    email = confirm_password(principal, password, "account deletion", "the password is wrong").email
     delete_tenant_files(principal.tenant_id)
     with shared_session() as session:
         connection = session.connection()

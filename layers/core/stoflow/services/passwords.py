@@ -17,6 +17,7 @@ from stoflow.auth.principal import Principal
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import InvalidInput, InvalidResetToken, WrongPassword
+from stoflow.models.public import User
 from stoflow.repositories import auth_sessions, password_resets, users
 from stoflow.services import rate_limits
 from stoflow.services.accounts import validate_password
@@ -87,6 +88,29 @@ def reset_password(token: str, new_password: str) -> None:
         rate_limits.clear_failures(session, account.email)
 
 
+def confirm_password(principal: Principal, password: str, action: str, refusal_text: str) -> User:
+    """The caller's account, once `password` is its password. Guessing it with a stolen access
+    token is as limited as a login; the count is committed before a refusal is raised."""
+    from stoflow.auth import passwords
+
+    settings = get_settings()
+    with shared_session() as session:
+        refusal = rate_limits.hit(
+            session,
+            f"password:user:{principal.user_id}",
+            settings.login_rate_per_account,
+            settings.rate_window_s,
+            clock.now(),
+            action,
+        )
+        account = None if refusal else users.get(session, principal.user_id)
+    if refusal:
+        raise refusal.exception()
+    if account is None or not passwords.verify_password(account.password_hash, password):
+        raise WrongPassword(refusal_text)
+    return account
+
+
 def change_password(principal: Principal, current_password: str, new_password: str) -> None:
     """Replace the password after checking the current one; every other session of the account
     is revoked, the caller's stays signed in."""
@@ -95,22 +119,7 @@ def change_password(principal: Principal, current_password: str, new_password: s
     validate_password(new_password)
     if new_password == current_password:
         raise InvalidInput("the new password is the current one", code="same_password")
-    settings = get_settings()
-    with shared_session() as session:
-        # Guessing the current password with a stolen access token is as limited as a login.
-        refusal = rate_limits.hit(
-            session,
-            f"password:user:{principal.user_id}",
-            settings.login_rate_per_account,
-            settings.rate_window_s,
-            clock.now(),
-            "password change",
-        )
-        account = None if refusal else users.get(session, principal.user_id)
-    if refusal:
-        raise refusal.exception()
-    if account is None or not passwords.verify_password(account.password_hash, current_password):
-        raise WrongPassword("the current password is wrong")
+    confirm_password(principal, current_password, "password change", "the current password is wrong")
     password_hash = passwords.hash_password(new_password)
     now = clock.now()
     with shared_session() as session:
