@@ -6,6 +6,7 @@ import logging
 
 from stoflow.config import get_settings
 from stoflow.services.dashboard_links import RESET_PASSWORD_ROUTE, dashboard_link
+from stoflow.services.verification_mail import send_text_email
 
 log = logging.getLogger(__name__)
 
@@ -21,26 +22,14 @@ def send_password_reset_email(to: str, token: str) -> None:
         # The local cloud has no mail server: the link is printed for the developer to open.
         print(f"[stoflow] reset password of {to}: {link}", flush=True)
         return
-    from stoflow.aws import client
-
     minutes = settings.password_reset_ttl_s // 60
-    client("ses").send_email(
-        Source=settings.email_sender,
-        Destination={"ToAddresses": [to]},
-        Message={
-            "Subject": {"Data": "Reset your StoFlow password", "Charset": "UTF-8"},
-            "Body": {
-                "Text": {
-                    "Data": (
-                        "Someone (we hope you) asked to reset the password of your StoFlow account.\n\n"
-                        f"Choose a new password within {minutes} minutes:\n{link}\n\n"
-                        "The link works once. If you did not ask, ignore this message: your password "
-                        "stays as it is.\n"
-                    ),
-                    "Charset": "UTF-8",
-                }
-            },
-        },
+    send_text_email(
+        to,
+        "Reset your StoFlow password",
+        "Someone (we hope you) asked to reset the password of your StoFlow account.\n\n"
+        f"Choose a new password within {minutes} minutes:\n{link}\n\n"
+        "The link works once. If you did not ask, ignore this message: your password "
+        "stays as it is.\n",
     )
     # Never the token or link in logs outside the local cloud: it is a credential.
     log.info("password reset email sent", extra={"to": to})

@@ -23,21 +23,26 @@ def send_verification_email(to: str, token: str) -> None:
         log.info("verification email (local, not sent)", extra={"to": to, "link": link})
         print(f"[stoflow] verify {to}: {link}", flush=True)
         return
+    hours = settings.email_verification_ttl_s // 3600
+    send_text_email(
+        to,
+        "Confirm your StoFlow email address",
+        f"Welcome to StoFlow.\n\nConfirm your address within {hours} hours:\n{link}\n",
+    )
+    # Never the token or link in logs outside the local cloud: it is a credential.
+    log.info("verification email sent", extra={"to": to})
+
+
+def send_text_email(to: str, subject: str, text: str) -> None:
+    """One plain-text message from the configured sender, through SES."""
     from stoflow.aws import client
 
-    hours = settings.email_verification_ttl_s // 3600
+    settings = get_settings()
     client("ses").send_email(
         Source=settings.email_sender,
         Destination={"ToAddresses": [to]},
         Message={
-            "Subject": {"Data": "Confirm your StoFlow email address", "Charset": "UTF-8"},
-            "Body": {
-                "Text": {
-                    "Data": f"Welcome to StoFlow.\n\nConfirm your address within {hours} hours:\n{link}\n",
-                    "Charset": "UTF-8",
-                }
-            },
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
         },
     )
-    # Never the token or link in logs outside the local cloud: it is a credential.
-    log.info("verification email sent", extra={"to": to})
