@@ -6,6 +6,7 @@ that did not come back in batchItemFailures, and lets the failed ones become vis
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,18 +25,24 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
     }
 
 
+_receiving = threading.Lock()
+
+
 def deliver_once(
     sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], dict[str, Any]], *, wait_s: int = 0
 ) -> tuple[int, set[str]]:
     """One poll: returns (records delivered, ids reported failed)."""
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    received = sqs.receive_message(
-        QueueUrl=queue_url,
-        MaxNumberOfMessages=10,
-        WaitTimeSeconds=wait_s,
-        AttributeNames=["All"],
-        MessageSystemAttributeNames=["All"],
-    ).get("Messages", [])
+    # SQS hands out a FIFO group's messages atomically: one receive at a time, as moto does not lock
+    # its receive (two pollers at once could each take a message of one group).
+    with _receiving:
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait_s,
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
     if not received:
         return 0, set()
     event = {"Records": [sqs_record(m, arn, sqs.meta.region_name) for m in received]}
