@@ -151,15 +151,15 @@ def _quiet_request_logs() -> Callable[[], None]:
 def bench_list(engine: Engine) -> None:
     from moto import mock_aws
 
-    from stoflow.config import get_settings
-    from stoflow.db import engine as engine_module
+    from stoflow import runtime
+    from stoflow.db.engine import ENGINE
     from stoflow.repositories.products import ProductFilters, page_query
 
     previous_data_dir = os.environ.get("STOFLOW_DATA_DIR")
     with tempfile.TemporaryDirectory() as data_dir, mock_aws():
         os.environ["STOFLOW_DATA_DIR"] = data_dir  # JWT keys generated for this run only
-        get_settings.cache_clear()
-        engine_module.set_engine(engine)
+        runtime.reset()
+        runtime.provide(ENGINE, engine)
         from stoflow.services.accounts import register
         from stoflow.services.auth import login
 
@@ -208,12 +208,12 @@ def bench_list(engine: Engine) -> None:
             quiet()
         finally:
             raw.close()
-            engine_module.set_engine(None)
+            runtime.provide(ENGINE, None)
             if previous_data_dir is None:
                 os.environ.pop("STOFLOW_DATA_DIR", None)
             else:
                 os.environ["STOFLOW_DATA_DIR"] = previous_data_dir
-            get_settings.cache_clear()
+            runtime.reset()
         figure(
             f"warm GET /products ({PAGE} rows) via handler",
             statistics.median(handler_samples),

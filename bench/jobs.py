@@ -9,13 +9,15 @@ from typing import ClassVar
 
 from bench.common import figure, scratch_database
 from bench.tenancy import raw_connection
-from stoflow.db import engine as engine_module
+from stoflow import runtime
+from stoflow.db.engine import ENGINE
 from stoflow.db.migrations import migrate_shared
 from stoflow.db.provisioning import create_tenant
-from stoflow.jobs import service, worker
+from stoflow.jobs import service
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.jobs.processor import MarketplaceJobProcessor
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
+from stoflow.services.jobs import PROCESSOR, handle_batch
 
 JOBS = 500
 TENANT = 1
@@ -70,7 +72,7 @@ def through_worker(ids: list[int]) -> float:
     started = time.perf_counter()
     all_records = records(ids)
     for start in range(0, len(all_records), 10):
-        response = worker.handle_batch({"Records": all_records[start : start + 10]}, None)
+        response = handle_batch({"Records": all_records[start : start + 10]}, None)
         assert not response["batchItemFailures"], response
     return time.perf_counter() - started
 
@@ -111,19 +113,15 @@ def main() -> None:
     with scratch_database(pool_size=2) as (engine, url):
         migrate_shared(engine)
         create_tenant(TENANT, engine=engine)
-        previous = engine_module._engine
-        engine_module.set_engine(engine)
         registry = HandlerRegistry()
         registry.register(NoopHandler())
-        set_queue(DiscardQueue())
-        worker.set_processor(MarketplaceJobProcessor(registry, engine=engine))
-        try:
+        with (
+            runtime.provided(ENGINE, engine),
+            runtime.provided(QUEUE, DiscardQueue()),
+            runtime.provided(PROCESSOR, MarketplaceJobProcessor(registry, engine=engine)),
+        ):
             floor = raw_floor(url, enqueue(engine, JOBS))
             ours = through_worker(enqueue(engine, JOBS))
-        finally:
-            worker.set_processor(None)
-            set_queue(None)
-            engine_module.set_engine(previous)
     figure(
         f"worker, {JOBS} no-op jobs (per job)",
         ours / JOBS,

@@ -177,13 +177,11 @@ def measure(container: Engine, plain: Engine, request: Request) -> None:
 def main() -> None:
     from moto import mock_aws
 
-    from stoflow.config import get_settings
-    from stoflow.db import engine as engine_module
-    from stoflow.db.engine import engine_from_settings
+    from stoflow import runtime
+    from stoflow.db.engine import get_engine
     from stoflow.db.migrations import migrate_shared
-    from stoflow.jobs import service as job_service
-    from stoflow.jobs.queue import set_queue
-    from stoflow.marketplaces.registry import build_job_handlers
+    from stoflow.jobs.queue import QUEUE
+    from stoflow.marketplaces.registry import JOB_HANDLERS, build_job_handlers
 
     class NullQueue:
         def send(self, messages: Any) -> list[Any]:
@@ -195,10 +193,8 @@ def main() -> None:
         os.environ.update(
             DATABASE_URL=url.render_as_string(hide_password=False), STOFLOW_DATA_DIR=data_dir, STOFLOW_LOG_LEVEL="ERROR"
         )
-        get_settings.cache_clear()
-        container = engine_from_settings(get_settings())  # as deployed: one connection, no overflow
-        engine_module.set_engine(container)
-        previous_handlers = job_service._registry
+        runtime.reset()
+        container = get_engine()  # built by the runtime as deployed: one connection, no overflow
         try:
             from stoflow.services.accounts import register
             from stoflow.services.auth import login
@@ -215,8 +211,8 @@ def main() -> None:
             # and a queue that accepts: what is measured is the request's own database work.
             handlers = build_job_handlers()
             handlers.set_connection_check("ebay", lambda _session: True)
-            job_service.set_registry(handlers)
-            set_queue(NullQueue())  # type: ignore[arg-type]
+            runtime.provide(JOB_HANDLERS, handlers)
+            runtime.provide(QUEUE, NullQueue())  # type: ignore[arg-type]
             serial = iter(range(10**9))
             measure(
                 container,
@@ -259,16 +255,14 @@ def main() -> None:
                 ),
             )
         finally:
-            job_service.set_registry(previous_handlers)
-            set_queue(None)
-            engine_module.set_engine(None)
-            container.dispose()
+            runtime.provide(JOB_HANDLERS, None)
+            runtime.provide(QUEUE, None)
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-            get_settings.cache_clear()
+            runtime.reset()
 
 
 if __name__ == "__main__":

@@ -20,9 +20,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from stoflow.config import get_settings
-from stoflow.db import engine as engine_module
-from stoflow.db.engine import build_engine, engine_from_settings, normalise_url
+from stoflow import runtime
+from stoflow.db.engine import build_engine, get_engine, normalise_url
 from stoflow.db.migrations import migrate_shared
 from stoflow.db.provisioning import create_tenant
 
@@ -146,22 +145,19 @@ def engine(database_url: URL) -> Iterator[Engine]:
     (shared schemas). What the code under test gets from get_engine() is `container_engine`."""
     eng = build_engine(database_url, pool_size=8, max_overflow=8)
     migrate_shared(eng)
-    previous = engine_module._engine
     os.environ["DATABASE_URL"] = database_url.render_as_string(hide_password=False)
-    get_settings.cache_clear()
-    container = engine_from_settings(get_settings())
-    engine_module.set_engine(container)
+    runtime.reset()
     yield eng
-    engine_module.set_engine(previous)
-    container.dispose()
+    runtime.reset()
     eng.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def container_engine(engine: Engine) -> Engine:
-    """The engine handlers and services get from get_engine(): built from the settings exactly as
-    in a deployed container (one connection, no overflow; see the pool contract test)."""
-    return engine_module.get_engine()
+    """The engine handlers and services get from get_engine(): built by stoflow.runtime from the
+    settings exactly as in a deployed container (one connection, no overflow; see the pool
+    contract test)."""
+    return get_engine()
 
 
 _tenant_ids = itertools.count(1000)

@@ -6,9 +6,6 @@ from typing import Any
 
 from stoflow.marketplaces.vinted.lane import tick
 from stoflow.observability import traced_handler
-from stoflow.realtime.notifier import install
-
-install()
 
 
 @traced_handler

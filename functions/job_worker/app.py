@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stoflow.observability import traced_handler
-from stoflow.realtime.notifier import install
 from stoflow.services.jobs import handle_batch
-
-# job_status events go to the tenant's dashboards over the WebSocket API (STOFLOW_WS_CALLBACK_URL).
-install()
 
 
 @traced_handler

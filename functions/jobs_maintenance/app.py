@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stoflow.observability import traced_handler
-from stoflow.realtime.notifier import install
 from stoflow.services.jobs import run_maintenance
-
-# Reaped and reconciled jobs reach the tenant's dashboards too.
-install()
 
 
 @traced_handler

@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from stoflow.observability import traced_handler
-from stoflow.realtime.notifier import install
 from stoflow.realtime.protocol import connection_id, message_body, request_id, response
 from stoflow.services.ws import message_router
 
 router = message_router()
-# An extension's job_result finishes a job here: its job_status must reach the dashboards too.
-install()
 
 
 @traced_handler

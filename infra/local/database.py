@@ -16,8 +16,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
+from stoflow import runtime
 from stoflow.config import get_settings
-from stoflow.db.engine import engine_from_settings, set_engine
+from stoflow.db.engine import ENGINE, engine_from_settings
 from stoflow.db.migrations import migrate_shared, migrate_tenants
 
 log = logging.getLogger("stoflow.local.db")
@@ -26,12 +27,13 @@ _DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def export_database_url(url: URL | str | None) -> None:
-    """Point in-process functions at `url` (None: forget it) and drop the cached settings."""
+    """Point in-process functions at `url` (None: forget it) and reset what was built from the
+    previous one."""
     if url is None:
         os.environ.pop("DATABASE_URL", None)
     else:
         os.environ["DATABASE_URL"] = url if isinstance(url, str) else url.render_as_string(hide_password=False)
-    get_settings.cache_clear()
+    runtime.reset()
 
 
 class EmbeddedPostgres:
@@ -106,11 +108,11 @@ class Database:
         except BaseException:
             engine.dispose()
             raise
-        set_engine(engine)
+        runtime.provide(ENGINE, engine)
         self.engine = engine
 
     def stop(self) -> None:
-        set_engine(None)
+        runtime.provide(ENGINE, None)
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None

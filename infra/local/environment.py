@@ -2,15 +2,16 @@
 
 On AWS each function gets its variables from the template; here every function shares one process,
 so the local cloud exports what the template would give them (queue URL, bucket, @connections URL,
-the moto endpoint) and drops whatever was cached from the previous values. layers/ itself never
-touches os.environ: that stays config.py's job.
+the moto endpoint) and resets the product's runtime (stoflow.runtime.reset): what was built from
+the previous values (settings, boto3 clients, the queue...) is built again from the new ones.
+layers/ itself never touches os.environ: that stays config.py's job.
 """
 
 from __future__ import annotations
 
 import os
 
-from stoflow.config import get_settings
+from stoflow import runtime
 
 
 def export(**variables: str | None) -> dict[str, str | None]:
@@ -22,25 +23,9 @@ def export(**variables: str | None) -> dict[str, str | None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-    forget_cached_settings()
+    runtime.reset()
     return previous
 
 
 def restore(previous: dict[str, str | None]) -> None:
     export(**previous)
-
-
-def forget_cached_settings() -> None:
-    from stoflow import aws
-    from stoflow.realtime import connections
-
-    get_settings.cache_clear()
-    # boto3 clients keep the endpoint they were built with.
-    aws.reset_clients()
-    connections.reset_clients()
-    try:
-        from stoflow.jobs import queue
-
-        queue.set_queue(None)  # built from STOFLOW_JOBS_QUEUE_URL on first use
-    except ImportError:  # pragma: no cover - the jobs package is always there
-        pass

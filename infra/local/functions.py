@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from infra.local.template import FunctionSpec
+from stoflow import runtime
 from stoflow.config import get_settings
-from stoflow.db.engine import container_engine, engine_from_settings
+from stoflow.db.engine import ENGINE
 
 log = logging.getLogger(__name__)
 
@@ -107,22 +108,6 @@ def make_context(function: FunctionSpec) -> LambdaContext:
     )
 
 
-class _Container:
-    """One container's engine, built on its first use."""
-
-    def __init__(self, make_engine: Callable[[], Engine]) -> None:
-        self._make_engine = make_engine
-        self._lock = threading.Lock()
-        self.engine: Engine | None = None
-
-    def __call__(self) -> Engine:
-        if self.engine is None:
-            with self._lock:
-                if self.engine is None:
-                    self.engine = self._make_engine()
-        return self.engine
-
-
 class Containers:
     """Each function's database engines, one per container, built from the settings exactly as
     on AWS (the deployed pool: one connection, no overflow). An invocation takes an idle
@@ -130,9 +115,11 @@ class Containers:
     code that would need two connections in one container fails here as it would there."""
 
     def __init__(self, make_engine: Callable[[], Engine] | None = None) -> None:
-        self._make_engine = make_engine or (lambda: engine_from_settings(get_settings()))
-        self._idle: dict[str, list[_Container]] = {}
-        self._all: list[_Container] = []
+        # Each container is a stoflow.runtime.Container: its engine is built by the product's own
+        # ENGINE part (from the settings), unless a test gives another factory.
+        self._builds: dict[runtime.Part[Any], Callable[[], Any]] = {ENGINE: make_engine} if make_engine else {}
+        self._idle: dict[str, list[runtime.Container]] = {}
+        self._all: list[runtime.Container] = []
         self._lock = threading.Lock()
 
     @contextmanager
@@ -141,10 +128,10 @@ class Containers:
             idle = self._idle.setdefault(logical_id, [])
             container = idle.pop() if idle else None
             if container is None:
-                container = _Container(self._make_engine)
+                container = runtime.Container(self._builds)
                 self._all.append(container)
         try:
-            with container_engine(container):
+            with runtime.container(container):
                 yield
         finally:
             with self._lock:
@@ -152,14 +139,14 @@ class Containers:
 
     def engines(self) -> list[Engine]:
         with self._lock:
-            return [c.engine for c in self._all if c.engine is not None]
+            engines = [container.built(ENGINE) for container in self._all]
+        return [engine for engine in engines if engine is not None]
 
     def dispose(self) -> None:
         with self._lock:
             containers, self._all, self._idle = self._all, [], {}
         for container in containers:
-            if container.engine is not None:
-                container.engine.dispose()
+            container.close()
 
 
 class FunctionRuntime:

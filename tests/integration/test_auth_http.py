@@ -15,6 +15,7 @@ import pytest
 from fastapi import APIRouter, Depends
 from sqlalchemy import func, select, text, update
 
+from stoflow import runtime
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.auth import clock, passwords
@@ -514,7 +515,7 @@ def test_a_login_upgrades_a_hash_made_with_older_argon2_parameters(call, identit
     assert before.startswith("$argon2id$") and ",t=1," in before
     monkeypatch.setenv("STOFLOW_ARGON2_TIME_COST", "2")
     get_settings.cache_clear()
-    passwords.reset()
+    runtime.reset()
     login = call("POST", "/auth/login", {"email": user["email"], "password": user["password"]}, ip=new_ip())
     assert login.status == 200
     with identity.connect() as connection, connection.begin():

@@ -10,7 +10,8 @@ from moto import mock_aws
 from PIL import Image
 from sqlalchemy import update
 
-from stoflow.aws import client, reset_clients
+from stoflow import runtime
+from stoflow.aws import client
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import ImageTooLarge, InvalidImage, InvalidInput, NotFound, TooManyImages
@@ -24,14 +25,14 @@ from tests.support.images import jpeg, png_claiming
 @pytest.fixture
 def s3():
     with mock_aws():
-        reset_clients()
+        runtime.reset()
         s3 = client("s3")
         s3.create_bucket(
             Bucket=get_settings().images_bucket,
             CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region},
         )
         yield s3
-    reset_clients()
+    runtime.reset()
 
 
 def keys(s3) -> list[str]:

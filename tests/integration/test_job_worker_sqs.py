@@ -13,15 +13,17 @@ from moto import mock_aws
 from sqlalchemy import select
 
 from infra.local.functions import Containers
-from stoflow import aws
+from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs import service, worker
 from stoflow.jobs.handlers import JobOutcome
 from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
 from stoflow.models import MarketplaceJob
+from stoflow.services import jobs as job_service
+from stoflow.services.jobs import PROCESSOR, handle_batch
 from tests.support.jobs import add_products, product_title
 from tests.support.sqs import deliver_once, sqs_record
 
@@ -45,15 +47,12 @@ def sqs(jobs_world, monkeypatch):
             },
         )["QueueUrl"]
         monkeypatch.setenv("STOFLOW_JOBS_QUEUE_URL", url)
-        get_settings.cache_clear()
-        aws.reset_clients()
-        set_queue(None)  # the real SQS adapter, on moto
-        worker.set_processor(MarketplaceJobProcessor(jobs_world.registry))
-        yield client, url, dlq
-        worker.set_processor(None)
-        set_queue(None)
-        aws.reset_clients()
-    get_settings.cache_clear()
+        runtime.reset()
+        fake = runtime.provide(QUEUE, None)  # the real SQS adapter, on moto
+        with runtime.provided(PROCESSOR, MarketplaceJobProcessor(jobs_world.registry)):
+            yield client, url, dlq
+        runtime.provide(QUEUE, fake)
+        runtime.reset()
 
 
 def count(client, url) -> int:
@@ -66,15 +65,15 @@ def count(client, url) -> int:
 def test_a_partial_batch_reports_only_the_failed_records(sqs, make_tenant):
     client, url, _ = sqs
     tenant, other = make_tenant(), make_tenant()
-    (job_a,) = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1))).jobs
-    (job_b,) = service.enqueue(other, service.JobRequest("ebay", "publish", add_products(other, 1))).jobs
+    (job_a,) = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1))).jobs
+    (job_b,) = job_service.enqueue(other, service.JobRequest("ebay", "publish", add_products(other, 1))).jobs
     received = client.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageSystemAttributeNames=["All"]
     )["Messages"]
     records = [sqs_record(m, "arn:aws:sqs:eu-west-3:123456789012:jobs.fifo", "eu-west-3") for m in received]
     poison = {**records[0], "messageId": "poison-1", "body": '{"tenant_id": "1; DROP", "job_id": 1}'}
     poison["attributes"] = {**poison["attributes"], "MessageGroupId": "garbage"}
-    response = worker.handle_batch({"Records": [records[0], poison, records[1]]}, None)
+    response = handle_batch({"Records": [records[0], poison, records[1]]}, None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
     for tenant_id, job in ((tenant, job_a), (other, job_b)):
         with tenant_session(tenant_id) as session:
@@ -86,7 +85,7 @@ def test_a_poison_message_ends_in_the_dlq(sqs):
     client.send_message(QueueUrl=url, MessageBody="not json at all", MessageGroupId="x", MessageDeduplicationId="p1")
     failures = 0
     for _ in range(5):
-        delivered, failed = deliver_once(client, url, worker.handle_batch)
+        delivered, failed = deliver_once(client, url, handle_batch)
         failures += len(failed)
         if not delivered:
             break
@@ -117,7 +116,7 @@ def test_a_hundred_jobs_over_five_tenants_keep_order_and_tenancy(sqs, jobs_world
         products = add_products(tenant, 20, prefix=f"t{tenant}")
         expected[tenant] = []
         for chunk in (products[:10], products[10:]):  # two batches per tenant, queued in order
-            enqueued = service.enqueue(tenant, service.JobRequest("ebay", "publish", chunk))
+            enqueued = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", chunk))
             expected[tenant] += [job.id for job in enqueued.jobs]
 
     containers = Containers()
@@ -127,7 +126,7 @@ def test_a_hundred_jobs_over_five_tenants_keep_order_and_tenancy(sqs, jobs_world
         with containers.serving("JobWorkerFunction"):
             idle = 0
             while idle < 3:
-                delivered, failed = deliver_once(client, url, worker.handle_batch)
+                delivered, failed = deliver_once(client, url, handle_batch)
                 assert not failed
                 idle = idle + 1 if not delivered else 0
 
@@ -179,7 +178,7 @@ def statuses(tenant_id, jobs) -> list[str]:
 def test_the_worker_stops_claiming_when_one_more_job_would_not_fit(sqs, jobs_world, make_tenant):
     client, url, _ = sqs
     tenant = make_tenant()
-    jobs = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 5))).jobs
+    jobs = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 5))).jobs
     # Each job may take 60 s (the handlers' timeout) + 10 s to record its outcome; each takes 50 s.
     context = LambdaContext(remaining_s=150)
 
@@ -190,7 +189,7 @@ def test_the_worker_stops_claiming_when_one_more_job_would_not_fit(sqs, jobs_wor
     jobs_world.handlers["publish"].script = [slow] * 5
     messages = receive_all(client, url)
     assert len(messages) == 5
-    response = worker.handle_batch(batch_of(messages), context)
+    response = handle_batch(batch_of(messages), context)
 
     # 150 s: run (100 left), run (50 left), then 50 < 70: the last three are handed back untouched.
     assert statuses(tenant, jobs) == ["completed", "completed", "pending", "pending", "pending"]
@@ -209,9 +208,9 @@ def test_the_worker_stops_claiming_when_one_more_job_would_not_fit(sqs, jobs_wor
 def test_with_no_time_for_any_job_the_whole_batch_is_handed_back_not_raised(sqs, jobs_world, make_tenant):
     client, url, _ = sqs
     tenant = make_tenant()
-    jobs = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 2))).jobs
+    jobs = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 2))).jobs
     messages = receive_all(client, url)
-    response = worker.handle_batch(batch_of(messages), LambdaContext(remaining_s=20))
+    response = handle_batch(batch_of(messages), LambdaContext(remaining_s=20))
     assert len(response["batchItemFailures"]) == 2
     assert statuses(tenant, jobs) == ["pending", "pending"]
     assert jobs_world.handlers["publish"].calls == []
@@ -224,12 +223,12 @@ def test_a_failed_message_comes_back_after_the_short_visibility_not_the_queues(s
     (message,) = receive_all(client, url)
     # The worker sets the failed message's visibility itself: with 0 it is back at once...
     monkeypatch.setattr(worker, "FAILED_VISIBILITY_S", 0)
-    response = worker.handle_batch(batch_of([message]), LambdaContext(remaining_s=200))
+    response = handle_batch(batch_of([message]), LambdaContext(remaining_s=200))
     assert response == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
     (again,) = receive_all(client, url)
     # ...with the default (30 s, the queue's own here being 60 s) it is not.
     monkeypatch.undo()
-    worker.handle_batch(batch_of([again]), LambdaContext(remaining_s=200))
+    handle_batch(batch_of([again]), LambdaContext(remaining_s=200))
     assert receive_all(client, url) == []
 
 
@@ -241,7 +240,7 @@ def test_each_handler_runs_within_its_timeout_and_the_time_the_invocation_has_le
 
     client, url, _ = sqs
     tenant = make_tenant()
-    service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 3)))
+    job_service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 3)))
     allowed: list[float] = []
     inside: list[float | None] = []
 
@@ -256,10 +255,10 @@ def test_each_handler_runs_within_its_timeout_and_the_time_the_invocation_has_le
     monkeypatch.setattr(processor_module, "running_until", recording)
     jobs_world.handlers["publish"].script = [note, note, note]
     (first, second, third) = receive_all(client, url)
-    worker.handle_batch(batch_of([first]), LambdaContext(remaining_s=900))
-    worker.handle_batch(batch_of([second]), LambdaContext(remaining_s=75))
+    handle_batch(batch_of([first]), LambdaContext(remaining_s=900))
+    handle_batch(batch_of([second]), LambdaContext(remaining_s=75))
     # Never more than what the invocation has left (less the time to record the outcome).
-    worker.processor().process(JobMessage.parse(third["Body"]), time_left_s=12.0)
+    runtime.get(PROCESSOR).process(JobMessage.parse(third["Body"]), time_left_s=12.0)
     assert allowed == [60.0, 60.0, 12.0]  # the handler's own 60 s, twice; then only what was left
     assert all(value is not None for value in inside)  # the handler ran under the deadline
     assert remaining_s() is None  # outside a job, no deadline

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stoflow import aws
+from stoflow import runtime
 from stoflow.cli import main
 from stoflow.config import get_settings
 
@@ -19,7 +19,7 @@ def queues(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("STOFLOW_AWS_ENDPOINT_URL", raising=False)
     get_settings.cache_clear()
-    aws.reset_clients()
+    runtime.reset()
     with mock_aws():
         sqs = boto3.client("sqs", region_name=get_settings().aws_region)
         dlq = sqs.create_queue(QueueName="jobs-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
@@ -34,7 +34,7 @@ def queues(monkeypatch):
         monkeypatch.setenv("STOFLOW_JOBS_QUEUE_URL", url)
         get_settings.cache_clear()
         yield sqs, url, dlq
-        aws.reset_clients()
+        runtime.reset()
     get_settings.cache_clear()
 
 

@@ -19,6 +19,7 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.jobs import maintenance, service, worker
 from stoflow.models import MarketplaceJob
 from stoflow.repositories import jobs as repository
+from stoflow.services import jobs as job_service
 from tests.support.jobs import Clock, add_products
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -29,7 +30,7 @@ def ago(seconds: float) -> datetime:
 
 
 def jobs(tenant: int, count: int, marketplace: str = "ebay") -> list[int]:
-    enqueued = service.enqueue(tenant, service.JobRequest(marketplace, "publish", add_products(tenant, count)))
+    enqueued = job_service.enqueue(tenant, service.JobRequest(marketplace, "publish", add_products(tenant, count)))
     return [job.id for job in enqueued.jobs]
 
 

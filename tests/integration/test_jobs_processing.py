@@ -16,6 +16,7 @@ from stoflow.jobs.handlers import JobOutcome
 from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.models import MarketplaceBatch, MarketplaceJob, MarketplaceListing, Product, PublicationHistory
+from stoflow.services import jobs as job_service
 from tests.support.jobs import Clock, add_products, product_title
 
 pytestmark = pytest.mark.usefixtures("jobs_world")
@@ -32,7 +33,7 @@ def batch_row(tenant: int, batch_id: int) -> MarketplaceBatch:
 
 
 def publish(tenant: int, product_ids: list[int], **kwargs) -> service.Enqueued:
-    return service.enqueue(tenant, service.JobRequest("ebay", "publish", product_ids, **kwargs))
+    return job_service.enqueue(tenant, service.JobRequest("ebay", "publish", product_ids, **kwargs))
 
 
 @pytest.fixture
@@ -64,7 +65,9 @@ def test_a_rolled_back_enqueue_leaves_neither_job_nor_message(jobs_world, make_t
     tenant = make_tenant()
     products = add_products(tenant, 2)
     with pytest.raises(RuntimeError), tenant_session(tenant) as session:
-        service.enqueue_in_session(session, tenant, service.JobRequest("ebay", "publish", products))
+        service.enqueue_in_session(
+            session, tenant, service.JobRequest("ebay", "publish", products), handlers=jobs_world.registry
+        )
         raise RuntimeError("the caller's transaction fails after the enqueue")
     assert jobs_world.queue.sent == []
     with tenant_session(tenant) as session:
@@ -94,20 +97,20 @@ def test_validation_problems(jobs_world, make_tenant):
     tenant, other = make_tenant(), make_tenant()
     mine, theirs = add_products(tenant, 1), add_products(other, 1)
     with pytest.raises(InvalidInput) as caught:
-        service.enqueue(tenant, service.JobRequest("depop", "publish", mine))
+        job_service.enqueue(tenant, service.JobRequest("depop", "publish", mine))
     assert caught.value.code == "unknown_marketplace"
     with pytest.raises(InvalidInput) as caught:
-        service.enqueue(tenant, service.JobRequest("ebay", "teleport", mine))
+        job_service.enqueue(tenant, service.JobRequest("ebay", "teleport", mine))
     assert caught.value.code == "unknown_action"
     with pytest.raises(InvalidInput) as caught:
-        service.enqueue(tenant, service.JobRequest("ebay", "publish", []))
+        job_service.enqueue(tenant, service.JobRequest("ebay", "publish", []))
     assert caught.value.code == "products_required"
     with pytest.raises(NotFound) as caught:
-        service.enqueue(tenant, service.JobRequest("ebay", "publish", mine + theirs + [999999]))
+        job_service.enqueue(tenant, service.JobRequest("ebay", "publish", mine + theirs + [999999]))
     assert caught.value.code == "product_not_found"
     jobs_world.connected["ebay"] = False
     with pytest.raises(Conflict) as caught:
-        service.enqueue(tenant, service.JobRequest("ebay", "publish", mine))
+        job_service.enqueue(tenant, service.JobRequest("ebay", "publish", mine))
     assert caught.value.code == "marketplace_not_connected"
     assert jobs_world.queue.sent == []
 
@@ -115,14 +118,14 @@ def test_validation_problems(jobs_world, make_tenant):
 def test_an_idempotency_key_replays_the_same_batch(jobs_world, make_tenant):
     tenant = make_tenant()
     products = add_products(tenant, 2)
-    first = service.enqueue(tenant, service.JobRequest("ebay", "publish", products), idempotency_key="k-1")
+    first = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", products), idempotency_key="k-1")
     reordered = service.JobRequest("ebay", "publish", list(reversed(products)))
-    again = service.enqueue(tenant, reordered, idempotency_key="k-1")
+    again = job_service.enqueue(tenant, reordered, idempotency_key="k-1")
     assert not again.created and again.batch.id == first.batch.id
     assert [j.id for j in again.jobs] == sorted(j.id for j in first.jobs)
     assert len(jobs_world.queue.sent) == 2
     with pytest.raises(Conflict) as caught:
-        service.enqueue(tenant, service.JobRequest("ebay", "update", products), idempotency_key="k-1")
+        job_service.enqueue(tenant, service.JobRequest("ebay", "update", products), idempotency_key="k-1")
     assert caught.value.code == "idempotency_key_reused"
 
 
@@ -182,7 +185,9 @@ def test_retryable_errors_back_off_then_succeed(jobs_world, make_tenant, process
 def test_max_attempts_then_failed(jobs_world, make_tenant, processor, clock):
     tenant = make_tenant()
     jobs_world.handlers["publish"].script = ["retry"] * 5
-    enqueued = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1), max_attempts=2))
+    enqueued = job_service.enqueue(
+        tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1), max_attempts=2)
+    )
     (job,) = enqueued.jobs
     message = JobMessage(tenant, job.id, "ebay")
     assert processor.process(message) == "pending"
@@ -216,7 +221,7 @@ def test_error_kinds_map_to_statuses(jobs_world, make_tenant, processor, step, s
 def test_an_expired_job_fails_without_running(jobs_world, make_tenant, processor, clock):
     tenant = make_tenant()
     request = service.JobRequest("ebay", "publish", add_products(tenant, 1), expires_in_s=60)
-    (job,) = service.enqueue(tenant, request).jobs
+    (job,) = job_service.enqueue(tenant, request).jobs
     clock.advance(61)
     assert processor.process(JobMessage(tenant, job.id, "ebay")) == "failed"
     assert job_row(tenant, job.id).error_code == "expired"
@@ -269,8 +274,8 @@ def test_the_reaper_takes_back_a_dead_workers_jobs(jobs_world, make_tenant, proc
     from stoflow.repositories import jobs as repository
 
     tenant = make_tenant()
-    enqueued = service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1)))
-    deleted = service.enqueue(tenant, service.JobRequest("ebay", "delete", add_products(tenant, 1)))
+    enqueued = job_service.enqueue(tenant, service.JobRequest("ebay", "publish", add_products(tenant, 1)))
+    deleted = job_service.enqueue(tenant, service.JobRequest("ebay", "delete", add_products(tenant, 1)))
     (publish_job,), (delete_job,) = enqueued.jobs, deleted.jobs
     with tenant_session(tenant) as session:  # two workers claim, then die
         repository.claim(session, publish_job.id, clock.now, timedelta(seconds=60))
@@ -347,7 +352,7 @@ def test_an_unknown_outcome_is_reconciled_by_a_read_never_rewritten_blindly(
     handler = Deleting()
     jobs_world.registry.register(handler)
     tenant = make_tenant()
-    enqueued = service.enqueue(tenant, service.JobRequest("ebay", "delist", add_products(tenant, 1)))
+    enqueued = job_service.enqueue(tenant, service.JobRequest("ebay", "delist", add_products(tenant, 1)))
     (job,) = enqueued.jobs
     message = JobMessage(tenant, job.id, "ebay")
     assert processor.process(message) == "unknown_outcome"

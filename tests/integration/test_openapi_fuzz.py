@@ -19,9 +19,8 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from stoflow import aws
+from stoflow import aws, runtime
 from stoflow.config import get_settings
-from stoflow.services import catalog as catalog_service
 from tests.support.api import load_function, register_and_login
 
 # The HTTP functions built with stoflow.api.app.create_app (health is a bare handler: no document).
@@ -71,14 +70,14 @@ def fuzz_world(identity, jobs_world, monkeypatch):
     monkeypatch.setenv("STOFLOW_ETSY_SHARED_SECRET", "fuzz-shared-secret")
     monkeypatch.setenv("STOFLOW_ETSY_REDIRECT_URI", "https://dashboard.example/etsy/callback")
     get_settings.cache_clear()
-    catalog_service.clear_cache()
+    runtime.reset()
     settings = get_settings()
     aws.client("s3").create_bucket(
         Bucket=settings.images_bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region}
     )
     account = register_and_login()
     yield account
-    catalog_service.clear_cache()
+    runtime.reset()
 
 
 def _fresh_token(user_id: int) -> str:

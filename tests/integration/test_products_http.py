@@ -11,11 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from stoflow import aws
+from stoflow import aws, runtime
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import ProductImage
-from stoflow.services import catalog as catalog_service
 from tests.support.api import Reply, http_event, load_function
 from tests.support.images import jpeg, png_claiming
 
@@ -25,13 +24,13 @@ _n = itertools.count(1)
 @pytest.fixture
 def cloud(identity):
     """Identity test settings (tests.support.api) plus the images bucket in the same moto S3."""
-    catalog_service.clear_cache()
+    runtime.reset()
     s3 = aws.client("s3")
     s3.create_bucket(
         Bucket=get_settings().images_bucket, CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region}
     )
     yield s3
-    catalog_service.clear_cache()
+    runtime.reset()
 
 
 @pytest.fixture

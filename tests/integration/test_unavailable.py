@@ -13,11 +13,9 @@ import pytest
 from botocore.stub import Stubber
 from sqlalchemy import text
 
-from stoflow import aws
+from stoflow import aws, runtime
 from stoflow.availability import unavailable_dependency
-from stoflow.config import get_settings
-from stoflow.db import engine as engine_module
-from stoflow.db.engine import build_engine
+from stoflow.db.engine import ENGINE, build_engine
 from tests.support.api import Reply, caller, http_event, load_function
 
 CONNECT_TIMEOUT_S = 0.5
@@ -48,10 +46,10 @@ def database_at(identity, monkeypatch):
     def install(port: int) -> None:
         engine = build_engine(f"postgresql://postgres@127.0.0.1:{port}/stoflow", connect_timeout_s=CONNECT_TIMEOUT_S)
         installed.append(engine)
-        engine_module.set_engine(engine)
+        runtime.provide(ENGINE, engine)
 
     yield install
-    engine_module.set_engine(identity)
+    runtime.provide(ENGINE, None)
     for engine in installed:
         engine.dispose()
 
@@ -108,16 +106,14 @@ def throttled_secrets(identity, monkeypatch):
     """The database comes from a secret, and Secrets Manager throttles every call."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("STOFLOW_DATABASE_SECRET_ARN", "arn:aws:secretsmanager:eu-west-3:123456789012:secret:db")
-    get_settings.cache_clear()
-    engine_module.set_engine(None)
+    runtime.reset()
     client = aws.client("secretsmanager")
     stubber = Stubber(client)
     for _ in range(10):
         stubber.add_client_error("get_secret_value", "ThrottlingException", "Rate exceeded", 400)
     with stubber:
         yield
-    engine_module.set_engine(identity)
-    get_settings.cache_clear()
+    runtime.reset()
 
 
 def test_secrets_manager_throttling_answers_503(throttled_secrets):

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from stoflow import runtime
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
 from stoflow.models import MarketplaceJob, MarketplaceListing, Product, VintedConversation, VintedProduct
 from tests.support.api import Call, caller, register_and_login
 from tests.support.devices import device_principal
@@ -21,9 +22,8 @@ from tests.support.jobs import FakeQueue
 @pytest.fixture
 def queue(identity) -> Iterator[FakeQueue]:
     recorded = FakeQueue()
-    set_queue(recorded)
-    yield recorded
-    set_queue(None)
+    with runtime.provided(QUEUE, recorded):
+        yield recorded
 
 
 @pytest.fixture

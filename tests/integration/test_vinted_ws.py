@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, message_event, new_connection_id
+from stoflow import runtime
 from stoflow.auth import clock
 from stoflow.auth.principal import Principal
 from stoflow.config import get_settings
@@ -23,7 +24,7 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
 from stoflow.marketplaces.vinted import jobs as vinted_jobs
 from stoflow.marketplaces.vinted.lane import tick
 from stoflow.models.catalog import Category, Color, Condition, Size
@@ -61,7 +62,7 @@ def world(identity, monkeypatch):
 
     monkeypatch.setattr(ws_connections.ConnectionsClient, "send", send)
     queue = FakeQueue()
-    set_queue(queue)
+    previous = runtime.provide(QUEUE, queue)
     registry = HandlerRegistry()
     vinted_jobs.register(registry)
     from stoflow.marketplaces.ebay.jobs import register as register_ebay  # delists land on eBay too
@@ -77,7 +78,7 @@ def world(identity, monkeypatch):
         "handlers": handlers,
         "seller": seller,
     }
-    set_queue(None)
+    runtime.provide(QUEUE, previous)
     get_settings.cache_clear()
 
 

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, disconnect_event, message_event, new_connection_id
+from stoflow import runtime
 from stoflow.auth import clock
 from stoflow.auth.principal import Principal
 from stoflow.db.tenancy import shared_session
-from stoflow.jobs.notifier import JobStatusEvent, notify, set_notifier
+from stoflow.jobs.notifier import NOTIFIER, DashboardNotifier, JobStatusEvent, notify
 from stoflow.models.realtime import WsConnection, WsTicket
 from stoflow.realtime.connections import ConnectionsClient
-from stoflow.realtime.notifier import install
 from stoflow.repositories import users
 from stoflow.services.ws import issue_ticket
 from tests.support.devices import device_principal
@@ -231,10 +231,8 @@ class FakeGateway:
 def fake_gateway(monkeypatch) -> FakeGateway:
     gateway = FakeGateway()
     monkeypatch.setattr("stoflow.realtime.connections._management_client", lambda url: gateway)
-    yield gateway
-    from stoflow.jobs.notifier import LoggingNotifier
-
-    set_notifier(LoggingNotifier())
+    with runtime.provided(NOTIFIER, DashboardNotifier(ConnectionsClient("http://gateway.invalid"))):
+        yield gateway
 
 
 def event_for(tenant_id: int) -> JobStatusEvent:
@@ -258,7 +256,6 @@ def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, 
     extension, _ = connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
     theirs, _ = connect(handlers, issue_ticket(other, "dashboard").ticket)
 
-    install(ConnectionsClient("http://gateway.invalid"))
     notify(event_for(user.tenant_id))
 
     assert fake_gateway.posted == [(mine.connection_id, event_for(user.tenant_id).payload())]
@@ -272,7 +269,6 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(handlers
     alive, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
     fake_gateway.gone.add(gone.connection_id)
 
-    install(ConnectionsClient("http://gateway.invalid"))
     notify(event_for(user.tenant_id))
 
     assert [cid for cid, _ in fake_gateway.posted] == [alive.connection_id]

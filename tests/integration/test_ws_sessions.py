@@ -9,9 +9,8 @@ import json
 import pytest
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, message_event, new_connection_id
-from stoflow.jobs.notifier import JobStatusEvent
+from stoflow.jobs.notifier import DashboardNotifier, JobStatusEvent
 from stoflow.realtime import connections
-from stoflow.realtime.notifier import WebSocketJobNotifier
 from stoflow.realtime.protocol import MAX_JSON_DEPTH, json_depth
 from stoflow.realtime.router import MessageRouter, register_basics
 from stoflow.repositories.ws import ConnectionRow
@@ -94,7 +93,7 @@ def test_logout_closes_the_sessions_sockets_and_pushes_skip_them(gateway) -> Non
     assert gateway.closed == [mine]  # the same user's other session keeps its socket
 
     # Even if the close never happened: no push reaches the logged-out socket, and it is not served.
-    WebSocketJobNotifier(connections.ConnectionsClient(endpoint_url="http://gateway.invalid")).job_changed(
+    DashboardNotifier(connections.ConnectionsClient(endpoint_url="http://gateway.invalid")).job_changed(
         job_status(account["id"])
     )
     assert [cid for cid, _ in gateway.sent] == [theirs]

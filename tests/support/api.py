@@ -25,9 +25,7 @@ from infra.local.functions import load_handler, module_name_for
 from infra.local.http_events import HttpRequest, build_event
 from infra.local.routing import RouteMatch, RouteTable
 from infra.local.template import DEFAULT_ROUTE, HttpRoute, Template, load_template
-from stoflow import aws
-from stoflow.auth import passwords
-from stoflow.auth.keys import set_keystore
+from stoflow import runtime
 from stoflow.config import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -150,14 +148,8 @@ def identity(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("STOFLOW_AWS_ENDPOINT_URL", raising=False)
 
-    def reset() -> None:
-        get_settings.cache_clear()
-        passwords.reset()
-        set_keystore(None)
-        aws.reset_clients()
-
-    reset()
+    runtime.reset()
     with mock_aws():
         boto3.client("ses", region_name=get_settings().aws_region).verify_email_identity(EmailAddress=SENDER)
         yield engine
-    reset()
+    runtime.reset()

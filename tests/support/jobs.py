@@ -11,11 +11,12 @@ from typing import Any, ClassVar
 import pytest
 from sqlalchemy import select
 
-from stoflow.jobs import service
+from stoflow import runtime
 from stoflow.jobs.errors import JobCancelled, PermanentJobError, RetryableJobError, UnknownOutcomeError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.jobs.messages import JobMessage
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
+from stoflow.marketplaces.registry import JOB_HANDLERS
 from stoflow.models import Product
 
 
@@ -111,7 +112,7 @@ class JobsWorld:
 
 
 @pytest.fixture
-def jobs_world(monkeypatch, engine) -> Iterator[JobsWorld]:
+def jobs_world(engine) -> Iterator[JobsWorld]:
     """Registry of scripted eBay handlers (publish, update, delete, sync_orders), eBay and Etsy
     connected, Vinted not, and a recording queue."""
     registry = HandlerRegistry()
@@ -127,11 +128,9 @@ def jobs_world(monkeypatch, engine) -> Iterator[JobsWorld]:
     connected = {"ebay": True, "etsy": True, "vinted": False}
     for marketplace in connected:
         registry.set_connection_check(marketplace, lambda _s, m=marketplace: connected[m])
-    monkeypatch.setattr(service, "_registry", registry)
     queue = FakeQueue()
-    set_queue(queue)
-    yield JobsWorld(queue, registry, handlers, connected)
-    set_queue(None)
+    with runtime.provided(JOB_HANDLERS, registry), runtime.provided(QUEUE, queue):
+        yield JobsWorld(queue, registry, handlers, connected)
 
 
 def add_products(tenant_id: int, count: int, prefix: str | None = None) -> list[int]:

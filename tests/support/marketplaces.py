@@ -79,27 +79,22 @@ MARKETPLACE_ENV = {
 def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketplaceWorld]:
     """The eBay and Etsy sandboxes behind our clients, app keys configured, a fresh Fernet key, photos
     without S3, and retries that record their waits instead of sleeping."""
-    from stoflow.config import get_settings
-    from stoflow.marketplaces.common import apps, crypto, http, photos
+    from stoflow import runtime
+    from stoflow.marketplaces.common import http, photos
 
     for key, value in MARKETPLACE_ENV.items():
         monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    apps.reset()
-    crypto.reset_cipher()
+    runtime.reset()
     ebay, etsy = (
         EbaySandbox(accept_url="https://app.stoflow.test/ebay/accepted", image_fetcher=FakePhotos.fetchable),
         EtsySandbox(),
     )
     sleeps: list[float] = []
     monkeypatch.setattr(http, "pause", sleeps.append)
-    photos.set_photo_source(FakePhotos())
     world = MarketplaceWorld(ebay, etsy, sleeps)
-    with http.use_transport(combined_transport(ebay, etsy)):
+    with runtime.provided(photos.PHOTOS, FakePhotos()), http.use_transport(combined_transport(ebay, etsy)):
         yield world
-    photos.set_photo_source(None)
-    apps.reset()
-    crypto.reset_cipher()
+    runtime.reset()
     # Every test that talks to the sandboxes is held to the official contracts, both ways.
     assert world.contract_problems() == [], world.contract_problems()
 
@@ -139,18 +134,16 @@ class JobRunner:
 def job_runner(engine: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRunner]:
     """The real registry (eBay and Etsy handlers, plus whatever Vinted has), a recording queue
     and the real processor."""
-    from stoflow.jobs import service
+    from stoflow import runtime
     from stoflow.jobs.processor import MarketplaceJobProcessor, RetryPolicy
-    from stoflow.jobs.queue import set_queue
-    from stoflow.marketplaces.registry import job_handlers
+    from stoflow.jobs.queue import QUEUE
+    from stoflow.marketplaces.registry import JOB_HANDLERS, build_job_handlers
     from tests.support.jobs import FakeQueue
 
-    registry = job_handlers.__wrapped__()  # a fresh one: tests may add handlers to it
-    monkeypatch.setattr(service, "_registry", registry)
+    registry = build_job_handlers()  # a fresh one: tests may add handlers to it
     queue = FakeQueue()
-    set_queue(queue)
-    yield JobRunner(queue, registry, MarketplaceJobProcessor(registry, retry=RetryPolicy(base_s=0.0, max_s=0.0)))
-    set_queue(None)
+    with runtime.provided(JOB_HANDLERS, registry), runtime.provided(QUEUE, queue):
+        yield JobRunner(queue, registry, MarketplaceJobProcessor(registry, retry=RetryPolicy(base_s=0.0, max_s=0.0)))
 
 
 def product_with_photos(

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stoflow import aws
+from stoflow import runtime
 from stoflow.auth.keys import (
     KeyStore,
     generate_private_pem,
@@ -52,7 +52,7 @@ def test_jwks_publishes_public_parts_only():
 def test_keys_come_from_secrets_manager_and_are_cached_per_container(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.reset_clients()
+    runtime.reset()
     current, previous = generate_private_pem(), generate_private_pem()
     sm = boto3.client("secretsmanager", region_name="eu-west-3")
     arn = sm.create_secret(
@@ -70,14 +70,14 @@ def test_keys_come_from_secrets_manager_and_are_cached_per_container(monkeypatch
     assert store.get() is ring
     store._loaded_at -= settings.jwt_keys_cache_ttl_s + 1
     assert store.get().current.kid != ring.current.kid
-    aws.reset_clients()
+    runtime.reset()
 
 
 @mock_aws
 def test_secret_rotation_creates_then_rotates_and_an_empty_secret_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.reset_clients()
+    runtime.reset()
     arn = boto3.client("secretsmanager", region_name="eu-west-3").create_secret(Name="stoflow/dev/jwt-keys")["ARN"]
     settings = Settings(jwt_keys_secret_arn=arn, aws_region="eu-west-3", environment="dev")
     monkeypatch.setattr("stoflow.config.get_settings", lambda: settings)
@@ -89,7 +89,7 @@ def test_secret_rotation_creates_then_rotates_and_an_empty_secret_is_a_clear_err
     assert [k.kid for k in second.previous] == [first.current.kid]
     loaded = KeyStore(settings).get()
     assert loaded.current.kid == second.current.kid and [k.kid for k in loaded.previous] == [first.current.kid]
-    aws.reset_clients()
+    runtime.reset()
 
 
 def test_deployed_stages_refuse_per_container_local_keys(tmp_path):

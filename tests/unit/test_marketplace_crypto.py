@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from moto import mock_aws
 
-from stoflow import aws
+from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.marketplaces.common import crypto
 from stoflow.marketplaces.common.crypto import TokenCipher
@@ -22,9 +22,9 @@ def fresh(monkeypatch, tmp_path):
     monkeypatch.setenv("STOFLOW_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("STOFLOW_MARKETPLACE_TOKEN_KEYS_SECRET_ARN", raising=False)
     get_settings.cache_clear()
-    crypto.reset_cipher()
+    runtime.reset()
     yield
-    crypto.reset_cipher()
+    runtime.reset()
     get_settings.cache_clear()
 
 
@@ -43,7 +43,7 @@ def test_local_key_is_generated_once_and_private(tmp_path):
     ciphertext = crypto.encrypt("access")
     path = tmp_path / "keys" / "fernet.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    crypto.reset_cipher()
+    runtime.reset()
     assert crypto.decrypt(ciphertext) == "access"  # the same key after a restart
     assert "access" not in ciphertext
 
@@ -53,18 +53,18 @@ def test_keys_from_secrets_manager_and_reload_on_an_unknown_key(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     with mock_aws():
-        aws.reset_clients()
+        runtime.reset()
         sm = boto3.client("secretsmanager", region_name=get_settings().aws_region)
         arn = sm.create_secret(Name="stoflow/test/marketplace-token-keys", SecretString=json.dumps({"keys": [old]}))[
             "ARN"
         ]
         monkeypatch.setenv("STOFLOW_MARKETPLACE_TOKEN_KEYS_SECRET_ARN", arn)
         get_settings.cache_clear()
-        crypto.reset_cipher()
+        runtime.reset()
         assert crypto.decrypt(crypto.encrypt("t1")) == "t1"
         # Rotation elsewhere: another container already writes with the new key.
         sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"keys": [new, old]}))
         written_elsewhere = TokenCipher([new, old]).encrypt("t2")
         assert crypto.decrypt(written_elsewhere) == "t2"  # unknown key: keys reloaded, then decrypted
         assert TokenCipher([new]).decrypt(crypto.encrypt("t3")) == "t3"  # and we now write with it
-    aws.reset_clients()
+    runtime.reset()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from infra.local.template import REPO_ROOT
-from stoflow import logs, observability
+from stoflow import logs, observability, runtime
 from stoflow.config import get_settings
 
 
@@ -32,24 +32,22 @@ def stage(monkeypatch):
         monkeypatch.setenv("STOFLOW_ENVIRONMENT", environment)
         monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "stoflow-test")
         get_settings.cache_clear()
-        logs.reset_logger()
+        runtime.reset()
 
     yield set_stage
     monkeypatch.undo()
     get_settings.cache_clear()
-    logs.reset_logger()
+    runtime.reset()
 
 
 def test_on_aws_a_handlers_log_lines_are_json_with_the_lambda_context(stage, capsys):
     stage("dev")
-    monkey_tracer = observability._tracer
 
     class NoTracer:
         def capture_lambda_handler(self, handler):
             return handler
 
-    observability._tracer = NoTracer()
-    try:
+    with runtime.provided(observability.TRACER, NoTracer()):
 
         @observability.traced_handler
         def handler(event, context):
@@ -57,8 +55,6 @@ def test_on_aws_a_handlers_log_lines_are_json_with_the_lambda_context(stage, cap
             return {"ok": True}
 
         assert handler({}, Context()) == {"ok": True}
-    finally:
-        observability._tracer = monkey_tracer
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["message"] == "working" and line["job_id"] == 7
     assert line["service"] == "stoflow-test"

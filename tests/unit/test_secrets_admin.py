@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from moto import mock_aws
 
-from stoflow import aws
+from stoflow import runtime
 from stoflow.auth.keys import keyring_from_secret
 from stoflow.cli import main
 from stoflow.config import get_settings
@@ -25,13 +25,13 @@ def manager(monkeypatch):
     for name in ("STOFLOW_AWS_ENDPOINT_URL", "STOFLOW_EBAY_CLIENT_ID", "STOFLOW_ETSY_KEYSTRING"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
-    aws.reset_clients()
+    runtime.reset()
     with mock_aws():
         client = boto3.client("secretsmanager", region_name=get_settings().aws_region)
         for kind in secrets.SECRET_NAMES:
             client.create_secret(Name=secrets.secret_name("dev", kind))
         yield client
-        aws.reset_clients()
+        runtime.reset()
     get_settings.cache_clear()
 
 
@@ -126,10 +126,10 @@ def test_app_keys_are_read_through_parameters_with_a_max_age(manager, monkeypatc
     manager.put_secret_value(SecretId=name, SecretString='{"keystring": "old", "shared_secret": "s"}')
     monkeypatch.setenv("STOFLOW_ETSY_APP_SECRET_ARN", name)
     get_settings.cache_clear()
-    apps.reset()
+    runtime.reset()
     assert apps.etsy_keys().keystring == "old"
     manager.put_secret_value(SecretId=name, SecretString='{"keystring": "new", "shared_secret": "s"}')
     assert apps.etsy_keys().keystring == "old"  # within APP_KEYS_MAX_AGE_S: the cached value
-    aws.reset_secrets()  # what the max age does after 5 minutes
+    runtime.reset()  # what the max age does after 5 minutes
     assert apps.etsy_keys().keystring == "new"
-    apps.reset()
+    runtime.reset()

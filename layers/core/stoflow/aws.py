@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
+
+from stoflow import runtime
 
 # botocore's defaults (60 s to connect, 60 s per read, legacy retries) outlast every function's
 # timeout: an AWS service that is unavailable or throttling must fail fast enough to be answered
@@ -14,32 +15,39 @@ CLIENT_CONFIG: dict[str, Any] = {
     "retries": {"mode": "standard", "max_attempts": 2},
 }
 
-_lock = threading.Lock()
-_clients: dict[str, Any] = {}
+
+def _client_for(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    from stoflow.config import get_settings
+
+    settings = get_settings()
+    return boto3.client(
+        service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=Config(**CLIENT_CONFIG)
+    )
+
+
+# One Part per service, declared on first use: the runtime holds each client once per container.
+_parts: dict[str, runtime.Part[Any]] = {}
 
 
 def client(service: str) -> Any:
-    cached = _clients.get(service)
-    if cached is not None:
-        return cached
-    with _lock:
-        if service not in _clients:
-            import boto3
-            from botocore.config import Config
-
-            from stoflow.config import get_settings
-
-            settings = get_settings()
-            _clients[service] = boto3.client(
-                service,
-                region_name=settings.aws_region,
-                endpoint_url=settings.aws_endpoint_url,
-                config=Config(**CLIENT_CONFIG),
-            )
-        return _clients[service]
+    part = _parts.get(service)
+    if part is None:
+        part = _parts.setdefault(service, runtime.Part(f"{service} client", lambda: _client_for(service)))
+    return runtime.get(part)
 
 
-_secrets_provider: Any = None
+def _secrets_provider() -> Any:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    # Built on the client above, so that its timeouts and the local endpoint apply.
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+# Powertools Parameters' cache of secret values (each kept for the max age its reader asks).
+SECRETS: runtime.Part[Any] = runtime.Part("secret values", _secrets_provider)
 
 
 def secret_json(secret_id: str, *, max_age_s: float, force: bool = False) -> dict[str, Any]:
@@ -48,15 +56,9 @@ def secret_json(secret_id: str, *, max_age_s: float, force: bool = False) -> dic
     provider uses this module's client, so timeouts and the local endpoint apply. A failure
     raises the AWS error itself (ResourceNotFoundException, throttling...), not Powertools'
     wrapper, so that callers and stoflow.availability recognise it."""
-    global _secrets_provider
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-    secrets_client = client("secretsmanager")
-    with _lock:
-        if _secrets_provider is None:
-            _secrets_provider = SecretsProvider(boto3_client=secrets_client)
-        provider = _secrets_provider
+    provider = runtime.get(SECRETS)
     try:
         value = provider.get(secret_id, max_age=max(1, int(max_age_s)), transform="json", force_fetch=force)
     except GetParameterError as exc:
@@ -67,18 +69,3 @@ def secret_json(secret_id: str, *, max_age_s: float, force: bool = False) -> dic
     if not isinstance(value, dict):
         raise ValueError(f"secret {secret_id} is not a JSON object")
     return value
-
-
-def reset_secrets() -> None:
-    """Forget the cached secret values (the next read fetches them)."""
-    global _secrets_provider
-    with _lock:
-        _secrets_provider = None
-
-
-def reset_clients() -> None:
-    """Forget clients and cached secrets (tests, the local cloud)."""
-    global _secrets_provider
-    with _lock:
-        _clients.clear()
-        _secrets_provider = None

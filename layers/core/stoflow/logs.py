@@ -12,33 +12,44 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from stoflow import runtime
+
 LOGGER_NAME = "stoflow"
 
-_lock = threading.Lock()
-_logger: Logger | None = None
+
+def _logger_from_settings() -> Logger:
+    from stoflow.config import get_settings
+
+    settings = get_settings()
+    # Powertools names the stdlib logger after `service`: "stoflow", the parent of every module's
+    # logger; the service key itself says POWERTOOLS_SERVICE_NAME.
+    logger = Logger(service=LOGGER_NAME, level=settings.log_level, json_serializer=serialize)
+    logger.append_keys(service=settings.service_name)
+    # Lambda's runtime puts its own handler on the root logger: without this every line would be
+    # written twice, once without the JSON format.
+    logging.getLogger(LOGGER_NAME).propagate = False
+    return logger
+
+
+def _undo_setup(logger: Logger) -> None:
+    """Powertools keeps its set-up on the stdlib logger: undone, so that the next logger is built
+    from the settings of then (the level, the stage)."""
+    stdlib = logging.getLogger(LOGGER_NAME)
+    stdlib.handlers.clear()
+    for attribute in ("init", "powertools_handler", "powertools_buffer_config", "powertools_buffer_cache"):
+        if hasattr(stdlib, attribute):
+            delattr(stdlib, attribute)
+
+
+LOGGER: runtime.Part[Logger] = runtime.Part("logger", _logger_from_settings, _undo_setup)
 
 
 def get_logger() -> Logger:
-    global _logger
-    if _logger is None:
-        with _lock:
-            if _logger is None:
-                from stoflow.config import get_settings
-
-                settings = get_settings()
-                # Powertools names the stdlib logger after `service`: "stoflow", the parent of
-                # every module's logger; the service key itself says POWERTOOLS_SERVICE_NAME.
-                _logger = Logger(service=LOGGER_NAME, level=settings.log_level, json_serializer=serialize)
-                _logger.append_keys(service=settings.service_name)
-                # Lambda's runtime puts its own handler on the root logger: without this every line
-                # would be written twice, once without the JSON format.
-                logging.getLogger(LOGGER_NAME).propagate = False
-    return _logger
+    return runtime.get(LOGGER)
 
 
 # Keys every JSON line carries that a person reading a terminal does not need (the Lambda
@@ -98,16 +109,3 @@ def get_correlation_id() -> str | None:
 def stdlib_logger(name: str) -> logging.Logger:
     """A stdlib logger under "stoflow" (so it inherits the JSON handler once get_logger() ran)."""
     return logging.getLogger(name if name.startswith(LOGGER_NAME) else f"{LOGGER_NAME}.{name}")
-
-
-def reset_logger() -> None:
-    """Forget the logger so that the next get_logger() builds it from the current settings (tests;
-    Powertools keeps its set-up on the stdlib logger, which is undone here too)."""
-    global _logger
-    with _lock:
-        _logger = None
-        stdlib = logging.getLogger(LOGGER_NAME)
-        stdlib.handlers.clear()
-        for attribute in ("init", "powertools_handler", "powertools_buffer_config", "powertools_buffer_cache"):
-            if hasattr(stdlib, attribute):
-                delattr(stdlib, attribute)

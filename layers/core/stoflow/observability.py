@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from stoflow import runtime
+
 __all__ = [
     "METRIC_NAMES",
     "NAMESPACE",
@@ -38,9 +40,6 @@ METRIC_NAMES = (
     "WebSocketConnected",
     "VintedPaused",
 )
-
-_lock = threading.Lock()
-_tracer: Any = None
 
 
 def on_aws() -> bool:
@@ -80,15 +79,17 @@ def count_job(status: str, marketplace: str, action: str) -> None:
     metric(name, 1, marketplace=marketplace, action=action)
 
 
-def _get_tracer() -> Any:
-    global _tracer
-    if _tracer is None:
-        with _lock:
-            if _tracer is None:
-                from aws_lambda_powertools import Tracer
+def _tracer() -> Any:
+    from aws_lambda_powertools import Tracer
 
-                _tracer = Tracer()  # service from POWERTOOLS_SERVICE_NAME
-    return _tracer
+    return Tracer()  # service from POWERTOOLS_SERVICE_NAME
+
+
+TRACER: runtime.Part[Any] = runtime.Part("X-Ray tracer", _tracer)
+
+
+def _get_tracer() -> Any:
+    return runtime.get(TRACER)
 
 
 @contextmanager
@@ -109,6 +110,7 @@ def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     first invocation on AWS, where that cost is paid (Powertools' import, about 150 ms on this
     machine, for a function that did not import it already; the X-Ray SDK for the Tracer)."""
     built: list[Callable[[Any, Any], Any]] = []
+    lock = threading.Lock()
 
     def build() -> Callable[[Any, Any], Any]:
         from stoflow.logs import get_logger
@@ -124,7 +126,7 @@ def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
         if context is None or not on_aws():
             return handler(event, context)
         if not built:
-            with _lock:
+            with lock:
                 if not built:
                     built.append(build())
         return built[0](event, context)

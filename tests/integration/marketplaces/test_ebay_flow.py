@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJob, Product
 from stoflow.models.vinted import VintedConnection
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import EBAY_RU_NAME, image_ids, product_with_photos
 

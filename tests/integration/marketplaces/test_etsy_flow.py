@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.models import EtsyCredentials, EtsyOrder, EtsyProduct, Product
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import ETSY_KEYSTRING, ETSY_SECRET, image_ids, product_with_photos
 

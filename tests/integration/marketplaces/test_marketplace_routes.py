@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from stoflow import runtime
 from stoflow.config import get_settings
-from stoflow.marketplaces.common import apps
 from tests.support.api import caller, register_and_login
 
 
@@ -26,7 +26,7 @@ def test_problems_with_stable_codes(marketplaces, monkeypatch):
 
     monkeypatch.delenv("STOFLOW_EBAY_CLIENT_SECRET")
     get_settings.cache_clear()
-    apps.reset()
+    runtime.reset()
     reply = call("GET", "/marketplaces/ebay/connect", token=token)
     assert (reply.status, reply.json["code"]) == (503, "marketplace_not_configured")
     # It says which settings are missing, so that whoever runs the server can act.
@@ -60,8 +60,8 @@ def test_a_server_without_app_keys_fails_jobs_permanently(marketplaces, job_runn
     from sqlalchemy import select
 
     from stoflow.db.tenancy import tenant_session
-    from stoflow.jobs.service import JobRequest, enqueue
     from stoflow.models import MarketplaceJob
+    from stoflow.services.jobs import JobRequest, enqueue
     from tests.support.marketplaces import connect, product_with_photos
 
     seller = register_and_login()
@@ -69,7 +69,7 @@ def test_a_server_without_app_keys_fails_jobs_permanently(marketplaces, job_runn
     product_id = product_with_photos(seller["id"])
     monkeypatch.delenv("STOFLOW_ETSY_SHARED_SECRET")
     get_settings.cache_clear()
-    apps.reset()
+    runtime.reset()
     enqueue(seller["id"], JobRequest("etsy", "publish", product_ids=[product_id]))
     assert [s for *_, s in job_runner.run_all(tenant=seller["id"])] == ["failed"]
     with tenant_session(seller["id"]) as session:

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.models import MarketplaceJob, MarketplaceListing, Product
 from stoflow.models.vinted import VintedProduct
 from stoflow.repositories import jobs as jobs_repository
+from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.services.sales import record_sale
 from tests.support.api import caller, register_and_login
 from tests.support.jobs import ScriptedHandler

@@ -13,13 +13,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.marketplaces.common import crypto
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
 from stoflow.marketplaces.ebay.oauth import EbayOAuth
 from stoflow.marketplaces.etsy.oauth import EtsyOAuth
 from stoflow.models import EbayCredentials, EtsyCredentials
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import register_and_login
 from tests.support.marketplaces import EBAY_CLIENT_SECRET, ETSY_SECRET, connect, product_with_photos
 

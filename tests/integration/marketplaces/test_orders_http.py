@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.jobs.service import JobRequest, enqueue
 from stoflow.models.vinted import VintedOrder
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import connect
 

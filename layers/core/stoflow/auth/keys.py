@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stoflow import runtime
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
@@ -239,21 +241,8 @@ class KeyStore:
             return self._keyring
 
 
-_store_lock = threading.Lock()
-_store: KeyStore | None = None
+KEYS: runtime.Part[KeyStore] = runtime.Part("JWT signing keys", KeyStore)
 
 
 def get_keystore() -> KeyStore:
-    global _store
-    if _store is None:
-        with _store_lock:
-            if _store is None:
-                _store = KeyStore()
-    return _store
-
-
-def set_keystore(store: KeyStore | None) -> None:
-    """Replace the container's key store (tests)."""
-    global _store
-    with _store_lock:
-        _store = store
+    return runtime.get(KEYS)

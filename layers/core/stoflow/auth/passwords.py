@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from stoflow import runtime
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
-_decoy_lock = threading.Lock()
-_decoy_hash: str | None = None
 
-
-@lru_cache(maxsize=1)
-def hasher() -> PasswordHasher:
+def _hasher_from_settings() -> PasswordHasher:
     from argon2 import PasswordHasher, Type
 
     from stoflow.config import get_settings
@@ -26,6 +23,22 @@ def hasher() -> PasswordHasher:
         parallelism=settings.argon2_parallelism,
         type=Type.ID,
     )
+
+
+class _Decoy:
+    """The hash decoy verifications check against (made by the first one)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hash: str | None = None
+
+
+HASHER: runtime.Part[PasswordHasher] = runtime.Part("password hasher", _hasher_from_settings)
+DECOY: runtime.Part[_Decoy] = runtime.Part("password decoy", _Decoy)
+
+
+def hasher() -> PasswordHasher:
+    return runtime.get(HASHER)
 
 
 def hash_password(password: str) -> str:
@@ -50,17 +63,10 @@ def decoy_verify(password: str) -> None:
 
     The first call hashes (the same cost as one verify) and keeps the result as the decoy;
     later calls verify against it."""
-    global _decoy_hash
-    if _decoy_hash is None:
-        with _decoy_lock:
-            if _decoy_hash is None:
-                _decoy_hash = hash_password(password)
+    decoy = runtime.get(DECOY)
+    if decoy.hash is None:
+        with decoy.lock:
+            if decoy.hash is None:
+                decoy.hash = hash_password(password)
                 return
-    verify_password(_decoy_hash, password)
-
-
-def reset() -> None:
-    """Forget the hasher and decoy (tests that change the argon2 settings)."""
-    global _decoy_hash
-    hasher.cache_clear()
-    _decoy_hash = None
+    verify_password(decoy.hash, password)

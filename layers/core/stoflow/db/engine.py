@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -22,11 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
 
+from stoflow import runtime
 from stoflow.config import Settings, get_settings
-
-_engine_lock = threading.Lock()
-_engine: Engine | None = None
-_container_engine: ContextVar[Callable[[], Engine] | None] = ContextVar("stoflow_container_engine", default=None)
 
 
 @lru_cache(maxsize=4)
@@ -184,35 +177,14 @@ def engine_from_settings(settings: Settings, *, pool_size: int | None = None) ->
     )
 
 
+def _container_engine() -> Engine:
+    return engine_from_settings(get_settings())
+
+
+# One per container, local containers included: the deployed pool is one connection per container.
+ENGINE: runtime.Part[Engine] = runtime.Part("database engine", _container_engine, Engine.dispose, per_container=True)
+
+
 def get_engine() -> Engine:
-    """The container's engine, created on first use (never at import time).
-
-    Inside `container_engine(...)` it is that engine instead: the local cloud runs every function
-    in one process and gives each invocation the engine of the container serving it."""
-    scoped = _container_engine.get()
-    if scoped is not None:
-        return scoped()
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                _engine = engine_from_settings(get_settings())
-    return _engine
-
-
-@contextmanager
-def container_engine(engine: Callable[[], Engine]) -> Iterator[None]:
-    """Run a block as one Lambda container would: `get_engine()` is `engine()` inside it (a
-    callable, so that a container that never touches the database never builds an engine)."""
-    token = _container_engine.set(engine)
-    try:
-        yield
-    finally:
-        _container_engine.reset(token)
-
-
-def set_engine(engine: Engine | None) -> None:
-    """Replace the container's engine (tests, the local cloud, the migrator)."""
-    global _engine
-    with _engine_lock:
-        _engine = engine
+    """The container's engine, created on first use (never at import time) by stoflow.runtime."""
+    return runtime.get(ENGINE)

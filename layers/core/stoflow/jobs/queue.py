@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from stoflow import runtime
 from stoflow.jobs.messages import JobMessage
 
 
@@ -45,21 +46,17 @@ class SqsJobQueue:
         return failed
 
 
-_queue: JobQueue | None = None
+def _queue_from_settings() -> JobQueue:
+    from stoflow.config import get_settings
+
+    url = get_settings().jobs_queue_url
+    if not url:
+        raise RuntimeError("STOFLOW_JOBS_QUEUE_URL is not configured")
+    return SqsJobQueue(url)
+
+
+QUEUE: runtime.Part[JobQueue] = runtime.Part("jobs queue", _queue_from_settings)
 
 
 def get_queue() -> JobQueue:
-    global _queue
-    if _queue is None:
-        from stoflow.config import get_settings
-
-        url = get_settings().jobs_queue_url
-        if not url:
-            raise RuntimeError("STOFLOW_JOBS_QUEUE_URL is not configured")
-        _queue = SqsJobQueue(url)
-    return _queue
-
-
-def set_queue(queue: JobQueue | None) -> None:
-    global _queue
-    _queue = queue
+    return runtime.get(QUEUE)

@@ -29,21 +29,6 @@ from stoflow.repositories import jobs as repository
 from stoflow.repositories.jobs import JobFilters
 
 MAX_PRODUCTS_PER_BATCH = 500
-_registry: HandlerRegistry | None = None
-
-
-def registry() -> HandlerRegistry:
-    """The process's handler registry: the job system knows no marketplace, so it is given one
-    (stoflow.services.jobs gives the marketplace registry's; tests give their own)."""
-    if _registry is None:
-        raise LookupError("no job handler registry: stoflow.services.jobs.registry() provides it")
-    return _registry
-
-
-def set_registry(value: HandlerRegistry | None) -> HandlerRegistry | None:
-    global _registry
-    _registry = value
-    return value
 
 
 @dataclass(frozen=True)
@@ -117,7 +102,9 @@ def enqueue_in_session(
     `job_keys` (one per product) make internal enqueues idempotent: a job whose key exists is
     returned instead of created (an order seen twice queues its delists once)."""
     if validate:
-        product_ids = _validate(session, request, handlers or registry())
+        if handlers is None:
+            raise TypeError("a job request is validated against a handler registry: pass handlers= or validate=False")
+        product_ids = _validate(session, request, handlers)
     else:
         product_ids = list(request.product_ids) or [None]  # type: ignore[list-item]
     from stoflow.config import get_settings
@@ -168,7 +155,7 @@ def submit(
     *,
     user_id: int | None = None,
     idempotency_key: str | None = None,
-    handlers: HandlerRegistry | None = None,
+    handlers: HandlerRegistry,
 ) -> Enqueued:
     """POST /jobs in the caller's transaction (the request's one): a batch and its jobs, whose
     messages leave once it commits.
@@ -203,7 +190,7 @@ def enqueue(
     *,
     user_id: int | None = None,
     idempotency_key: str | None = None,
-    handlers: HandlerRegistry | None = None,
+    handlers: HandlerRegistry,
 ) -> Enqueued:
     """`submit` in a transaction of its own (scheduled work, tests)."""
     with tenant_session(tenant_id) as session:

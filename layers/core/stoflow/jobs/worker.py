@@ -30,32 +30,9 @@ FINISH_MARGIN_S = 10.0
 HANDED_BACK_VISIBILITY_S = 0
 FAILED_VISIBILITY_S = 30
 
-_processor: MarketplaceJobProcessor | None = None
-
 
 class OutOfTime(Exception):
     """Not enough of the invocation left to run this job: handed back, untouched."""
-
-
-def processor() -> MarketplaceJobProcessor:
-    global _processor
-    if _processor is None:
-        from stoflow.config import get_settings
-        from stoflow.jobs.processor import RetryPolicy
-        from stoflow.jobs.service import registry
-
-        settings = get_settings()
-        _processor = MarketplaceJobProcessor(
-            registry(),
-            retry=RetryPolicy(settings.jobs_backoff_base_s, settings.jobs_backoff_max_s),
-            attempt_timeout_s=settings.jobs_attempt_timeout_s,
-        )
-    return _processor
-
-
-def set_processor(value: MarketplaceJobProcessor | None) -> None:
-    global _processor
-    _processor = value
 
 
 def remaining_s(context: Any) -> float | None:
@@ -64,15 +41,15 @@ def remaining_s(context: Any) -> float | None:
     return None if remaining_ms is None else remaining_ms() / 1000.0
 
 
-def handle_record(record: Any, context: Any = None) -> str:
+def handle_record(record: Any, processor: MarketplaceJobProcessor, context: Any = None) -> str:
     message = JobMessage.parse(record.body)
     left = remaining_s(context)
     if left is None:
-        return processor().process(message)
-    needed = processor().time_needed_s(message.marketplace) + FINISH_MARGIN_S
+        return processor.process(message)
+    needed = processor.time_needed_s(message.marketplace) + FINISH_MARGIN_S
     if left < needed:
         raise OutOfTime(f"{left:.0f} s left, a {message.marketplace} job may need {needed:.0f} s")
-    return processor().process(message, time_left_s=left - FINISH_MARGIN_S)
+    return processor.process(message, time_left_s=left - FINISH_MARGIN_S)
 
 
 def mark_received(records: list[dict[str, Any]]) -> None:
@@ -105,7 +82,8 @@ def mark_received(records: list[dict[str, Any]]) -> None:
             log.exception("marking %d received messages of tenant %s failed", len(job_ids), tenant_id)
 
 
-def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_batch(event: dict[str, Any], context: Any, processor: MarketplaceJobProcessor) -> dict[str, Any]:
+    """Run the batch's jobs with `processor` (stoflow.services.jobs gives the container's)."""
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
     mark_received(list(event.get("Records") or []))
@@ -116,7 +94,7 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch.raise_on_entire_batch_failure = False
     response = process_partial_response(
         event=event,
-        record_handler=lambda record: handle_record(record, context),
+        record_handler=lambda record: handle_record(record, processor, context),
         processor=batch,
         context=context,
     )

@@ -10,9 +10,9 @@ Adding a marketplace: a new package `stoflow/marketplaces/<name>/` whose `__init
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
+from stoflow import runtime
 from stoflow.marketplaces import ebay, etsy, vinted
 from stoflow.marketplaces.descriptor import Marketplace
 
@@ -58,8 +58,12 @@ def build_job_handlers() -> Any:
     )
 
 
-# The process's registry (built once).
-job_handlers = cache(build_job_handlers)
+# The container's registry (built once; tests provide their own).
+JOB_HANDLERS: runtime.Part[Any] = runtime.Part("job handlers", build_job_handlers)
+
+
+def job_handlers() -> Any:
+    return runtime.get(JOB_HANDLERS)
 
 
 def _loader(marketplace: Marketplace) -> Any:

@@ -13,40 +13,40 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from stoflow import runtime
+
 log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_clients: dict[str, Any] = {}
+
+def _client_for(endpoint_url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    from stoflow.config import get_settings
+
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=endpoint_url,
+        region_name=get_settings().aws_region,
+        # A push is best-effort and the sender is often a job: fail fast, never hang on it.
+        config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}),
+    )
+
+
+# One Part per endpoint (in practice one: the WebSocket API's), declared on first use.
+_parts: dict[str, runtime.Part[Any]] = {}
 
 
 def _management_client(endpoint_url: str) -> Any:
-    cached = _clients.get(endpoint_url)
-    if cached is not None:
-        return cached
-    with _lock:
-        if endpoint_url not in _clients:
-            import boto3
-            from botocore.config import Config
-
-            from stoflow.config import get_settings
-
-            _clients[endpoint_url] = boto3.client(
-                "apigatewaymanagementapi",
-                endpoint_url=endpoint_url,
-                region_name=get_settings().aws_region,
-                # A push is best-effort and the sender is often a job: fail fast, never hang on it.
-                config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}),
-            )
-        return _clients[endpoint_url]
-
-
-def reset_clients() -> None:
-    with _lock:
-        _clients.clear()
+    part = _parts.get(endpoint_url)
+    if part is None:
+        part = _parts.setdefault(
+            endpoint_url, runtime.Part(f"@connections client of {endpoint_url}", lambda: _client_for(endpoint_url))
+        )
+    return runtime.get(part)
 
 
 def _error_code(exc: Exception) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import InvalidInput, NotFound
@@ -45,8 +45,8 @@ class CatalogList:
     ids: frozenset[int]
 
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[float, CatalogList]] = {}
+# This container's catalogues, by kind, with when each was loaded.
+CACHE: runtime.Part[dict[str, tuple[float, CatalogList]]] = runtime.Part("catalogue cache", dict)
 
 
 def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
@@ -55,7 +55,8 @@ def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
     if kind not in CATALOGS:
         raise NotFound(f"no catalogue named {kind!r} (known: {', '.join(CATALOGS)})", code="unknown_catalog")
     ttl = get_settings().catalog_cache_max_age_s
-    cached = _cache.get(kind)
+    cache = runtime.get(CACHE)
+    cached = cache.get(kind)
     if cached is not None and time.monotonic() - cached[0] < ttl:
         return cached[1]
     if session is not None:
@@ -67,14 +68,8 @@ def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
     listing = CatalogList(
         kind, items, f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, frozenset(int(i["id"]) for i in items)
     )
-    with _lock:
-        _cache[kind] = (time.monotonic(), listing)
+    cache[kind] = (time.monotonic(), listing)
     return listing
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
 
 
 def check_references(session: Session, values: dict[str, Any]) -> None:

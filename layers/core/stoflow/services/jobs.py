@@ -6,25 +6,42 @@ Entry points use these instead of the bare stoflow.jobs functions: `submit` for 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from stoflow import runtime
 from stoflow.jobs import service
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.service import Enqueued, JobRequest
 
-__all__ = ["Enqueued", "JobRequest", "enqueue", "handle_batch", "registry", "run_maintenance", "submit"]
+if TYPE_CHECKING:
+    from stoflow.jobs.processor import MarketplaceJobProcessor
+
+__all__ = ["PROCESSOR", "Enqueued", "JobRequest", "enqueue", "handle_batch", "registry", "run_maintenance", "submit"]
 
 
 def registry() -> HandlerRegistry:
-    """The handler registry the job system uses in this process (the marketplaces' unless a test
-    set its own through stoflow.jobs.service.set_registry)."""
-    if service._registry is None:
-        from stoflow.marketplaces.registry import job_handlers
+    """The marketplaces' job handlers (stoflow.marketplaces.registry.JOB_HANDLERS, which tests
+    may provide)."""
+    from stoflow.marketplaces.registry import job_handlers
 
-        service.set_registry(job_handlers())
-    return service.registry()
+    return job_handlers()
+
+
+def _processor_from_settings() -> MarketplaceJobProcessor:
+    from stoflow.config import get_settings
+    from stoflow.jobs.processor import MarketplaceJobProcessor, RetryPolicy
+
+    settings = get_settings()
+    return MarketplaceJobProcessor(
+        registry(),
+        retry=RetryPolicy(settings.jobs_backoff_base_s, settings.jobs_backoff_max_s),
+        attempt_timeout_s=settings.jobs_attempt_timeout_s,
+    )
+
+
+PROCESSOR: runtime.Part[MarketplaceJobProcessor] = runtime.Part("job processor", _processor_from_settings)
 
 
 def submit(
@@ -51,8 +68,7 @@ def enqueue(
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from stoflow.jobs import worker
 
-    registry()
-    return worker.handle_batch(event, context)
+    return worker.handle_batch(event, context, runtime.get(PROCESSOR))
 
 
 def run_maintenance() -> dict[str, Any]:

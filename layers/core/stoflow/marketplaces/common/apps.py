@@ -89,10 +89,3 @@ def etsy_keys() -> EtsyAppKeys:
     if missing:
         raise not_configured("Etsy", missing, "STOFLOW_ETSY_APP_SECRET_ARN")
     return EtsyAppKeys(settings.etsy_keystring, settings.etsy_shared_secret)
-
-
-def reset() -> None:
-    """Forget cached app keys (tests): the next call reads the settings or the secret again."""
-    from stoflow.aws import reset_secrets
-
-    reset_secrets()

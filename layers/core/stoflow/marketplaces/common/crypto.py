@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from stoflow import runtime
 from stoflow.config import get_settings
 
 KEYS_CACHE_TTL_S = 300.0
@@ -73,20 +73,20 @@ def _keys(*, reload: bool = False) -> tuple[str, ...]:
     return tuple(_local_keys(Path(settings.data_dir)))
 
 
-@lru_cache(maxsize=4)
-def _cipher_for(keys: tuple[str, ...]) -> TokenCipher:
-    return TokenCipher(list(keys))
+# The ciphers built in this container, by key set: the secret is re-read after KEYS_CACHE_TTL_S
+# and a rotation brings a new key set, hence a new cipher.
+CIPHERS: runtime.Part[dict[tuple[str, ...], TokenCipher]] = runtime.Part("token ciphers", dict)
 
 
 def get_cipher(*, reload: bool = False) -> TokenCipher:
-    return _cipher_for(_keys(reload=reload))
-
-
-def reset_cipher() -> None:
-    _cipher_for.cache_clear()
-    from stoflow.aws import reset_secrets
-
-    reset_secrets()
+    keys = _keys(reload=reload)
+    ciphers = runtime.get(CIPHERS)
+    cipher = ciphers.get(keys)
+    if cipher is None:
+        if len(ciphers) >= 4:  # rotations are rare: keep the last few, not every key set ever seen
+            ciphers.clear()
+        cipher = ciphers[keys] = TokenCipher(list(keys))
+    return cipher
 
 
 def encrypt(plaintext: str) -> str:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import httpx
 
+from stoflow import runtime
 from stoflow.models.images import ProductImage
 
 
@@ -40,16 +41,8 @@ class StoredPhotos:
         return response.content
 
 
-_source: PhotoSource | None = None
+PHOTOS: runtime.Part[PhotoSource] = runtime.Part("photo source", StoredPhotos)
 
 
 def photo_source() -> PhotoSource:
-    global _source
-    if _source is None:
-        _source = StoredPhotos()
-    return _source
-
-
-def set_photo_source(source: PhotoSource | None) -> None:
-    global _source
-    _source = source
+    return runtime.get(PHOTOS)
