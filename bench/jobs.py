@@ -8,6 +8,7 @@ import time
 from typing import ClassVar
 
 from bench.common import figure, scratch_database
+from bench.requests import watching
 from bench.tenancy import raw_connection
 from stoflow import runtime
 from stoflow.db.engine import ENGINE
@@ -15,11 +16,14 @@ from stoflow.db.migrations import migrate_shared
 from stoflow.db.provisioning import create_tenant
 from stoflow.jobs import service
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
+from stoflow.jobs.notifier import NOTIFIER, DashboardNotifier
 from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.jobs.queue import QUEUE
+from stoflow.realtime.connections import ConnectionsClient
 from stoflow.services.jobs import PROCESSOR, handle_batch
 
 JOBS = 500
+WIRE_JOBS = 20
 TENANT = 1
 
 
@@ -115,13 +119,22 @@ def main() -> None:
         create_tenant(TENANT, engine=engine)
         registry = HandlerRegistry()
         registry.register(NoopHandler())
+        # The notifier as deployed (the WebSocket API configured), with no dashboard connected.
+        notifier = DashboardNotifier(ConnectionsClient("http://gateway.invalid"))
         with (
             runtime.provided(ENGINE, engine),
             runtime.provided(QUEUE, DiscardQueue()),
             runtime.provided(PROCESSOR, MarketplaceJobProcessor(registry, engine=engine)),
+            runtime.provided(NOTIFIER, notifier),
         ):
             floor = raw_floor(url, enqueue(engine, JOBS))
             ours = through_worker(enqueue(engine, JOBS))
+            ids = enqueue(engine, WIRE_JOBS)
+            with watching(engine) as wire:
+                wire.recording = True
+                for record in records(ids):  # one message per invocation, as a quiet queue delivers
+                    assert not handle_batch({"Records": [record]}, None)["batchItemFailures"]
+                wire.recording = False
     figure(
         f"worker, {JOBS} no-op jobs (per job)",
         ours / JOBS,
@@ -130,6 +143,10 @@ def main() -> None:
         "report",
     )
     print(f"{'':44} {JOBS / ours:10.0f} jobs/s   vs {'':36} {JOBS / floor:10.0f} jobs/s")
+    print(
+        f"    worker: {len(wire.statements) / WIRE_JOBS:.0f} statements, {wire.transactions / WIRE_JOBS:.0f} "
+        f"transactions, {wire.round_trips / WIRE_JOBS:.0f} round trips per job (no dashboard connected)"
+    )
 
 
 if __name__ == "__main__":

@@ -256,7 +256,9 @@ def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, 
     extension, _ = connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
     theirs, _ = connect(handlers, issue_ticket(other, "dashboard").ticket)
 
-    notify(event_for(user.tenant_id))
+    with shared_session() as session:
+        notify(session, event_for(user.tenant_id))
+        assert fake_gateway.posted == [], "pushed once the job's unit of work is committed, not before"
 
     assert fake_gateway.posted == [(mine.connection_id, event_for(user.tenant_id).payload())]
     assert fake_gateway.posted[0][1]["type"] == "job_status"
@@ -269,7 +271,9 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(handlers
     alive, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
     fake_gateway.gone.add(gone.connection_id)
 
-    notify(event_for(user.tenant_id))
+    with shared_session() as session:
+        notify(session, event_for(user.tenant_id))
+        assert fake_gateway.posted == [], "pushed once the job's unit of work is committed, not before"
 
     assert [cid for cid, _ in fake_gateway.posted] == [alive.connection_id]
     assert stored(gone.connection_id) is None

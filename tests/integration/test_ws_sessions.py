@@ -9,6 +9,7 @@ import json
 import pytest
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, message_event, new_connection_id
+from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.notifier import DashboardNotifier, JobStatusEvent
 from stoflow.realtime import connections
 from stoflow.realtime.protocol import MAX_JSON_DEPTH, json_depth
@@ -93,9 +94,9 @@ def test_logout_closes_the_sessions_sockets_and_pushes_skip_them(gateway) -> Non
     assert gateway.closed == [mine]  # the same user's other session keeps its socket
 
     # Even if the close never happened: no push reaches the logged-out socket, and it is not served.
-    DashboardNotifier(connections.ConnectionsClient(endpoint_url="http://gateway.invalid")).job_changed(
-        job_status(account["id"])
-    )
+    notifier = DashboardNotifier(connections.ConnectionsClient(endpoint_url="http://gateway.invalid"))
+    with tenant_session(account["id"]) as session:
+        notifier.job_changed(session, job_status(account["id"]))
     assert [cid for cid, _ in gateway.sent] == [theirs]
     assert send(mine, {"action": "heartbeat"})["code"] == "unknown_connection"
     assert send(theirs, {"action": "heartbeat"})["type"] == "heartbeat_ack"

@@ -42,20 +42,19 @@ class MaintenanceReport:
 def _each_tenant(
     engine: Engine, task: str, work: Callable[[int, Session, MaintenanceReport], list[JobStatusEvent]]
 ) -> MaintenanceReport:
-    """Run `work` for every registered tenant in its own transaction; notify after each commit.
+    """Run `work` for every registered tenant in its own transaction, which also reads whom to
+    notify (the pushes leave after its commit).
     One tenant's trouble is recorded and logged, and never stops the other tenants' jobs."""
     report = MaintenanceReport()
     for tenant_id in registered_tenants(engine):
         report.tenants += 1
         try:
             with tenant_session(tenant_id, engine=engine) as session:
-                events = work(tenant_id, session, report)
+                for event in work(tenant_id, session, report):
+                    notify(session, event)
         except Exception as exc:
             log.exception("%s: tenant %s failed", task, tenant_id)
             report.errors.append(f"{task}: tenant {tenant_id}: {type(exc).__name__}: {exc}")
-            continue
-        for event in events:
-            notify(event)
     return report
 
 

@@ -1,9 +1,15 @@
-"""Live job status: the processor tells a notifier whenever a job changes state.
+"""Live job status: whoever changes a job's state tells the notifier, inside the unit of work
+that changes it.
 
 Where the WebSocket API is configured (STOFLOW_WS_CALLBACK_URL), the notifier pushes each change
-to the tenant's dashboards; elsewhere changes are only logged. A notifier must never make a job
-fail: errors are logged and swallowed there, and only there, because the job's state is already
-committed and the dashboard can always re-read it.
+to the tenant's dashboards; elsewhere changes are only logged. The dashboards' connections are
+read in the job's own transaction (one statement per unit of work, however many jobs it
+changes; no transaction of its own) and the pushes leave once it is committed and its
+connection given back (stoflow.db.tenancy.after_unit_of_work): commit, then send, and a slow
+gateway never holds the container's only database connection. Work rolled back pushes nothing.
+
+A push must never make a job fail: push errors are logged and swallowed, and only those, because
+the job's state is already committed and the dashboard can always re-read it.
 """
 
 from __future__ import annotations
@@ -12,10 +18,14 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from stoflow import runtime
+from stoflow.db.tenancy import after_unit_of_work
 
 if TYPE_CHECKING:
     from stoflow.realtime.connections import ConnectionsClient
+    from stoflow.repositories.ws import ConnectionRow
 
 log = logging.getLogger(__name__)
 
@@ -40,31 +50,46 @@ class JobStatusEvent:
 
 
 class JobNotifier(Protocol):
-    def job_changed(self, event: JobStatusEvent) -> None: ...
+    def job_changed(self, session: Session, event: JobStatusEvent) -> None:
+        """Called in the unit of work that changed the job, before it commits."""
+        ...
 
 
 class LoggingNotifier:
-    def job_changed(self, event: JobStatusEvent) -> None:
-        log.info("job %s of tenant %s is %s", event.job_id, event.tenant_id, event.status)
+    def job_changed(self, session: Session, event: JobStatusEvent) -> None:
+        after_unit_of_work(
+            session, lambda: log.info("job %s of tenant %s is %s", event.job_id, event.tenant_id, event.status)
+        )
+
+
+# Where a session keeps the dashboards it read, by tenant: one statement per unit of work, however
+# many of the tenant's jobs it changes.
+_RECIPIENTS = "stoflow_dashboards"
 
 
 class DashboardNotifier:
-    """Sends each job_status event to every dashboard connection of the job's tenant.
-
-    The tenant's connections are read in a short transaction of their own, and the pushes happen
-    after it: a slow or dead connection holds no database connection. One failing push does not
-    stop the others (a gone connection is forgotten by the client)."""
+    """Sends each job_status event to every dashboard connection of the job's tenant, after the
+    unit of work that changed the job. One failing push does not stop the others (a gone
+    connection is forgotten by the client)."""
 
     def __init__(self, client: ConnectionsClient | None = None) -> None:
         from stoflow.realtime.connections import ConnectionsClient
 
         self.client = client or ConnectionsClient()
 
-    def job_changed(self, event: JobStatusEvent) -> None:
-        from stoflow.realtime.presence import connections_of
+    def job_changed(self, session: Session, event: JobStatusEvent) -> None:
+        known: dict[int, list[ConnectionRow]] = session.info.setdefault(_RECIPIENTS, {})
+        if event.tenant_id not in known:
+            from stoflow.repositories.ws import connections_of
 
-        payload = event.payload()
-        for connection in connections_of(event.tenant_id, "dashboard"):
+            known[event.tenant_id] = connections_of(session, event.tenant_id, "dashboard")
+        recipients = known[event.tenant_id]
+        if recipients:
+            payload = event.payload()
+            after_unit_of_work(session, lambda: self._push(recipients, payload))
+
+    def _push(self, recipients: list[ConnectionRow], payload: dict[str, Any]) -> None:
+        for connection in recipients:
             try:
                 self.client.send(connection.connection_id, payload)
             except Exception:
@@ -80,8 +105,8 @@ def _notifier_from_settings() -> JobNotifier:
 NOTIFIER: runtime.Part[JobNotifier] = runtime.Part("job notifier", _notifier_from_settings)
 
 
-def notify(event: JobStatusEvent) -> None:
-    try:
-        runtime.get(NOTIFIER).job_changed(event)
-    except Exception:  # the job is committed; a lost push costs a refresh, never the job
-        log.exception("job status notification failed for job %s", event.job_id)
+def notify(session: Session, event: JobStatusEvent) -> None:
+    """Tell the tenant's dashboards about `event` once `session` (a tenant_session or
+    shared_session unit of work, the one that changed the job) has committed. A failure to read
+    the recipients is the unit of work's own (its transaction is then unusable anyway)."""
+    runtime.get(NOTIFIER).job_changed(session, event)

@@ -137,8 +137,7 @@ class MarketplaceJobProcessor:
             if job is None:
                 return self._settle_unclaimable(session, tenant_id, job_id, now)
             snapshot = snapshot_of(tenant_id, job)
-            running = status_event(tenant_id, job)
-        notify(running)
+            notify(session, status_event(tenant_id, job))
 
         handler = self.registry.get(snapshot.marketplace, snapshot.action)
         if handler is None:
@@ -222,9 +221,8 @@ class MarketplaceJobProcessor:
             return "skipped"
         if settled is not None:
             record_final(session, settled)
-            event = status_event(tenant_id, settled)
+            notify(session, status_event(tenant_id, settled))
             session.commit()
-            notify(event)
             return settled.status
         return "skipped"
 
@@ -272,8 +270,7 @@ class MarketplaceJobProcessor:
                 return "lost"
             record_final(session, job)
             self._record_effects(session, job, outcome, now)
-            event = status_event(snapshot.tenant_id, job)
-        notify(event)
+            notify(session, status_event(snapshot.tenant_id, job))
         count_job(status, snapshot.marketplace, snapshot.action)
         return status
 

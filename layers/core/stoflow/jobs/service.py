@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stoflow.db.tenancy import after_unit_of_work, tenant_session
+from stoflow.db.tenancy import tenant_session
 from stoflow.errors import Conflict, InvalidInput, NotFound
 from stoflow.jobs import transitions
 from stoflow.jobs.dispatch import send_after_commit
@@ -251,6 +251,5 @@ def cancel_job(session: Session, tenant_id: int, job_id: int) -> MarketplaceJob:
     )
     assert settled is not None  # locked above, and not final
     record_final(session, settled)
-    event = status_event(tenant_id, settled)
-    after_unit_of_work(session, lambda: notify(event))
+    notify(session, status_event(tenant_id, settled))
     return settled

@@ -171,8 +171,8 @@ class VintedLane:
                 and not (lane.next_command_at and lane.next_command_at > now)
             ):
                 outgoing = self._next(session, lane, connection_id, now, events)
-        for event in events:
-            notify(event)
+            for event in events:
+                notify(session, event)
         if outgoing is None:
             return None
         try:
@@ -373,8 +373,8 @@ class VintedLane:
                     lane.pause_reason = None
             else:
                 status = self._failed(session, lane, job, from_statuses, error or {}, now, events)
-        for event in events:
-            notify(event)
+            for event in events:
+                notify(session, event)
         return Completion(status, job_id)
 
     def _failed(
