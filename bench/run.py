@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.images",
     "bench.jobs",
     "bench.sandboxes",
+    "bench.sales",
     "bench.dashboard",
 ]
 

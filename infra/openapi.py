@@ -62,7 +62,9 @@ TAGS: dict[str, str] = {
     "that product attributes point at.",
     "jobs": "Marketplace work: publish, update, delist, sync, in batches; follow and cancel it.",
     "marketplaces": "Connect and disconnect eBay and Etsy, their settings, and the state of every connection.",
-    "orders": "Orders from every marketplace, in one shape.",
+    "orders": "Orders from every marketplace, in one shape, and when each marketplace's sales were last checked.",
+    "sales": "Each sale and its delist chain (sale seen, product sold, delists queued per marketplace, done), "
+    "the one-action restore of a sale that fell through, and the alerts a seller must act on.",
     "vinted": "Your Vinted conversations (read, reply) and the wardrobe items not yet linked to a product.",
     "extension": "Pair the browser extension that carries out Vinted work, and manage paired devices.",
     "websocket": "Tickets to open the WebSocket API (live job status for the dashboard, commands for the extension).",

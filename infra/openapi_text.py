@@ -121,4 +121,23 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "Orders from every marketplace in one shape, newest first; filter by marketplace, status and dates.",
     ),
     "GET /extension/devices": ("Paired devices", "The browsers where the extension is paired with your account."),
+    "GET /orders/checks": (
+        "When sales were last checked",
+        "For each marketplace: when its sales were last read and when they are read next (none while "
+        "nothing listed there needs watching).",
+    ),
+    "GET /sales": (
+        "List sales and their delist chains",
+        "Every sale seen on a marketplace, newest first, with its chain: when the buyer bought, when "
+        "StoFlow saw it, when the delists (or quantity updates) were queued on the other marketplaces, "
+        "each of those jobs with its status and times, and when the last one finished. A sale of an "
+        "item already sold elsewhere is `oversold`.",
+    ),
+    "GET /sales/{sale_id}": ("One sale and its delist chain", "The sale, its steps and their timestamps."),
+    "GET /alerts": (
+        "List alerts",
+        "What needs you: a sold item whose listing could not be taken down after retries, a double "
+        "sale. Unread ones by default; each is also sent by email once.",
+    ),
+    "POST /alerts/{alert_id}/read": ("Mark an alert read", "The alert leaves the unread list."),
 }

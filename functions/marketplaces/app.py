@@ -1,8 +1,10 @@
-"""The marketplaces function: /marketplaces/* (connections, OAuth, settings, eBay policies) and /orders."""
+"""The marketplaces function: /marketplaces/* (connections, OAuth, settings, eBay policies), /orders,
+/sales (each sale's delist chain, restore) and /alerts."""
 
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.routers.marketplaces import router as marketplaces
 from stoflow.api.routers.orders import router as orders
+from stoflow.api.routers.sales import router as sales
 
-app = create_app([marketplaces, orders], title="StoFlow marketplaces", openapi_url="/marketplaces/openapi.json")
+app = create_app([marketplaces, orders, sales], title="StoFlow marketplaces", openapi_url="/marketplaces/openapi.json")
 handler = lambda_handler(app)

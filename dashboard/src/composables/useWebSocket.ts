@@ -4,6 +4,7 @@
 import { onScopeDispose, ref } from 'vue';
 import { api, unwrap } from '../api/client';
 import { config } from '../config';
+import { useAlertsStore, type AlertEvent } from '../stores/alerts';
 import { useJobsStore, type JobStatusEvent } from '../stores/jobs';
 
 export type SocketState = 'idle' | 'connecting' | 'open' | 'waiting';
@@ -109,8 +110,10 @@ let users = 0;
  */
 export function useWebSocket(options: { lazy?: boolean } = {}) {
   const jobs = useJobsStore();
+  const alerts = useAlertsStore();
   shared ??= createSocket((message) => {
     if (message.type === 'job_status') jobs.receive(message as unknown as JobStatusEvent);
+    else if (message.type === 'alert') alerts.receive(message as unknown as AlertEvent);
   });
   const socket = shared;
   let holding = false;

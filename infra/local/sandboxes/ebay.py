@@ -169,6 +169,16 @@ class EbaySandbox(ApiSandbox):
             self.orders.append(order)
             return order_id
 
+    def cancel(self, order_id: str) -> bool:
+        """The buyer and seller agree to cancel the order: getOrders shows it CANCELED, modified now."""
+        with self.lock:
+            for order in self.orders:
+                if order["orderId"] == order_id:
+                    order["cancelStatus"] = {"cancelState": "CANCELED", "cancelRequests": []}
+                    order["lastModifiedDate"] = (self.clock() - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                    return True
+            return False
+
     def find_sku(self, listing: str) -> str | None:
         """A SKU, an offer id or a listing id: the SKU it names."""
         with self.lock:

@@ -69,3 +69,18 @@ def secret_json(secret_id: str, *, max_age_s: float, force: bool = False) -> dic
     if not isinstance(value, dict):
         raise ValueError(f"secret {secret_id} is not a JSON object")
     return value
+
+
+def send_text_email(to: str, subject: str, text: str) -> None:
+    """One plain-text message from the configured sender, through SES."""
+    from stoflow.config import get_settings
+
+    settings = get_settings()
+    client("ses").send_email(
+        Source=settings.email_sender,
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+        },
+    )

@@ -204,6 +204,13 @@ class Settings(BaseSettings):
     marketplace_scheduled_refresh_margin_s: int = 1800
     # First order sync of a connection looks this far back.
     order_sync_initial_lookback_days: int = 30
+    # How often a marketplace's orders are checked (stoflow.services.order_checks): often while a
+    # product listed there is also listed elsewhere (a sale there must delist it elsewhere within
+    # 5 minutes), rarely when only that marketplace lists it (the stock follows), and while a sale
+    # made there may still be cancelled; never otherwise.
+    order_check_cross_listed_s: int = 180
+    order_check_listed_s: int = 3600
+    order_check_after_sale_days: int = 30
 
     # The local cloud's marketplace sandboxes (infra/local/sandboxes, never deployed): started by
     # `make run` unless this is false; `stoflow sandbox ...` reaches their control API here.

@@ -1,5 +1,6 @@
-"""The scheduled marketplace function: order-sync fan-out (one job per connected tenant and
-marketplace, once per slot), token refresh ahead of expiry, expired OAuth states swept."""
+"""The scheduled marketplace function: order-sync fan-out (a job per connected tenant and
+marketplace whose orders check is due, once per slot; the cadence follows what the tenant lists),
+token refresh ahead of expiry, expired OAuth states swept."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.errors import InvalidOAuthState
 from stoflow.marketplaces.common import oauth_state
 from stoflow.models import AuthSession, EbayCredentials, EtsyCredentials, MarketplaceJob, ProductImage, RefreshToken
+from stoflow.models.sales import OrderCheck
+from stoflow.repositories import jobs as jobs_repository
 from tests.support.api import load_function, register_and_login
 from tests.support.jobs import add_products
 from tests.support.marketplaces import connect
+from tests.support.selling import delist_jobs, listed_everywhere
 
 
 def schedule(task):
@@ -126,3 +130,56 @@ def test_a_state_expires_after_ten_minutes(marketplaces):
         oauth_state.consume(state.state, "etsy", seller["id"], seller["id"], now=issued + timedelta(minutes=9))
         == "v" * 64
     )
+
+
+def test_a_cross_listed_tenant_is_checked_every_three_minutes_a_sale_delisted_within_five(
+    marketplaces, job_runner, seller, vinted_delete
+):
+    """A simulated clock drives the minute schedule: the tenant's checks come when due, and a sale
+    made just after a check has its delists queued at the next one."""
+    from stoflow.services.marketplace_schedules import fan_out_order_syncs
+
+    world, tenant = marketplaces, seller["id"]
+    product_id = listed_everywhere(tenant, job_runner, "CAD-1")
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    checks, delisted_at, sold_at = [], None, 3
+    for minute in range(12):
+        fan_out_order_syncs(now=start + timedelta(minutes=minute))
+        ran = job_runner.run_all(tenant=tenant)
+        if minute == sold_at:  # just after that minute's check
+            world.ebay.sell("CAD-1", when=datetime.now(UTC) - timedelta(seconds=90))
+        checks.extend(minute for _, marketplace, action, _ in ran if (marketplace, action) == ("ebay", "sync_orders"))
+        if delisted_at is None and delist_jobs(tenant, product_id):
+            delisted_at = minute
+    assert checks == [0, 3, 6, 9]
+    assert delisted_at == 6  # the next check: 3 minutes after the sale, within the 5-minute budget
+    assert delist_jobs(tenant, product_id) == [("etsy", "completed"), ("vinted", "completed")]
+
+
+def test_a_tenant_with_nothing_listed_is_not_checked_until_a_listing_goes_live(marketplaces, job_runner):
+    from stoflow.services.marketplace_schedules import fan_out_order_syncs
+
+    world, seller = marketplaces, register_and_login()
+    connect(world, seller["access_token"], "ebay")
+    tenant = seller["id"]
+    start = datetime.now(UTC) + timedelta(minutes=1)
+    ebay_checks = []
+    for minute in range(5):
+        fan_out_order_syncs(now=start + timedelta(minutes=minute))
+        ran = job_runner.run_all(tenant=tenant)
+        ebay_checks.extend(
+            minute for _, marketplace, action, _ in ran if (marketplace, action) == ("ebay", "sync_orders")
+        )
+    assert ebay_checks == [0]  # the first look, then nothing to watch
+    with tenant_session(tenant) as session:
+        assert session.get(OrderCheck, "ebay").due_at is None
+    (product_id,) = add_products(tenant, 1)
+    with tenant_session(tenant) as session:  # a listing goes live: the checks wake up
+        jobs_repository.upsert_listing(session, product_id, "ebay", status="listed")
+        assert session.get(OrderCheck, "ebay").due_at is not None
+    fan_out_order_syncs(now=start + timedelta(minutes=6))
+    ran = job_runner.run_all(tenant=tenant)
+    assert [(m, a) for _, m, a, _ in ran] == [("ebay", "sync_orders")]
+    with tenant_session(tenant) as session:  # listed on eBay only: hourly
+        due = session.get(OrderCheck, "ebay").due_at
+        assert due == start + timedelta(minutes=6) + timedelta(hours=1)

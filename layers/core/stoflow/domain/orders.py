@@ -1,10 +1,11 @@
 """Orders from marketplaces: stored once per order (upsert by the marketplace's id), a new sale
-passed on to stoflow.domain.sales. Each marketplace's adapter gives its `OrderTable` (its orders
-table, its key, its row mapping); nothing here knows a marketplace."""
+passed on to stoflow.domain.sales, a cancelled order's sales undone. Each marketplace's adapter
+gives its `OrderTable` (its orders table, its key, its row mapping); nothing here knows a
+marketplace."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +44,8 @@ class StoredOrders:
     updated: int = 0
     sold_product_ids: list[int] = field(default_factory=list)
     delist_job_ids: list[int] = field(default_factory=list)
+    oversold_sale_ids: list[int] = field(default_factory=list)
+    restored_sale_ids: list[int] = field(default_factory=list)
 
 
 class OrderTable(Protocol):
@@ -79,12 +82,16 @@ def store_orders(
     orders: Sequence[OrderRecord],
     table: OrderTable,
     listings: Mapping[str, sales.Listings],
+    *,
+    quantity_marketplaces: Iterable[str] = (),
 ) -> StoredOrders:
-    """Upsert the orders; each product in a live (not cancelled) order is a sale (`listings`:
-    every marketplace's listing table, stoflow.marketplaces.registry.listings())."""
+    """Upsert the orders; each product in a live order is a sale, and a cancelled order undoes
+    the sales it made (`listings`: every marketplace's listing table; `quantity_marketplaces`:
+    where listings carry a quantity; both from stoflow.marketplaces.registry)."""
     stored = StoredOrders()
     if not orders:
         return stored
+    with_quantity = tuple(quantity_marketplaces)
     keys: list[Any] = [table.key(o.external_id) for o in orders]
     known = repository.existing_ids(session, table.MODEL, table.KEY, keys)
     repository.upsert(session, table.MODEL, table.KEY, [table.row(o, _common(o)) for o in orders])
@@ -94,20 +101,28 @@ def store_orders(
         else:
             stored.new += 1
         if order.cancelled:
+            # The buyer or the seller cancelled: the product comes back where the sale took it down.
+            undone = sales.cancel_order(session, tenant_id, marketplace, order.external_id)
+            stored.restored_sale_ids.extend(r.sale_id for r in undone)
             continue
-        product_ids = [line.product_id for line in order.lines if line.product_id is not None]
-        if product_ids:
-            # Also for orders seen before: a sale whose delist jobs were lost gets them now (the
-            # jobs are keyed, so nothing is queued twice).
+        quantities: dict[int, int] = {}
+        for line in order.lines:
+            if line.product_id is not None:
+                quantities[line.product_id] = quantities.get(line.product_id, 0) + max(1, line.quantity)
+        if quantities:
+            # Also for orders seen before: the sale is recorded once per order and product.
             sale = sales.record_sale(
                 session,
                 tenant_id,
                 marketplace,
-                product_ids,
+                list(quantities),
                 listings=listings,
                 order_ref=order.external_id,
                 sold_at=order.ordered_at,
+                quantities=quantities,
+                quantity_marketplaces=with_quantity,
             )
             stored.sold_product_ids.extend(sale.sold_product_ids)
             stored.delist_job_ids.extend(sale.delist_job_ids)
+            stored.oversold_sale_ids.extend(sale.oversold_sale_ids)
     return stored

@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
+from stoflow.realtime.alerts import deliver_after
+from stoflow.repositories import alerts
 from stoflow.repositories import jobs as repository
 
 __all__ = [
@@ -95,7 +97,7 @@ def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedel
 def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
     """The end of a running attempt (None: that attempt no longer owns the job)."""
     _check(["running"], values["status"])
-    return repository.finish(session, job_id, attempt, values)
+    return _after(session, repository.finish(session, job_id, attempt, values))
 
 
 def settle(
@@ -103,7 +105,29 @@ def settle(
 ) -> MarketplaceJob | None:
     """Move a job that is in one of `from_statuses` (None: it is not, any more)."""
     _check(from_statuses, values["status"])
-    return repository.settle(session, job_id, from_statuses, values)
+    return _after(session, repository.settle(session, job_id, from_statuses, values))
+
+
+def _after(session: Session, job: MarketplaceJob | None) -> MarketplaceJob | None:
+    """A job that asked for it (input "alert_on_failure": a delist of a sold item) raises the
+    seller's alert when it fails for good, in the same transaction, whoever settles it (the
+    worker after its retries, the extension's lane, the maintenance schedule)."""
+    if job is not None and job.status == "failed" and (job.input or {}).get("alert_on_failure"):
+        alerts.raise_alert(
+            session,
+            kind="delist_failed",
+            dedupe_key=f"job_failed:{job.id}",
+            message=(
+                f"Product {job.product_id} is sold but its {job.marketplace} listing could not be taken down "
+                f"({job.error_code}: {job.error_message}). Remove it on {job.marketplace} now."
+            ),
+            product_id=job.product_id,
+            sale_id=(job.input or {}).get("sale_id"),
+            job_id=job.id,
+            marketplace=job.marketplace,
+        )
+        deliver_after(session)
+    return job
 
 
 def note(job: MarketplaceJob, **values: Any) -> None:

@@ -38,7 +38,9 @@ class Marketplace:
     - orders: the order mapping (`row(order) -> dict`, `key(external_id)`, `model`, `select()`);
     - policies: `policies(tenant_id) -> dict` (GET /marketplaces/{name}/policies), if any;
     - sync_action: the job action a scheduled order sync queues (None: no scheduled sync);
-    - photo_limit: how many photos a listing takes.
+    - photo_limit: how many photos a listing takes;
+    - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
+      elsewhere gets a quantity update there; a listing without one stays as it is).
     """
 
     name: str
@@ -53,6 +55,7 @@ class Marketplace:
     orders: str | None = None
     policies: str | None = None
     sync_action: str | None = None
+    quantities: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -42,6 +42,11 @@ def listings() -> dict[str, Any]:
     return {m.name: m.load("listings") for m in REGISTERED}
 
 
+def quantity_marketplaces() -> tuple[str, ...]:
+    """The marketplaces whose listings carry a quantity (stoflow.domain.sales.record_sale)."""
+    return tuple(m.name for m in REGISTERED if m.quantities)
+
+
 def is_connected(session: Any, name: str) -> bool:
     marketplace = _BY_NAME.get(name)
     return marketplace is not None and marketplace.is_connected(session)

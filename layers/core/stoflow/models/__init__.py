@@ -15,6 +15,7 @@ from stoflow.models.base import Base, metadata
 
 _WHERE = {
     "AiCreditUsage": "identity",
+    "Alert": "sales",
     "AuthSession": "identity",
     "Brand": "catalog",
     "Category": "catalog",
@@ -35,6 +36,7 @@ _WHERE = {
     "MarketplaceListing": "jobs",
     "Material": "catalog",
     "OAuthState": "oauth",
+    "OrderCheck": "sales",
     "PasswordResetToken": "password_resets",
     "Pattern": "catalog",
     "Product": "products",
@@ -42,6 +44,7 @@ _WHERE = {
     "PublicationHistory": "jobs",
     "RateLimitBucket": "identity",
     "RefreshToken": "identity",
+    "Sale": "sales",
     "Season": "catalog",
     "Size": "catalog",
     "SubscriptionQuota": "identity",

@@ -187,6 +187,10 @@ def upsert_listing(session: Session, product_id: int, marketplace: str, **values
             set_={**values, "updated_at": func.now()},
         )
     )
+    if values.get("status") == "listed":
+        from stoflow.repositories import order_checks
+
+        order_checks.wake(session)
 
 
 def _message_lost(now: datetime, lost_after: timedelta, visibility: timedelta) -> Any:

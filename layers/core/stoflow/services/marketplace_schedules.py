@@ -1,6 +1,7 @@
-"""What the marketplace schedules do: queue one order-sync job per connected tenant and
-marketplace (the work runs in the job workers, not in one long Lambda), refresh tokens that
-expire soon, and sweep expired OAuth states. One tenant's failure never stops the others."""
+"""What the marketplace schedules do: queue an order-sync job for each connected tenant and
+marketplace whose orders check is due (the work runs in the job workers, not in one long Lambda;
+the cadence is stoflow.services.order_checks'), refresh tokens that expire soon, and sweep expired
+OAuth states. One tenant's failure never stops the others."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
 from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories import tenants as registry
+from stoflow.services import order_checks
 
 log = logging.getLogger(__name__)
 
-# Two schedule firings in the same slot (a retry, a duplicate event) queue one job.
-SYNC_SLOT_MINUTES = 15
+# Two schedule firings in the same slot (a retry, a duplicate event) queue one job. The schedule
+# fires every minute; each tenant's cadence is its order checks' due time (services.order_checks).
+SYNC_SLOT_MINUTES = 1
 
 
 @dataclass
@@ -64,6 +67,9 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
         try:
             with tenant_session(tenant_id, engine=engine) as session:
                 for marketplace in syncing:
+                    if not order_checks.is_due(session, marketplace, now):
+                        report.skipped += 1
+                        continue
                     if not marketplaces.is_connected(session, marketplace):
                         continue
                     action = actions[marketplace]
@@ -74,6 +80,7 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
                     enqueue_in_session(
                         session, tenant_id, JobRequest(marketplace, action), job_keys=[key], validate=False
                     )
+                    order_checks.schedule_next(session, marketplace, now)
                     report.done += 1
         except Exception as exc:  # one broken tenant must not starve the others
             log.exception("order sync fan-out failed for tenant %s", tenant_id)

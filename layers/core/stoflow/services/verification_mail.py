@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from stoflow.aws import send_text_email
 from stoflow.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -31,18 +32,3 @@ def send_verification_email(to: str, token: str) -> None:
     )
     # Never the token or link in logs outside the local cloud: it is a credential.
     log.info("verification email sent", extra={"to": to})
-
-
-def send_text_email(to: str, subject: str, text: str) -> None:
-    """One plain-text message from the configured sender, through SES."""
-    from stoflow.aws import client
-
-    settings = get_settings()
-    client("ses").send_email(
-        Source=settings.email_sender,
-        Destination={"ToAddresses": [to]},
-        Message={
-            "Subject": {"Data": subject, "Charset": "UTF-8"},
-            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
-        },
-    )

@@ -30,6 +30,7 @@ from stoflow.marketplaces.ebay.orders import format_time, order_record, parse_ti
 from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import marketplace_items as items
+from stoflow.repositories import order_checks
 from stoflow.repositories import products as products_repository
 
 log = logging.getLogger(__name__)
@@ -426,6 +427,8 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
                         account.orders_synced_at = started
         finally:
             client.http.close()
+        with context.session() as session:
+            order_checks.mark_checked(session, "ebay", started)
         return JobOutcome(result={**totals, "cursor": cursor.isoformat()})
 
     @staticmethod
@@ -450,7 +453,15 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
                 }
                 by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
                 records = [order_record(order, by_sku) for order in orders]
-                stored = store_orders(session, context.job.tenant_id, "ebay", records, order_table, registry.listings())
+                stored = store_orders(
+                    session,
+                    context.job.tenant_id,
+                    "ebay",
+                    records,
+                    order_table,
+                    registry.listings(),
+                    quantity_marketplaces=registry.quantity_marketplaces(),
+                )
             totals["orders"] += len(orders)
             totals["new"] += stored.new
             totals["sold_products"] += len(stored.sold_product_ids)

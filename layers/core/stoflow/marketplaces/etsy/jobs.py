@@ -27,6 +27,7 @@ from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.orders import receipt_record
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
+from stoflow.repositories import order_checks
 from stoflow.repositories import products as products_repository
 
 log = logging.getLogger(__name__)
@@ -339,7 +340,13 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
                     by_listing = {lid: r.product_id for lid, r in known.items() if r.product_id is not None}
                     records = [receipt_record(receipt, by_listing) for receipt in receipts]
                     stored = store_orders(
-                        session, context.job.tenant_id, "etsy", records, order_table, registry.listings()
+                        session,
+                        context.job.tenant_id,
+                        "etsy",
+                        records,
+                        order_table,
+                        registry.listings(),
+                        quantity_marketplaces=registry.quantity_marketplaces(),
                     )
                     for record in records:
                         if record.modified_at and record.modified_at > newest:
@@ -357,6 +364,8 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
                     break
         finally:
             client.http.close()
+        with context.session() as session:
+            order_checks.mark_checked(session, "etsy", started)
         return JobOutcome(result={**totals, "cursor": newest.isoformat()})
 
 

@@ -27,4 +27,5 @@ MARKETPLACE = Marketplace(
     # Order syncs run in the browser extension (the lane paces them like any Vinted command).
     sync_action="orders",
     photo_limit=20,
+    quantities=False,  # one Vinted item is one unit
 )

@@ -3,7 +3,8 @@ final data. Every shape is validated strictly (extra fields refused) before anyt
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +18,7 @@ from stoflow.jobs.handlers import JobOutcome
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.products import Product
 from stoflow.models.vinted import VintedConversation, VintedOrder, VintedProduct
+from stoflow.repositories import order_checks
 
 Id = int
 
@@ -142,9 +144,28 @@ def upsert_wardrobe(session: Session, items: list[WardrobeItem], now: datetime) 
     return stored
 
 
-def upsert_orders(session: Session, tenant_id: int, orders: list[OrderItem]) -> list[int]:
-    """Stores the orders; returns the products they sold (linked through vinted_products)."""
-    sold: list[int] = []
+def _when(value: str | None) -> datetime | None:
+    """Vinted's order date (ISO 8601), None when absent or unreadable."""
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC) if parsed else None
+
+
+@dataclass(frozen=True)
+class VintedSale:
+    """One order of a linked product: a sale, or a cancelled one to undo."""
+
+    product_id: int
+    transaction_id: str
+    ordered_at: datetime | None
+    cancelled: bool
+
+
+def upsert_orders(session: Session, tenant_id: int, orders: list[OrderItem]) -> list[VintedSale]:
+    """Stores the orders; returns those of our products (linked through vinted_products)."""
+    sold: list[VintedSale] = []
     for order in orders:
         if order.transaction_id is None:
             continue
@@ -171,8 +192,8 @@ def upsert_orders(session: Session, tenant_id: int, orders: list[OrderItem]) -> 
             )
         )
         cancelled = (order.status or "").lower().startswith(("cancel", "annul"))
-        if product_id is not None and not cancelled:
-            sold.append(product_id)
+        if product_id is not None:
+            sold.append(VintedSale(product_id, str(order.transaction_id), _when(order.date), cancelled))
     return sold
 
 
@@ -285,7 +306,7 @@ def apply_success(
 ) -> JobOutcome:
     """The job's outcome from the extension's data (same transaction as the job's completion)."""
     from stoflow.domain.sales import record_sale
-    from stoflow.marketplaces.registry import listings
+    from stoflow.marketplaces.registry import listings, quantity_marketplaces
 
     if command == "vinted.publish":
         published = _validated(PublishData, data)
@@ -347,12 +368,22 @@ def apply_success(
         return JobOutcome(result={"conversation_id": sent.conversation_id, "message_id": sent.message_id})
     listed = _validated(ListData, data)
     result: dict[str, Any] = listed.model_dump(exclude={"progress_messages"})
+    if command == "vinted.fetch_orders":
+        # The dashboard says when Vinted's sales were last looked at.
+        order_checks.mark_checked(session, "vinted", now)
     if command == "vinted.fetch_wardrobe" and job.action == "sync":
         result["linked"] = link_unlinked_by_title(session)
         sold = sold_in_wardrobe(session)
         if sold:
             sale = record_sale(
-                session, tenant_id, "vinted", sold, listings=listings(), order_ref="vinted-wardrobe", now=now
+                session,
+                tenant_id,
+                "vinted",
+                sold,
+                listings=listings(),
+                order_ref="vinted-wardrobe",
+                now=now,
+                quantity_marketplaces=quantity_marketplaces(),
             )
             result["sold_product_ids"] = sale.sold_product_ids
             result["delist_job_ids"] = sale.delist_job_ids

@@ -102,18 +102,23 @@ def job_progress(context: MessageContext, message: JobProgress) -> Reply:
         if message.stage == "items":
             results.upsert_wardrobe(session, items, now)
         elif message.stage == "my_orders":
-            sold = results.upsert_orders(session, context.tenant_id, items)
-            if sold:
-                from stoflow.domain.sales import record_sale
-                from stoflow.marketplaces.registry import listings
+            from stoflow.domain.sales import cancel_order, record_sale
+            from stoflow.marketplaces.registry import listings, quantity_marketplaces
 
+            for sale in results.upsert_orders(session, context.tenant_id, items):
+                if sale.cancelled:
+                    cancel_order(session, context.tenant_id, "vinted", sale.transaction_id, now=now)
+                    continue
                 record_sale(
                     session,
                     context.tenant_id,
                     "vinted",
-                    sold,
+                    [sale.product_id],
                     listings=listings(),
-                    order_ref=f"vinted-job-{message.job_id}",
+                    order_ref=sale.transaction_id,
+                    now=now,
+                    sold_at=sale.ordered_at,
+                    quantity_marketplaces=quantity_marketplaces(),
                 )
         elif message.stage == "conversations":
             results.upsert_conversations(session, items)

@@ -1,0 +1,84 @@
+"""When is this tenant's next orders check due, per marketplace: the cadence of sale detection.
+
+The cadence follows the tenant's activity on each marketplace (config: order_check_*):
+
+- a product listed there and on another marketplace: every `order_check_cross_listed_s` (3 min):
+  a sale there must delist it elsewhere within 5 minutes;
+- listed only there, or a sale made there in the last `order_check_after_sale_days` (a
+  cancellation undoes it): every `order_check_listed_s` (1 h);
+- nothing: no check at all.
+
+The answer is a timestamp per tenant and marketplace (`order_checks.due_at`), written when a check
+is queued and pulled forward to now when a listing goes live (stoflow.repositories.jobs.upsert_listing):
+the minute schedule queues the checks that are due (a shared due-work index can read the same
+timestamps instead of visiting every tenant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from stoflow.config import get_settings
+from stoflow.models.jobs import MarketplaceListing
+from stoflow.models.sales import Sale
+from stoflow.repositories import order_checks as repository
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a tenant has on one marketplace, as far as the cadence cares."""
+
+    cross_listed: int  # products live there and on another marketplace
+    listed: int  # products live there
+    recent_sales: int  # sales made there that a cancellation could still undo
+
+
+def interval(activity: Activity) -> timedelta | None:
+    """Time between two checks (None: nothing to watch)."""
+    settings = get_settings()
+    if activity.cross_listed:
+        return timedelta(seconds=settings.order_check_cross_listed_s)
+    if activity.listed or activity.recent_sales:
+        return timedelta(seconds=settings.order_check_listed_s)
+    return None
+
+
+def activity(session: Session, marketplace: str, now: datetime) -> Activity:
+    here, other = MarketplaceListing, aliased(MarketplaceListing)
+    elsewhere = exists().where(
+        and_(other.product_id == here.product_id, other.marketplace != marketplace, other.status == "listed")
+    )
+    listed, cross = session.execute(
+        select(func.count(), func.count().filter(elsewhere)).where(
+            here.marketplace == marketplace, here.status == "listed"
+        )
+    ).one()
+    since = now - timedelta(days=get_settings().order_check_after_sale_days)
+    recent = session.scalar(
+        select(func.count()).where(Sale.sold_on == marketplace, Sale.status == "active", Sale.seen_at >= since)
+    )
+    return Activity(cross_listed=int(cross or 0), listed=int(listed or 0), recent_sales=int(recent or 0))
+
+
+def is_due(session: Session, marketplace: str, now: datetime) -> bool:
+    """A check of a marketplace never checked is due at once (its first read sets the cadence)."""
+    row = repository.get(session, marketplace)
+    if row is None:
+        return True
+    return row.due_at is not None and row.due_at <= now
+
+
+def schedule_next(session: Session, marketplace: str, now: datetime) -> datetime | None:
+    """A check was just queued: when the next one is due (None: none until a listing goes live)."""
+    step = interval(activity(session, marketplace, now))
+    due = now + step if step is not None else None
+    repository.save(session, marketplace, now, due_at=due)
+    return due
+
+
+def checks(session: Session) -> list[tuple[str, datetime | None, datetime | None]]:
+    """(marketplace, last checked, next due) for every marketplace checked so far."""
+    return [(m, row.checked_at, row.due_at) for m, row in sorted(repository.all_checks(session).items())]

@@ -1,0 +1,192 @@
+"""The delist chain of a sale, through the sandboxes: shown by the API with its timestamps, a
+double sale flagged, stock > 1 updating quantities, restore (by the seller, or by the order sync
+seeing a cancellation) relisting where the chain delisted, and a delist that keeps failing alerting
+the seller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from stoflow.db.tenancy import tenant_session
+from stoflow.jobs.messages import JobMessage
+from stoflow.services.jobs import JobRequest, enqueue
+from stoflow.models import MarketplaceJob, Product
+from stoflow.models.sales import Alert
+from tests.support.api import caller
+from tests.support.jobs import ScriptedHandler
+from tests.support.selling import delist_jobs, listed_everywhere, status_of
+
+call = caller("marketplaces")
+
+
+def sales_of(token, product_id):
+    reply = call("GET", f"/sales?product_id={product_id}", token=token)
+    assert reply.status == 200, reply
+    return reply.json["items"]
+
+
+def sync(tenant, job_runner, *marketplaces):
+    for marketplace in marketplaces:
+        enqueue(tenant, JobRequest(marketplace, "sync_orders"))
+    return job_runner.run_all(tenant=tenant)
+
+
+def jobs_of(tenant, product_id, action):
+    with tenant_session(tenant) as session:
+        jobs = session.scalars(
+            select(MarketplaceJob).where(MarketplaceJob.product_id == product_id, MarketplaceJob.action == action)
+        )
+        return sorted((j.marketplace, j.status) for j in jobs)
+
+
+def at(value):
+    return datetime.fromisoformat(value)
+
+
+@pytest.fixture
+def vinted_publish(job_runner):
+    """Vinted's relist runs through the browser extension; a scripted handler stands in for it."""
+    handler = ScriptedHandler("publish", marketplace="vinted")
+    job_runner.registry._handlers[("vinted", "publish")] = handler
+    return handler
+
+
+def test_the_chain_is_shown_with_its_timestamps(marketplaces, job_runner, seller, vinted_delete):
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "CH-1")
+    world.ebay.sell("CH-1")
+    sync(tenant, job_runner, "ebay")
+    (sale,) = sales_of(token, product_id)
+    assert (sale["sold_on"], sale["status"], sale["quantity"]) == ("ebay", "active", 1)
+    assert at(sale["sold_at"]) < at(sale["seen_at"]) <= at(sale["delists_queued_at"]) <= at(sale["done_at"])
+    steps = sorted((s["marketplace"], s["action"], s["phase"], s["status"]) for s in sale["steps"])
+    assert steps == [("etsy", "delete", "sale", "completed"), ("vinted", "delete", "sale", "completed")]
+    assert all(s["finished_at"] for s in sale["steps"])
+    assert call("GET", f"/sales/{sale['id']}", token=token).json == sale
+    assert call("GET", "/sales/999999", token=token).json["code"] == "sale_not_found"
+    checks = {c["marketplace"]: c for c in call("GET", "/orders/checks", token=token).json}
+    assert checks["ebay"]["checked_at"] is not None
+
+
+def test_two_sales_in_the_same_minute_are_both_recorded_the_second_flagged(
+    marketplaces, job_runner, seller, vinted_delete
+):
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "OV-1")
+    world.ebay.sell("OV-1")
+    world.etsy.sell(next(iter(world.etsy.listings)))
+    statuses = sync(tenant, job_runner, "ebay", "etsy")
+    assert {s for *_, s in statuses} == {"completed"}  # nothing crashes
+    sales = {s["sold_on"]: s for s in sales_of(token, product_id)}
+    assert (sales["ebay"]["status"], sales["etsy"]["status"]) == ("active", "oversold")
+    assert sales["etsy"]["steps"] == []  # the first sale's chain already takes care of the listings
+    assert status_of(tenant, product_id) == "sold"
+    assert delist_jobs(tenant, product_id) == [("etsy", "completed"), ("vinted", "completed")]
+    (alert,) = call("GET", "/alerts", token=token).json["items"]
+    assert (alert["kind"], alert["sale_id"], alert["marketplace"]) == ("oversold", sales["etsy"]["id"], "etsy")
+    read = call("POST", f"/alerts/{alert['id']}/read", token=token)
+    assert read.status == 200 and read.json["read_at"] is not None
+    assert call("GET", "/alerts", token=token).json["items"] == []
+
+
+def test_stock_two_sells_one_and_updates_the_quantities(marketplaces, job_runner, seller, vinted_delete):
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "ST-2", stock=2)
+    world.ebay.sell("ST-2")
+    sync(tenant, job_runner, "ebay")
+    with tenant_session(tenant) as session:
+        product = session.get(Product, product_id)
+        assert (product.status, product.stock) == ("published", 1)
+    assert delist_jobs(tenant, product_id) == []
+    # Etsy's listing carries a quantity: updated; a Vinted item is one unit: left as it is.
+    assert jobs_of(tenant, product_id, "update") == [("etsy", "completed")]
+    listing_id = next(iter(world.etsy.listings))
+    assert world.etsy.listings[listing_id]["state"] == "active"
+    offerings = world.etsy.inventory[listing_id]["products"][0]["offerings"]
+    assert offerings[0]["quantity"] == 1
+    (sale,) = sales_of(token, product_id)
+    assert [(s["marketplace"], s["action"]) for s in sale["steps"]] == [("etsy", "update")]
+
+
+def test_restore_relists_where_the_chain_delisted_in_one_action(
+    marketplaces, job_runner, seller, vinted_delete, vinted_publish
+):
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "RE-1")
+    world.ebay.sell("RE-1")
+    sync(tenant, job_runner, "ebay")
+    (sale,) = sales_of(token, product_id)
+    restored = call("POST", f"/sales/{sale['id']}/restore", token=token)
+    assert restored.status == 200, restored
+    assert len(restored.json["relist_job_ids"]) == 2 and restored.json["sale"]["status"] == "restored"
+    job_runner.run_all(tenant=tenant)
+    with tenant_session(tenant) as session:
+        product = session.get(Product, product_id)
+        assert (product.status, product.stock, product.sold_at) == ("published", 1, None)
+    assert jobs_of(tenant, product_id, "publish") == [
+        ("ebay", "completed"),  # the first listing
+        ("etsy", "completed"),
+        ("etsy", "completed"),  # the relist
+        ("vinted", "completed"),
+    ]
+    assert next(iter(world.etsy.listings.values()))["state"] == "active"
+    assert [c.job.product_id for c in vinted_publish.calls] == [product_id]
+    (after,) = sales_of(token, product_id)
+    assert after["restored_at"] is not None
+    assert sorted((s["marketplace"], s["action"], s["phase"]) for s in after["steps"]) == [
+        ("etsy", "delete", "sale"),
+        ("etsy", "publish", "restore"),
+        ("vinted", "delete", "sale"),
+        ("vinted", "publish", "restore"),
+    ]
+    again = call("POST", f"/sales/{sale['id']}/restore", token=token)
+    assert (again.status, again.json["code"]) == (409, "sale_not_active")
+
+
+def test_a_cancellation_seen_by_the_order_sync_restores_and_relists(
+    marketplaces, job_runner, seller, vinted_delete, vinted_publish
+):
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "CX-1")
+    order_id = world.ebay.sell("CX-1")
+    sync(tenant, job_runner, "ebay")
+    assert status_of(tenant, product_id) == "sold"
+    assert world.ebay.cancel(order_id)
+    sync(tenant, job_runner, "ebay")
+    (sale,) = sales_of(token, product_id)
+    assert sale["status"] == "cancelled" and sale["cancelled_at"] is not None
+    assert status_of(tenant, product_id) == "published"
+    assert next(iter(world.etsy.listings.values()))["state"] == "active"
+    assert len(vinted_publish.calls) == 1
+    sync(tenant, job_runner, "ebay")  # seen again: nothing more
+    assert len(vinted_publish.calls) == 1
+
+
+def test_a_delist_that_keeps_failing_alerts_the_seller(marketplaces, job_runner, seller, vinted_delete, monkeypatch):
+    from stoflow.realtime import alerts
+
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "FA-1")
+    sent = []
+    monkeypatch.setattr(alerts, "_send", lambda to, subject, text: sent.append((to, subject, text)))
+    listing_id = next(iter(world.etsy.listings))
+    world.etsy.fail("PATCH", rf"/listings/{listing_id}$", 503, times=1000)
+    world.ebay.sell("FA-1")
+    sync(tenant, job_runner, "ebay")
+    with tenant_session(tenant) as session:
+        job = session.scalars(
+            select(MarketplaceJob).where(MarketplaceJob.marketplace == "etsy", MarketplaceJob.action == "delete")
+        ).one()
+        job_id, max_attempts = job.id, job.max_attempts
+    statuses = [job_runner.processor.process(JobMessage(tenant, job_id, "etsy")) for _ in range(max_attempts - 1)]
+    assert statuses == ["pending"] * (max_attempts - 2) + ["failed"]  # retried, then given up
+    (alert,) = call("GET", "/alerts", token=token).json["items"]
+    assert (alert["kind"], alert["marketplace"], alert["product_id"]) == ("delist_failed", "etsy", product_id)
+    assert [(to, subject) for to, subject, _ in sent] == [(seller["email"], "StoFlow: a sold item needs you")]
+    assert "could not be taken down" in sent[0][2]
+    with tenant_session(tenant) as session:
+        assert session.scalars(select(Alert)).one().emailed_at is not None
+    world.etsy.recover()
