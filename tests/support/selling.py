@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.models import MarketplaceJob, MarketplaceListing, Product
 from stoflow.repositories import jobs as jobs_repository
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.jobs import ScriptedHandler
 from tests.support.marketplaces import product_with_photos

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
-from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.models import MarketplaceListing
 from stoflow.models.vinted import VintedProduct
+from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.services.sales import record_sale
 from tests.support.marketplaces import product_with_photos
 from tests.support.selling import delist_jobs, listed_everywhere, status_of

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.messages import JobMessage
-from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.models import MarketplaceJob, Product
 from stoflow.models.sales import Alert
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller
 from tests.support.jobs import ScriptedHandler
 from tests.support.selling import delist_jobs, listed_everywhere, status_of
