@@ -1,6 +1,7 @@
 """Scheduled work, one task per schedule (the template's Input says which): order sync fan-out,
 marketplace token refresh ahead of expiry, and the hourly purge of what expired (OAuth states,
-identity tokens, rate-limit windows, abandoned image uploads)."""
+identity tokens, rate-limit windows, abandoned image uploads) with the marketplaces' account
+deletion notices."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if task == "purge_oauth_states":
         return {"purged": schedules.purge_oauth_states()}
     if task == "purge_expired":
+        from stoflow.services.deletion_notices import process_pending
         from stoflow.services.housekeeping import purge_expired
 
-        return purge_expired()
+        return {**purge_expired(), "account_deletions": process_pending()}
     raise ValueError(f"unknown marketplace schedule task {task!r}")

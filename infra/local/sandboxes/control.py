@@ -1,5 +1,6 @@
-"""What a marketplace does on its own, on demand: a buyer purchases a listing, the marketplace
-removes a listing, the seller revokes our access, the service fails for N minutes (and recovers).
+"""What a marketplace does on its own, on demand: a buyer purchases a listing (and the order is
+cancelled), the marketplace removes a listing, the seller revokes our access, an eBay account is
+closed (eBay's account deletion notice), the service fails for N minutes (and recovers).
 
 One function, `act`, used by the control API (`POST /sandbox/api/<marketplace>/<action>`), the
 control page's forms and `stoflow sandbox ...`; `overview` is what the page and
@@ -18,7 +19,7 @@ from infra.local.sandboxes.ebay import EbaySandbox
 from infra.local.sandboxes.etsy import EtsySandbox
 from infra.local.sandboxes.vinted import VintedState
 
-ACTIONS = ("sell", "remove", "revoke", "fail", "recover")
+ACTIONS = ("sell", "cancel", "remove", "revoke", "close", "fail", "recover")
 
 
 class ControlError(Exception):
@@ -77,6 +78,13 @@ def act(sandboxes: Sandboxes, marketplace: str, action: str, params: dict[str, A
 
 
 def _ebay(sandbox: EbaySandbox, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    if action == "cancel":
+        order_id = str(params.get("order") or params.get("listing") or "")
+        if not sandbox.cancel(order_id):
+            raise ControlError(f"eBay has no order {order_id!r}", 404)
+        return {"marketplace": "ebay", "cancelled": order_id}
+    if action == "close":
+        return _close_account(sandbox, str(params.get("user") or params.get("listing") or "").strip())
     if action in ("sell", "remove"):
         listing = _listing(params)
         sku = sandbox.find_sku(listing)
@@ -88,6 +96,24 @@ def _ebay(sandbox: EbaySandbox, action: str, params: dict[str, Any]) -> dict[str
             raise ControlError(f"eBay listing {listing!r} is not published", 409)
         return {"marketplace": "ebay", "removed": sku}
     return _common(sandbox, action, params)
+
+
+def _close_account(sandbox: EbaySandbox, username: str) -> dict[str, Any]:
+    """An eBay account is closed: eBay posts its signed deletion notice to the app's endpoint."""
+    import httpx
+
+    if not username:
+        raise ControlError("say which eBay user closes their account")
+    if not sandbox.notification_endpoint:
+        raise ControlError("no notification endpoint: is `make run` serving the API?", 409)
+    headers, body = sandbox.account_deletion_notice(username, f"uid-{username}")
+    reply = httpx.post(
+        sandbox.notification_endpoint,
+        content=body,
+        headers={**headers, "content-type": "application/json"},
+        timeout=10.0,
+    )
+    return {"marketplace": "ebay", "closed": username, "endpoint_status": reply.status_code}
 
 
 def _etsy(sandbox: EtsySandbox, action: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,12 @@ RU_NAME = "StoFlow_Sandbox-StoFlowS-local-abcde"
 SELLER = "sandbox_seller"
 TOKEN_PATH = "/identity/v1/oauth2/token"  # noqa: S105 - a path
 CONSENT_PATH = "/oauth2/authorize"
+# The verification token the sandbox app registered for its account deletion endpoint.
+VERIFICATION_TOKEN = "sandbox-verification-token-0123456789abcdef"  # noqa: S105 (the sandbox's own)
+# The Notification API's public key of the sandbox's signing key (the only key id it signs with).
+NOTIFICATION_KEY_ID = "sandbox-notification-key"
+PUBLIC_KEY_PATH = "/commerce/notification/v1/public_key/" + NOTIFICATION_KEY_ID
+_SIGNING_KEY: Any = None
 # Item specifics eBay requires in every clothing category we list in, by the marketplace's name.
 REQUIRED_ASPECTS = {"EBAY_FR": ["Marque"], "EBAY_DE": ["Marke"], "EBAY_GB": ["Brand"], "EBAY_US": ["Brand"]}
 CONDITIONS = [
@@ -55,7 +61,8 @@ def ebay_error(
 
 class EbaySandbox(ApiSandbox):
     marketplace = "ebay"
-    unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH})
+    # The Notification API is in no contract file of ours: its public key path goes unchecked.
+    unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH, PUBLIC_KEY_PATH})
     persisted = (*ApiSandbox.persisted, "items", "offers", "locations", "opted_in", "policies", "orders")
 
     def __init__(
@@ -169,6 +176,59 @@ class EbaySandbox(ApiSandbox):
             self.orders.append(order)
             return order_id
 
+    # --- Marketplace Account Deletion notices ------------------------------------------------
+
+    # Where eBay sends the app's notices (set by the local cloud).
+    notification_endpoint: str | None = None
+
+    @staticmethod
+    def _signing_key() -> Any:
+        """One key per process for the one key id, as eBay keeps a key id's key (apps cache it)."""
+        global _SIGNING_KEY
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        if _SIGNING_KEY is None:
+            _SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
+        return _SIGNING_KEY
+
+    def notification_public_key(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
+        return (
+            self._signing_key()
+            .public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+    def account_deletion_notice(self, username: str, user_id: str) -> tuple[dict[str, str], bytes]:
+        """An eBay account was closed: the notice eBay POSTs to the endpoint, signed as eBay signs
+        (X-EBAY-SIGNATURE: base64 of {alg, kid, signature, digest}, ECDSA over the body with SHA-1)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        body = json.dumps(
+            {
+                "metadata": {"topic": "MARKETPLACE_ACCOUNT_DELETION", "schemaVersion": "1.0", "deprecated": False},
+                "notification": {
+                    "notificationId": secrets.token_hex(16),
+                    "eventDate": stamp,
+                    "publishDate": stamp,
+                    "publishAttemptCount": 1,
+                    "data": {"username": username, "userId": user_id, "eiasToken": secrets.token_urlsafe(16)},
+                },
+            }
+        ).encode()
+        signature = self._signing_key().sign(body, ec.ECDSA(hashes.SHA1()))  # noqa: S303 (eBay's algorithm)
+        header = {
+            "alg": "ECDSA",
+            "kid": NOTIFICATION_KEY_ID,
+            "signature": base64.b64encode(signature).decode(),
+            "digest": "SHA1",
+        }
+        return {"x-ebay-signature": base64.b64encode(json.dumps(header).encode()).decode()}, body
+
     def cancel(self, order_id: str) -> bool:
         """The buyer and seller agree to cancel the order: getOrders shows it CANCELED, modified now."""
         with self.lock:
@@ -236,6 +296,8 @@ class EbaySandbox(ApiSandbox):
             return self.token(request)
         if not self.bearer_ok(request):
             return ebay_error(401, 1001, "Invalid access token", "OAuth")
+        if path == PUBLIC_KEY_PATH:
+            return json_response(200, {"algorithm": "ECDSA", "digest": "SHA1", "key": self.notification_public_key()})
         inv = "/sell/inventory/v1"
         method = request.method
         if m := re.fullmatch(inv + r"/inventory_item/([^/]+)", path):
@@ -305,6 +367,11 @@ class EbaySandbox(ApiSandbox):
                     "refresh_token_expires_in": 47304000,
                     "token_type": "User Access Token",
                 },
+            )
+        if form.get("grant_type") == "client_credentials":
+            access = self.issue_access_token("v^1.1#app#", 7200)
+            return json_response(
+                200, {"access_token": access, "expires_in": 7200, "token_type": "Application Access Token"}
             )
         if form.get("grant_type") == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens or not form.get("scope"):

@@ -101,10 +101,14 @@ class SandboxServer:
         )
         self.vinted = VintedSandbox(self.data_dir / "sandbox-tls", host=self.host, port=self.vinted_port, strict=True)
         self.sandboxes.vinted = self.vinted.state
+        self.sandboxes.ebay.notification_endpoint = self.notification_endpoint()
         self._load()
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandboxes", daemon=True)
         self._thread.start()
         self._previous = export(**self.backend_settings())
+
+    def notification_endpoint(self) -> str:
+        return f"{self.api_url().rstrip('/')}/marketplaces/ebay/notifications"
 
     def return_url(self, marketplace: str) -> str:
         """Where a consent page sends the browser back with the code and state."""
@@ -121,6 +125,9 @@ class SandboxServer:
             "STOFLOW_EBAY_CLIENT_ID": ebay.CLIENT_ID,
             "STOFLOW_EBAY_CLIENT_SECRET": ebay.CLIENT_SECRET,
             "STOFLOW_EBAY_RU_NAME": ebay.RU_NAME,
+            # Marketplace Account Deletion: `stoflow sandbox close ebay USER` posts a signed notice here.
+            "STOFLOW_EBAY_VERIFICATION_TOKEN": ebay.VERIFICATION_TOKEN,
+            "STOFLOW_EBAY_NOTIFICATION_ENDPOINT": self.notification_endpoint(),
             "STOFLOW_EBAY_API_BASE_URL": f"{url}/ebay/api",
             "STOFLOW_EBAY_AUTH_BASE_URL": f"{url}/ebay/auth",
             "STOFLOW_EBAY_PLAIN_HTTP_PHOTO_HOSTS": json.dumps(["127.0.0.1", "localhost"]),

@@ -6,7 +6,8 @@ stoflow db status
 stoflow db revision --tree shared|tenant -m MESSAGE
 stoflow tenants create ID | list | drop ID --confirm user_ID
 stoflow images audit [--tenant ID]
-stoflow sandbox sell|remove MARKETPLACE LISTING | revoke|recover MARKETPLACE
+stoflow sandbox sell|remove MARKETPLACE LISTING | cancel ebay ORDER | close ebay USER
+                | revoke|recover MARKETPLACE
                 | fail MARKETPLACE [--minutes N] [--status 503|429] | state
     (the local cloud's marketplace sandboxes, over HTTP at STOFLOW_LOCAL_SANDBOX_URL)
 stoflow jobs dlq list [--limit N] | redrive [--limit N]   (STOFLOW_JOBS_QUEUE_URL or --queue-url)
@@ -259,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub = sandbox.add_parser(action, help=text)
         sub.add_argument("marketplace", choices=marketplaces)
         sub.add_argument("listing", help="eBay: SKU, offer or listing id; Etsy: listing id or SKU; Vinted: item id")
+    cancel = sandbox.add_parser("cancel", help="the order is cancelled (the sale falls through)")
+    cancel.add_argument("marketplace", choices=marketplaces)
+    cancel.add_argument("listing", metavar="order", help="the order id `sell` printed (eBay)")
+    close = sandbox.add_parser("close", help="an account is closed: the marketplace's signed deletion notice (eBay)")
+    close.add_argument("marketplace", choices=marketplaces)
+    close.add_argument("listing", metavar="user", help="the username (a buyer's, or the seller's)")
     for action, text in (("revoke", "the seller revokes our access"), ("recover", "the marketplace works again")):
         sandbox.add_parser(action, help=text).add_argument("marketplace", choices=marketplaces)
     fail = sandbox.add_parser("fail", help="the marketplace fails every call for a while")

@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     # Marketplaces (eBay, Etsy). Tokens at rest are Fernet-encrypted: the keys come from this
     # secret on AWS ({"keys": [current, previous, ...]}), locally from data_dir/keys/fernet.json.
     marketplace_token_keys_secret_arn: str | None = None
-    # App credentials: a secret {"client_id", "client_secret", "ru_name"} (eBay) or
+    # App credentials: a secret {"client_id", "client_secret", "ru_name", "verification_token"} (eBay) or
     # {"keystring", "shared_secret"} (Etsy) on AWS; the plain fields below locally and in tests.
     ebay_app_secret_arn: str | None = None
     etsy_app_secret_arn: str | None = None
@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     ebay_client_secret: str | None = None
     # eBay's redirect_uri is the RuName (a name registered with eBay), not a URL.
     ebay_ru_name: str | None = None
+    # Marketplace Account Deletion: the verification token chosen when registering the endpoint
+    # (the app secret's "verification_token" on AWS) and the endpoint's URL exactly as registered.
+    ebay_verification_token: str | None = None
+    ebay_notification_endpoint: str | None = None
     # Overrides of the environment's hosts (tests point them at fakes).
     ebay_api_base_url: str | None = None
     ebay_auth_base_url: str | None = None

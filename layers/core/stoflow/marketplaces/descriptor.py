@@ -39,6 +39,13 @@ class Marketplace:
     - policies: `policies(tenant_id) -> dict` (GET /marketplaces/{name}/policies), if any;
     - sync_action: the job action a scheduled order sync queues (None: no scheduled sync);
     - photo_limit: how many photos a listing takes;
+    - notifications: `handle(method, query, headers, body) -> (status, body)` answering the
+      marketplace's own notification endpoint (/marketplaces/{name}/notifications), if it has one;
+    - forget_accounts: `forget(session, user_ids, usernames) -> int` removing what a tenant holds
+      of marketplace accounts that were closed (the marketplace's deletion notices), if needed;
+    - min_order_check_s: the shortest time between two scheduled checks of its orders (the
+      cadence is stoflow.services.order_checks'; a marketplace read through the seller's browser
+      keeps within its read budget);
     - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
       elsewhere gets a quantity update there; a listing without one stays as it is).
     """
@@ -55,6 +62,9 @@ class Marketplace:
     orders: str | None = None
     policies: str | None = None
     sync_action: str | None = None
+    notifications: str | None = None
+    forget_accounts: str | None = None
+    min_order_check_s: int = 0
     quantities: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -42,6 +42,11 @@ def listings() -> dict[str, Any]:
     return {m.name: m.load("listings") for m in REGISTERED}
 
 
+def notification_names() -> tuple[str, ...]:
+    """The marketplaces with a notification endpoint of their own."""
+    return tuple(m.name for m in REGISTERED if m.notifications)
+
+
 def quantity_marketplaces() -> tuple[str, ...]:
     """The marketplaces whose listings carry a quantity (stoflow.domain.sales.record_sale)."""
     return tuple(m.name for m in REGISTERED if m.quantities)

@@ -21,6 +21,7 @@ _WHERE = {
     "Category": "catalog",
     "Color": "catalog",
     "Condition": "catalog",
+    "DeletionNotice": "deletion_notices",
     "EbayCredentials": "ebay",
     "EbayOrder": "ebay",
     "EbayProduct": "ebay",

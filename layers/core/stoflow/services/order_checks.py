@@ -22,6 +22,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from stoflow.config import get_settings
+from stoflow.marketplaces import registry
 from stoflow.models.jobs import MarketplaceListing
 from stoflow.models.sales import Sale
 from stoflow.repositories import order_checks as repository
@@ -36,13 +37,13 @@ class Activity:
     recent_sales: int  # sales made there that a cancellation could still undo
 
 
-def interval(activity: Activity) -> timedelta | None:
-    """Time between two checks (None: nothing to watch)."""
+def interval(activity: Activity, *, at_least_s: int = 0) -> timedelta | None:
+    """Time between two checks (None: nothing to watch); `at_least_s`: the marketplace's floor."""
     settings = get_settings()
     if activity.cross_listed:
-        return timedelta(seconds=settings.order_check_cross_listed_s)
+        return timedelta(seconds=max(settings.order_check_cross_listed_s, at_least_s))
     if activity.listed or activity.recent_sales:
-        return timedelta(seconds=settings.order_check_listed_s)
+        return timedelta(seconds=max(settings.order_check_listed_s, at_least_s))
     return None
 
 
@@ -73,7 +74,9 @@ def is_due(session: Session, marketplace: str, now: datetime) -> bool:
 
 def schedule_next(session: Session, marketplace: str, now: datetime) -> datetime | None:
     """A check was just queued: when the next one is due (None: none until a listing goes live)."""
-    step = interval(activity(session, marketplace, now))
+    descriptor = registry.get(marketplace)
+    floor = descriptor.min_order_check_s if descriptor is not None else 0
+    step = interval(activity(session, marketplace, now), at_least_s=floor)
     due = now + step if step is not None else None
     repository.save(session, marketplace, now, due_at=due)
     return due

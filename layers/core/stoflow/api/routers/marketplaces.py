@@ -9,19 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id, Id32, Int64, text
 from stoflow.auth.principal import Principal
-from stoflow.marketplaces.registry import NAMES, oauth_names
+from stoflow.marketplaces.registry import NAMES, notification_names, oauth_names
 
 router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
 
 # The registry's OAuth marketplaces, as an enum in the OpenAPI document.
 OAuthMarketplace = Literal[oauth_names()]  # type: ignore[valid-type]
 AnyMarketplace = Literal[NAMES]  # type: ignore[valid-type]
+NotifyingMarketplace = Literal[notification_names()]  # type: ignore[valid-type]
 Writer = Annotated[Principal, Depends(require_role("user", "admin"))]
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
@@ -137,4 +138,31 @@ async def disconnect(marketplace: OAuthMarketplace, db: TenantDb, principal: Wri
     from stoflow.services.marketplace_connections import disconnect as forget
 
     forget(db, marketplace)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class ChallengeOut(BaseModel):
+    challengeResponse: str  # noqa: N815 (the marketplace's own field name)
+
+
+@router.get("/{marketplace}/notifications", response_model=ChallengeOut, responses=_PROBLEMS)
+async def notification_challenge(
+    marketplace: NotifyingMarketplace, challenge_code: Annotated[text(256), Query(min_length=1)]
+) -> ChallengeOut:
+    """The marketplace checks that its notification endpoint is ours: the answer is a hash of its
+    challenge, our verification token and this endpoint's address. No sign-in: the marketplace
+    calls it."""
+    from stoflow.services.deletion_notices import answer
+
+    _, body = answer(marketplace, "GET", {"challenge_code": challenge_code}, {}, b"")
+    return ChallengeOut(**body)
+
+
+@router.post("/{marketplace}/notifications", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+async def notification(marketplace: NotifyingMarketplace, request: Request) -> Response:
+    """A notice from the marketplace (an account closed: its data is removed). Its signature is
+    checked first; a notice delivered twice counts once. No sign-in: the marketplace calls it."""
+    from stoflow.services.deletion_notices import answer
+
+    answer(marketplace, "POST", {}, {k.lower(): v for k, v in request.headers.items()}, await request.body())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

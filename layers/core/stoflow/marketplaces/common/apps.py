@@ -16,6 +16,8 @@ class EbayAppKeys:
     ru_name: str
     # Sandbox keys only work in the sandbox: the environment travels with the keys.
     environment: str = "sandbox"
+    # The Marketplace Account Deletion endpoint's verification token (a secret too).
+    verification_token: str | None = None
 
     def __repr__(self) -> str:
         return f"EbayAppKeys(client_id={self.client_id!r}, environment={self.environment!r})"
@@ -65,6 +67,7 @@ def ebay_keys() -> EbayAppKeys:
             data["client_secret"],
             data["ru_name"],
             data.get("environment", settings.ebay_environment),
+            data.get("verification_token"),
         )
     missing = [
         f"STOFLOW_{name.upper()}"
@@ -74,7 +77,11 @@ def ebay_keys() -> EbayAppKeys:
     if missing:
         raise not_configured("eBay", missing, "STOFLOW_EBAY_APP_SECRET_ARN")
     return EbayAppKeys(
-        settings.ebay_client_id, settings.ebay_client_secret, settings.ebay_ru_name, settings.ebay_environment
+        settings.ebay_client_id,
+        settings.ebay_client_secret,
+        settings.ebay_ru_name,
+        settings.ebay_environment,
+        settings.ebay_verification_token,
     )
 
 

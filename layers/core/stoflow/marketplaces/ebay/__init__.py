@@ -14,5 +14,7 @@ MARKETPLACE = Marketplace(
     orders="stoflow.marketplaces.ebay.orders",
     policies="stoflow.marketplaces.ebay.connect:policies",
     sync_action="sync_orders",
+    notifications="stoflow.marketplaces.ebay.notifications:handle",
+    forget_accounts="stoflow.marketplaces.ebay.account_deletion:forget",
     photo_limit=24,
 )

@@ -76,6 +76,13 @@ class EbayOAuth:
     def exchange_code(self, code: str) -> TokenSet:
         return self._token({"grant_type": "authorization_code", "code": code, "redirect_uri": self.keys.ru_name})
 
+    def application_token(self) -> str:
+        """An application access token (client credentials), for calls made as the app itself
+        (the Notification API's public keys)."""
+        return self._token(
+            {"grant_type": "client_credentials", "scope": "https://api.ebay.com/oauth/api_scope"}
+        ).access_token
+
     def refresh(self, refresh_token: str) -> TokenSet:
         return self._token(
             {

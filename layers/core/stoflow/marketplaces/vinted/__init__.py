@@ -28,4 +28,7 @@ MARKETPLACE = Marketplace(
     sync_action="orders",
     photo_limit=20,
     quantities=False,  # one Vinted item is one unit
+    # Scheduled order reads queue a browser command each: at most every 15 minutes, so the
+    # extension's read budget is left to the seller's own work.
+    min_order_check_s=900,
 )
