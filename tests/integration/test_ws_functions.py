@@ -266,6 +266,28 @@ def test_job_status_reaches_the_tenants_dashboards_only(handlers, user, engine, 
     assert extension.connection_id and theirs.connection_id  # connected, and not pushed to
 
 
+def test_a_job_change_rolled_back_pushes_nothing(handlers, user, fake_gateway):
+    connect(handlers, issue_ticket(user, "dashboard").ticket)
+    with pytest.raises(RuntimeError), shared_session() as session:
+        notify(session, event_for(user.tenant_id))
+        raise RuntimeError("the job's unit of work fails after the change")
+    assert fake_gateway.posted == []
+
+
+def test_a_unit_of_work_reads_the_dashboards_once_for_all_its_jobs(handlers, user, fake_gateway, monkeypatch):
+    from stoflow.repositories import ws as ws_repository
+
+    mine, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
+    reads = []
+    original = ws_repository.connections_of
+    monkeypatch.setattr(ws_repository, "connections_of", lambda *args: reads.append(args) or original(*args))
+    with shared_session() as session:
+        notify(session, event_for(user.tenant_id))
+        notify(session, event_for(user.tenant_id))
+    assert len(reads) == 1
+    assert [cid for cid, _ in fake_gateway.posted] == [mine.connection_id, mine.connection_id]
+
+
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(handlers, user, fake_gateway):
     gone, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
     alive, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
