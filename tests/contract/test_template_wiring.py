@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -213,21 +214,28 @@ def test_websocket_and_worker_functions_import_no_web_framework(logical_id):
 
 
 @pytest.mark.parametrize("logical_id", JOB_CHANGERS)
-def test_functions_that_change_jobs_install_the_websocket_notifier(logical_id):
+def test_functions_that_change_jobs_push_job_status_to_the_dashboards(logical_id):
+    """The notifier is the runtime's, built from the settings: it pushes wherever the template
+    gives the function the WebSocket API's @connections URL, with nothing for the function to
+    install."""
     if logical_id not in {f.logical_id for f in TEMPLATE.functions}:
         pytest.fail(f"{logical_id} is not in template.yaml any more: update JOB_CHANGERS")
+    function = TEMPLATE.function(logical_id)
+    assert "STOFLOW_WS_CALLBACK_URL" in ((function.properties.get("Environment") or {}).get("Variables") or {})
     script = (
         "from infra.local.functions import load_handler\n"
         "from infra.local.template import load_template\n"
         f"load_handler(load_template().function({logical_id!r}))\n"
-        "from stoflow.jobs.notifier import get_notifier\n"
-        "print(type(get_notifier()).__name__)\n"
+        "from stoflow import runtime\n"
+        "from stoflow.jobs.notifier import NOTIFIER\n"
+        "print(type(runtime.get(NOTIFIER)).__name__)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    env = {**os.environ, "STOFLOW_WS_CALLBACK_URL": "https://abc123.execute-api.eu-west-3.amazonaws.com/dev"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "WebSocketJobNotifier"
-    function = TEMPLATE.function(logical_id)
-    assert "STOFLOW_WS_CALLBACK_URL" in ((function.properties.get("Environment") or {}).get("Variables") or {})
+    assert result.stdout.strip().splitlines()[-1] == "DashboardNotifier"
 
 
 # --- queue, worker, schedules ------------------------------------------------------------------

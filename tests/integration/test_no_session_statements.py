@@ -47,9 +47,10 @@ def wire(monkeypatch):
 
 def test_the_whole_lifecycle_sends_no_session_statement(wire, database_url, engine, monkeypatch):
     fresh = build_engine(database_url, pool_size=2)
-    from stoflow.db import engine as engine_module
+    from stoflow import runtime
+    from stoflow.db.engine import ENGINE
 
-    monkeypatch.setattr(engine_module, "_engine", fresh)
+    previous = runtime.provide(ENGINE, fresh)
     try:
         tenant = 990001
         create_tenant(tenant, engine=fresh)
@@ -64,6 +65,7 @@ def test_the_whole_lifecycle_sends_no_session_statement(wire, database_url, engi
         assert health.check().database
         drop_tenant(tenant, confirm=f"user_{tenant}", engine=fresh)
     finally:
+        runtime.provide(ENGINE, previous)
         fresh.dispose()
 
     statements = [s for s, _ in wire]
