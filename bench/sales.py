@@ -9,7 +9,7 @@
   cross-listed (checked most often), listed on one marketplace only, and with nothing listed; and
   how many such tenants Etsy's default app limit (10,000 requests a day) carries.
 
-The cadence is the code's (stoflow.services.order_checks.interval); nothing here sleeps.
+The cadence is the code's (stoflow.domain.order_checks.interval); nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import math
 import random
 import statistics
 
-from stoflow.services.order_checks import Activity, interval
+from stoflow.domain.order_checks import Activity, interval
 
 DAY_S = 86_400
 TICK_S = 60

@@ -31,6 +31,7 @@ from stoflow.models.catalog import Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
 from stoflow.models.products import Product
+from stoflow.models.sales import OrderCheck
 from stoflow.models.vinted import VintedConnection, VintedProduct
 from stoflow.realtime import connections as ws_connections
 from stoflow.services.ws import issue_ticket
@@ -628,3 +629,17 @@ def test_a_job_waiting_for_the_page_is_offered_again_after_the_wait(world, monke
     send(world, conn, {"action": "heartbeat"})
     assert [c["job_id"] for c in commands(world)] == [job_id, job_id]
     assert job(world, job_id).error_code == "sent_to_extension"
+
+
+def test_the_extension_s_heartbeats_check_vinted_sales_when_due(world):
+    """While the browser is open, a heartbeat queues Vinted's orders check when it is due (the
+    first one at once), then not again before the marketplace's floor; the queue carries it."""
+    conn = connect(world)
+    hello(world, conn)
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, {"action": "heartbeat"})
+    with tenant_session(world["tenant"]) as session:
+        checks = list(session.scalars(select(MarketplaceJob).where(MarketplaceJob.action == "orders")))
+        assert [(j.marketplace, j.status) for j in checks] == [("vinted", "pending")]
+        assert session.get(OrderCheck, "vinted").due_at is None  # nothing listed: no next check
+    assert [m.job_id for m in world["queue"].take()] == [checks[0].id]

@@ -208,7 +208,7 @@ class Settings(BaseSettings):
     marketplace_scheduled_refresh_margin_s: int = 1800
     # First order sync of a connection looks this far back.
     order_sync_initial_lookback_days: int = 30
-    # How often a marketplace's orders are checked (stoflow.services.order_checks): often while a
+    # How often a marketplace's orders are checked (stoflow.domain.order_checks): often while a
     # product listed there is also listed elsewhere (a sale there must delist it elsewhere within
     # 5 minutes), rarely when only that marketplace lists it (the stock follows), and while a sale
     # made there may still be cancelled; never otherwise.

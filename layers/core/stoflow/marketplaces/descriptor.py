@@ -44,7 +44,7 @@ class Marketplace:
     - forget_accounts: `forget(session, user_ids, usernames) -> int` removing what a tenant holds
       of marketplace accounts that were closed (the marketplace's deletion notices), if needed;
     - min_order_check_s: the shortest time between two scheduled checks of its orders (the
-      cadence is stoflow.services.order_checks'; a marketplace read through the seller's browser
+      cadence is stoflow.domain.order_checks'; a marketplace read through the seller's browser
       keeps within its read budget);
     - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
       elsewhere gets a quantity update there; a listing without one stays as it is).

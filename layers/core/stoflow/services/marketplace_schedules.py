@@ -1,6 +1,6 @@
 """What the marketplace schedules do: queue an order-sync job for each connected tenant and
 marketplace whose orders check is due (the work runs in the job workers, not in one long Lambda;
-the cadence is stoflow.services.order_checks'), refresh tokens that expire soon, and sweep expired
+the cadence is stoflow.domain.order_checks'), refresh tokens that expire soon, and sweep expired
 OAuth states. One tenant's failure never stops the others."""
 
 from __future__ import annotations
@@ -15,19 +15,14 @@ from sqlalchemy import Engine
 from stoflow.config import get_settings
 from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import tenant_session
+from stoflow.domain import order_checks
 from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
-from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories import tenants as registry
-from stoflow.services import order_checks
 
 log = logging.getLogger(__name__)
-
-# Two schedule firings in the same slot (a retry, a duplicate event) queue one job. The schedule
-# fires every minute; each tenant's cadence is its order checks' due time (services.order_checks).
-SYNC_SLOT_MINUTES = 1
 
 
 @dataclass
@@ -46,21 +41,15 @@ def _tenant_ids(engine: Engine) -> list[int]:
         return [row.id for row in registry.list_all(connection)]
 
 
-def slot_of(now: datetime) -> str:
-    minute = now.minute - now.minute % SYNC_SLOT_MINUTES
-    return now.astimezone(UTC).replace(minute=minute, second=0, microsecond=0).strftime("%Y%m%dT%H%M")
-
-
 def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
-    from stoflow.jobs.service import JobRequest, enqueue_in_session
     from stoflow.services.jobs import registry as handlers
 
     engine = engine or get_engine()
     now = now or datetime.now(UTC)
-    slot = slot_of(now)
     # Each marketplace's order-sync action, from its descriptor.
     actions = {m.name: m.sync_action for m in marketplaces.all_marketplaces() if m.sync_action is not None}
     syncing = [m for m, action in actions.items() if handlers().get(m, action) is not None]
+    floors = {m.name: m.min_order_check_s for m in marketplaces.all_marketplaces()}
     report = ScheduleReport()
     for tenant_id in _tenant_ids(engine):
         report.tenants += 1
@@ -72,16 +61,13 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
                         continue
                     if not marketplaces.is_connected(session, marketplace):
                         continue
-                    action = actions[marketplace]
-                    key = f"{action}:{marketplace}:{slot}"
-                    if jobs_repository.jobs_by_keys(session, [key]):
+                    floor = floors[marketplace]
+                    if order_checks.queue_if_due(
+                        session, tenant_id, marketplace, actions[marketplace], now, at_least_s=floor
+                    ):
+                        report.done += 1
+                    else:
                         report.skipped += 1
-                        continue
-                    enqueue_in_session(
-                        session, tenant_id, JobRequest(marketplace, action), job_keys=[key], validate=False
-                    )
-                    order_checks.schedule_next(session, marketplace, now)
-                    report.done += 1
         except Exception as exc:  # one broken tenant must not starve the others
             log.exception("order sync fan-out failed for tenant %s", tenant_id)
             report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})

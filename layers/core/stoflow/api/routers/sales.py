@@ -171,6 +171,6 @@ async def read_alert(alert_id: AlertId, db: TenantDb, principal: CurrentPrincipa
 
 @router.get("/orders/checks", response_model=list[OrderCheckOut], responses=_PROBLEMS)
 async def order_checks(db: TenantDb, principal: CurrentPrincipal) -> list[OrderCheckOut]:
-    from stoflow.services.order_checks import checks
+    from stoflow.domain.order_checks import checks
 
     return [OrderCheckOut(marketplace=m, checked_at=c, due_at=d) for m, c, d in checks(db)]

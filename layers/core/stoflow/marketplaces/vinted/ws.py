@@ -83,8 +83,31 @@ def _lane(context: MessageContext) -> Any:
     return VintedLane(context.tenant_id)
 
 
+def _check_orders_if_due(context: MessageContext) -> None:
+    """While the seller's browser is open, its heartbeats check Vinted's sales when due (the
+    cadence of stoflow.domain.order_checks, at most every `min_order_check_s`): the check is an
+    `orders` job the lane sends like any command, within the read budget."""
+    from datetime import UTC, datetime
+
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.domain.order_checks import queue_if_due
+    from stoflow.marketplaces.vinted import MARKETPLACE
+
+    assert MARKETPLACE.sync_action is not None
+    with tenant_session(context.tenant_id) as session:
+        queue_if_due(
+            session,
+            context.tenant_id,
+            MARKETPLACE.name,
+            MARKETPLACE.sync_action,
+            datetime.now(UTC),
+            at_least_s=MARKETPLACE.min_order_check_s,
+        )
+
+
 def _dispatch_quietly(context: MessageContext) -> None:
     try:
+        _check_orders_if_due(context)
         _lane(context).dispatch()
     except Exception:  # the message itself was handled; the next heartbeat or tick tries again
         log.exception("vinted lane dispatch failed for tenant %s", context.tenant_id)

@@ -11,20 +11,24 @@ The cadence follows the tenant's activity on each marketplace (config: order_che
 The answer is a timestamp per tenant and marketplace (`order_checks.due_at`), written when a check
 is queued and pulled forward to now when a listing goes live (stoflow.repositories.jobs.upsert_listing):
 the minute schedule queues the checks that are due (a shared due-work index can read the same
-timestamps instead of visiting every tenant)."""
+timestamps instead of visiting every tenant), and so does the Vinted extension's heartbeat while
+the seller's browser is open (`queue_if_due`: the same rule from either side, keyed per minute).
+
+Below the marketplaces and services alike: the caller gives the marketplace's floor
+(`min_order_check_s` of its descriptor) and its order-sync action."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from stoflow.config import get_settings
-from stoflow.marketplaces import registry
 from stoflow.models.jobs import MarketplaceListing
 from stoflow.models.sales import Sale
+from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories import order_checks as repository
 
 
@@ -72,14 +76,33 @@ def is_due(session: Session, marketplace: str, now: datetime) -> bool:
     return row.due_at is not None and row.due_at <= now
 
 
-def schedule_next(session: Session, marketplace: str, now: datetime) -> datetime | None:
+def schedule_next(session: Session, marketplace: str, now: datetime, *, at_least_s: int = 0) -> datetime | None:
     """A check was just queued: when the next one is due (None: none until a listing goes live)."""
-    descriptor = registry.get(marketplace)
-    floor = descriptor.min_order_check_s if descriptor is not None else 0
-    step = interval(activity(session, marketplace, now), at_least_s=floor)
+    step = interval(activity(session, marketplace, now), at_least_s=at_least_s)
     due = now + step if step is not None else None
     repository.save(session, marketplace, now, due_at=due)
     return due
+
+
+def slot_of(now: datetime) -> str:
+    """The minute a check is queued in: two triggers in the same minute queue one job."""
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M")
+
+
+def queue_if_due(
+    session: Session, tenant_id: int, marketplace: str, action: str, now: datetime, *, at_least_s: int = 0
+) -> bool:
+    """Queue the marketplace's order check (job `action`) if it is due; whether one was queued."""
+    from stoflow.jobs.service import JobRequest, enqueue_in_session
+
+    if not is_due(session, marketplace, now):
+        return False
+    key = f"{action}:{marketplace}:{slot_of(now)}"
+    if jobs_repository.jobs_by_keys(session, [key]):
+        return False
+    enqueue_in_session(session, tenant_id, JobRequest(marketplace, action), job_keys=[key], validate=False)
+    schedule_next(session, marketplace, now, at_least_s=at_least_s)
+    return True
 
 
 def checks(session: Session) -> list[tuple[str, datetime | None, datetime | None]]:
