@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from stoflow.db.engine import build_engine, normalise_url
+from stoflow.db.roles import ensure_roles
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,6 +39,8 @@ def scratch_database(pool_size: int = 8) -> Iterator[tuple[Engine, URL]]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name)
     engine = build_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # The shared migrations grant rights to the application role: it must exist on the server.
+    ensure_roles(engine)
     try:
         yield engine, url
     finally:

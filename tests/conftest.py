@@ -24,6 +24,7 @@ from stoflow import runtime
 from stoflow.db.engine import build_engine, get_engine, normalise_url
 from stoflow.db.migrations import migrate_shared
 from stoflow.db.provisioning import create_tenant
+from stoflow.db.roles import APP_ROLE, MIGRATOR_ROLE, ensure_roles
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -110,7 +111,13 @@ def fresh_database(pg_admin_url: URL) -> Iterator[URL]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield pg_admin_url.set(database=name)
+        url = pg_admin_url.set(database=name)
+        grants = create_engine(url, poolclass=NullPool)
+        try:
+            ensure_roles(grants)
+        finally:
+            grants.dispose()
+        yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -139,13 +146,29 @@ def empty_engine(empty_database_url: URL) -> Iterator[Engine]:
     eng.dispose()
 
 
+def as_role(url: URL, role: str) -> URL:
+    """The same database, logged in as one of the application's roles (stoflow.db.roles)."""
+    return url.set(username=role, password=None)
+
+
 @pytest.fixture(scope="session")
-def engine(database_url: URL) -> Iterator[Engine]:
-    """The run's engine for the tests' own set-up and checks (a pool for their threads), migrated
-    (shared schemas). What the code under test gets from get_engine() is `container_engine`."""
-    eng = build_engine(database_url, pool_size=8, max_overflow=8)
+def migrator_engine(database_url: URL) -> Iterator[Engine]:
+    """The run's database as the migrator role, the schema's owner, which migrates it (shared
+    schemas) as on AWS. Tests that make or migrate schemas the way migrations do, then hand them to
+    code that logs in as a role (the CLI, functions), do it with this engine."""
+    eng = build_engine(as_role(database_url, MIGRATOR_ROLE), pool_size=4, max_overflow=4)
     migrate_shared(eng)
-    os.environ["DATABASE_URL"] = database_url.render_as_string(hide_password=False)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: URL, migrator_engine: Engine) -> Iterator[Engine]:
+    """The run's engine for the tests' own set-up and checks (a pool for their threads, as the
+    administrator), on the migrated database. What the code under test gets from get_engine() is
+    `container_engine`: the application role, which may not run DDL."""
+    eng = build_engine(database_url, pool_size=8, max_overflow=8)
+    os.environ["DATABASE_URL"] = as_role(database_url, APP_ROLE).render_as_string(hide_password=False)
     runtime.reset()
     yield eng
     runtime.reset()

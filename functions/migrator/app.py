@@ -1,6 +1,7 @@
 """The migrator: `stoflow db upgrade|downgrade|status` on AWS (invoked by deployment, not HTTP).
 
-Event: {"action": "upgrade"} | {"action": "downgrade", "tenants": REV, "shared": REV}
+Event: {"action": "bootstrap-roles"} (once, before the first upgrade: the database roles)
+       | {"action": "upgrade"} | {"action": "downgrade", "tenants": REV, "shared": REV}
        | {"action": "status"}; optional "workers", "continue".
 """
 

@@ -84,9 +84,14 @@ class EmbeddedPostgres:
 
 
 class Database:
-    """Migrates the configured database to head (shared schemas, then every tenant schema) and
-    installs an engine for the local cloud's own work (the demo user, the sandboxes). Functions
-    do not use it: each of their containers has its own, as deployed (functions.Containers)."""
+    """Creates the database roles (stoflow.db.roles) as DATABASE_URL's user, migrates the database
+    to head as the migrator role (shared schemas, then every tenant schema), then points the
+    functions at the application role, as deployed: what runs locally may not run DDL either.
+    Installs an engine (the application role) for the local cloud's own work (the demo user, the
+    sandboxes). Functions do not use it: each of their containers has its own (functions.Containers).
+
+    Locally the roles log in without a password (the embedded server trusts local connections);
+    a DATABASE_URL given for another server must let them in the same way."""
 
     name = "database"
 
@@ -94,20 +99,31 @@ class Database:
         # Migrations fan out on a few threads; the functions' containers have their own engines.
         self.pool_size = pool_size
         self.engine: Engine | None = None
+        self._previous_url: str | None = None
 
     def start(self) -> None:
+        from stoflow.db.roles import APP_ROLE, MIGRATOR_ROLE, ensure_roles
+
         settings = get_settings()
-        engine = engine_from_settings(settings, pool_size=self.pool_size)
+        admin = engine_from_settings(settings)
         try:
-            before, after = migrate_shared(engine)
+            ensure_roles(admin)
+            given = admin.url
+        finally:
+            admin.dispose()
+        migrator = engine_from_settings(settings, pool_size=self.pool_size, user=MIGRATOR_ROLE)
+        try:
+            before, after = migrate_shared(migrator)
             log.info("shared schemas: %s -> %s", before or "base", after)
-            report = migrate_tenants(engine, workers=settings.migration_workers)
+            report = migrate_tenants(migrator, workers=settings.migration_workers)
             log.info("%s", report.summary())
             if not report.ok:
                 raise RuntimeError(f"tenant migrations failed: {report.summary()}")
-        except BaseException:
-            engine.dispose()
-            raise
+        finally:
+            migrator.dispose()
+        self._previous_url = os.environ.get("DATABASE_URL")
+        export_database_url(given.set(username=APP_ROLE, password=None))
+        engine = engine_from_settings(get_settings(), pool_size=self.pool_size)
         runtime.provide(ENGINE, engine)
         self.engine = engine
 
@@ -116,7 +132,8 @@ class Database:
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
+            export_database_url(self._previous_url)
 
     def describe(self) -> list[str]:
         url = self.engine.url.render_as_string(hide_password=True) if self.engine else "-"
-        return [f"Database     {url} (migrated to head)"]
+        return [f"Database     {url} (migrated to head; functions log in as this role, rows only)"]

@@ -17,6 +17,13 @@ _ids = itertools.count(660000)
 
 
 @pytest.fixture
+def engine(engine: Engine, migrator_engine: Engine) -> Engine:
+    """As the migrator: these schemas are made and migrated as on AWS, then read by the functions'
+    role (which has rights on what the migrator creates, not on what an administrator does)."""
+    return migrator_engine
+
+
+@pytest.fixture
 def legacy_tenant(engine: Engine) -> Iterator[int]:
     """A tenant at the revision before the move, dropped afterwards: some tests leave it in states
     (a non-list images value) that a later registry-wide upgrade must not meet."""

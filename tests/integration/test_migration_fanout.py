@@ -171,9 +171,11 @@ def own_engine(empty_database_url, monkeypatch):
     registry-wide fan-outs must not meet the odd tenants other tests leave in the shared one."""
     from stoflow.config import get_settings
     from stoflow.db.engine import build_engine
-    from tests.conftest import url_string
+    from stoflow.db.roles import MIGRATOR_ROLE
+    from tests.conftest import as_role, url_string
 
-    engine = build_engine(empty_database_url, pool_size=4)
+    # As the migrator, the role that owns the schema (the CLI migrates as it too).
+    engine = build_engine(as_role(empty_database_url, MIGRATOR_ROLE), pool_size=4)
     migrations.migrate_shared(engine)
     monkeypatch.setenv("DATABASE_URL", url_string(empty_database_url))
     get_settings.cache_clear()

@@ -70,7 +70,7 @@ def _classify(exc: BaseException) -> str | None:
     if module.startswith("pg8000"):
         if name == "InterfaceError":  # pg8000: cannot connect, network error, timeout
             return "database"
-        code = _sqlstate(exc)
+        code = sqlstate(exc)
         if code and (code[:2] in _PG_UNAVAILABLE_CLASSES or code in _PG_UNAVAILABLE_CODES):
             return "database"
         return None
@@ -89,7 +89,8 @@ def _classify(exc: BaseException) -> str | None:
     return None
 
 
-def _sqlstate(exc: BaseException) -> str | None:
+def sqlstate(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a pg8000 error (the server's fields travel in its first argument)."""
     for arg in getattr(exc, "args", ()):
         if isinstance(arg, dict):
             code = arg.get("C")
@@ -110,7 +111,7 @@ def database_connection_problem(exc: BaseException) -> str | None:
     found_unavailable = False
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        code = _sqlstate(current)
+        code = sqlstate(current)
         if code in _PG_CONFIGURATION_CODES:
             return _PG_CONFIGURATION_CODES[code]
         if isinstance(current, ConnectionRefusedError):

@@ -3,6 +3,7 @@
 stoflow db upgrade [--target REV] [--shared-only | --tenants-only] [--workers N] [--continue]
 stoflow db downgrade (--shared REV | --tenants REV) [--workers N] [--continue]
 stoflow db status
+stoflow db roles   (as an administrator, before the first upgrade)
 stoflow db revision --tree shared|tenant -m MESSAGE
 stoflow tenants create ID | list | drop ID --confirm user_ID
 stoflow images audit [--tenant ID]
@@ -24,11 +25,17 @@ from collections.abc import Sequence
 from stoflow.errors import StoflowError
 
 
-def _engine(workers: int = 1) -> object:
+def _engine(workers: int = 1, *, admin: bool = False) -> object:
+    """The database as the migrator role (stoflow.db.roles), which owns the schema: whatever user
+    DATABASE_URL names, migrations never leave tables the application role has no rights on.
+    `admin`: as DATABASE_URL's own user (creating the roles)."""
     from stoflow.config import get_settings
     from stoflow.db.engine import engine_from_settings
+    from stoflow.db.roles import MIGRATOR_ROLE
 
-    return engine_from_settings(get_settings(), pool_size=max(workers, 1) + 1)
+    settings = get_settings()
+    user = None if admin or settings.database_iam_auth else MIGRATOR_ROLE
+    return engine_from_settings(settings, pool_size=max(workers, 1) + 1, user=user)
 
 
 def _cmd_upgrade(args: argparse.Namespace) -> int:
@@ -85,6 +92,16 @@ def _cmd_status(args: argparse.Namespace) -> int:
         marker = "" if revision == result.tenant_head else "  <- behind"
         print(f"  {revision or 'base'}: {count}{marker}")
     return 0 if result.up_to_date else 3
+
+
+def _cmd_roles(args: argparse.Namespace) -> int:
+    """Create the database roles and their rights (as an administrator: DATABASE_URL's user)."""
+    from stoflow.db.roles import ROLES, ensure_roles
+
+    engine = _engine(admin=True)
+    ensure_roles(engine)  # type: ignore[arg-type]
+    print(f"roles {', '.join(ROLES)} ready on database {engine.url.database}")  # type: ignore[attr-defined]
+    return 0
 
 
 def _cmd_revision(args: argparse.Namespace) -> int:
@@ -230,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(run=_cmd_upgrade)
     down.set_defaults(run=_cmd_downgrade)
     db.add_parser("status", help="where shared and tenant schemas stand").set_defaults(run=_cmd_status)
+    roles_help = "create the database roles (as an administrator), before the first upgrade"
+    db.add_parser("roles", help=roles_help).set_defaults(run=_cmd_roles)
     rev = db.add_parser("revision", help="write a new revision file")
     rev.add_argument("--tree", choices=["shared", "tenant"], required=True)
     rev.add_argument("-m", "--message", required=True)

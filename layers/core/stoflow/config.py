@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     database_tls: bool = False
     # Overrides the secret's host: on AWS the RDS Proxy endpoint (the secret names the cluster).
     database_host: str | None = None
+    database_port: int = 5432
+    # On AWS: the database role this function logs in as (stoflow.db.roles), authenticated to the
+    # RDS Proxy by an IAM token (no password, no secret to read); the proxy requires IAM auth.
+    database_user: str | None = None
+    database_iam_auth: bool = False
+    # An IAM token is valid 15 minutes and is only checked when a connection opens: a container
+    # reuses one for new connections until this age, so that one is never presented near expiry.
+    database_iam_token_max_age_s: float = 10 * 60
+    # The migrator only (`bootstrap-roles`): the master user it logs in as to create the roles,
+    # and the proxy's secrets of the roles, whose passwords the proxy presents to the database.
+    database_admin_user: str | None = None
+    database_role_secret_arns: list[str] = Field(default_factory=list)
     database_tls_ca_file: str | None = None
     # Connecting (TCP, TLS, startup, authentication, waiting for a pooled connection) must fail
     # well within the HTTP functions' 5-20 s timeouts; a statement may take up to the socket timeout.
@@ -236,6 +248,13 @@ class Settings(BaseSettings):
     def _parameters_logged_locally_only(self) -> Settings:
         if self.database_log_parameters and self.environment != "local":
             raise ValueError("database_log_parameters is a local debugging aid: refused outside environment=local")
+        return self
+
+    @model_validator(mode="after")
+    def _iam_tokens_over_tls_only(self) -> Settings:
+        # A token is a bearer credential for 15 minutes: it never travels in clear.
+        if self.database_iam_auth and not self.database_tls:
+            raise ValueError("database_iam_auth needs database_tls: an IAM token never travels unencrypted")
         return self
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -73,10 +74,13 @@ def build_engine(
     socket_timeout_s: float = 30.0,
     pool_recycle_s: int = 300,
     idle_ping_after_s: float = 10.0,
+    password: Callable[[], str] | None = None,
 ) -> Engine:
     """An engine whose pool suits Lambda: one container serves one request at a time, so one
     connection reused across invocations; a ping after idling because a frozen container wakes up
-    to a connection the proxy may have closed; recycle so none outlives the proxy's idle timeout."""
+    to a connection the proxy may have closed; recycle so none outlives the proxy's idle timeout.
+
+    `password`, when given, is asked for each new connection (an IAM token), never per checkout."""
     from stoflow.db import pg8000_wire
 
     pg8000_wire.install()
@@ -105,10 +109,18 @@ def build_engine(
     install_statement_guard(engine)
     _install_idle_ping(engine, idle_ping_after_s)
     event.listen(engine, "handle_error", invalidate_abandoned)
+    if password is not None:
+        _install_password(engine, password)
     event.listen(
         engine, "connect", lambda dbapi_connection, record: _set_socket_timeout(dbapi_connection, socket_timeout_s)
     )
     return engine
+
+
+def _install_password(engine: Engine, password: Callable[[], str]) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _fresh_password(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["password"] = password()
 
 
 def _set_socket_timeout(dbapi_connection: Any, seconds: float) -> None:
@@ -156,9 +168,35 @@ def _install_idle_ping(engine: Engine, idle_s: float) -> None:
             raise DisconnectionError("pooled connection found dead after idling") from exc
 
 
-def engine_from_settings(settings: Settings, *, pool_size: int | None = None) -> Engine:
+def engine_from_settings(settings: Settings, *, pool_size: int | None = None, user: str | None = None) -> Engine:
+    """The one way a container connects: a URL (locally), an IAM token to the RDS Proxy (on AWS),
+    or an RDS-style secret. `user` replaces the settings' database user (the migrator logs in as
+    the master user to create the roles)."""
+    password: Callable[[], str] | None = None
     if settings.database_url:
         url: str | URL = settings.database_url
+    elif settings.database_iam_auth:
+        login = user or settings.database_user
+        if not (settings.database_host and settings.database_name and login):
+            raise RuntimeError(
+                "IAM authentication needs STOFLOW_DATABASE_HOST, STOFLOW_DATABASE_NAME and STOFLOW_DATABASE_USER"
+            )
+        from stoflow.db.iam_auth import IamAuthToken
+
+        url = URL.create(
+            "postgresql+pg8000",
+            username=login,
+            host=settings.database_host,
+            port=settings.database_port,
+            database=settings.database_name,
+        )
+        password = IamAuthToken(
+            settings.database_host,
+            settings.database_port,
+            login,
+            settings.aws_region,
+            max_age_s=settings.database_iam_token_max_age_s,
+        )
     elif settings.database_secret_arn:
         url = url_from_secret(_fetch_secret(settings), settings.database_name)
         if settings.database_host:
@@ -166,6 +204,8 @@ def engine_from_settings(settings: Settings, *, pool_size: int | None = None) ->
             url = url.set(host=settings.database_host)
     else:
         raise RuntimeError("No database configured: set DATABASE_URL or STOFLOW_DATABASE_SECRET_ARN")
+    if user and not settings.database_iam_auth:
+        url = normalise_url(url).set(username=user, password=None)
     return build_engine(
         url,
         pool_size=pool_size or settings.database_pool_size,
@@ -174,6 +214,7 @@ def engine_from_settings(settings: Settings, *, pool_size: int | None = None) ->
         connect_timeout_s=settings.database_connect_timeout_s,
         socket_timeout_s=settings.database_socket_timeout_s,
         pool_recycle_s=settings.database_pool_recycle_s,
+        password=password,
     )
 
 

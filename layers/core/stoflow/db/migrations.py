@@ -200,7 +200,14 @@ def migrate_shared(
     script = scripts_for("shared", migrations_dir)
     with engine.connect() as connection, connection.begin():
         connection.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, 0)))
-        return _run(connection, script, SHARED_VERSION_SCHEMA, direction, target)
+        before, after = _run(connection, script, SHARED_VERSION_SCHEMA, direction, target)
+        if direction == "upgrade" and after == script.get_current_head():
+            # The functions that let the application role create tenant schemas carry this
+            # code's tenant head: rewritten at every upgrade, under the same lock.
+            from stoflow.db.provisioning import install_provisioning
+
+            install_provisioning(connection)
+        return before, after
 
 
 def _migrate_schema_on(
