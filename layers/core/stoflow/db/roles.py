@@ -4,7 +4,7 @@
   migrations (DDL) and owns the tenant provisioning functions (db/provisioning).
 - `stoflow_app` is what the API, WebSocket, worker and scheduled functions log in as: rows only
   (SELECT, INSERT, UPDATE, DELETE), no CREATE anywhere, not even a temporary table. It gets its
-  rights on what the migrator creates by default privileges (shared migration s0010), and creates
+  rights on what the migrator creates by default privileges (shared migration s0011), and creates
   a tenant schema only through the migrator's SECURITY DEFINER function, which can create nothing
   but `user_<id>` at the tenant head.
 

@@ -6,8 +6,8 @@ what the migrator creates later (tables added by migrations, tenant schemas made
 provisioning function). It is given no CREATE anywhere. Run `stoflow db roles` (or the
 migrator's bootstrap-roles) first: the role must exist.
 
-Revision ID: s0010
-Revises: s0009
+Revision ID: s0011
+Revises: s0010
 Create Date: 2026-11-30
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from stoflow.db.roles import APP_ROLE
 
-revision = "s0010"
-down_revision = "s0009"
+revision = "s0011"
+down_revision = "s0010"
 branch_labels = None
 depends_on = None
 
