@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pydantic import ValidationError
 
-from stoflow import aws
+from stoflow import runtime
 from stoflow.config import Settings
 from stoflow.db import engine as engine_module
 from stoflow.db.iam_auth import IamAuthToken
@@ -54,11 +54,11 @@ def test_boto3_signs_a_token_for_the_proxy_and_the_role_without_calling_aws(monk
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("STOFLOW_AWS_ENDPOINT_URL", raising=False)
-    aws.reset_clients()
+    runtime.reset()
     try:
         token = IamAuthToken("proxy.example", 5432, "stoflow_app", "eu-west-3", max_age_s=600)()
     finally:
-        aws.reset_clients()
+        runtime.reset()
     parts = urlsplit("https://" + token)
     query = parse_qs(parts.query)
     assert parts.hostname == "proxy.example" and parts.port == 5432

@@ -7,7 +7,9 @@ import json
 import logging
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,3 +104,34 @@ def test_a_function_imports_neither_the_xray_sdk_nor_boto3_locally(function):
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+class RecordingTracer:
+    """Powertools' Tracer as far as subsegment() uses it: the names of the subsegments opened."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str, dict[str, object]]] = []
+        self.provider = self
+
+    @contextmanager
+    def in_subsegment(self, name: str):
+        annotations: dict[str, object] = {}
+        self.opened.append((name, annotations))
+        yield SimpleNamespace(put_annotation=lambda key, value: annotations.__setitem__(key, value))
+
+
+def test_every_database_unit_of_work_is_a_subsegment_on_aws(stage):
+    from sqlalchemy import create_engine
+
+    from stoflow.db.tenancy import shared_session, tenant_session
+
+    stage("dev")
+    tracer = RecordingTracer()
+    # Never connected: a unit of work that sends nothing opens no connection.
+    engine = create_engine("postgresql+pg8000://nobody@127.0.0.1:1/none")
+    with runtime.provided(observability.TRACER, tracer):
+        with shared_session(engine=engine):
+            pass
+        with tenant_session(7, engine=engine, verify=False):
+            pass
+    assert tracer.opened == [("db.shared_unit_of_work", {}), ("db.tenant_unit_of_work", {"tenant": 7})]

@@ -138,7 +138,7 @@ def database_location(settings: Any) -> str:
             return f"the socket in {socket_dir}"
         return f"{url.host or 'localhost'}:{url.port or 5432}"
     if settings.database_host:
-        return f"{settings.database_host}:5432"
+        return f"{settings.database_host}:{settings.database_port}"
     return "the host named in the database secret"
 
 
@@ -154,5 +154,5 @@ def unreachable_database_message(exc: BaseException, settings: Any, hint: str = 
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         check = f"Check that PostgreSQL runs there and that DATABASE_URL is right (now {shown}){hint}."
     else:
-        check = f"Check STOFLOW_DATABASE_SECRET_ARN / STOFLOW_DATABASE_HOST, or set DATABASE_URL{hint}."
+        check = f"Check STOFLOW_DATABASE_HOST / STOFLOW_DATABASE_USER (IAM), or set DATABASE_URL{hint}."
     return f"cannot connect to PostgreSQL at {where}: {reason}.\n{check}"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from stoflow.db.engine import get_engine
 from stoflow.db.guard import TENANT_SCHEMA_OPTION
 from stoflow.errors import InvalidTenantId, TenantNotFound
+from stoflow.observability import subsegment
 
 TENANT_PLACEHOLDER = "tenant"
 TENANT_ID_MAX = 2**31 - 1
@@ -173,7 +174,7 @@ def tenant_session(tenant_id: object, *, engine: Engine | None = None, verify: b
         expire_on_commit=False,
         info={"tenant_id": tid, "tenant_schema": schema_for(tid), "base_engine": base},
     )
-    with _unit_of_work(session):
+    with subsegment("db.tenant_unit_of_work", tenant=tid), _unit_of_work(session):
         if verify:
             _ensure_registered(session, base, tid)
         yield session
@@ -183,5 +184,5 @@ def tenant_session(tenant_id: object, *, engine: Engine | None = None, verify: b
 def shared_session(*, engine: Engine | None = None) -> Iterator[Session]:
     """A unit of work on the shared schemas (public, product_attributes)."""
     session = Session(bind=engine if engine is not None else get_engine(), expire_on_commit=False)
-    with _unit_of_work(session):
+    with subsegment("db.shared_unit_of_work"), _unit_of_work(session):
         yield session
