@@ -9,6 +9,7 @@ from sqlalchemy import Engine, event
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import MarketplaceJob, MarketplaceListing, PublicationHistory
+from stoflow.models.images import ProductImage
 from tests.integration.test_products_http import call, cloud, seller  # noqa: F401 (fixtures)
 
 
@@ -139,6 +140,70 @@ def test_products_filter_by_marketplace_state_in_one_statement(call) -> None:  #
     assert contradictory.status == 422 and contradictory.json["code"] == "contradictory_filter"
     unknown = call("GET", "/products", token=token, query={"listed_on": "leboncoin"})
     assert unknown.status == 422 and unknown.headers["content-type"] == "application/problem+json"
+
+
+def test_the_products_list_shows_each_rows_photo_and_marketplace_states_in_one_statement(call) -> None:  # noqa: F811
+    tenant, token = seller()
+    shown = _product(call, token, "Veste avec photo")
+    bare = _product(call, token, "Sans photo")
+    _listed(tenant, shown, "ebay", "listed")
+    _listed(tenant, shown, "vinted", "sold")
+    with tenant_session(tenant) as session:
+        # The label comes first in the order: the row's photo is still the first customers see.
+        session.add(ProductImage(product_id=shown, position=0, is_label=True, url="https://img.example/label.jpg"))
+        session.add(ProductImage(product_id=shown, position=1, url="https://img.example/front.jpg"))
+        session.add(ProductImage(product_id=shown, position=2, url="https://img.example/back.jpg"))
+        session.add(ProductImage(product_id=bare, position=0, is_label=True, url="https://img.example/only-label.jpg"))
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "products" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        reply = call("GET", "/products", token=token, query={"sort": "title"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert reply.status == 200, reply
+    rows = {p["id"]: p for p in reply.json["items"]}
+    assert rows[shown]["thumbnail_url"] == "https://img.example/front.jpg"
+    assert rows[shown]["listings"] == {"ebay": "listed", "vinted": "sold"}
+    assert (rows[bare]["thumbnail_url"], rows[bare]["listings"]) == (None, {})
+    assert len(statements) == 1, statements
+
+
+def test_a_product_answer_carries_its_listings_and_catalogue_names(call) -> None:  # noqa: F811
+    tenant, token = seller()
+    brands = call("GET", "/catalog/brands", token=token).json["items"]
+    categories = call("GET", "/catalog/categories", token=token).json["items"]
+    sizes = call("GET", "/catalog/sizes", token=token).json["items"]
+    colors = call("GET", "/catalog/colors", token=token).json["items"]
+    child = next(c for c in categories if c["parent_id"] is not None)
+    parent = next(c for c in categories if c["id"] == child["parent_id"])
+    body = {
+        "title": "Jean droit",
+        "brand_id": brands[0]["id"],
+        "category_id": child["id"],
+        "size_id": sizes[0]["id"],
+        "color_ids": [colors[0]["id"], colors[1]["id"]],
+    }
+    product = call("POST", "/products", body, token=token).json["id"]
+    _listed(tenant, product, "etsy", "delisted", external_id="4242")
+
+    answer = call("GET", f"/products/{product}", token=token)
+    assert answer.status == 200, answer
+    assert [(item["marketplace"], item["status"], item["external_id"]) for item in answer.json["listings"]] == [
+        ("etsy", "delisted", "4242")
+    ]
+    names = answer.json["catalog_names"]
+    assert names["brands"] == {str(brands[0]["id"]): brands[0]["name"]}
+    assert names["categories"][str(child["id"])].startswith(parent["name"] + " \u203a ")
+    assert names["categories"][str(child["id"])].endswith(child["name"])
+    assert names["sizes"] == {str(sizes[0]["id"]): f"{sizes[0]['label']} \u00b7 {sizes[0]['system']}"}
+    assert names["colors"] == {str(c["id"]): c["name"] for c in colors[:2]}
+    assert "materials" not in names
 
 
 def test_marketplace_filter_never_sees_another_tenants_listings(call) -> None:  # noqa: F811

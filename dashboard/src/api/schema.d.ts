@@ -1821,10 +1821,10 @@ export interface components {
             /** Offset */
             offset: number;
         };
-        /** Page[ProductOut] */
-        Page_ProductOut_: {
+        /** Page[ProductListItemOut] */
+        Page_ProductListItemOut_: {
             /** Items */
-            items: components["schemas"]["ProductOut"][];
+            items: components["schemas"]["ProductListItemOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2025,6 +2025,20 @@ export interface components {
             updated_at: string;
             /** Images */
             images: components["schemas"]["ImageOut"][];
+            /**
+             * Listings
+             * @description Where the product is listed (as GET /products/{id}/listings).
+             */
+            listings: components["schemas"]["ListingOut"][];
+            /**
+             * Catalog Names
+             * @description The names of the catalogue entries the product points to, by catalogue then id (e.g. {"brands": {"14": "Levi's"}}): categories by their path, sizes with their system.
+             */
+            catalog_names: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
         };
         /** ProductIn */
         ProductIn: {
@@ -2089,6 +2103,87 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "published";
+        };
+        /**
+         * ProductListItemOut
+         * @description A row of the products table: the product, its first photo and its state on each marketplace.
+         */
+        ProductListItemOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Price */
+            price: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published" | "sold" | "archived";
+            /** Version */
+            version: number;
+            /** Brand Id */
+            brand_id: number | null;
+            /** Category Id */
+            category_id: number | null;
+            /** Size Id */
+            size_id: number | null;
+            /** Condition Id */
+            condition_id: number | null;
+            /** Gender Id */
+            gender_id: number | null;
+            /** Season Id */
+            season_id: number | null;
+            /** Pattern Id */
+            pattern_id: number | null;
+            /** Color Ids */
+            color_ids: number[];
+            /** Material Ids */
+            material_ids: number[];
+            /** Measurements */
+            measurements: {
+                [key: string]: unknown;
+            };
+            /** Parcel Weight G */
+            parcel_weight_g: number | null;
+            /** Sku */
+            sku: string | null;
+            /** Stock */
+            stock: number;
+            /** Cost Price */
+            cost_price: string | null;
+            /** Internal Notes */
+            internal_notes: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Sold At */
+            sold_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Thumbnail Url
+             * @description The first photo customers see (never the label); null without one.
+             */
+            thumbnail_url: string | null;
+            /**
+             * Listings
+             * @description The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings).
+             */
+            listings: {
+                [key: string]: "listed" | "delisted" | "sold" | "error";
+            };
         };
         /** ProductOut */
         ProductOut: {
@@ -5255,7 +5350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ProductOut_"];
+                    "application/json": components["schemas"]["Page_ProductListItemOut_"];
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */

@@ -5,7 +5,8 @@ import { useRoute, useRouter } from 'vue-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 
-export type Product = components['schemas']['ProductOut'];
+/** A row of the products table: the product, its first photo and its state on each marketplace. */
+export type Product = components['schemas']['ProductListItemOut'];
 export type ProductDetail = components['schemas']['ProductDetailOut'];
 export type Job = components['schemas']['JobOut'];
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, true, update
 from sqlalchemy import insert as insert_
 from sqlalchemy.orm import Session
 
+from stoflow.models.images import ProductImage
+from stoflow.models.jobs import MarketplaceListing
 from stoflow.models.products import Product
 
 LIVE = Product.deleted_at.is_(None)
@@ -74,12 +76,35 @@ def _order_by(sort: Sequence[str]) -> list[Any]:
 
 
 def page_query(filters: ProductFilters, limit: int, offset: int) -> Select[Any]:
-    """One statement: the page and, with a window count, the total of matching rows.
+    """One statement: the page and, with a window count, the total of matching rows; each row
+    with what the products table shows beside the product (its first photo, its state on each
+    marketplace), from correlated subqueries on indexed columns rather than a query per row.
 
     Plain columns, not ORM entities: a listing only reads, and skipping the identity map and
     instance state saves a measurable share of a warm GET /products."""
+    # The first photo customers see (labels are never shown): (product_id, position) is indexed.
+    thumbnail = (
+        select(ProductImage.storage_key, ProductImage.url)
+        .where(ProductImage.product_id == Product.id, ProductImage.status == "ready", ~ProductImage.is_label)
+        .order_by(ProductImage.position)
+        .limit(1)
+        .lateral("thumbnail")
+    )
+    # {"ebay": "listed", "vinted": "sold"}: one row per (product, marketplace) by a unique index.
+    listings = (
+        select(func.jsonb_object_agg(MarketplaceListing.marketplace, MarketplaceListing.status))
+        .where(MarketplaceListing.product_id == Product.id)
+        .scalar_subquery()
+    )
     return (
-        select(*Product.__table__.columns, func.count().over().label("total"))
+        select(
+            *Product.__table__.columns,
+            func.count().over().label("total"),
+            thumbnail.c.storage_key.label("thumbnail_key"),
+            thumbnail.c.url.label("thumbnail_location"),
+            listings.label("listing_states"),
+        )
+        .outerjoin(thumbnail, true())
         .where(*_conditions(filters))
         .order_by(*_order_by(filters.sort))
         .limit(limit)

@@ -42,7 +42,7 @@ class CatalogList:
     items: list[dict[str, Any]]
     etag: str
     body: bytes
-    ids: frozenset[int]
+    by_id: dict[int, dict[str, Any]]
 
 
 # This container's catalogues, by kind, with when each was loaded.
@@ -66,7 +66,7 @@ def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
             items = repository.rows(own, CATALOGS[kind])
     body = json.dumps({"kind": kind, "items": items}, separators=(",", ":"), ensure_ascii=False).encode()
     listing = CatalogList(
-        kind, items, f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, frozenset(int(i["id"]) for i in items)
+        kind, items, f'"{hashlib.sha256(body).hexdigest()[:32]}"', body, {int(i["id"]): i for i in items}
     )
     cache[kind] = (time.monotonic(), listing)
     return listing
@@ -79,7 +79,7 @@ def check_references(session: Session, values: dict[str, Any]) -> None:
         if values.get(field_name) is None:
             continue
         wanted: Iterable[int] = values[field_name] if field_name.endswith("_ids") else [values[field_name]]
-        unknown = sorted(set(wanted) - catalog_list(kind, session).ids)
+        unknown = sorted(set(wanted) - catalog_list(kind, session).by_id.keys())
         if unknown:
             errors.append({"field": field_name, "unknown_ids": unknown, "catalog": kind})
     if errors:
@@ -99,3 +99,41 @@ def category_subtree(session: Session, category_id: int) -> list[int]:
         found.append(current)
         todo.extend(children.get(current, ()))
     return sorted(found)
+
+
+PATH_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark, as the pickers show paths
+
+
+def _label(kind: str, item: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> str:
+    """How a person reads an entry, as the dashboard's pickers show it: a category by its path
+    in the tree (Women > Clothing > Jeans), a size with its system (M · letter)."""
+    if kind == "categories":
+        parts, current, depth = [str(item["name"])], item, 0
+        while current.get("parent_id") is not None and depth < 10:
+            parent = by_id.get(int(current["parent_id"]))
+            if parent is None:
+                break
+            parts.append(str(parent["name"]))
+            current, depth = parent, depth + 1
+        return PATH_SEPARATOR.join(reversed(parts))
+    if kind == "sizes":
+        return f"{item['label']} · {item['system']}"
+    return str(item.get("name") or item.get("label") or item["id"])
+
+
+def reference_names(session: Session, values: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The names of the catalogue entries a product points to, by catalogue then id, from this
+    container's catalogue cache: a product page shows them without loading each catalogue."""
+    names: dict[str, dict[str, str]] = {}
+    for field_name, kind in REFERENCES.items():
+        value = values.get(field_name)
+        wanted = [] if value is None else list(value) if field_name.endswith("_ids") else [value]
+        if not wanted:
+            continue
+        by_id = catalog_list(kind, session).by_id
+        found = names.setdefault(kind, {})
+        for entry_id in wanted:
+            item = by_id.get(int(entry_id))
+            if item is not None:
+                found[str(entry_id)] = _label(kind, item, by_id)
+    return names

@@ -81,9 +81,11 @@ class ProductImageService:
         return next((image for image in self.list_images(product_id) if image.is_label), None)
 
     def url(self, image: ProductImage) -> str | None:
-        if image.storage_key and image.status == "ready":
-            return self.store.url(image.storage_key)
-        return image.url
+        return self.location(image.storage_key if image.status == "ready" else None, image.url)
+
+    def location(self, storage_key: str | None, url: str | None) -> str | None:
+        """Where a browser reads a ready image: our bucket's object, else the URL it came with."""
+        return self.store.url(storage_key) if storage_key else url
 
     # -- uploads -------------------------------------------------------------------------------
 

@@ -21,8 +21,10 @@ def _require_live(session: Session, product_id: int) -> None:
         raise NotFound(f"no such product: {product_id}", code="product_not_found")
 
 
-def listings_of(session: Session, product_id: int) -> list[Row[Any]]:
-    _require_live(session, product_id)
+def listings_of(session: Session, product_id: int, *, known_live: bool = False) -> list[Row[Any]]:
+    """`known_live`: the caller has just read the product live in this transaction."""
+    if not known_live:
+        _require_live(session, product_id)
     return listings.listings_of(session, product_id)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path
 
 from stoflow.api.deps import TenantDb
 from stoflow.api.pagination import Page, PageParams, page_params
-from stoflow.api.schemas.listings import HistoryEntryOut, ListingOut, ListingsOut
+from stoflow.api.schemas.listings import HistoryEntryOut, ListingsOut, listing_out
 
 router = APIRouter(prefix="/products", tags=["listings"])
 
@@ -28,9 +28,7 @@ async def product_listings(product_id: ProductId, db: TenantDb) -> ListingsOut:
     or was deleted."""
     from stoflow.services import listings
 
-    rows = listings.listings_of(db, product_id)
-    items = [ListingOut.model_validate({**row._mapping, "last_synced_at": row.updated_at}) for row in rows]
-    return ListingsOut(product_id=product_id, items=items)
+    return ListingsOut(product_id=product_id, items=[listing_out(row) for row in listings.listings_of(db, product_id)])
 
 
 @router.get("/{product_id}/history", response_model=Page[HistoryEntryOut], responses=_PROBLEMS)

@@ -10,7 +10,7 @@ from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import id_of, int_of, money_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routers.images import image_out
-from stoflow.api.schemas.listings import Marketplace
+from stoflow.api.schemas.listings import Marketplace, listing_out
 from stoflow.api.schemas.products import (
     BulkFailureOut,
     BulkItemOut,
@@ -18,13 +18,15 @@ from stoflow.api.schemas.products import (
     BulkStatusOut,
     ProductDetailOut,
     ProductIn,
+    ProductListItemOut,
     ProductOut,
     ProductPatch,
     product_values,
 )
 from stoflow.models.products import Product
 from stoflow.repositories.products import ProductFilters
-from stoflow.services.catalog import category_subtree
+from stoflow.services import listings
+from stoflow.services.catalog import category_subtree, reference_names
 from stoflow.services.images import ProductImageService
 from stoflow.services.products import ProductService
 
@@ -37,7 +39,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("", response_model=Page[ProductOut], responses=_PROBLEMS)
+@router.get("", response_model=Page[ProductListItemOut], responses=_PROBLEMS)
 async def list_products(
     db: TenantDb,
     principal: CurrentPrincipal,
@@ -73,10 +75,19 @@ async def list_products(
         listed_on=tuple(dict.fromkeys(listed_on or ())),
         not_listed_on=tuple(dict.fromkeys(not_listed_on or ())),
     )
-    items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
-    body = Page[ProductOut](
-        items=[ProductOut.model_validate(p) for p in items], total=total, limit=page.limit, offset=page.offset
-    )
+    rows, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
+    images = ProductImageService(db, principal.tenant_id)
+    items = [
+        ProductListItemOut.model_validate(
+            {
+                **row._mapping,
+                "thumbnail_url": images.location(row.thumbnail_key, row.thumbnail_location),
+                "listings": row.listing_states or {},
+            }
+        )
+        for row in rows
+    ]
+    body = Page[ProductListItemOut](items=items, total=total, limit=page.limit, offset=page.offset)
     return Response(content=body.model_dump_json(), media_type="application/json")
 
 
@@ -96,10 +107,19 @@ async def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrinci
 
 @router.get("/{product_id}", response_model=ProductDetailOut, responses=_PROBLEMS)
 async def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ProductDetailOut:
+    # Everything the product page shows, in one answer: the photos, where it is listed and the
+    # names of its catalogue entries (the page then loads a catalogue only to pick from it).
     product = ProductService(db, principal.tenant_id).get(product_id)
     images = ProductImageService(db, principal.tenant_id)
-    listed = [image_out(images, image) for image in images.list_images(product_id)]
-    return ProductDetailOut.model_validate({**ProductOut.model_validate(product).model_dump(), "images": listed})
+    fields = ProductOut.model_validate(product).model_dump()
+    return ProductDetailOut.model_validate(
+        {
+            **fields,
+            "images": [image_out(images, image) for image in images.list_images(product_id)],
+            "listings": [listing_out(row) for row in listings.listings_of(db, product_id, known_live=True)],
+            "catalog_names": reference_names(db, fields),
+        }
+    )
 
 
 @router.patch("/{product_id}", response_model=ProductOut, responses=_PROBLEMS)

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.marketplaces.registry import NAMES
 
-__all__ = ["HistoryEntryOut", "ListingOut", "ListingsOut", "Marketplace"]
+__all__ = ["HistoryEntryOut", "ListingOut", "ListingStatus", "ListingsOut", "Marketplace", "listing_out"]
 
 # The registry's marketplaces, as an enum in the OpenAPI document.
 Marketplace = Literal[NAMES]  # type: ignore[valid-type]
+ListingStatus = Literal["listed", "delisted", "sold", "error"]
 
 
 class ListingOut(BaseModel):
@@ -21,7 +22,7 @@ class ListingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     marketplace: Marketplace
-    status: Literal["listed", "delisted", "sold", "error"] = Field(
+    status: ListingStatus = Field(
         description="`listed`: live on the marketplace; `delisted`: withdrawn (may be relisted); "
         "`sold`: sold there; `error`: the last publish or update failed (see `last_error`)."
     )
@@ -33,6 +34,11 @@ class ListingOut(BaseModel):
     last_job_action: str | None
     last_job_status: str | None
     last_job_finished_at: datetime | None
+
+
+def listing_out(row: Any) -> ListingOut:
+    """A listing row (stoflow.repositories.listings.listings_of) as the API shows it."""
+    return ListingOut.model_validate({**row._mapping, "last_synced_at": row.updated_at})
 
 
 class ListingsOut(BaseModel):

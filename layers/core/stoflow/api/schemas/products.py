@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSc
 
 from stoflow.api.edge import Id, decimal_schema, int_of, money_bound, money_schema, text, text_of
 from stoflow.api.schemas.images import ImageOut
+from stoflow.api.schemas.listings import ListingOut, ListingStatus, Marketplace
 from stoflow.models.products import Product
 
 # Numeric(12, 2): the document states the largest amount too, not only the digit count.
@@ -111,8 +112,22 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
+class ProductListItemOut(ProductOut):
+    """A row of the products table: the product, its first photo and its state on each marketplace."""
+
+    thumbnail_url: str | None = Field(description="The first photo customers see (never the label); null without one.")
+    listings: dict[Marketplace, ListingStatus] = Field(
+        description="The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings)."
+    )
+
+
 class ProductDetailOut(ProductOut):
     images: list[ImageOut]
+    listings: list[ListingOut] = Field(description="Where the product is listed (as GET /products/{id}/listings).")
+    catalog_names: dict[str, dict[str, str]] = Field(
+        description="The names of the catalogue entries the product points to, by catalogue then id "
+        '(e.g. {"brands": {"14": "Levi\'s"}}): categories by their path, sizes with their system.'
+    )
 
 
 class BulkStatusIn(BaseModel):
