@@ -1,14 +1,19 @@
 // The dashboard's browser tests, in one Chromium against one running local cloud (`make run`'s
 // stack). Run by tests/e2e/test_dashboard.py; by hand:
 //   node e2e/journey.mjs --dashboard http://127.0.0.1:5173 --api http://127.0.0.1:3000 \
+//        --sandbox http://127.0.0.1:3002 --vinted-port 3003 --extension ../extension \
 //        --cloud-log .stoflow-data/run.log --screenshots e2e/screenshots
+// With --extension, the browser is a reseller's: the StoFlow extension loaded and www.vinted.fr
+// answered by the local cloud's Vinted sandbox; the journey then connects eBay and Etsy through
+// the sandboxes' consent pages, pairs the extension, publishes everywhere and sells on eBay.
 // Each scenario prints one JSON line {scenario, ok, ...}; the exit status is 1 if any failed.
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launch } from './browser.mjs';
+import { launch, launchWithExtension } from './browser.mjs';
 import { png } from './png.mjs';
 
 const { values: opts } = parseArgs({
@@ -19,8 +24,15 @@ const { values: opts } = parseArgs({
     screenshots: { type: 'string' },
     only: { type: 'string' },
     email: { type: 'string' },
+    sandbox: { type: 'string' },
+    'vinted-port': { type: 'string' },
+    extension: { type: 'string' },
   },
 });
+const SANDBOX = opts.sandbox?.replace(/\/$/, '');
+const MARKETS = ['vinted', 'ebay', 'etsy'];
+// Publishing and delisting run through the job queue, the extension and the sandboxes.
+const JOB_TIMEOUT = 120_000;
 const DASH = opts.dashboard.replace(/\/$/, '');
 const API = opts.api.replace(/\/$/, '');
 const SHOTS = opts.screenshots;
@@ -37,6 +49,8 @@ function check(condition, message) {
 async function shot(page, name) {
   if (!SHOTS) return;
   await mkdir(SHOTS, { recursive: true });
+  // A tab in the background draws no frame to capture (several tabs share one window here).
+  await page.bringToFront();
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -70,9 +84,48 @@ async function apiCall(method, path, token, body) {
 
 const session = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('stoflow.session') ?? 'null'));
 
-const state = { productId: null };
-const browser = await launch();
-const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+/** The marketplace sandboxes' control API (what `stoflow sandbox sell ...` calls). */
+async function sandboxAct(marketplace, action, params) {
+  const response = await fetch(`${SANDBOX}/sandbox/api/${marketplace}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+  const body = await response.json();
+  check(response.ok, `sandbox ${marketplace} ${action}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Save a marketplace's settings form; the API must take them. */
+async function saveSettings(page, marketplace) {
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/marketplaces/${marketplace}/settings`)),
+    page.locator(`section[data-marketplace=${marketplace}]`).getByRole('button', { name: 'Save' }).click(),
+  ]);
+  check(answer.status() === 200, `${marketplace} settings: ${answer.status()} ${await answer.text()}`);
+  await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+}
+
+/** The product page's marketplace panel row, once it shows `status` (the panel follows the jobs live). */
+async function listingShows(page, marketplace, status) {
+  await page
+    .locator(`tr[data-marketplace=${marketplace}] [data-testid=listing-state] .badge`)
+    .filter({ hasText: new RegExp(`^\\s*${status}\\s*$`) })
+    .waitFor({ timeout: JOB_TIMEOUT });
+}
+
+const state = { productId: null, productPage: null, extensionId: null };
+const contextOptions = { locale: 'en-GB', viewport: { width: 1280, height: 860 } };
+const profile = opts.extension ? await mkdtemp(join(tmpdir(), 'stoflow-dashboard-profile-')) : null;
+const browser = opts.extension ? null : await launch();
+const context = opts.extension
+  ? await launchWithExtension({
+      userDataDir: profile,
+      extensionDir: resolve(opts.extension),
+      vintedPort: opts['vinted-port'],
+      ...contextOptions,
+    })
+  : await browser.newContext(contextOptions);
 context.setDefaultTimeout(TIMEOUT);
 const cspViolations = [];
 context.on('console', (message) => {
@@ -110,6 +163,8 @@ const scenarios = {
     const category = page.locator('#pick-category');
     await category.fill('Jeans');
     await page.getByRole('option', { name: /Jeans/ }).first().click();
+    await page.locator('#pick-condition').fill('Very good');
+    await page.getByRole('option', { name: /^Very good/ }).first().click();
     await page.getByRole('button', { name: 'Create the product' }).click();
     await page.waitForURL(/\/products\/\d+$/);
     state.productId = Number(page.url().split('/').pop());
@@ -186,16 +241,114 @@ const scenarios = {
     return { reason };
   },
 
-  async 'Vinted: a pairing code for the extension, paired browsers'() {
+  async 'connect eBay and Etsy through the sandboxes\' consent pages, then their settings'() {
+    if (!SANDBOX) return { skipped: 'no --sandbox' };
+    const page = await context.newPage();
+    await page.goto(`${DASH}/marketplaces`);
+    for (const [m, approve] of [
+      ['ebay', 'Approve'],
+      ['etsy', 'Allow access'],
+    ]) {
+      const section = page.locator(`section[data-marketplace=${m}]`);
+      await section.getByRole('button', { name: 'Connect' }).click();
+      // The marketplace's own page (the sandbox's), then back to the dashboard's callback route.
+      await page.waitForURL((url) => url.href.startsWith(SANDBOX));
+      if (m === 'ebay') await shot(page, 'ebay-consent');
+      await page.getByRole('button', { name: approve }).click();
+      await page.waitForURL(new RegExp(`/marketplaces\\?connected=${m}$`));
+      await section.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor();
+    }
+    const ebay = page.locator('section[data-marketplace=ebay]');
+    await ebay.locator('summary').click();
+    await ebay.getByRole('button', { name: 'Load the business policies' }).click();
+    for (const policy of ['Shipping policy', 'Payment policy', 'Return policy']) {
+      const select = ebay.getByLabel(policy);
+      await select.locator('option:nth-child(2)').waitFor({ state: 'attached' });
+      await select.selectOption({ index: 1 });
+    }
+    await ebay.getByLabel('Default eBay category id').fill('11483');
+    await ebay.getByLabel('Shipping from (country code)').fill('FR');
+    await ebay.getByLabel('Postal code').fill('75011');
+    await saveSettings(page, 'ebay');
+    const etsy = page.locator('section[data-marketplace=etsy]');
+    await etsy.locator('summary').click();
+    await etsy.getByLabel('Shipping profile id').fill('9001');
+    await etsy.getByLabel('Default taxonomy id').fill('2825');
+    await etsy.getByLabel('Processing profile (readiness state) id').fill('7001');
+    await saveSettings(page, 'etsy');
+    await page.close();
+  },
+
+  async 'Vinted: pair the extension with the code the dashboard shows'() {
     const page = await context.newPage();
     await page.goto(`${DASH}/marketplaces`);
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    const code = (await page.locator('[data-testid=pairing-code]').textContent()).trim();
+    const code = (await page.getByTestId('pairing-code').textContent()).trim();
     check(/^[A-Z0-9-]{6,}$/.test(code), `a pairing code: ${code}`);
     await page.getByText('No paired browser.').waitFor();
     await shot(page, 'marketplaces');
+    if (!opts.extension) return { code };
+    // The seller's Vinted tab (the extension works in it), then the extension's popup.
+    state.vintedTab = await context.newPage();
+    await state.vintedTab.goto('https://www.vinted.fr/');
+    const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await context.waitForEvent('serviceworker'));
+    state.extensionId = new URL(worker.url()).host;
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${state.extensionId}/popup/popup.html`);
+    await popup.locator('#api-base').fill(API);
+    await popup.locator('#code').fill(code);
+    await popup.locator('#pair-form button[type=submit]').click();
+    await popup.locator('#paired-text:not([hidden]), #pair-error:not(:empty)').first().waitFor();
+    const refused = (await popup.locator('#pair-error').textContent()).trim();
+    check(!refused, `the extension paired: ${refused}`);
+    await popup.close();
+    await page.reload();
+    await page.getByRole('button', { name: 'Revoke' }).waitFor();
+    await shot(page, 'marketplaces-paired');
     await page.close();
     return { code };
+  },
+
+  async 'publish to Vinted, eBay and Etsy from the product page'() {
+    if (!opts.extension || !SANDBOX) return { skipped: 'needs --extension and --sandbox' };
+    const page = await context.newPage();
+    state.productPage = page;
+    await page.goto(`${DASH}/products/${state.productId}`);
+    for (const m of MARKETS) {
+      const row = page.locator(`tr[data-marketplace=${m}]`);
+      await row.getByRole('button', { name: 'Publish' }).click();
+      await row.getByText('Publish queued').waitFor();
+    }
+    for (const m of MARKETS) await listingShows(page, m, 'listed');
+    await shot(page, 'product-listed-everywhere');
+  },
+
+  async 'a sale on eBay: the product is sold, and delisted from Vinted and Etsy'() {
+    if (!state.productPage) return { skipped: 'nothing published' };
+    const page = state.productPage;
+    const { access_token: token } = await session(page);
+    const product = await apiCall('GET', `/products/${state.productId}`, token);
+    const ebay = product.body.listings.find((l) => l.marketplace === 'ebay');
+    const sale = await sandboxAct('ebay', 'sell', { listing: ebay.external_id });
+    // eBay tells nobody: StoFlow sees the sale when it syncs the orders (the schedule does it
+    // every few minutes; here, at once).
+    const sync = await apiCall('POST', '/jobs', token, { marketplace: 'ebay', action: 'sync_orders' });
+    check(sync.status === 202, `sync_orders: ${sync.status} ${JSON.stringify(sync.body)}`);
+    await listingShows(page, 'ebay', 'sold');
+    await listingShows(page, 'vinted', 'delisted');
+    await listingShows(page, 'etsy', 'delisted');
+    await shot(page, 'product-sold-delisted');
+    await page.goto(`${DASH}/products`);
+    const row = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: /Levi’s 501 jeans/ }) });
+    await row.getByText('Sold', { exact: true }).waitFor();
+    for (const badge of ['Vinted: delisted', 'eBay: sold', 'Etsy: delisted']) await row.getByText(badge).waitFor();
+    await shot(page, 'products-after-sale');
+    await page.goto(`${DASH}/orders`);
+    await page.getByTestId('order').filter({ hasText: sale.order_id }).waitFor();
+    await shot(page, 'orders');
+    await page.close();
+    state.productPage = null;
+    return { order: sale.order_id };
   },
 
   async 'token refresh across two tabs: one refresh, both tabs stay signed in'() {
@@ -295,8 +448,6 @@ const scenarios = {
       'account',
     ];
     const publicPages = ['sign-in', 'sign-up', 'forgot-password', 'reset-password?token=x', 'verify-email'];
-    const anonymous = await browser.newContext({ locale: 'en-GB' });
-    const outsider = await anonymous.newPage();
     const found = {};
     const audit = async (page, path) => {
       await page.goto(`${DASH}/${path}`);
@@ -308,13 +459,17 @@ const scenarios = {
       if (bad.length) found[path] = bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
     };
     for (const path of pages) await audit(signedIn, path);
-    for (const path of publicPages) await audit(outsider, path);
     await shot(signedIn, 'account');
     await signedIn.setViewportSize({ width: 390, height: 800 });
     await signedIn.goto(`${DASH}/products`);
     await signedIn.getByRole('button', { name: 'Menu' }).click();
     await shot(signedIn, 'products-phone-menu');
-    await anonymous.close();
+    await signedIn.setViewportSize(contextOptions.viewport);
+    // The public pages as a signed-out visitor: sign out from the account page first.
+    await signedIn.goto(`${DASH}/account`);
+    await signedIn.getByRole('button', { name: 'Sign out on this device' }).click();
+    await signedIn.waitForURL(/\/sign-in/);
+    for (const path of publicPages) await audit(signedIn, path);
     await signedIn.close();
     check(Object.keys(found).length === 0, `axe violations: ${JSON.stringify(found, null, 1)}`);
     return { pages: pages.length + publicPages.length };
@@ -343,5 +498,7 @@ if (cspViolations.length) {
   failed = true;
   say({ scenario: 'content security policy', ok: false, error: cspViolations.slice(0, 5) });
 }
-await browser.close();
+await context.close();
+await browser?.close();
+if (profile) await rm(profile, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -57,4 +57,20 @@ describe('the API client', () => {
     expect(ended).toHaveBeenCalledOnce();
     expect(tokens()).toBeNull();
   });
+
+  it('carries the token to the password change, not to the reset links a signed-out user opens', async () => {
+    const seen: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (input: Request | string, init?: RequestInit) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        seen.push(`${new URL(request.url).pathname} ${request.headers.get('authorization') ?? '-'}`);
+        return new Response(null, { status: 204 });
+      }),
+    );
+    for (const path of ['/auth/password/change', '/auth/password/forgot', '/auth/password/reset', '/auth/logout/everywhere']) {
+      await authFetch(new Request(`${API}${path}`, { method: 'POST' }));
+    }
+    expect(seen).toEqual(['/auth/password/change Bearer a0', '/auth/password/forgot -', '/auth/password/reset -', '/auth/logout/everywhere Bearer a0']);
+  });
 });

@@ -204,6 +204,31 @@ def test_logout_revokes_the_access_token_and_the_refresh_family(call):
     assert call("POST", "/auth/logout", token=user["access_token"]).status == 401
 
 
+def test_active_sessions_then_sign_out_everywhere(call):
+    user = register_and_login(call)
+    laptop = call("POST", "/auth/login", {"email": user["email"], "password": user["password"]}, ip=new_ip()).json
+    stranger = register_and_login(call)
+
+    listed = call("GET", "/auth/sessions", token=user["access_token"])
+    assert listed.status == 200, listed
+    assert len(listed.json["items"]) == 2
+    assert [s["current"] for s in listed.json["items"]].count(True) == 1
+    mine = call("GET", "/auth/sessions", token=laptop["access_token"]).json["items"]
+    assert {s["id"] for s in mine} == {s["id"] for s in listed.json["items"]}
+    assert next(s for s in mine if s["current"])["id"] != next(s for s in listed.json["items"] if s["current"])["id"]
+
+    assert call("POST", "/auth/logout/everywhere", token=laptop["access_token"]).status == 204
+    for tokens in (user, laptop):
+        me = call("GET", "/auth/me", token=tokens["access_token"])
+        assert me.status == 401 and me.json["code"] == "token_revoked"
+        again = call("POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]}, ip=new_ip())
+        assert again.status == 401 and again.json["code"] == "session_revoked"
+    # Another account's sessions are not touched.
+    assert call("GET", "/auth/me", token=stranger["access_token"]).status == 200
+    assert call("GET", "/auth/sessions", token=stranger["access_token"]).json["items"][0]["current"] is True
+    assert call("POST", "/auth/logout/everywhere").status == 401
+
+
 def test_an_unknown_or_expired_refresh_token_is_refused(call, monkeypatch):
     unknown = call("POST", "/auth/refresh", {"refresh_token": "x" * 43}, ip=new_ip())
     assert unknown.status == 401 and unknown.json["code"] == "invalid_refresh_token"

@@ -19,7 +19,7 @@ export class ApiError extends Error {
 }
 
 /** Paths that never carry the bearer token. */
-const PUBLIC = /\/auth\/(login|register|refresh|verify-email(\/resend)?|password\/[a-z-]+|jwks\.json)$/;
+const PUBLIC = /\/auth\/(login|register|refresh|verify-email(\/resend)?|password\/(forgot|reset)|jwks\.json)$/;
 
 type SessionEndHandler = () => void;
 let onSessionEnd: SessionEndHandler = () => {};
@@ -101,17 +101,4 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     throw await toError(response);
   }
   return data as T;
-}
-
-/** JSON from a path the generated types do not describe yet (kept to a minimum; typed once the
- * API document has it). */
-export async function requestJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const request = new Request(`${config().apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const response = await authFetch(request);
-  if (!response.ok) throw await toError(response);
-  return (response.status === 204 ? undefined : await response.json()) as T;
 }

@@ -1,20 +1,7 @@
 import { useRouter } from 'vue-router';
-import { api, ApiError, toError, unwrap } from '../api/client';
+import { api, ApiError, unwrap } from '../api/client';
 import { signedIn, signedOut } from '../api/session';
-import { config } from '../config';
 import { useSessionStore } from '../stores/session';
-
-/** Calls the account endpoints that the generated types do not describe yet (password reset,
- * sign-out everywhere); typed through the client once the API document has them. */
-async function post(path: string, body: unknown, token?: string): Promise<Response> {
-  const response = await fetch(`${config().apiUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw await toError(response);
-  return response;
-}
 
 export function useAuth() {
   const store = useSessionStore();
@@ -39,11 +26,11 @@ export function useAuth() {
   }
 
   async function forgotPassword(email: string): Promise<void> {
-    await post('/auth/password/forgot', { email });
+    await unwrap(api().POST('/auth/password/forgot', { body: { email } }));
   }
 
   async function resetPassword(token: string, password: string): Promise<void> {
-    await post('/auth/password/reset', { token, password });
+    await unwrap(api().POST('/auth/password/reset', { body: { token, password } }));
   }
 
   /** Ends this device's session (its refresh-token family); the others stay signed in. */
@@ -59,5 +46,16 @@ export function useAuth() {
     }
   }
 
-  return { profile: store.profile, signIn, signUp, verifyEmail, resendVerification, forgotPassword, resetPassword, signOut };
+  /** Ends every session of the account, this device's included (each must sign in again). */
+  async function signOutEverywhere(): Promise<void> {
+    try {
+      await unwrap(api().POST('/auth/logout/everywhere'));
+    } finally {
+      await signedOut();
+      store.clear();
+      await router.replace({ name: 'sign-in' });
+    }
+  }
+
+  return { profile: store.profile, signIn, signUp, verifyEmail, resendVerification, forgotPassword, resetPassword, signOut, signOutEverywhere };
 }

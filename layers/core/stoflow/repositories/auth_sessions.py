@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from stoflow.models.identity import AuthSession, RefreshToken
@@ -102,9 +102,29 @@ def revoke_session(session: Session, session_id: uuid.UUID, now: datetime, reaso
     ).rowcount
 
 
-def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: str) -> int:
-    return session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason)
-    ).rowcount
+def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: str) -> list[uuid.UUID]:
+    """Revoke every live session of the user; the ids of those it revoked."""
+    return list(
+        session.scalars(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .returning(AuthSession.id)
+        )
+    )
+
+
+def live_sessions(session: Session, user_id: int, used_since: datetime) -> list[Row[Any]]:
+    """The user's sessions not revoked and used since `used_since` (older ones cannot refresh any
+    more), most recently used first."""
+    return list(
+        session.execute(
+            select(AuthSession.id, AuthSession.created_at, AuthSession.last_used_at)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.last_used_at >= used_since,
+            )
+            .order_by(AuthSession.last_used_at.desc(), AuthSession.created_at.desc())
+        ).all()
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -191,6 +191,34 @@ def logout(principal: Principal) -> None:
     with shared_session() as session:
         auth_sessions.revoke_session(session, session_id, clock.now(), "logout")
     _close_sockets(session_id)
+
+
+def logout_everywhere(principal: Principal) -> int:
+    """Revoke every session of the caller's account, this one included (every browser signed in,
+    each to sign in again), and close their sockets; how many sessions ended."""
+    with shared_session() as session:
+        revoked = auth_sessions.revoke_user_sessions(session, principal.user_id, clock.now(), "logout_everywhere")
+    for session_id in revoked:
+        _close_sockets(session_id)
+    return len(revoked)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSession:
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+def active_sessions(principal: Principal) -> list[ActiveSession]:
+    """The caller's sessions that can still be used (not revoked, refreshed within the refresh
+    token's lifetime), the caller's own marked `current`."""
+    since = clock.now() - timedelta(seconds=get_settings().refresh_token_ttl_s)
+    with shared_session() as session:
+        rows = auth_sessions.live_sessions(session, principal.user_id, since)
+    current = uuid.UUID(principal.session_id)
+    return [ActiveSession(row.id, row.created_at, row.last_used_at, row.id == current) for row in rows]
 
 
 def _close_sockets(session_id: uuid.UUID) -> None:

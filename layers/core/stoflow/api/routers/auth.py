@@ -14,6 +14,8 @@ from stoflow.api.schemas.auth import (
     RefreshIn,
     RegisterIn,
     ResendVerificationIn,
+    SessionOut,
+    SessionsOut,
     TokenOut,
     VerifyEmailIn,
 )
@@ -72,6 +74,30 @@ async def logout(principal: Annotated[Principal, Depends(session_principal)]) ->
 
     end_session(principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/logout/everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+async def logout_everywhere(principal: Annotated[Principal, Depends(session_principal)]) -> Response:
+    """Sign out every browser and device of the account, this one included: every session's
+    refresh tokens and access tokens are refused from the next request on, its sockets closed."""
+    from stoflow.services.auth import logout_everywhere as end_sessions
+
+    end_sessions(principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/sessions", response_model=SessionsOut, responses=_PROBLEMS)
+async def sessions(principal: Annotated[Principal, Depends(session_principal)]) -> SessionsOut:
+    """The account's active sessions (one per sign-in still able to refresh), most recently used
+    first; `current` marks the caller's."""
+    from stoflow.services.auth import active_sessions
+
+    return SessionsOut(
+        items=[
+            SessionOut(id=str(s.id), created_at=s.created_at, last_used_at=s.last_used_at, current=s.current)
+            for s in active_sessions(principal)
+        ]
+    )
 
 
 @router.get("/me", response_model=ProfileOut, responses=_PROBLEMS)

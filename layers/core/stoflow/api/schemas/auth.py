@@ -75,3 +75,18 @@ class ProfileOut(BaseModel):
 
 class JwksOut(BaseModel):
     keys: list[dict[str, str]]
+
+
+class SessionOut(BaseModel):
+    """A signed-in browser or device (one sign-in; refreshing keeps it)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime = Field(description="When the user signed in there.")
+    last_used_at: datetime = Field(description="When it last signed in or refreshed its token.")
+    current: bool = Field(description="The session that made this request.")
+
+
+class SessionsOut(BaseModel):
+    items: list[SessionOut]
