@@ -431,6 +431,8 @@ const scenarios = {
     await page.getByText('Your session has ended').waitFor();
     check((await session(page)) === null, 'the tokens are gone');
     await signIn(page);
+    // A session that "sign out everywhere" must end later (the accessibility scenario).
+    state.otherToken = (await session(page)).access_token;
     await page.close();
   },
 
@@ -465,10 +467,16 @@ const scenarios = {
     await signedIn.getByRole('button', { name: 'Menu' }).click();
     await shot(signedIn, 'products-phone-menu');
     await signedIn.setViewportSize(contextOptions.viewport);
-    // The public pages as a signed-out visitor: sign out from the account page first.
+    // The public pages as a signed-out visitor: sign out everywhere from the account page first,
+    // which ends the other sessions too.
     await signedIn.goto(`${DASH}/account`);
-    await signedIn.getByRole('button', { name: 'Sign out on this device' }).click();
+    await signedIn.getByTestId('sessions').getByText('this device').waitFor();
+    await signedIn.getByRole('button', { name: 'Sign out everywhere' }).click();
     await signedIn.waitForURL(/\/sign-in/);
+    if (state.otherToken) {
+      const other = await apiCall('GET', '/auth/me', state.otherToken);
+      check(other.status === 401, `another session after signing out everywhere: ${other.status}`);
+    }
     for (const path of publicPages) await audit(signedIn, path);
     await signedIn.close();
     check(Object.keys(found).length === 0, `axe violations: ${JSON.stringify(found, null, 1)}`);
