@@ -5,7 +5,7 @@
 //        --cloud-log .stoflow-data/run.log --screenshots e2e/screenshots
 // With --extension, the browser is a reseller's: the StoFlow extension loaded and www.vinted.fr
 // answered by the local cloud's Vinted sandbox; the journey then connects eBay and Etsy through
-// the sandboxes' consent pages, pairs the extension, publishes everywhere and sells on eBay.
+// the sandboxes' consent pages, pairs the extension, publishes everywhere and sells on Etsy.
 // Each scenario prints one JSON line {scenario, ok, ...}; the exit status is 1 if any failed.
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -197,7 +197,7 @@ const scenarios = {
     await page.waitForLoadState('networkidle');
     const { access_token: token } = await session(page);
     const current = await apiCall('GET', `/products/${state.productId}`, token);
-    const changed = await apiCall('PATCH', `/products/${state.productId}`, token, { version: current.body.version, stock: 2 });
+    const changed = await apiCall('PATCH', `/products/${state.productId}`, token, { version: current.body.version, sku: 'JEAN-501-B' });
     check(changed.status === 200, `PATCH elsewhere: ${changed.status}`);
     await page.getByLabel('Title').fill('Levi’s 501 jeans, W32');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -207,9 +207,10 @@ const scenarios = {
       page.getByRole('button', { name: 'Reload the product' }).click(),
     ]);
     await page.getByText('Someone changed this product').waitFor({ state: 'detached' });
-    const stock = page.getByLabel('Stock');
-    await stock.and(page.locator(':not([aria-busy=true]) *')).waitFor();
-    check((await stock.inputValue()) === '2', `the reload shows the other change: ${await stock.inputValue()}`);
+    // (The SKU, not the stock: one unit left, a sale delists it everywhere else.)
+    const sku = page.getByLabel('SKU');
+    await sku.and(page.locator(':not([aria-busy=true]) *')).waitFor();
+    check((await sku.inputValue()) === 'JEAN-501-B', `the reload shows the other change: ${await sku.inputValue()}`);
     await shot(page, 'conflict-reloaded');
     await page.close();
   },
@@ -323,32 +324,33 @@ const scenarios = {
     await shot(page, 'product-listed-everywhere');
   },
 
-  async 'a sale on eBay: the product is sold, and delisted from Vinted and Etsy'() {
+  async 'a sale on Etsy: the product is sold, and delisted from Vinted and eBay'() {
     if (!state.productPage) return { skipped: 'nothing published' };
     const page = state.productPage;
     const { access_token: token } = await session(page);
     const product = await apiCall('GET', `/products/${state.productId}`, token);
-    const ebay = product.body.listings.find((l) => l.marketplace === 'ebay');
-    const sale = await sandboxAct('ebay', 'sell', { listing: ebay.external_id });
-    // eBay tells nobody: StoFlow sees the sale when it syncs the orders (the schedule does it
-    // every few minutes; here, at once).
-    const sync = await apiCall('POST', '/jobs', token, { marketplace: 'ebay', action: 'sync_orders' });
+    const etsy = product.body.listings.find((l) => l.marketplace === 'etsy');
+    const sale = await sandboxAct('etsy', 'sell', { listing: etsy.external_id });
+    // Etsy tells nobody: StoFlow sees the sale when it checks the shop's receipts (the schedule
+    // does it every few minutes; here, at once). (Etsy, not eBay: eBay's order index lags, so its
+    // sync never reads the last minute.)
+    const sync = await apiCall('POST', '/jobs', token, { marketplace: 'etsy', action: 'sync_orders' });
     check(sync.status === 202, `sync_orders: ${sync.status} ${JSON.stringify(sync.body)}`);
-    await listingShows(page, 'ebay', 'sold');
+    await listingShows(page, 'etsy', 'sold');
     await listingShows(page, 'vinted', 'delisted');
-    await listingShows(page, 'etsy', 'delisted');
+    await listingShows(page, 'ebay', 'delisted');
     await shot(page, 'product-sold-delisted');
     await page.goto(`${DASH}/products`);
     const row = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: /Levi’s 501 jeans/ }) });
     await row.getByText('Sold', { exact: true }).waitFor();
-    for (const badge of ['Vinted: delisted', 'eBay: sold', 'Etsy: delisted']) await row.getByText(badge).waitFor();
+    for (const badge of ['Vinted: delisted', 'eBay: delisted', 'Etsy: sold']) await row.getByText(badge).waitFor();
     await shot(page, 'products-after-sale');
     await page.goto(`${DASH}/orders`);
-    await page.getByTestId('order').filter({ hasText: sale.order_id }).waitFor();
+    await page.getByTestId('order').filter({ hasText: String(sale.receipt_id) }).waitFor();
     await shot(page, 'orders');
     await page.close();
     state.productPage = null;
-    return { order: sale.order_id };
+    return { receipt: sale.receipt_id };
   },
 
   async 'token refresh across two tabs: one refresh, both tabs stay signed in'() {

@@ -2,7 +2,7 @@
 the built dashboard): one browser, with the extension loaded, runs every scenario of
 dashboard/e2e/journey.mjs once (sign up and verify, a product with three photos and a label, an
 optimistic-lock conflict, a refused job's reason, eBay and Etsy connected through the sandboxes'
-consent pages, the extension paired, the product published on all three, a sale on eBay that
+consent pages, the extension paired, the product published on all three, a sale on Etsy that
 marks it sold and delists it from the other two, one token refresh for two tabs, a revoked
 session, axe-core on every page), saving
 screenshots of the main pages under .stoflow-data/screenshots (dashboard/e2e/screenshots, the
@@ -109,7 +109,7 @@ def test_the_dashboard_journey_in_a_browser(cloud: CloudProcess) -> None:
         "consent pages",
         "pair the extension",
         "publish to Vinted, eBay and Etsy",
-        "a sale on eBay",
+        "a sale on Etsy",
         "two tabs",
         "axe",
     ):
