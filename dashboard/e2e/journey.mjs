@@ -284,7 +284,8 @@ const scenarios = {
     const page = await context.newPage();
     await page.goto(`${DASH}/marketplaces`);
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    const code = (await page.getByTestId('pairing-code').textContent()).trim();
+    // (A hang guard: the extension function's first request starts its container.)
+    const code = (await page.getByTestId('pairing-code').textContent({ timeout: JOB_TIMEOUT })).trim();
     check(/^[A-Z0-9-]{6,}$/.test(code), `a pairing code: ${code}`);
     await page.getByText('No paired browser.').waitFor();
     await shot(page, 'marketplaces');
