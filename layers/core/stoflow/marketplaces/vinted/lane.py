@@ -205,10 +205,11 @@ class VintedLane:
     def _next(
         self, session: Session, lane: VintedConnection, connection_id: str, now: datetime, events: list[JobStatusEvent]
     ) -> Outgoing | None:
-        may = {kind: pacing.slot(lane, kind, now, self.plan) <= now for kind in ("read", "write")}
-        if not any(may.values()):
+        may = [kind for kind in ("read", "write") if pacing.slot(lane, kind, now, self.plan) <= now]
+        if not may:
             return None
-        held: list[int] = []  # jobs of a kind that must wait: the next one of the other kind may go
+        # Only the kinds whose pace allows them now: a write waiting for its gap holds no read back.
+        actions = [action for action, kind in ACTION_KINDS.items() if kind in may]
         for _ in range(20):  # jobs that cannot be built fail here and the next one is tried
             job = session.scalars(
                 select(MarketplaceJob)
@@ -220,7 +221,7 @@ class VintedLane:
                         and_(MarketplaceJob.error_code == PAGE_WAIT_CODE, MarketplaceJob.next_attempt_at <= now),
                     ),
                     MarketplaceJob.cancel_requested.is_(False),
-                    MarketplaceJob.id.not_in(held),
+                    MarketplaceJob.action.in_(actions),
                 )
                 .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
                 .limit(1)
@@ -228,9 +229,6 @@ class VintedLane:
             ).first()
             if job is None:
                 return None
-            if not may[pacing.kind_of(build_command_name(job))]:
-                held.append(job.id)
-                continue
             if job.expires_at is not None and job.expires_at <= now:
                 self.outcomes.settle(
                     session,
@@ -508,18 +506,23 @@ class VintedLane:
             )
 
 
+ACTION_COMMANDS = {
+    "publish": "vinted.publish",
+    "update": "vinted.update",
+    "delete": "vinted.delete",
+    "sync": "vinted.fetch_wardrobe",
+    "orders": "vinted.fetch_orders",
+    "messages": "vinted.fetch_conversations",
+    "send_message": "vinted.send_message",
+    "link": "vinted.get_item",
+    "reconcile": "vinted.fetch_wardrobe",  # or the conversation: a read either way
+}
+ACTION_KINDS = {action: pacing.kind_of(command) for action, command in ACTION_COMMANDS.items()}
+
+
 def build_command_name(job: MarketplaceJob) -> str:
     """The command a job's action maps to when the lane no longer remembers it (a late answer)."""
-    return {
-        "publish": "vinted.publish",
-        "update": "vinted.update",
-        "delete": "vinted.delete",
-        "sync": "vinted.fetch_wardrobe",
-        "orders": "vinted.fetch_orders",
-        "messages": "vinted.fetch_conversations",
-        "send_message": "vinted.send_message",
-        "link": "vinted.get_item",
-    }.get(job.action, "vinted.fetch_wardrobe" if job.action == "reconcile" else job.action)
+    return ACTION_COMMANDS.get(job.action, job.action)
 
 
 def tick(engine: Engine | None = None, *, clock: Clock | None = None) -> dict[str, int]:
