@@ -28,7 +28,8 @@ describe('the Vinted lane in one line', () => {
     const paused = { ...idle, paused: true, pause_reason: 'datadome', resume_required: true, extension_online: false };
     expect(laneHeadline({ ...paused, paused_until: '2026-11-30T13:00:00Z' }, NOW)).toEqual({ key: 'lane.pausedUntil', tone: 'bad' });
     expect(laneHeadline({ ...paused, paused_until: null }, NOW)).toEqual({ key: 'lane.pausedAwaitingYou', tone: 'bad' });
-    expect(laneHeadline({ ...idle, extension_online: false }, NOW).key).toBe('lane.extensionOffline');
+    expect(laneHeadline({ ...idle, extension_online: false, queued: 2 }, NOW).key).toBe('lane.extensionOffline');
+    expect(laneHeadline({ ...idle, extension_online: false }, NOW).key).toBe('lane.idle');
     expect(laneHeadline({ ...idle, logged_in: false }, NOW).key).toBe('lane.loggedOut');
     expect(laneHeadline({ ...idle, in_flight: { job_id: 3, command: 'vinted.publish', deadline_at: null } }, NOW).key).toBe('lane.running');
     expect(laneHeadline({ ...idle, queued: 4 }, NOW)).toEqual({ key: 'lane.waitingTurn', tone: 'warn' });

@@ -21,12 +21,13 @@ import pytest
 from sqlalchemy import select
 
 from infra.local.ws_events import WsConnectionInfo, connect_event, message_event, new_connection_id
+from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
-from stoflow.jobs.queue import set_queue
+from stoflow.jobs.queue import QUEUE
 from stoflow.marketplaces.vinted import jobs as vinted_jobs
 from stoflow.marketplaces.vinted import lane as lane_module
 from stoflow.models.jobs import MarketplaceJob
@@ -66,7 +67,7 @@ def account(identity, monkeypatch, tmp_path):
 
     monkeypatch.setattr(ws_connections.ConnectionsClient, "send", post_to_connection)
     queue = FakeQueue()
-    set_queue(queue)
+    previous = runtime.provide(QUEUE, queue)
     registry = HandlerRegistry()
     vinted_jobs.register(registry)
     processor = MarketplaceJobProcessor(registry, clock=clock)
@@ -103,7 +104,7 @@ def account(identity, monkeypatch, tmp_path):
     yield start
     for session in made:
         session.extension.close()
-    set_queue(None)
+    runtime.provide(QUEUE, previous)
     get_settings.cache_clear()
 
 

@@ -15,8 +15,9 @@ export function laneHeadline(lane: Lane, now: Date): { key: string; tone: LaneTo
     const running = lane.paused_until !== null && new Date(lane.paused_until) > now;
     return { key: running ? 'lane.pausedUntil' : 'lane.pausedAwaitingYou', tone: 'bad' };
   }
-  if (!lane.extension_online) return { key: 'lane.extensionOffline', tone: 'warn' };
   if (lane.logged_in === false) return { key: 'lane.loggedOut', tone: 'bad' };
+  // Without work waiting, a closed browser is nothing to worry about.
+  if (!lane.extension_online && lane.queued > 0) return { key: 'lane.extensionOffline', tone: 'warn' };
   if (lane.in_flight) return { key: 'lane.running', tone: 'ok' };
   if (lane.queued > 0) return { key: 'lane.waitingTurn', tone: 'warn' };
   return { key: 'lane.idle', tone: 'ok' };
