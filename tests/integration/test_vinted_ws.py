@@ -176,7 +176,9 @@ def new_job(world, action: str, product_id: int | None = None, params: dict | No
         session.add(job)
         session.flush()
         job_id = job.id
-    assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "waiting_extension"
+    status = world["processor"].process(JobMessage(world["tenant"], job_id, "vinted"))
+    with tenant_session(world["tenant"]) as session:
+        assert status == "waiting_extension", session.get(MarketplaceJob, job_id).error_message
     return job_id
 
 
@@ -548,7 +550,10 @@ def test_a_product_that_cannot_be_converted_fails_at_once(world):
         session.flush()
         job_id = row.id
     assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "failed"
-    assert job(world, job_id).error_code == "vinted_unmapped_category"
+    # Refused by readiness before any command is built, with the list of what is missing.
+    failed = job(world, job_id)
+    assert failed.error_code == "not_ready"
+    assert "category" in failed.error_message
 
 
 def test_parked_jobs_expire_without_an_extension(world):

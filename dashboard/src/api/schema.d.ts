@@ -46,46 +46,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/alerts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List alerts
-         * @description What needs you: a sold item whose listing could not be taken down after retries, a double sale. Unread ones by default; each is also sent by email once.
-         */
-        get: operations["list_alerts_alerts_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/alerts/{alert_id}/read": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Mark an alert read
-         * @description The alert leaves the unread list.
-         */
-        post: operations["read_alert_alerts__alert_id__read_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/auth/jwks.json": {
         parameters: {
             query?: never;
@@ -601,33 +561,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/marketplaces/{marketplace}/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Notification Challenge
-         * @description The marketplace checks that its notification endpoint is ours: the answer is a hash of its
-         *     challenge, our verification token and this endpoint's address. No sign-in: the marketplace
-         *     calls it.
-         */
-        get: operations["notification_challenge_marketplaces__marketplace__notifications_get"];
-        put?: never;
-        /**
-         * Notification
-         * @description A notice from the marketplace (an account closed: its data is removed). Its signature is
-         *     checked first; a notice delivered twice counts once. No sign-in: the marketplace calls it.
-         */
-        post: operations["notification_marketplaces__marketplace__notifications_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/marketplaces/{marketplace}/policies": {
         parameters: {
             query?: never;
@@ -680,26 +613,6 @@ export interface paths {
          * @description Orders from every marketplace in one shape, newest first; filter by marketplace, status and dates.
          */
         get: operations["list_orders_orders_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/orders/checks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * When sales were last checked
-         * @description For each marketplace: when its sales were last read and when they are read next (none while nothing listed there needs watching).
-         */
-        get: operations["order_checks_orders_checks_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -927,7 +840,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/sales": {
+    "/products/{product_id}/readiness": {
         parameters: {
             query?: never;
             header?: never;
@@ -935,53 +848,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List sales and their delist chains
-         * @description Every sale seen on a marketplace, newest first, with its chain: when the buyer bought, when StoFlow saw it, when the delists (or quantity updates) were queued on the other marketplaces, each of those jobs with its status and times, and when the last one finished. A sale of an item already sold elsewhere is `oversold`.
+         * Product Readiness
+         * @description For each marketplace: ready, or what is missing or invalid (a stable code, the field, a
+         *     sentence to show). Computed from our data and the marketplaces' cached requirements: no
+         *     marketplace is called.
          */
-        get: operations["list_sales_sales_get"];
+        get: operations["product_readiness_products__product_id__readiness_get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/sales/{sale_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One sale and its delist chain
-         * @description The sale, its steps and their timestamps.
-         */
-        get: operations["get_sale_sales__sale_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/sales/{sale_id}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore Sale
-         * @description The sale fell through (cancelled, returned): the stock comes back and every listing its
-         *     chain took down is relisted, in one action.
-         */
-        post: operations["restore_sale_sales__sale_id__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1044,48 +918,6 @@ export interface paths {
          *     409 `marketplace_not_connected` when no extension has reported a Vinted session.
          */
         post: operations["reply_vinted_conversations__conversation_id__messages_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/vinted/lane": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Lane
-         * @description Your Vinted lane: what is queued, what runs, when the next command may go, the writes used
-         *     against the hourly and daily caps, and any pause with its reason and end.
-         */
-        get: operations["lane_vinted_lane_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/vinted/lane/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Resume Lane
-         * @description Confirm that your Vinted session is fine after a pause (you opened Vinted and it works).
-         *     Vinted work starts again once the pause has also run out, whichever is later. Idempotent.
-         */
-        post: operations["resume_lane_vinted_lane_resume_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,30 +1002,6 @@ export interface components {
              * @constant
              */
             confirm: "delete my account";
-        };
-        /** AlertOut */
-        AlertOut: {
-            /** Id */
-            id: number;
-            /** Kind */
-            kind: string;
-            /** Message */
-            message: string;
-            /** Product Id */
-            product_id: number | null;
-            /** Sale Id */
-            sale_id: number | null;
-            /** Job Id */
-            job_id: number | null;
-            /** Marketplace */
-            marketplace: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Read At */
-            read_at: string | null;
         };
         /** TokenOut */
         AuthTokenOut: {
@@ -1281,11 +1089,6 @@ export interface components {
             /** Failed */
             failed: components["schemas"]["BulkFailureOut"][];
         };
-        /** ChallengeOut */
-        ChallengeOut: {
-            /** Challengeresponse */
-            challengeResponse: string;
-        };
         /** ConnectOut */
         ConnectOut: {
             /** Marketplace */
@@ -1308,6 +1111,16 @@ export interface components {
             status: string;
             /** Connected */
             connected: boolean;
+            /**
+             * Setup
+             * @description the account's setup checklist
+             */
+            setup?: components["schemas"]["SetupStepOut"][];
+            /**
+             * Next Step
+             * @description the first step not done yet
+             */
+            next_step?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1426,6 +1239,23 @@ export interface components {
             items: components["schemas"]["DeviceOut"][];
             /** Total */
             total: number;
+        };
+        /** EbayOverrides */
+        EbayOverrides: {
+            /** Category Id */
+            category_id?: string | null;
+            /**
+             * Aspects
+             * @default {}
+             */
+            aspects: {
+                [key: string]: string[];
+            };
+        };
+        /** EtsyOverrides */
+        EtsyOverrides: {
+            /** Taxonomy Id */
+            taxonomy_id?: number | null;
         };
         /** ExportFileOut */
         ExportFileOut: {
@@ -1562,17 +1392,26 @@ export interface components {
             /** Is Label */
             is_label?: boolean | null;
         };
-        /** InFlightOut */
-        InFlightOut: {
-            /** Job Id */
-            job_id: number;
+        /** IssueOut */
+        IssueOut: {
             /**
-             * Command
-             * @description The protocol command, e.g. `vinted.publish`.
+             * Code
+             * @description stable, e.g. ebay_aspect_missing
              */
-            command: string;
-            /** Deadline At */
-            deadline_at: string | null;
+            code: string;
+            /**
+             * Field
+             * @description the product field (or account setting) to change
+             */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Severity
+             * @description errors block a listing, warnings do not
+             * @enum {string}
+             */
+            severity: "error" | "warning";
         };
         /** JobCreate */
         JobCreate: {
@@ -1650,66 +1489,6 @@ export interface components {
                 [key: string]: string;
             }[];
         };
-        /**
-         * LaneOut
-         * @description Your Vinted account's lane: StoFlow drives Vinted like a careful person (writes 20-50 s
-         *     apart, capped per hour and per day; reads paced apart) and stops at the first sign of trouble.
-         */
-        LaneOut: {
-            /**
-             * Queued
-             * @description Vinted commands waiting their turn (the one in flight included).
-             */
-            queued: number;
-            /** @description The command your browser is running now. */
-            in_flight: components["schemas"]["InFlightOut"] | null;
-            /**
-             * Next Command At
-             * @description When the next queued command may go (null: nothing queued, or paused).
-             */
-            next_command_at: string | null;
-            /** Writes This Hour */
-            writes_this_hour: number;
-            /** Writes Today */
-            writes_today: number;
-            /** Reads This Hour */
-            reads_this_hour: number;
-            /** Writes Per Hour */
-            writes_per_hour: number;
-            /** Writes Per Day */
-            writes_per_day: number;
-            /** Reads Per Hour */
-            reads_per_hour: number;
-            /**
-             * Paused
-             * @description No Vinted call at all while true.
-             */
-            paused: boolean;
-            /**
-             * Pause Reason
-             * @description `datadome`, `captcha`, `forbidden` (403) or `rate_limited` (429).
-             */
-            pause_reason: string | null;
-            /**
-             * Paused Until
-             * @description The pause runs at least until then.
-             */
-            paused_until: string | null;
-            /**
-             * Resume Required
-             * @description The pause also waits for you to confirm that your Vinted session is fine (POST /vinted/lane/resume).
-             */
-            resume_required: boolean;
-            /** Can Resume */
-            can_resume: boolean;
-            /**
-             * Logged In
-             * @description What the extension last reported of your Vinted session.
-             */
-            logged_in: boolean | null;
-            /** Extension Online */
-            extension_online: boolean;
-        };
         /** LinkIn */
         LinkIn: {
             /**
@@ -1784,6 +1563,24 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * MarketplaceOverrides
+         * @description The seller's choices per marketplace over our category mapping and attributes.
+         */
+        MarketplaceOverrides: {
+            ebay?: components["schemas"]["EbayOverrides"] | null;
+            etsy?: components["schemas"]["EtsyOverrides"] | null;
+            vinted?: components["schemas"]["VintedOverrides"] | null;
+        };
+        /** MarketplaceReadinessOut */
+        MarketplaceReadinessOut: {
+            /** Marketplace */
+            marketplace: string;
+            /** Ready */
+            ready: boolean;
+            /** Issues */
+            issues: components["schemas"]["IssueOut"][];
+        };
         /** MerchantLocation */
         MerchantLocation: {
             /**
@@ -1819,15 +1616,6 @@ export interface components {
             user_id: number | null;
             /** Created At */
             created_at: string | null;
-        };
-        /** OrderCheckOut */
-        OrderCheckOut: {
-            /** Marketplace */
-            marketplace: string;
-            /** Checked At */
-            checked_at: string | null;
-            /** Due At */
-            due_at: string | null;
         };
         /** OrderLineOut */
         OrderLineOut: {
@@ -1868,17 +1656,6 @@ export interface components {
             ordered_at: string;
             /** Lines */
             lines: components["schemas"]["OrderLineOut"][];
-        };
-        /** Page[AlertOut] */
-        Page_AlertOut_: {
-            /** Items */
-            items: components["schemas"]["AlertOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** Page[ConversationOut] */
         Page_ConversationOut_: {
@@ -1935,21 +1712,10 @@ export interface components {
             /** Offset */
             offset: number;
         };
-        /** Page[ProductOut] */
-        Page_ProductOut_: {
+        /** Page[ProductWithReadinessOut] */
+        Page_ProductWithReadinessOut_: {
             /** Items */
-            items: components["schemas"]["ProductOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[SaleOut] */
-        Page_SaleOut_: {
-            /** Items */
-            items: components["schemas"]["SaleOut"][];
+            items: components["schemas"]["ProductWithReadinessOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2123,6 +1889,22 @@ export interface components {
             cost_price: string | null;
             /** Internal Notes */
             internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
             /** Published At */
             published_at: string | null;
             /** Sold At */
@@ -2195,6 +1977,17 @@ export interface components {
             cost_price?: number | string | null;
             /** Internal Notes */
             internal_notes?: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /** @default {} */
+            marketplace_overrides: components["schemas"]["MarketplaceOverrides"];
             /** Title */
             title: string;
             /**
@@ -2255,6 +2048,22 @@ export interface components {
             cost_price: string | null;
             /** Internal Notes */
             internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
             /** Published At */
             published_at: string | null;
             /** Sold At */
@@ -2313,6 +2122,13 @@ export interface components {
             cost_price?: number | string | null;
             /** Internal Notes */
             internal_notes?: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /** Handmade */
+            handmade?: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            marketplace_overrides?: components["schemas"]["MarketplaceOverrides"];
             /** Version */
             version: number;
             /** Title */
@@ -2322,6 +2138,90 @@ export interface components {
              * @enum {string}
              */
             status?: "draft" | "published" | "sold" | "archived";
+        };
+        /** ProductWithReadinessOut */
+        ProductWithReadinessOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Price */
+            price: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published" | "sold" | "archived";
+            /** Version */
+            version: number;
+            /** Brand Id */
+            brand_id: number | null;
+            /** Category Id */
+            category_id: number | null;
+            /** Size Id */
+            size_id: number | null;
+            /** Condition Id */
+            condition_id: number | null;
+            /** Gender Id */
+            gender_id: number | null;
+            /** Season Id */
+            season_id: number | null;
+            /** Pattern Id */
+            pattern_id: number | null;
+            /** Color Ids */
+            color_ids: number[];
+            /** Material Ids */
+            material_ids: number[];
+            /** Measurements */
+            measurements: {
+                [key: string]: unknown;
+            };
+            /** Parcel Weight G */
+            parcel_weight_g: number | null;
+            /** Sku */
+            sku: string | null;
+            /** Stock */
+            stock: number;
+            /** Cost Price */
+            cost_price: string | null;
+            /** Internal Notes */
+            internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
+            /** Published At */
+            published_at: string | null;
+            /** Sold At */
+            sold_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Readiness */
+            readiness?: components["schemas"]["MarketplaceReadinessOut"][] | null;
         };
         /** ProfileOut */
         ProfileOut: {
@@ -2369,6 +2269,13 @@ export interface components {
              */
             period_start: string;
         };
+        /** ReadinessOut */
+        ReadinessOut: {
+            /** Product Id */
+            product_id: number;
+            /** Marketplaces */
+            marketplaces: components["schemas"]["MarketplaceReadinessOut"][];
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -2403,69 +2310,6 @@ export interface components {
             /** Email */
             email: string;
         };
-        /** RestoreOut */
-        RestoreOut: {
-            sale: components["schemas"]["SaleOut"];
-            /** Relist Job Ids */
-            relist_job_ids: number[];
-            /** Cancelled Job Ids */
-            cancelled_job_ids: number[];
-        };
-        /** SaleOut */
-        SaleOut: {
-            /** Id */
-            id: number;
-            /** Product Id */
-            product_id: number | null;
-            /** Sold On */
-            sold_on: string;
-            /** Order Ref */
-            order_ref: string;
-            /** Quantity */
-            quantity: number;
-            /** Status */
-            status: string;
-            /** Sold At */
-            sold_at: string | null;
-            /**
-             * Seen At
-             * Format: date-time
-             */
-            seen_at: string;
-            /** Delists Queued At */
-            delists_queued_at: string | null;
-            /** Done At */
-            done_at: string | null;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            /** Restored At */
-            restored_at: string | null;
-            /** Steps */
-            steps: components["schemas"]["SaleStepOut"][];
-        };
-        /** SaleStepOut */
-        SaleStepOut: {
-            /** Marketplace */
-            marketplace: string;
-            /** Action */
-            action: string;
-            /** Phase */
-            phase: string;
-            /** Job Id */
-            job_id: number;
-            /** Status */
-            status: string;
-            /** Attempts */
-            attempts: number;
-            /** Queued At */
-            queued_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
-            /** Error Code */
-            error_code: string | null;
-            /** Error Message */
-            error_message: string | null;
-        };
         /** SettingsIn */
         SettingsIn: {
             /** Fulfillment Policy Id */
@@ -2483,6 +2327,18 @@ export interface components {
             default_taxonomy_id?: number | null;
             /** Readiness State Id */
             readiness_state_id?: number | null;
+        };
+        /** SetupStepOut */
+        SetupStepOut: {
+            /** Code */
+            code: string;
+            /** Done */
+            done: boolean;
+            /**
+             * Message
+             * @description what to do, shown struck through once done
+             */
+            message: string;
         };
         /** TicketIn */
         TicketIn: {
@@ -2541,6 +2397,11 @@ export interface components {
         VerifyEmailIn: {
             /** Token */
             token: string;
+        };
+        /** VintedOverrides */
+        VintedOverrides: {
+            /** Catalog Id */
+            catalog_id?: number | null;
         };
         /** WardrobeItemOut */
         WardrobeItemOut: {
@@ -2724,162 +2585,6 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": unknown;
-                };
-            };
-        };
-    };
-    list_alerts_alerts_get: {
-        parameters: {
-            query?: {
-                unread?: boolean;
-                /** @description items per page */
-                limit?: number;
-                /** @description items to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_AlertOut_"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    read_alert_alerts__alert_id__read_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                alert_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AlertOut"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4811,194 +4516,6 @@ export interface operations {
             };
         };
     };
-    notification_challenge_marketplaces__marketplace__notifications_get: {
-        parameters: {
-            query: {
-                challenge_code: string;
-            };
-            header?: never;
-            path: {
-                marketplace: "ebay";
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChallengeOut"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-        };
-    };
-    notification_marketplaces__marketplace__notifications_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                marketplace: "ebay";
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-        };
-    };
     policies_marketplaces__marketplace__policies_get: {
         parameters: {
             query?: never;
@@ -5260,80 +4777,6 @@ export interface operations {
             };
         };
     };
-    order_checks_orders_checks_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrderCheckOut"][];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     list_products_products_get: {
         parameters: {
             query?: {
@@ -5352,6 +4795,8 @@ export interface operations {
                 listed_on?: ("vinted" | "ebay" | "etsy")[] | null;
                 /** @description only products not live on this marketplace (never sent, delisted, sold or failed) */
                 not_listed_on?: ("vinted" | "ebay" | "etsy")[] | null;
+                /** @description readiness: each product's readiness per marketplace (computed from cached data) */
+                include?: "readiness"[] | null;
                 /** @description items per page */
                 limit?: number;
                 /** @description items to skip */
@@ -5369,7 +4814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ProductOut_"];
+                    "application/json": components["schemas"]["Page_ProductWithReadinessOut_"];
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */
@@ -6481,93 +5926,12 @@ export interface operations {
             };
         };
     };
-    list_sales_sales_get: {
-        parameters: {
-            query?: {
-                product_id?: number | null;
-                status?: ("active" | "oversold" | "cancelled" | "restored") | null;
-                /** @description items per page */
-                limit?: number;
-                /** @description items to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_SaleOut_"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    get_sale_sales__sale_id__get: {
+    product_readiness_products__product_id__readiness_get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                sale_id: number;
+                product_id: number;
             };
             cookie?: never;
         };
@@ -6579,83 +5943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SaleOut"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    restore_sale_sales__sale_id__restore_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                sale_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RestoreOut"];
+                    "application/json": components["schemas"]["ReadinessOut"];
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */
@@ -6929,154 +6217,6 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    lane_vinted_lane_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LaneOut"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    resume_lane_vinted_lane_resume_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LaneOut"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem (RFC 9457) with a stable `code` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */

@@ -38,6 +38,12 @@ class Marketplace:
     - orders: the order mapping (`row(order) -> dict`, `key(external_id)`, `model`, `select()`);
     - policies: `policies(tenant_id) -> dict` (GET /marketplaces/{name}/policies), if any;
     - sync_action: the job action a scheduled order sync queues (None: no scheduled sync);
+    - readiness: `check(session, facts, params) -> {product_id: [Issue]}`, what a listing needs,
+      computed from our tables and the cached requirements without calling the marketplace
+      (stoflow.domain.readiness); a handler whose `requires_ready` is true is refused up front;
+    - setup: `setup_steps(session) -> list[dict]`, the account's setup checklist (GET /marketplaces);
+    - requirements: `refresh(session_factory, categories) -> dict` reading the marketplace's
+      requirements per category into the shared cache (the scheduled refresh), if it has any;
     - photo_limit: how many photos a listing takes;
     - notifications: `handle(method, query, headers, body) -> (status, body)` answering the
       marketplace's own notification endpoint (/marketplaces/{name}/notifications), if it has one;
@@ -66,6 +72,9 @@ class Marketplace:
     forget_accounts: str | None = None
     min_order_check_s: int = 0
     quantities: bool = True
+    readiness: str | None = None
+    setup: str | None = None
+    requirements: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

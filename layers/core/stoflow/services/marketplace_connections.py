@@ -41,7 +41,15 @@ def update_settings(session: Session, marketplace: str, values: dict[str, Any]) 
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:
-    return [marketplace.load("status")(session) for marketplace in registry.all_marketplaces()]
+    """Every marketplace's connection state, with its setup checklist and the next step to take."""
+    connections = []
+    for marketplace in registry.all_marketplaces():
+        status = dict(marketplace.load("status")(session))
+        steps = marketplace.load("setup")(session) if marketplace.setup is not None else []
+        status["setup"] = steps
+        status["next_step"] = next((s["message"] for s in steps if not s["done"]), None)
+        connections.append(status)
+    return connections
 
 
 def policies(tenant_id: int, marketplace: str) -> dict[str, Any]:

@@ -30,12 +30,20 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
+class SetupStepOut(BaseModel):
+    code: str
+    done: bool
+    message: str = Field(description="what to do, shown struck through once done")
+
+
 class ConnectionOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     marketplace: str
     status: str
     connected: bool
+    setup: list[SetupStepOut] = Field(default_factory=list, description="the account's setup checklist")
+    next_step: str | None = Field(default=None, description="the first step not done yet")
 
 
 class ConnectionsOut(BaseModel):

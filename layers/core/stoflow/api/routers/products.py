@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
@@ -20,6 +20,8 @@ from stoflow.api.schemas.products import (
     ProductIn,
     ProductOut,
     ProductPatch,
+    ProductWithReadinessOut,
+    ReadinessOut,
     product_values,
 )
 from stoflow.models.products import Product
@@ -37,7 +39,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("", response_model=Page[ProductOut], responses=_PROBLEMS)
+@router.get("", response_model=Page[ProductWithReadinessOut], responses=_PROBLEMS)
 async def list_products(
     db: TenantDb,
     principal: CurrentPrincipal,
@@ -57,6 +59,10 @@ async def list_products(
         list[Marketplace] | None,
         Query(description="only products not live on this marketplace (never sent, delisted, sold or failed)"),
     ] = None,
+    include: Annotated[
+        list[Literal["readiness"]] | None,
+        Query(description="readiness: each product's readiness per marketplace (computed from cached data)"),
+    ] = None,
 ) -> Response:
     # `async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
     # at a time, so the blocking query costs nothing here, while a sync route would pay a thread
@@ -74,6 +80,25 @@ async def list_products(
         not_listed_on=tuple(dict.fromkeys(not_listed_on or ())),
     )
     items, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
+    if include and "readiness" in include:
+        from stoflow.services.readiness import readiness
+
+        verdicts = readiness(db, [p.id for p in items])
+        body_with = Page[ProductWithReadinessOut](
+            items=[
+                ProductWithReadinessOut.model_validate(
+                    {
+                        **ProductOut.model_validate(p).model_dump(),
+                        "readiness": [v.as_dict() for v in verdicts.get(p.id, [])],
+                    }
+                )
+                for p in items
+            ],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return Response(content=body_with.model_dump_json(), media_type="application/json")
     body = Page[ProductOut](
         items=[ProductOut.model_validate(p) for p in items], total=total, limit=page.limit, offset=page.offset
     )
@@ -100,6 +125,18 @@ async def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPri
     images = ProductImageService(db, principal.tenant_id)
     listed = [image_out(images, image) for image in images.list_images(product_id)]
     return ProductDetailOut.model_validate({**ProductOut.model_validate(product).model_dump(), "images": listed})
+
+
+@router.get("/{product_id}/readiness", response_model=ReadinessOut, responses=_PROBLEMS)
+async def product_readiness(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ReadinessOut:
+    """For each marketplace: ready, or what is missing or invalid (a stable code, the field, a
+    sentence to show). Computed from our data and the marketplaces' cached requirements: no
+    marketplace is called."""
+    from stoflow.services.readiness import product_readiness as verdicts
+
+    return ReadinessOut.model_validate(
+        {"product_id": product_id, "marketplaces": [v.as_dict() for v in verdicts(db, product_id)]}
+    )
 
 
 @router.patch("/{product_id}", response_model=ProductOut, responses=_PROBLEMS)

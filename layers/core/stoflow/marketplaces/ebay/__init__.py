@@ -16,5 +16,7 @@ MARKETPLACE = Marketplace(
     sync_action="sync_orders",
     notifications="stoflow.marketplaces.ebay.notifications:handle",
     forget_accounts="stoflow.marketplaces.ebay.account_deletion:forget",
+    readiness="stoflow.marketplaces.ebay.readiness:check",
+    setup="stoflow.marketplaces.ebay.setup:setup_steps",
     photo_limit=24,
 )

@@ -1,8 +1,8 @@
 """products: what marketplaces require that the product could not say (year made, handmade,
 eBay's size type) and the seller's per-marketplace overrides (category, extra aspects)
 
-Revision ID: t0009
-Revises: t0008
+Revision ID: t0010
+Revises: t0009
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from stoflow.db.migrations import tenant_schema
 
-revision = "t0009"
-down_revision = "t0008"
+revision = "t0010"
+down_revision = "t0009"
 branch_labels = None
 depends_on = None
 
