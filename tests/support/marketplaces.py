@@ -84,7 +84,7 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
 
     for key, value in MARKETPLACE_ENV.items():
         monkeypatch.setenv(key, value)
-    runtime.reset()
+    runtime.reset()  # settings, app keys, token cipher, eBay's application token: all built anew
     ebay, etsy = (
         EbaySandbox(accept_url="https://app.stoflow.test/ebay/accepted", image_fetcher=FakePhotos.fetchable),
         EtsySandbox(),

@@ -201,6 +201,11 @@ class Settings(BaseSettings):
     ebay_plain_http_photo_hosts: list[str] = Field(default_factory=list)
     ebay_marketplace_id: str = "EBAY_FR"
     ebay_content_language: str = "fr-FR"
+    # The eBay sites whose category requirements the scheduled refresh keeps (Taxonomy aspects,
+    # Metadata conditions), and how old a cached category may grow before it is read again
+    # (a new category tree version makes every category of the site stale at once).
+    ebay_requirement_sites: list[str] = Field(default_factory=lambda: ["EBAY_FR", "EBAY_DE", "EBAY_GB", "EBAY_US"])
+    marketplace_requirements_max_age_s: int = Field(default=7 * 24 * 3600, ge=3600)
     ebay_scopes: list[str] = Field(
         default_factory=lambda: [
             "https://api.ebay.com/oauth/api_scope",

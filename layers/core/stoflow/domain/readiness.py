@@ -10,7 +10,6 @@ the requirements cached in them.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.repositories import readiness as repository
 
@@ -124,8 +124,8 @@ class CatalogSnapshot:
 
 
 _OWN = {"women": "Women's", "men": "Men's", "kids": "Kids'"}
-_lock = threading.Lock()
-_snapshot: tuple[float, CatalogSnapshot] | None = None
+# This container's catalogue snapshot, with when it was built.
+SNAPSHOT: runtime.Part[list[tuple[float, CatalogSnapshot]]] = runtime.Part("readiness catalogue snapshot", list)
 
 
 def _build_snapshot(rows: dict[str, Any]) -> CatalogSnapshot:
@@ -168,20 +168,12 @@ def _build_snapshot(rows: dict[str, Any]) -> CatalogSnapshot:
 def catalog_snapshot(session: Session) -> CatalogSnapshot:
     """The catalogues and the category mapping, kept by the container as long as the catalogue
     cache (they change only by migration), read through the caller's session."""
-    global _snapshot
-    cached = _snapshot
-    if cached is not None and time.monotonic() - cached[0] < get_settings().catalog_cache_max_age_s:
-        return cached[1]
+    held = runtime.get(SNAPSHOT)
+    if held and time.monotonic() - held[-1][0] < get_settings().catalog_cache_max_age_s:
+        return held[-1][1]
     snapshot = _build_snapshot(repository.catalog_rows(session))
-    with _lock:
-        _snapshot = (time.monotonic(), snapshot)
+    held[:] = [(time.monotonic(), snapshot)]
     return snapshot
-
-
-def clear_snapshot() -> None:
-    global _snapshot
-    with _lock:
-        _snapshot = None
 
 
 def load_facts(session: Session, product_ids: Sequence[int]) -> dict[int, ProductFacts]:

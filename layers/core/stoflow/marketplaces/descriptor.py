@@ -53,7 +53,9 @@ class Marketplace:
       cadence is stoflow.domain.order_checks'; a marketplace read through the seller's browser
       keeps within its read budget);
     - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
-      elsewhere gets a quantity update there; a listing without one stays as it is).
+      elsewhere gets a quantity update there; a listing without one stays as it is);
+    - suggestions: `suggest(tenant_id, product_id) -> dict`, the marketplace's categories for a
+      product's title (a live call, on the seller's request), if it offers them.
     """
 
     name: str
@@ -75,6 +77,7 @@ class Marketplace:
     readiness: str | None = None
     setup: str | None = None
     requirements: str | None = None
+    suggestions: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

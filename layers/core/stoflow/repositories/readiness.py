@@ -124,3 +124,39 @@ def requirements(
         MarketplaceRequirement.category_id.in_(sorted(set(category_ids))),
     )
     return {row.category_id: row for row in session.scalars(query)}
+
+
+# --- the requirements cache, written by the scheduled refresh (shared session) ------------------
+
+
+def mapped_categories(session: Session, marketplace: str, site: str) -> list[str]:
+    """The marketplace's category ids our mapping uses on `site`."""
+    query = (
+        select(CategoryMarketplaceId.external_id)
+        .where(
+            CategoryMarketplaceId.marketplace == marketplace,
+            CategoryMarketplaceId.site == site,
+            CategoryMarketplaceId.external_id.is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(str(c) for c in session.scalars(query))
+
+
+def fresh_categories(session: Session, marketplace: str, tree_id: str, tree_version: str, since: Any) -> set[str]:
+    """Categories cached from this tree version and fetched after `since`."""
+    query = select(MarketplaceRequirement.category_id).where(
+        MarketplaceRequirement.marketplace == marketplace,
+        MarketplaceRequirement.tree_id == tree_id,
+        MarketplaceRequirement.tree_version == tree_version,
+        MarketplaceRequirement.fetched_at >= since,
+    )
+    return set(session.scalars(query))
+
+
+def save_tree(session: Session, values: dict[str, Any]) -> None:
+    session.merge(MarketplaceCategoryTree(**values))
+
+
+def save_requirement(session: Session, values: dict[str, Any]) -> None:
+    session.merge(MarketplaceRequirement(**values))

@@ -58,3 +58,11 @@ def policies(tenant_id: int, marketplace: str) -> dict[str, Any]:
     if found is None or found.policies is None:
         raise NotFound(f"{marketplace!r} has no business policies", code="unknown_marketplace")
     return found.load("policies")(tenant_id)
+
+
+def category_suggestions(tenant_id: int, marketplace: str, product_id: int) -> dict[str, Any]:
+    """The marketplace's categories for the product's title (404 where it suggests none)."""
+    found = registry.get(marketplace)
+    if found is None or found.suggestions is None:
+        raise NotFound(f"{marketplace!r} suggests no categories", code="unknown_marketplace")
+    return found.load("suggestions")(tenant_id, product_id)

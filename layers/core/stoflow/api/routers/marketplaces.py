@@ -110,6 +110,30 @@ async def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> 
     return PoliciesOut.model_validate(read(principal.tenant_id, marketplace))
 
 
+class CategorySuggestionOut(BaseModel):
+    category_id: str
+    name: str | None = None
+    path: list[str | None] = Field(default_factory=list, description="the ancestors, from the top")
+
+
+class CategorySuggestionsOut(BaseModel):
+    marketplace: str
+    site: str
+    query: str
+    suggestions: list[CategorySuggestionOut]
+
+
+@router.get("/{marketplace}/category-suggestions", response_model=CategorySuggestionsOut, responses=_PROBLEMS)
+async def category_suggestions(
+    marketplace: AnyMarketplace, product_id: Annotated[Id, Query()], principal: CurrentPrincipal
+) -> CategorySuggestionsOut:
+    """The marketplace's categories for the product's title, best first (a live call to the
+    marketplace, for a connected account; 404 where the marketplace suggests none)."""
+    from stoflow.services.marketplace_connections import category_suggestions as suggest
+
+    return CategorySuggestionsOut.model_validate(suggest(principal.tenant_id, marketplace, product_id))
+
+
 @router.get("/{marketplace}/connect", response_model=ConnectOut, responses=_PROBLEMS)
 async def connect(marketplace: OAuthMarketplace, principal: Writer) -> ConnectOut:
     from stoflow.services.marketplace_connections import start_connect

@@ -90,9 +90,10 @@ class _ProductFields(BaseModel):
     year_made: (
         Annotated[int, Field(ge=1000, le=2100, description="the year (or a decade's first year) it was made")] | None
     ) = None
-    handmade: bool = False
+    # Not sent: not handmade, no overrides (the columns' defaults).
+    handmade: bool = None  # type: ignore[assignment]
     size_type_id: CatalogId | None = None
-    marketplace_overrides: MarketplaceOverrides = MarketplaceOverrides()
+    marketplace_overrides: MarketplaceOverrides = None  # type: ignore[assignment]
 
 
 Title = text_of(Product.title, min_length=1, strip=True)
@@ -116,8 +117,6 @@ class ProductPatch(_ProductFields):
     color_ids: Annotated[list[CatalogId], Field(max_length=5)] = None  # type: ignore[assignment]
     material_ids: Annotated[list[CatalogId], Field(max_length=10)] = None  # type: ignore[assignment]
     measurements: Annotated[dict[text(40), Measure], Field(max_length=20)] = None  # type: ignore[assignment]
-    handmade: bool = None  # type: ignore[assignment]
-    marketplace_overrides: MarketplaceOverrides = None  # type: ignore[assignment]
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True, exclude={"version"})
@@ -217,6 +216,9 @@ class BulkStatusOut(BaseModel):
 
 def product_values(body: ProductIn) -> dict[str, Any]:
     values = body.model_dump()
-    values["marketplace_overrides"] = body.marketplace_overrides.model_dump(exclude_none=True)
+    values["handmade"] = bool(body.handmade)
+    values["marketplace_overrides"] = (
+        body.marketplace_overrides.model_dump(exclude_none=True) if body.marketplace_overrides else {}
+    )
     values["measurements"] = {k: float(v) for k, v in values["measurements"].items()}
     return values
