@@ -541,6 +541,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/marketplaces/{marketplace}/category-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Category Suggestions
+         * @description The marketplace's categories for the product's title, best first (a live call to the
+         *     marketplace, for a connected account; 404 where the marketplace suggests none).
+         */
+        get: operations["category_suggestions_marketplaces__marketplace__category_suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/marketplaces/{marketplace}/connect": {
         parameters: {
             query?: never;
@@ -1088,6 +1109,29 @@ export interface components {
             updated: components["schemas"]["BulkItemOut"][];
             /** Failed */
             failed: components["schemas"]["BulkFailureOut"][];
+        };
+        /** CategorySuggestionOut */
+        CategorySuggestionOut: {
+            /** Category Id */
+            category_id: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Path
+             * @description the ancestors, from the top
+             */
+            path?: (string | null)[];
+        };
+        /** CategorySuggestionsOut */
+        CategorySuggestionsOut: {
+            /** Marketplace */
+            marketplace: string;
+            /** Site */
+            site: string;
+            /** Query */
+            query: string;
+            /** Suggestions */
+            suggestions: components["schemas"]["CategorySuggestionOut"][];
         };
         /** ConnectOut */
         ConnectOut: {
@@ -1979,15 +2023,11 @@ export interface components {
             internal_notes?: string | null;
             /** Year Made */
             year_made?: number | null;
-            /**
-             * Handmade
-             * @default false
-             */
-            handmade: boolean;
+            /** Handmade */
+            handmade?: boolean;
             /** Size Type Id */
             size_type_id?: number | null;
-            /** @default {} */
-            marketplace_overrides: components["schemas"]["MarketplaceOverrides"];
+            marketplace_overrides?: components["schemas"]["MarketplaceOverrides"];
             /** Title */
             title: string;
             /**
@@ -4346,6 +4386,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    category_suggestions_marketplaces__marketplace__category_suggestions_get: {
+        parameters: {
+            query: {
+                product_id: number;
+            };
+            header?: never;
+            path: {
+                marketplace: "vinted" | "ebay" | "etsy";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategorySuggestionsOut"];
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */
