@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.cold_start_functions",
     "bench.cold_starts",
     "bench.requests",
+    "bench.readiness",
     "bench.images",
     "bench.jobs",
     "bench.sandboxes",

@@ -25,7 +25,7 @@ from stoflow.repositories import readiness as repository
 ERROR, WARNING = "error", "warning"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Issue:
     code: str
     field: str
@@ -72,7 +72,7 @@ class CategoryInfo:
     leaf: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ProductFacts:
     """What the rules read of one product; catalogue ids are resolved to what they name."""
 
