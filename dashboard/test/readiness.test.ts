@@ -46,5 +46,5 @@ describe('the readiness checklist', () => {
     await wrapper.setProps({ version: 4 });
     await flushPromises();
     expect(get).toHaveBeenCalledTimes(2);
-  });
+  }, 30_000); // mounting with i18n takes seconds on a loaded machine
 });
