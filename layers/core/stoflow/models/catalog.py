@@ -80,7 +80,7 @@ class SizeType(_Named, Base):
 
 
 class CategoryMarketplaceId(Base):
-    """Where a node of our category tree goes on a marketplace (s0011 seeds it; migrations keep it).
+    """Where a node of our category tree goes on a marketplace (s0012 seeds it; migrations keep it).
 
     `site` is the marketplace's own site where its categories differ by site (eBay's marketplace
     ids), "" otherwise. No `external_id`: deliberately not listed there, `note` says why."""

@@ -1,7 +1,7 @@
 """Our catalogues -> Vinted's ids. Vinted publishes no catalogue API for sellers: these are the ids
 its web upload form uses, kept by our catalogue slugs; anything missing here is refused with a
 clear job error rather than guessed. Category -> catalog id is data, with every marketplace's
-(product_attributes.category_marketplace_ids, migration s0011)."""
+(product_attributes.category_marketplace_ids, migration s0012)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """marketplace categories: each node of our category tree on eBay (per site), Etsy and Vinted;
 the size types eBay's apparel categories require; the marketplaces' requirements cache
 
-Revision ID: s0011
-Revises: s0010
+Revision ID: s0012
+Revises: s0011
 Create Date: 2026-11-30
 
 The mapping is data: a correction is a new revision that updates rows, never an edit of this one.
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "s0011"
-down_revision = "s0010"
+revision = "s0012"
+down_revision = "s0011"
 branch_labels = None
 depends_on = None
 
