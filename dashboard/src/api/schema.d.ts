@@ -1093,6 +1093,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/vinted/lane": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lane
+         * @description Your Vinted lane: what is queued, what runs, when the next command may go, the writes used
+         *     against the hourly and daily caps, and any pause with its reason and end.
+         */
+        get: operations["lane_vinted_lane_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vinted/lane/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Lane
+         * @description Confirm that your Vinted session is fine after a pause (you opened Vinted and it works).
+         *     Vinted work starts again once the pause has also run out, whichever is later. Idempotent.
+         */
+        post: operations["resume_lane_vinted_lane_resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/vinted/wardrobe/unlinked": {
         parameters: {
             query?: never;
@@ -1613,6 +1655,18 @@ export interface components {
             /** Is Label */
             is_label?: boolean | null;
         };
+        /** InFlightOut */
+        InFlightOut: {
+            /** Job Id */
+            job_id: number;
+            /**
+             * Command
+             * @description The protocol command, e.g. `vinted.publish`.
+             */
+            command: string;
+            /** Deadline At */
+            deadline_at: string | null;
+        };
         /** IssueOut */
         IssueOut: {
             /**
@@ -1709,6 +1763,66 @@ export interface components {
             keys: {
                 [key: string]: string;
             }[];
+        };
+        /**
+         * LaneOut
+         * @description Your Vinted account's lane: StoFlow drives Vinted like a careful person (writes 20-50 s
+         *     apart, capped per hour and per day; reads paced apart) and stops at the first sign of trouble.
+         */
+        LaneOut: {
+            /**
+             * Queued
+             * @description Vinted commands waiting their turn (the one in flight included).
+             */
+            queued: number;
+            /** @description The command your browser is running now. */
+            in_flight: components["schemas"]["InFlightOut"] | null;
+            /**
+             * Next Command At
+             * @description When the next queued command may go (null: nothing queued, or paused).
+             */
+            next_command_at: string | null;
+            /** Writes This Hour */
+            writes_this_hour: number;
+            /** Writes Today */
+            writes_today: number;
+            /** Reads This Hour */
+            reads_this_hour: number;
+            /** Writes Per Hour */
+            writes_per_hour: number;
+            /** Writes Per Day */
+            writes_per_day: number;
+            /** Reads Per Hour */
+            reads_per_hour: number;
+            /**
+             * Paused
+             * @description No Vinted call at all while true.
+             */
+            paused: boolean;
+            /**
+             * Pause Reason
+             * @description `datadome`, `captcha`, `forbidden` (403) or `rate_limited` (429).
+             */
+            pause_reason: string | null;
+            /**
+             * Paused Until
+             * @description The pause runs at least until then.
+             */
+            paused_until: string | null;
+            /**
+             * Resume Required
+             * @description The pause also waits for you to confirm that your Vinted session is fine (POST /vinted/lane/resume).
+             */
+            resume_required: boolean;
+            /** Can Resume */
+            can_resume: boolean;
+            /**
+             * Logged In
+             * @description What the extension last reported of your Vinted session.
+             */
+            logged_in: boolean | null;
+            /** Extension Online */
+            extension_online: boolean;
         };
         /** LinkIn */
         LinkIn: {
@@ -7275,6 +7389,154 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lane_vinted_lane_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaneOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resume_lane_vinted_lane_resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaneOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */

@@ -1,8 +1,8 @@
 """products: what marketplaces require that the product could not say (year made, handmade,
 eBay's size type) and the seller's per-marketplace overrides (category, extra aspects)
 
-Revision ID: t0010
-Revises: t0009
+Revision ID: t0011
+Revises: t0010
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from stoflow.db.migrations import tenant_schema
 
-revision = "t0010"
-down_revision = "t0009"
+revision = "t0011"
+down_revision = "t0010"
 branch_labels = None
 depends_on = None
 
