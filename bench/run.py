@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # Each module has main(); add new benchmarks here.
 BENCHMARKS = [
     "bench.tenancy",
+    "bench.scheduled",
     "bench.cold_start_auth",
     "bench.cold_start_functions",
     "bench.cold_starts",

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     jobs_queue_visibility_timeout_s: int = 300
     # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
     jobs_attempt_timeout_s: int = 300
+    # A scheduled run with more tenants due than this hands them to the job workers instead of
+    # visiting them itself (stoflow.jobs.due).
+    scheduled_fan_out_over: int = 20
 
     # WebSocket API: how long a $connect ticket lives, and the @connections endpoint senders post to
     # (https://<api>.execute-api.<region>.amazonaws.com/<stage> on AWS, the local gateway locally).

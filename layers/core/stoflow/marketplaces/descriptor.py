@@ -44,6 +44,8 @@ class Marketplace:
     - setup: `setup_steps(session) -> list[dict]`, the account's setup checklist (GET /marketplaces);
     - requirements: `refresh(session_factory, categories) -> dict` reading the marketplace's
       requirements per category into the shared cache (the scheduled refresh), if it has any;
+    - due_work: kinds of scheduled work of its own (stoflow.jobs.due), each kind's visit
+      `visit(tenant_id, now, engine) -> next due or None`;
     - photo_limit: how many photos a listing takes;
     - notifications: `handle(method, query, headers, body) -> (status, body)` answering the
       marketplace's own notification endpoint (/marketplaces/{name}/notifications), if it has one;
@@ -78,6 +80,7 @@ class Marketplace:
     setup: str | None = None
     requirements: str | None = None
     suggestions: str | None = None
+    due_work: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -89,6 +92,10 @@ class Marketplace:
         reference = getattr(self, capability)
         if reference is None:
             raise LookupError(f"{self.name} has no {capability}")
+        return load(reference)
+
+    @staticmethod
+    def load_reference(reference: str) -> Any:
         return load(reference)
 
     def is_connected(self, session: Any) -> bool:

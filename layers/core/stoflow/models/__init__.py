@@ -23,6 +23,7 @@ _WHERE = {
     "Color": "catalog",
     "Condition": "catalog",
     "DeletionNotice": "deletion_notices",
+    "DueWork": "scheduling",
     "EbayCredentials": "ebay",
     "EbayOrder": "ebay",
     "EbayProduct": "ebay",

@@ -79,11 +79,13 @@ def enqueue(
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from stoflow.jobs import worker
+    from stoflow.services.scheduled_work import VISITS  # a scheduled run may hand due work over
 
-    return worker.handle_batch(event, context, runtime.get(PROCESSOR))
+    return worker.handle_batch(event, context, runtime.get(PROCESSOR), runtime.get(VISITS))
 
 
 def run_maintenance() -> dict[str, Any]:
-    from stoflow.jobs.maintenance import run_all
+    """The every-minute job maintenance, over the tenants whose jobs are due (kind "jobs")."""
+    from stoflow.services.scheduled_work import run
 
-    return run_all(registry())
+    return run("jobs")
