@@ -11,10 +11,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # Each module has main(); add new benchmarks here.
 BENCHMARKS = [
     "bench.tenancy",
+    "bench.scheduled",
     "bench.cold_start_auth",
     "bench.cold_start_functions",
     "bench.cold_starts",
     "bench.requests",
+    "bench.readiness",
     "bench.images",
     "bench.jobs",
     "bench.sandboxes",

@@ -31,6 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 # Shared fixtures of the areas: identity (tests.support.api), jobs_world (tests.support.jobs).
 pytest_plugins = ["tests.support.api", "tests.support.jobs"]
 
+# Tests share one database, where other tests' tenants have due scheduled work too: a scheduled
+# run visits them all itself unless a test asks for the fan-out (stoflow.jobs.due).
+os.environ.setdefault("STOFLOW_SCHEDULED_FAN_OUT_OVER", str(10**6))
+
 
 _SESSION_STATEMENT = re.compile(r"^\s*(SET|RESET|DISCARD)\b|search_path", re.IGNORECASE)
 _OUTSIDE_ALLOWED = re.compile(r"^\s*(begin|start transaction|commit|rollback)\b", re.IGNORECASE)

@@ -5,14 +5,17 @@
 //   {"cmd":"status"}            the popup's view (pairing, backend, Vinted session)
 //   {"cmd":"stop_workers"}      CDP ServiceWorker.stopAllWorkers
 //   {"cmd":"quit"}
-// Arguments: --user-data-dir DIR --vinted-port N (www.vinted.fr is mapped to 127.0.0.1:N).
+// Arguments: --user-data-dir DIR --vinted-port N (www.vinted.fr is mapped to 127.0.0.1:N)
+// [--extension-dir DIR] (a copy of the extension, e.g. with its Vinted pace sped up for the sandbox).
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
-const { values } = parseArgs({ options: { 'user-data-dir': { type: 'string' }, 'vinted-port': { type: 'string' } } });
-const extensionDir = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: { 'user-data-dir': { type: 'string' }, 'vinted-port': { type: 'string' }, 'extension-dir': { type: 'string' } },
+});
+const extensionDir = values['extension-dir'] ?? fileURLToPath(new URL('..', import.meta.url));
 const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 const context = await chromium.launchPersistentContext(values['user-data-dir'], {

@@ -1,5 +1,5 @@
-// The popup: pairing, backend connection and Vinted session. It only talks to the service worker.
-import { describeBackend, describeVinted, describePause } from '../src/status.js';
+// The popup: pairing, backend connection, Vinted session, the command running and the pace. It only talks to the service worker.
+import { describeBackend, describePause, describeRunning, describeUsage, describeVinted } from '../src/status.js';
 
 const $ = (id) => document.getElementById(id);
 const ask = (message) => chrome.runtime.sendMessage(message);
@@ -14,9 +14,12 @@ function render({ status, paired }) {
   const vinted = describeVinted(status.vinted);
   $('vinted-state').textContent = vinted.text;
   $('vinted-dot').className = `dot ${vinted.tone}`;
-  const pause = describePause(status.pausedUntil, Date.now());
+  const now = Date.now();
+  const pause = describePause(status.pausedUntil, now, { reason: status.pauseReason, resumeRequired: status.resumeRequired });
   $('paused').hidden = !pause;
   $('paused').textContent = pause ?? '';
+  $('running').textContent = describeRunning(status.running) ?? 'Nothing running.';
+  $('usage').textContent = describeUsage(status.usage, now) ?? '';
 }
 
 async function refresh() {

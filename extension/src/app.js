@@ -16,7 +16,7 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
   const read = async (key) => (await local.get(key))[key];
   const write = (key, value) => local.set({ [key]: value });
   const version = chrome.runtime.getManifest().version;
-  const status = { backend: 'idle', detail: null, vinted: null, pausedUntil: 0, lastJob: null };
+  const status = { backend: 'idle', detail: null, vinted: null, pausedUntil: 0, pauseReason: null, resumeRequired: false, lastJob: null, running: null, usage: null };
   const publish = (patch) => {
     Object.assign(status, patch);
     return write('status', { ...status });
@@ -35,14 +35,22 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
     ...pacerOptions,
     save: (state) => {
       write('pacer', state);
-      publish({ pausedUntil: state.pausedUntil });
+      publish({ pausedUntil: state.pausedUntil, pauseReason: state.pauseReason, resumeRequired: state.resumeRequired, usage: pacer.usage() });
     },
   });
+  // What a restarted service worker remembers: the pause, and the calls that count in the caps.
   const pacerReady = read('pacer').then((state) => {
-    if (state && state.pausedUntil > pacer.pausedUntil) {
+    if (!state) return;
+    if ((state.pausedUntil ?? 0) > pacer.pausedUntil) {
       pacer.pausedUntil = state.pausedUntil;
       pacer.pauseMs = state.pauseMs ?? 0;
+      pacer.pauseReason = state.pauseReason ?? null;
     }
+    pacer.resumeRequired = pacer.resumeRequired || Boolean(state.resumeRequired);
+    pacer.writes = [...new Set([...(state.writes ?? []), ...pacer.writes])];
+    pacer.reads = [...new Set([...(state.reads ?? []), ...pacer.reads])];
+    pacer.nextWriteAt = Math.max(pacer.nextWriteAt, state.nextWriteAt ?? 0);
+    pacer.lastCallEnd = Math.max(pacer.lastCallEnd ?? 0, state.lastCallEnd ?? 0) || null;
   });
 
   const getHost = async () => {
@@ -56,6 +64,7 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
   const vinted = new VintedClient({
     runInPage,
     pacer,
+    log,
     events: {
       datadome: async ({ path }) => {
         sendNow(datadomeDetected(await getHost(), path));
@@ -76,14 +85,23 @@ export function createApp({ chrome, WebSocketImpl, fetchImpl, timers = globalThi
     outbox,
     now,
     log,
-    makeContext: async () => {
+    onRunning: (running) => {
+      publish({ running, usage: pacer.usage() });
+    },
+    makeContext: async (job) => {
       await pacerReady;
+      // The server sends work only when the account may go (the seller resumed after a pause);
+      // its plan may slow this command down, never speed it up.
+      pacer.serverSentWork();
+      pacer.applyPlan(job.pacing);
       return { vinted, host: await getHost(), uuid, fetchPhoto: (u) => fetchPhoto(fetchImpl, u) };
     },
   });
 
   async function checkVinted({ openTab = false } = {}) {
     const host = await getHost();
+    await pacerReady;
+    if (pacer.isPaused()) return status.vinted; // no call at all during a pause, not even this one
     let session;
     try {
       const user = await vinted.currentUser({ openTab });

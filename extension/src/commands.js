@@ -50,7 +50,7 @@ async function uploadPhotos(ctx, photos, tempUuid) {
     const ext = file.type === 'image/png' ? 'png' : file.type === 'image/webp' ? 'webp' : 'jpg';
     // A photo upload creates nothing visible: a lost answer is only a retry, never a listing.
     const body = await ctx.vinted.call('POST', '/api/v2/photos', {
-      write: false,
+      kind: 'photo',
       multipart: [
         { name: 'photo[type]', value: 'item' },
         { name: 'photo[temp_uuid]', value: tempUuid },

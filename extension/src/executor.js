@@ -2,15 +2,31 @@
 // Results go through an outbox that survives a lost socket (and a service worker restart):
 // the server completes a job idempotently per (job, attempt), so a re-sent result is harmless.
 import { COMMAND_HANDLERS } from './commands.js';
-import { Paused } from './pacing.js';
+import { Paced, Paused } from './pacing.js';
 import { byteLength, jobProgress, jobResultError, jobResultOk, MAX_MESSAGE_BYTES, WRITE_COMMANDS } from './protocol.js';
 import { EndpointRefused } from './allowlist.js';
 import { ValidationError } from './validate.js';
-import { VintedError } from './vinted.js';
+import { PLAIN, VintedError } from './vinted.js';
+
+// Answers that mean Vinted never ran the command (no page, a dropped connection, our own pause or
+// pace, a sign of trouble, a logged-out session): the server parks the job with its attempt
+// unspent and sends the same attempt again later, so it must run again, not be answered from
+// memory.
+const RUN_AGAIN_CODES = new Set([
+  'page_unavailable',
+  'network_error',
+  'paused',
+  'paced',
+  'datadome',
+  'captcha',
+  'forbidden',
+  'rate_limited',
+  'vinted_logged_out',
+]);
 
 export class DeadlinePassed extends Error {
   constructor() {
-    super('the job deadline passed');
+    super('The time allowed for this command ran out before its next step; nothing more was sent.');
     this.name = 'DeadlinePassed';
   }
 }
@@ -68,8 +84,8 @@ export class Outbox {
 }
 
 export class Executor {
-  constructor({ send, outbox, makeContext, now = () => Date.now(), handlers = COMMAND_HANDLERS, log = () => {} }) {
-    Object.assign(this, { send, outbox, makeContext, now, handlers, log });
+  constructor({ send, outbox, makeContext, now = () => Date.now(), handlers = COMMAND_HANDLERS, log = () => {}, onRunning = () => {} }) {
+    Object.assign(this, { send, outbox, makeContext, now, handlers, log, onRunning });
     this.queue = Promise.resolve();
     this.seen = new Map(); // "job:attempt" -> last job_result, to answer a repeated execute_job
     this.running = null;
@@ -105,6 +121,7 @@ export class Executor {
 
   async run(job, key) {
     this.running = job;
+    this.onRunning({ job_id: job.job_id, command: job.command, since: this.now() });
     let result;
     try {
       if (this.now() >= job.deadlineMs) throw new DeadlinePassed();
@@ -137,8 +154,10 @@ export class Executor {
       result = this.errorResult(job, err);
     } finally {
       this.running = null;
+      this.onRunning(null);
     }
-    this.seen.set(key, result);
+    if (!result.ok && RUN_AGAIN_CODES.has(result.error.code)) this.seen.delete(key);
+    else this.seen.set(key, result);
     await this.deliver(result);
     return result;
   }
@@ -146,6 +165,7 @@ export class Executor {
   errorResult(job, err) {
     const { job_id: jobId, attempt } = job;
     if (err instanceof Paused) return jobResultError(jobId, attempt, 'paused', err.message, err.remainingMs / 1000);
+    if (err instanceof Paced) return jobResultError(jobId, attempt, 'paced', err.message, err.waitMs / 1000);
     if (err instanceof DeadlinePassed) {
       // Checked only before a step starts: nothing of that step was sent.
       return jobResultError(jobId, attempt, 'deadline_passed', err.message);
@@ -153,8 +173,9 @@ export class Executor {
     if (err instanceof ValidationError) return jobResultError(jobId, attempt, 'invalid_request', err.message);
     if (err instanceof EndpointRefused) return jobResultError(jobId, attempt, 'endpoint_refused', err.message);
     if (err instanceof VintedError) return jobResultError(jobId, attempt, err.code, err.message, err.retryAfterS);
+    // The detail goes to the log; the seller reads plain words.
     this.log('command failed', err);
     const code = WRITE_COMMANDS.includes(job.command) ? 'unknown_outcome' : 'extension_error';
-    return jobResultError(jobId, attempt, code, `unexpected error: ${err?.message ?? err}`);
+    return jobResultError(jobId, attempt, code, code === 'unknown_outcome' ? PLAIN.unknown_outcome : PLAIN.unexpected);
   }
 }

@@ -67,6 +67,17 @@ export const REQUESTS = Object.freeze({
   'vinted.get_item': obj({ item_id: id() }, ['item_id']),
 });
 
+// The server's pacing plan for the account (pacing.js keeps the slower of it and its floors).
+export const PACING_PLAN = obj({
+  write_gap_min_s: num({ min: 0, max: 86400 }),
+  write_gap_max_s: num({ min: 0, max: 86400 }),
+  writes_per_hour: int({ min: 1, max: 1000 }),
+  writes_per_day: int({ min: 1, max: 100000 }),
+  pause_base_s: num({ min: 0, max: 7 * 86400 }),
+  pause_max_s: num({ min: 0, max: 7 * 86400 }),
+  time_scale: num({ min: 0, max: 1 }),
+});
+
 // execute_job without its request (checked against the command's own schema).
 const EXECUTE_JOB_HEAD = obj(
   {
@@ -75,6 +86,7 @@ const EXECUTE_JOB_HEAD = obj(
     attempt: int({ min: 1, max: 100 }),
     command: str({ enum: COMMANDS }),
     deadline: str({ max: 40, pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/ }),
+    pacing: PACING_PLAN,
   },
   ['type', 'job_id', 'attempt', 'command', 'deadline'],
 );

@@ -12,6 +12,19 @@ export class VintedError extends Error {
   }
 }
 
+// What the seller reads: plain words, the same whatever the browser said.
+export const PLAIN = Object.freeze({
+  page_unavailable: 'The Vinted page could not be reached in your browser (no Vinted tab, or the page did not load). Open Vinted and log in.',
+  network_error: 'The connection to Vinted dropped before Vinted answered.',
+  unknown_outcome: 'The connection dropped before Vinted confirmed; StoFlow will check on Vinted before doing anything again.',
+  vinted_logged_out: 'You are logged out of Vinted in this browser: log in to Vinted.',
+  datadome: 'Vinted showed a security check (DataDome). StoFlow paused all Vinted work for your account.',
+  captcha: 'Vinted asked for a captcha. StoFlow paused all Vinted work for your account.',
+  forbidden: 'Vinted refused the request (403). StoFlow paused all Vinted work for your account.',
+  rate_limited: 'Vinted asked to slow down (429). StoFlow paused all Vinted work for your account.',
+  unexpected: 'Something went wrong in the StoFlow extension while doing this; nothing more was sent to Vinted.',
+});
+
 const DATADOME_MARKS = /captcha-delivery\.com|datadome/i;
 const CAPTCHA_MARKS = /captcha|challenge/i;
 
@@ -38,68 +51,69 @@ function rejectionMessage(json, status) {
 
 export class VintedClient {
   // runInPage(req) -> the page function's answer; events: {datadome(info), session(loggedIn)}.
-  constructor({ runInPage, pacer, events = {} }) {
+  constructor({ runInPage, pacer, events = {}, log = () => {} }) {
     this.runInPage = runInPage;
     this.pacer = pacer;
     this.events = events;
+    this.log = log;
   }
 
-  async call(method, path, { query, json, multipart, write = method !== 'GET', openTab = true } = {}) {
+  // kind: 'read' (GET), 'write' (creates or changes something the buyer sees), or 'photo' (an
+  // upload that belongs to its publish). The pacer spaces and caps each kind.
+  async call(method, path, { query, json, multipart, kind = method === 'GET' ? 'read' : 'write', openTab = true } = {}) {
     checkEndpoint(method, path, query ?? {});
     const req = { method, path, query: query ?? {} };
     if (json !== undefined) req.json = json;
     if (multipart !== undefined) req.multipart = multipart;
-    return this.pacer.run(async () => {
+    return this.pacer.run(kind, async () => {
       let res;
       try {
         res = await this.runInPage(req, { openTab });
       } catch (err) {
-        // The script never ran in the page: nothing was sent.
-        throw new VintedError('page_unavailable', `could not reach the Vinted page: ${err.message ?? err}`);
+        // The script never ran in the page: nothing was sent. Chrome's own words ("Frame with ID
+        // 0 is showing error page", "No tab with id") go to the log, never to the seller.
+        this.log('the Vinted page could not run the call', String(err?.message ?? err));
+        throw new VintedError('page_unavailable', PLAIN.page_unavailable);
       }
-      return this.classify(res, { method, path, write });
+      return this.classify(res, { method, path, write: kind === 'write' });
     });
   }
 
   classify(res, { path, write }) {
-    if (!res || typeof res !== 'object') throw new VintedError('page_unavailable', 'no answer from the Vinted page');
+    if (!res || typeof res !== 'object') throw new VintedError('page_unavailable', PLAIN.page_unavailable);
     if (res.networkError) {
-      if (write) {
-        throw new VintedError('unknown_outcome', `the answer to ${path} was lost (${res.networkError})`);
-      }
-      throw new VintedError('network_error', res.networkError);
+      this.log('network error on', path, res.networkError);
+      if (write) throw new VintedError('unknown_outcome', PLAIN.unknown_outcome);
+      throw new VintedError('network_error', PLAIN.network_error);
     }
     const { status } = res;
     const body = res.json;
     const text = res.text ?? '';
     if (status >= 200 && status < 300) {
-      this.pacer.succeeded();
       return body ?? {};
     }
     if (status === 0 || (status >= 300 && status < 400) || status === 401) {
       this.events.session?.(false);
-      throw new VintedError('vinted_logged_out', 'the Vinted session is logged out', { status });
+      throw new VintedError('vinted_logged_out', PLAIN.vinted_logged_out, { status });
     }
     const marks = `${text} ${body ? JSON.stringify(body).slice(0, 4000) : ''}`;
-    if (status === 403 && (res.datadomeHeader || DATADOME_MARKS.test(marks))) {
-      const pauseMs = this.pacer.pause();
-      this.events.datadome?.({ path });
-      throw new VintedError('datadome', 'Vinted answered with a DataDome challenge', { retryAfterS: pauseMs / 1000, status });
+    // The first sign of trouble stops everything: DataDome, a captcha, any other 403, a 429.
+    let trouble = null;
+    if (status === 403 && (res.datadomeHeader || DATADOME_MARKS.test(marks))) trouble = 'datadome';
+    else if (status === 403 && CAPTCHA_MARKS.test(marks)) trouble = 'captcha';
+    else if (status === 403) trouble = 'forbidden';
+    else if (status === 429) trouble = 'rate_limited';
+    if (trouble) {
+      const retryMs = status === 429 ? (retryAfterSeconds(res.retryAfter) ?? 0) * 1000 : 0;
+      const pauseMs = this.pacer.pause(retryMs, trouble);
+      if (trouble === 'datadome') this.events.datadome?.({ path });
+      throw new VintedError(trouble, PLAIN[trouble], { retryAfterS: pauseMs / 1000, status });
     }
-    if (status === 403 && CAPTCHA_MARKS.test(marks)) {
-      const pauseMs = this.pacer.pause();
-      throw new VintedError('captcha', 'Vinted asked for a captcha', { retryAfterS: pauseMs / 1000, status });
-    }
-    if (status === 429) {
-      const pauseMs = this.pacer.pause((retryAfterSeconds(res.retryAfter) ?? 0) * 1000);
-      throw new VintedError('rate_limited', 'Vinted rate limit (429)', { retryAfterS: pauseMs / 1000, status });
-    }
-    if (status === 404) throw new VintedError('not_found', `${path} not found on Vinted`, { status });
-    if (status === 403) throw new VintedError('forbidden', rejectionMessage(body, status), { status });
+    if (status === 404) throw new VintedError('not_found', 'Vinted says this item does not exist (any more).', { status });
     if (status >= 400 && status < 500) throw new VintedError('vinted_rejected', rejectionMessage(body, status), { status });
     // 5xx: a write may or may not have happened.
-    if (write) throw new VintedError('unknown_outcome', `Vinted answered ${status} to a write`, { status });
-    throw new VintedError('vinted_unavailable', `Vinted answered ${status}`, { status });
+    if (write) throw new VintedError('unknown_outcome', PLAIN.unknown_outcome, { status });
+    throw new VintedError('vinted_unavailable', `Vinted is not answering properly right now (error ${status}); it will be tried again.`, { status });
   }
 
   async currentUser({ openTab = true } = {}) {

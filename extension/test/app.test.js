@@ -16,7 +16,7 @@ function setup(routes, { paired = true, tabs = [{ id: 1, url: 'https://www.vinte
     if (target.endsWith('/ws/tickets')) return new Response(JSON.stringify({ ticket: 'ticket-123456' }), { status: 201 });
     return new Response('{}', { status: 404 });
   };
-  const app = createApp({ chrome, WebSocketImpl: FakeWebSocket, fetchImpl, timers, now: timers.now, uuid: () => 'u-1', pacerOptions: { minGapMs: 0, jitterMs: 0, sleep: async () => {} } });
+  const app = createApp({ chrome, WebSocketImpl: FakeWebSocket, fetchImpl, timers, now: timers.now, uuid: () => 'u-1', pacerOptions: { sleep: async () => {} } });
   return { app, chrome, timers, vinted };
 }
 

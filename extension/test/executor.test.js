@@ -13,7 +13,7 @@ const job = (command, request, extra = {}) =>
 
 function harness(routes, { connected = true, now = () => Date.now() } = {}) {
   const vintedPage = fakeVinted(routes);
-  const pacer = new Pacer({ minGapMs: 0, jitterMs: 0, sleep: async () => {} });
+  const pacer = new Pacer({ sleep: async () => {} });
   const vinted = new VintedClient({ runInPage: vintedPage.pageCall, pacer });
   const sent = [];
   const state = { connected };
@@ -167,4 +167,34 @@ test('send_message, fetch_conversations and update call only their endpoints', a
   assert.deepEqual(upd.data.photo_ids, [1, 2]);
   assert.deepEqual(h.vintedPage.calls.at(-1).json.item.assigned_photos.map((p) => p.id), [1, 2]);
   assert.equal(h.vintedPage.calls.at(-1).json.item.id, 55);
+});
+
+test('a command Vinted never ran (page unavailable) runs again when the same attempt comes back', async () => {
+  let pageUp = false;
+  const h = harness({ 'POST /api/v2/items/7/delete': () => ok({}) });
+  const realCall = h.vintedPage.pageCall;
+  h.vintedPage.pageCall = async (...args) => {
+    if (!pageUp) throw new Error('Frame with ID 0 is showing error page');
+    return realCall(...args);
+  };
+  const vinted = new VintedClient({ runInPage: (...a) => h.vintedPage.pageCall(...a), pacer: h.pacer });
+  h.executor.makeContext = async () => ({ vinted, host: 'www.vinted.fr', uuid: () => 'u' });
+  const first = await h.executor.handle(job('vinted.delete', { item_id: 7 }));
+  assert.equal(first.error.code, 'page_unavailable');
+  assert.doesNotMatch(first.error.message, /Frame/);
+  pageUp = true;
+  const second = await h.executor.handle(job('vinted.delete', { item_id: 7 }));
+  assert.equal(second.ok, true, 'run again, not answered from memory');
+});
+
+test("execute_job carries the server's pacing plan; an unexpected failure is told in plain words", async () => {
+  const plan = { write_gap_min_s: 20, write_gap_max_s: 50, writes_per_hour: 40, writes_per_day: 200, pause_base_s: 3600, pause_max_s: 86400, time_scale: 1 };
+  const parsed = job('vinted.delete', { item_id: 8 }, { pacing: plan });
+  assert.deepEqual(parsed.pacing, plan);
+  assert.throws(() => job('vinted.delete', { item_id: 8 }, { pacing: { ...plan, speed: 'max' } }), /unexpected field/);
+  const h = harness({});
+  h.executor.handlers = { 'vinted.delete': async () => { throw new TypeError('Cannot read properties of undefined'); } };
+  const result = await h.executor.handle(parsed);
+  assert.equal(result.error.code, 'unknown_outcome');
+  assert.doesNotMatch(result.error.message, /Cannot read/);
 });

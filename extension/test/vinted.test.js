@@ -4,7 +4,7 @@ import { Pacer } from '../src/pacing.js';
 import { vintedPageCall } from '../src/page.js';
 import { fetchPhoto, VintedClient, VintedError } from '../src/vinted.js';
 
-const noGap = () => new Pacer({ minGapMs: 0, jitterMs: 0, sleep: async () => {} });
+const noGap = () => new Pacer({ sleep: async () => {} });
 const client = (answer, events = {}, pacer = noGap()) => new VintedClient({ runInPage: async () => answer, pacer, events });
 const code = async (promise) => {
   try {
@@ -39,14 +39,35 @@ test('DataDome pauses, tells the backend, and later calls are refused until the 
   await assert.rejects(c.call('GET', '/api/v2/my_orders'), { name: 'Paused' });
 });
 
-test('429 honours Retry-After; a captcha 403 pauses too', async () => {
+test('429 pauses an hour at least (a longer Retry-After wins); a captcha or any other 403 pauses too', async () => {
   const pacer = noGap();
   const err = await client({ status: 429, retryAfter: '900' }, {}, pacer).call('GET', '/api/v2/my_orders').catch((e) => e);
   assert.equal(err.code, 'rate_limited');
-  assert.equal(err.retryAfterS, 900);
+  assert.equal(err.retryAfterS, 3600);
+  const long = await client({ status: 429, retryAfter: '7200' }).call('GET', '/api/v2/my_orders').catch((e) => e);
+  assert.equal(long.retryAfterS, 7200);
+  const refused = noGap();
+  assert.equal(await code(client({ status: 403, json: { message: 'no' } }, {}, refused).call('GET', '/api/v2/my_orders')), 'forbidden');
+  assert.ok(refused.isPaused());
   const pacer2 = noGap();
   assert.equal(await code(client({ status: 403, json: { message: 'captcha required' } }, {}, pacer2).call('GET', '/api/v2/my_orders')), 'captcha');
   assert.ok(pacer2.remainingPauseMs() > 0);
+});
+
+test("the browser's own words never reach the seller", async () => {
+  const logged = [];
+  const c = new VintedClient({
+    runInPage: async () => { throw new Error('Frame with ID 0 is showing error page'); },
+    pacer: noGap(),
+    log: (...args) => logged.push(args.join(' ')),
+  });
+  const err = await c.call('POST', '/api/v2/item_upload/items', { json: {} }).catch((e) => e);
+  assert.equal(err.code, 'page_unavailable');
+  assert.doesNotMatch(err.message, /Frame|ID 0|error page/);
+  assert.match(err.message, /Vinted page could not be reached/);
+  assert.ok(logged.some((line) => line.includes('Frame with ID 0')), 'kept for the log');
+  const lost = await client({ networkError: 'net::ERR_CONNECTION_RESET' }).call('GET', '/api/v2/my_orders').catch((e) => e);
+  assert.doesNotMatch(lost.message, /net::/);
 });
 
 test('a refused endpoint never reaches the page', async () => {

@@ -1,7 +1,7 @@
 """Scheduled work, one task per schedule (the template's Input says which): order sync fan-out,
-marketplace token refresh ahead of expiry, and the hourly purge of what expired (OAuth states,
-identity tokens, rate-limit windows, abandoned image uploads) with the marketplaces' account
-deletion notices."""
+marketplace token refresh ahead of expiry, the daily refresh of the marketplaces' category
+requirements, and the hourly purge of what expired (OAuth states, identity tokens, rate-limit
+windows, abandoned image uploads) with the marketplaces' account deletion notices."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return schedules.refresh_expiring_tokens().as_dict()
     if task == "purge_oauth_states":
         return {"purged": schedules.purge_oauth_states()}
+    if task == "refresh_requirements":
+        from stoflow.services.requirements import refresh_requirements
+
+        return refresh_requirements()
     if task == "purge_expired":
         from stoflow.services.deletion_notices import process_pending
         from stoflow.services.housekeeping import purge_expired

@@ -2,7 +2,8 @@
 local cloud's Vinted sandbox (infra/local/sandboxes/vinted.py), which checks the session cookie,
 the CSRF token, the anon id and the payload, and that no label photo arrives. Then: the server restarts and a
 pending job still completes; the service worker is stopped (CDP ServiceWorker.stopAllWorkers)
-and comes back; a DataDome answer pauses the tenant and no Vinted call is made until it ends.
+and comes back; a DataDome answer pauses the tenant and no Vinted call is made until it ends and the seller
+resumes.
 
 Playwright keeps a service worker alive while attached, so the lifetime checks look at what the
 server saw (connections, hellos, job states), never at Playwright's objects. The waits below
@@ -37,6 +38,9 @@ from tests.conftest import REPO, url_string
 from tests.support.local_cloud import CloudProcess, consent, sandbox_cli, wait_for_job
 
 GUARD_S = 240
+# Every Vinted interval (gaps, the caps' windows, pauses), server and extension alike, at 1/200:
+# a one-hour pause lasts 18 s.
+TIME_SCALE = 0.005
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = REPO / "extension" / "e2e" / "driver.mjs"
 PLAYWRIGHT = REPO / "extension" / "node_modules" / "playwright-core"
@@ -65,11 +69,31 @@ def wait_for(what: str, check: Callable[[], Any], guard_s: float = GUARD_S, cont
     pytest.fail(f"never saw: {what}\n{context()}")
 
 
+def sped_up_extension(target: Path) -> Path:
+    """A copy of the extension whose Vinted pace runs at TIME_SCALE (the sandbox is no real Vinted
+    account): the shipped floors.js says 1, and only this copy changes it."""
+    shutil.copytree(REPO / "extension", target, ignore=shutil.ignore_patterns("node_modules", "test", "e2e"))
+    floors = target / "src" / "floors.js"
+    text = floors.read_text()
+    assert "export const TIME_SCALE = 1;" in text
+    floors.write_text(text.replace("export const TIME_SCALE = 1;", f"export const TIME_SCALE = {TIME_SCALE};"))
+    return target
+
+
 class Browser:
-    def __init__(self, user_data_dir: Path, vinted_port: int, log_path: Path) -> None:
+    def __init__(self, user_data_dir: Path, vinted_port: int, log_path: Path, extension_dir: Path) -> None:
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            ["node", str(DRIVER), "--user-data-dir", str(user_data_dir), "--vinted-port", str(vinted_port)],
+            [
+                "node",
+                str(DRIVER),
+                "--user-data-dir",
+                str(user_data_dir),
+                "--vinted-port",
+                str(vinted_port),
+                "--extension-dir",
+                str(extension_dir),
+            ],
             cwd=REPO / "extension",
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -113,9 +137,7 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
         STOFLOW_DATA_DIR=str(tmp_path_factory.mktemp("vinted-cloud")),
         STOFLOW_ARGON2_MEMORY_KIB="1024",
         STOFLOW_ARGON2_TIME_COST="1",
-        STOFLOW_VINTED_GAP_MIN_S="0",
-        STOFLOW_VINTED_GAP_MAX_S="1",
-        STOFLOW_VINTED_PAUSE_BASE_S="20",
+        STOFLOW_VINTED_TIME_SCALE=str(TIME_SCALE),
         STOFLOW_JOBS_BACKOFF_BASE_S="2",
         STOFLOW_JOBS_BACKOFF_MAX_S="10",
     )
@@ -125,7 +147,12 @@ def world(database_url, engine, tmp_path_factory) -> Iterator[dict[str, Any]]:
     browser = None
     try:
         cloud.start()
-        browser = Browser(tmp_path_factory.mktemp("chromium-profile"), vinted.port, logs / "browser.log")
+        browser = Browser(
+            tmp_path_factory.mktemp("chromium-profile"),
+            vinted.port,
+            logs / "browser.log",
+            sped_up_extension(tmp_path_factory.mktemp("extension") / "extension"),
+        )
         email, password = f"vinted-e2e-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery staple"
         status, profile = cloud.call("POST", "/auth/register", {"email": email, "password": password})
         assert status == 201, profile
@@ -313,6 +340,11 @@ def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
 
     until = wait_for("the tenant paused by DataDome", paused_until, context=lambda: logs(world))
     challenged = [c for c in vinted.state.api_calls() if c.path == "/api/v2/item_upload/items"][-1]
+    status, lane = world["cloud"].call("GET", "/vinted/lane", token=world["token"])
+    assert status == 200 and lane["paused"] and lane["resume_required"], lane
+    # The seller checks Vinted and confirms: the lane goes again once the pause has run out too.
+    status, lane = world["cloud"].call("POST", "/vinted/lane/resume", token=world["token"])
+    assert status == 200 and not lane["resume_required"], lane
     done = wait_for(
         "the job finished after the pause",
         lambda: finished(world, job_id),

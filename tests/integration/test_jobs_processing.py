@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -222,6 +222,8 @@ def test_an_expired_job_fails_without_running(jobs_world, make_tenant, processor
     tenant = make_tenant()
     request = service.JobRequest("ebay", "publish", add_products(tenant, 1), expires_in_s=60)
     (job,) = job_service.enqueue(tenant, request).jobs
+    # The expiry was stamped by the real clock at enqueue, after the (slow) tenant creation.
+    clock.now = datetime.now(UTC)
     clock.advance(61)
     assert processor.process(JobMessage(tenant, job.id, "ebay")) == "failed"
     assert job_row(tenant, job.id).error_code == "expired"

@@ -44,6 +44,7 @@ DOMAIN_REFUSALS = {
     ("POST /auth/password/reset", "weak_password"),
     ("POST /auth/password/change", "wrong_password"),
     ("POST /auth/password/change", "weak_password"),
+    ("POST /marketplaces/{marketplace}/notifications", "invalid_signature"),  # eBay signs its notices
 }
 EXAMPLES = int(os.environ.get("STOFLOW_FUZZ_EXAMPLES", "8"))
 
@@ -69,6 +70,8 @@ def fuzz_world(identity, jobs_world, monkeypatch):
     monkeypatch.setenv("STOFLOW_ETSY_KEYSTRING", "fuzz-keystring")
     monkeypatch.setenv("STOFLOW_ETSY_SHARED_SECRET", "fuzz-shared-secret")
     monkeypatch.setenv("STOFLOW_ETSY_REDIRECT_URI", "https://dashboard.example/etsy/callback")
+    monkeypatch.setenv("STOFLOW_EBAY_VERIFICATION_TOKEN", "fuzz-verification-token-0123456789abcdef")
+    monkeypatch.setenv("STOFLOW_EBAY_NOTIFICATION_ENDPOINT", "https://api.example/marketplaces/ebay/notifications")
     get_settings.cache_clear()
     runtime.reset()
     settings = get_settings()

@@ -26,6 +26,7 @@ from stoflow.jobs.messages import JobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.jobs.queue import QUEUE
 from stoflow.marketplaces.vinted import jobs as vinted_jobs
+from stoflow.marketplaces.vinted import lane as lane_module
 from stoflow.marketplaces.vinted.lane import tick
 from stoflow.models.catalog import Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
@@ -50,11 +51,29 @@ def load_function(name: str) -> Any:
     return module.handler
 
 
+class LaneClock:
+    """The lane's clock in these tests: the wall clock plus whatever the test let pass."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+# A heartbeat stands for the time between two beats: longer than any pacing gap, shorter than a
+# command's deadline.
+BEAT_S = 60
+
+
 @pytest.fixture
 def world(identity, monkeypatch):
-    monkeypatch.setenv("STOFLOW_VINTED_GAP_MIN_S", "0")
-    monkeypatch.setenv("STOFLOW_VINTED_GAP_MAX_S", "0")
     get_settings.cache_clear()
+    lane_clock = LaneClock()
+    monkeypatch.setattr(lane_module, "utcnow", lane_clock)
     pushed: list[tuple[str, dict[str, Any]]] = []
 
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
@@ -78,6 +97,7 @@ def world(identity, monkeypatch):
         "processor": MarketplaceJobProcessor(registry),
         "handlers": handlers,
         "seller": seller,
+        "clock": lane_clock,
     }
     runtime.provide(QUEUE, previous)
     get_settings.cache_clear()
@@ -109,6 +129,8 @@ def connect(world, client: str = "extension", tenant: int | None = None) -> WsCo
 
 
 def send(world, conn: WsConnectionInfo, message: dict[str, Any]) -> dict[str, Any] | None:
+    if message.get("action") == "heartbeat":
+        world["clock"].advance(BEAT_S)
     answer = world["handlers"]["ws_message"](message_event(conn, "$default", json.dumps(message)), None)
     assert answer["statusCode"] == 200
     return json.loads(answer["body"]) if answer.get("body") else None
@@ -154,7 +176,9 @@ def new_job(world, action: str, product_id: int | None = None, params: dict | No
         session.add(job)
         session.flush()
         job_id = job.id
-    assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "waiting_extension"
+    status = world["processor"].process(JobMessage(world["tenant"], job_id, "vinted"))
+    with tenant_session(world["tenant"]) as session:
+        assert status == "waiting_extension", session.get(MarketplaceJob, job_id).error_message
     return job_id
 
 
@@ -241,10 +265,13 @@ def test_one_command_in_flight_and_the_next_after_the_answer(world):
     assert [c["job_id"] for c in commands(world)] == [job1]
     assert job(world, job2).error_code == "vinted_queued"
     send(world, conn, result(job1, 1, data={"item_id": 11, "progress_messages": 0}))
+    assert [c["job_id"] for c in commands(world)] == [job1], "the next write waits for its gap"
+    send(world, conn, {"action": "heartbeat"})
     assert [c["job_id"] for c in commands(world)] == [job1, job2]
+    assert commands(world)[-1]["pacing"]["write_gap_min_s"] >= 20
 
 
-def test_datadome_pauses_the_tenant_and_the_pause_doubles(world):
+def test_datadome_pauses_the_account_until_the_pause_ends_and_the_seller_resumes(world):
     product = make_product(world["tenant"])
     conn = connect(world)
     hello(world, conn)
@@ -258,20 +285,93 @@ def test_datadome_pauses_the_tenant_and_the_pause_doubles(world):
     send(world, conn, result(sync, 1, ok=False, error={"code": "datadome", "message": "challenge", "retry_after": 60}))
     lane = lane_row(world)
     base = get_settings().vinted_pause_base_s
+    assert base >= 3600, "the first pause lasts an hour at least"
     assert lane.pause_s == base, "one DataDome episode doubles once, not once per signal"
-    assert lane.paused_until > datetime.now(UTC) + timedelta(seconds=base - 30)
-    retried = job(world, sync)
-    assert retried.status == "pending" and retried.next_attempt_at >= lane.paused_until - timedelta(seconds=1)
+    assert lane.resume_required
+    now = world["clock"]()
+    assert lane.paused_until >= now + timedelta(seconds=base - 5)
+    parked = job(world, sync)
+    assert (parked.status, parked.attempts, parked.error_code) == ("waiting_extension", 1, "vinted_paused")
+    assert "paused" in parked.error_message
 
     publish = new_job(world, "publish", product)
     send(world, conn, {"action": "heartbeat"})
-    assert len(commands(world)) == 1, "nothing is sent while the tenant is paused"
-    with tenant_session(world["tenant"]) as session:
-        session.execute(update(VintedConnection).values(paused_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert len(commands(world)) == 1, "nothing is sent while the account is paused"
+    world["clock"].advance(base + 1)
     send(world, conn, {"action": "heartbeat"})
-    assert [c["job_id"] for c in commands(world)] == [sync, publish]
+    assert len(commands(world)) == 1, "the pause has run out, but the seller has not resumed yet"
+
+    from stoflow.marketplaces.vinted import lane_view
+
+    with tenant_session(world["tenant"]) as session:
+        shown = lane_view.state(session)
+    assert shown["paused"] and shown["resume_required"] and shown["pause_reason"] == "datadome"
+    assert shown["queued"] == 2
+    with tenant_session(world["tenant"]) as session:
+        shown = lane_view.resume(session)
+    assert not shown["paused"]
+    send(world, conn, {"action": "heartbeat"})
+    assert [c["job_id"] for c in commands(world)] == [sync, sync], "the same attempt, nothing spent"
+    assert commands(world)[-1]["attempt"] == 1
+
+    # Trouble again within the day: the pause doubles, and a resume before its end changes nothing.
     send(world, conn, {"action": "datadome_detected", "domain": "www.vinted.fr"})
     assert lane_row(world).pause_s == 2 * base
+    with tenant_session(world["tenant"]) as session:
+        assert lane_view.resume(session)["paused"], "the pause runs to its end even after a resume"
+    send(world, conn, result(sync, 1, data={"pages": 1, "count": 0, "complete": True, "progress_messages": 0}))
+    send(world, conn, {"action": "heartbeat"})
+    assert len(commands(world)) == 2, "no call during the pause"
+    assert job(world, publish).error_code == "vinted_queued"
+
+
+def test_a_logged_out_session_parks_the_lane_until_a_session_is_reported(world):
+    product = make_product(world["tenant"], "Chemise à carreaux")
+    conn = connect(world)
+    hello(world, conn)
+    publish = new_job(world, "publish", product)
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, result(publish, 1, ok=False, error={"code": "vinted_logged_out", "message": "logged out"}))
+    parked = job(world, publish)
+    assert (parked.status, parked.attempts, parked.error_code) == ("waiting_extension", 1, "vinted_logged_out")
+    send(world, conn, {"action": "heartbeat"})
+    send(world, conn, {"action": "heartbeat"})
+    assert len(commands(world)) == 1, "nothing goes to a logged-out session"
+    send(
+        world,
+        conn,
+        {"action": "vinted_session_update", "logged_in": True, "vinted_user_id": 5, "domain": "www.vinted.fr"},
+    )
+    send(world, conn, {"action": "heartbeat"})
+    assert [(c["job_id"], c["attempt"]) for c in commands(world)] == [(publish, 1), (publish, 1)]
+
+
+def test_writes_are_capped_per_rolling_hour_and_reads_go_between(world, monkeypatch):
+    monkeypatch.setenv("STOFLOW_VINTED_WRITES_PER_HOUR", "2")
+    get_settings.cache_clear()
+    conn = connect(world)
+    hello(world, conn)
+    products = [make_product(world["tenant"], f"Tee-shirt coton numéro {n}") for n in range(3)]
+    publishes = [new_job(world, "publish", p) for p in products]
+    sync = new_job(world, "sync")
+    for expected in publishes[:2]:
+        send(world, conn, {"action": "heartbeat"})
+        assert commands(world)[-1]["job_id"] == expected
+        send(world, conn, result(expected, 1, data={"item_id": expected + 1000, "progress_messages": 0}))
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["job_id"] == sync, "the cap holds the third write back, not the read"
+    send(world, conn, result(sync, 1, data={"pages": 1, "count": 0, "complete": True, "progress_messages": 0}))
+    send(world, conn, {"action": "heartbeat"})
+    assert len(commands(world)) == 3
+    from stoflow.marketplaces.vinted import lane_view
+
+    with tenant_session(world["tenant"]) as session:
+        shown = lane_view.state(session, world["clock"]())
+    assert (shown["writes_this_hour"], shown["writes_per_hour"], shown["queued"]) == (2, 2, 1)
+    assert shown["next_command_at"] > world["clock"]() + timedelta(minutes=30)
+    world["clock"].advance(3600)
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["job_id"] == publishes[2]
 
 
 def test_missed_deadlines_read_retries_write_becomes_unknown_and_is_reconciled(world):
@@ -450,7 +550,10 @@ def test_a_product_that_cannot_be_converted_fails_at_once(world):
         session.flush()
         job_id = row.id
     assert world["processor"].process(JobMessage(world["tenant"], job_id, "vinted")) == "failed"
-    assert job(world, job_id).error_code == "vinted_unmapped_category"
+    # Refused by readiness before any command is built, with the list of what is missing.
+    failed = job(world, job_id)
+    assert failed.error_code == "not_ready"
+    assert "category" in failed.error_message
 
 
 def test_parked_jobs_expire_without_an_extension(world):
@@ -606,7 +709,7 @@ def test_an_unavailable_page_spends_no_attempt_and_waits_for_the_extension(world
             1,
             "vinted_page_unavailable",
         )
-        assert "waiting for the browser extension" in waiting.error_message
+        assert waiting.error_message.startswith("Waiting for your browser")
         assert "no attempt was spent" in waiting.error_message
         send(world, conn, {"action": "heartbeat"})
         assert len(commands(world)) == sent, "offered again before the page came back"

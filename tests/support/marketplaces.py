@@ -84,7 +84,7 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
 
     for key, value in MARKETPLACE_ENV.items():
         monkeypatch.setenv(key, value)
-    runtime.reset()
+    runtime.reset()  # settings, app keys, token cipher, eBay's application token: all built anew
     ebay, etsy = (
         EbaySandbox(accept_url="https://app.stoflow.test/ebay/accepted", image_fetcher=FakePhotos.fetchable),
         EtsySandbox(),
@@ -155,9 +155,10 @@ def product_with_photos(
     label: bool = True,
     sku: str | None = None,
     status: str = "published",
+    year_made: int | None = 1998,
 ) -> int:
-    """A product ready to list: brand, condition, colours, size, materials, photos (and a label
-    photo, which must never reach a marketplace)."""
+    """A product ready to list: brand, condition, colours, size, materials, the year it was made
+    (vintage: Etsy takes it), photos (and a label photo, which must never reach a marketplace)."""
     from decimal import Decimal
 
     from sqlalchemy import select
@@ -185,6 +186,7 @@ def product_with_photos(
             parcel_weight_g=650,
             sku=sku,
             stock=1,
+            year_made=year_made,
         )
         session.add(product)
         session.flush()

@@ -12,9 +12,8 @@ from infra.local.sandboxes.etsy import EtsySandbox
 
 
 def _ebay(sandbox: EbaySandbox, method: str, path: str, token: str, **kwargs) -> httpx.Response:
-    request = httpx.Request(
-        method, "https://api.ebay.com" + path, headers={"authorization": f"Bearer {token}"}, **kwargs
-    )
+    headers = {"authorization": f"Bearer {token}", "content-language": "fr-FR"}
+    request = httpx.Request(method, "https://api.ebay.com" + path, headers=headers, **kwargs)
     return sandbox.handle(request)
 
 
@@ -76,3 +75,53 @@ def test_etsy_outage_answers_429_with_retry_after_and_revocation_kills_refresh()
     form = {"grant_type": "refresh_token", "client_id": etsy_sandbox.KEYSTRING, "refresh_token": refresh}
     refused = sandbox.handle(httpx.Request("POST", "https://openapi.etsy.com/v3/public/oauth/token", data=form))
     assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
+
+
+def test_taxonomy_answers_trees_aspects_and_suggestions():
+    sandbox = EbaySandbox(strict=True)
+    token = sandbox.issue_access_token("t", 600)
+    tree = _ebay(sandbox, "GET", "/commerce/taxonomy/v1/get_default_category_tree_id?marketplace_id=EBAY_FR", token)
+    assert tree.json() == {"categoryTreeId": "71", "categoryTreeVersion": "125"}
+    base = "/commerce/taxonomy/v1/category_tree/71"
+    aspects = _ebay(sandbox, "GET", base + "/get_item_aspects_for_category?category_id=11554", token).json()["aspects"]
+    required = [a["localizedAspectName"] for a in aspects if a["aspectConstraint"]["aspectRequired"]]
+    assert required == ["Marque", "Taille", "Type de taille"]
+    unknown = _ebay(sandbox, "GET", base + "/get_item_aspects_for_category?category_id=1", token)
+    assert unknown.status_code == 400
+    found = _ebay(sandbox, "GET", base + "/get_category_suggestions?q=women%27s+jeans", token).json()
+    assert found["categorySuggestions"][0]["category"] == {"categoryId": "11554", "categoryName": "Women's Jeans"}
+    assert _ebay(sandbox, "GET", base + "/get_category_suggestions?q=zzz", token).status_code == 204
+    assert sandbox.contract_problems == [] and sandbox.response_problems == []
+
+
+def test_a_listing_without_a_required_aspect_of_its_category_is_refused():
+    sandbox = EbaySandbox(strict=True)
+    token = sandbox.issue_access_token("t", 600)
+    inv = "/sell/inventory/v1"
+    sandbox.locations["home"] = {"location": {"address": {"country": "FR", "postalCode": "75011"}}}
+    item = {
+        "condition": "USED_EXCELLENT",
+        "product": {"title": "Jean", "imageUrls": ["https://img.example/1.jpg"], "aspects": {"Marque": ["Levi's"]}},
+    }
+    assert _ebay(sandbox, "PUT", inv + "/inventory_item/SKU-1", token, json=item).status_code == 204
+    offer = {
+        "sku": "SKU-1",
+        "marketplaceId": "EBAY_FR",
+        "format": "FIXED_PRICE",
+        "categoryId": "11554",
+        "merchantLocationKey": "home",
+        "pricingSummary": {"price": {"value": "30.00", "currency": "EUR"}},
+        "listingPolicies": {
+            "fulfillmentPolicyId": "6196932000",
+            "paymentPolicyId": "6196934000",
+            "returnPolicyId": "6196936000",
+        },
+    }
+    offer_id = _ebay(sandbox, "POST", inv + "/offer", token, json=offer).json()["offerId"]
+    refused = _ebay(sandbox, "POST", f"{inv}/offer/{offer_id}/publish", token)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["errorId"] == 25002 and "Taille" in refused.json()["errors"][0]["message"]
+    item["product"]["aspects"].update({"Taille": ["38"], "Type de taille": ["Standard"]})
+    assert _ebay(sandbox, "PUT", inv + "/inventory_item/SKU-1", token, json=item).status_code == 204
+    assert _ebay(sandbox, "POST", f"{inv}/offer/{offer_id}/publish", token).status_code == 200
+    assert sandbox.contract_problems == [] and sandbox.response_problems == []

@@ -55,3 +55,14 @@ def test_an_offset_with_seconds_is_read_as_a_datetime():
 
     read = pg8000_wire._fast_time_readers()[1184]("1890-01-01 00:00:00+00:09:21")
     assert read == datetime(1890, 1, 1, tzinfo=timezone(timedelta(minutes=9, seconds=21)))
+
+
+def test_one_cached_rewrite_serves_every_tenant():
+    pg8000_wire._rewritten.cache_clear()
+    for tenant in (7, 42, 2147483647):
+        schema = f"user_{tenant}"
+        query = f"SELECT {schema}.t.a, 'text %s' FROM {schema}.t WHERE {schema}.t.b = %s AND c = %s"
+        converted = pg8000_wire.convert_paramstyle("format", query, (1, 2))
+        assert converted == pg8000_wire._original_convert("format", query, (1, 2))
+        assert converted[0].count(f"{schema}.") == 3
+    assert pg8000_wire._rewritten.cache_info().currsize == 1

@@ -29,6 +29,7 @@ VIEW = CatalogView(
     size=("letter", "M"),
     vinted_status_id=2,
     brand_name="Zara",
+    catalog_id=10,
 )
 
 
@@ -52,11 +53,11 @@ def test_mapped_item():
 
 
 def test_sizes_follow_the_department_and_measurements_are_kept():
-    men = CatalogView("men-clothing-jeans", (), ("letter", "M"), 3, None)
+    men = CatalogView("men-clothing-jeans", (), ("letter", "M"), 3, None, 257)
     item = build_item(product(measurements={"length": 101.6, "waist": 40}, parcel_weight_g=1500), men)
     assert (item["catalog_id"], item["size_id"], item["package_size_id"]) == (257, 208, 2)
     assert (item["measurement_length"], item["measurement_width"]) == (102, 40)
-    unknown_size = build_item(product(), CatalogView("women-clothing-dresses", (), ("kids", "3 Y"), 2, None))
+    unknown_size = build_item(product(), CatalogView("women-clothing-dresses", (), ("kids", "3 Y"), 2, None, 10))
     assert unknown_size["size_id"] is None
 
 
@@ -99,5 +100,27 @@ def test_unmapped_catalogues_are_refused_not_guessed():
         build_item(product(), CatalogView("kids-shoes-baby-shoes", (), None, 2, None))
     assert no_category.value.code == "vinted_unmapped_category"
     with pytest.raises(PermanentJobError) as no_condition:
-        build_item(product(), CatalogView("women-clothing-dresses", (), None, None, None))
+        build_item(product(), CatalogView("women-clothing-dresses", (), None, None, None, 10))
     assert no_condition.value.code == "vinted_unmapped_condition"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Also on eBay for less",
+        "Voir mon shop etsy",
+        "More photos: https://example.org/dress",
+        "Contact me on www.mysite.fr",
+        "dispo sur leboncoin",
+    ],
+)
+def test_a_description_pointing_elsewhere_is_refused_not_edited(text):
+    with pytest.raises(PermanentJobError) as refused:
+        build_item(product(description=text), VIEW)
+    assert refused.value.code == "vinted_description_points_elsewhere"
+
+
+def test_an_ordinary_description_passes():
+    assert (
+        build_item(product(description="Taille M, coton, portée deux fois. 52 cm aisselle."), VIEW)["catalog_id"] == 10
+    )

@@ -623,6 +623,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/marketplaces/{marketplace}/category-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Category Suggestions
+         * @description The marketplace's categories for the product's title, best first (a live call to the
+         *     marketplace, for a connected account; 404 where the marketplace suggests none).
+         */
+        get: operations["category_suggestions_marketplaces__marketplace__category_suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/marketplaces/{marketplace}/connect": {
         parameters: {
             query?: never;
@@ -969,6 +990,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/products/{product_id}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Readiness
+         * @description For each marketplace: ready, or what is missing or invalid (a stable code, the field, a
+         *     sentence to show). Computed from our data and the marketplaces' cached requirements: no
+         *     marketplace is called.
+         */
+        get: operations["product_readiness_products__product_id__readiness_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sales": {
         parameters: {
             query?: never;
@@ -1086,6 +1129,48 @@ export interface paths {
          *     409 `marketplace_not_connected` when no extension has reported a Vinted session.
          */
         post: operations["reply_vinted_conversations__conversation_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vinted/lane": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lane
+         * @description Your Vinted lane: what is queued, what runs, when the next command may go, the writes used
+         *     against the hourly and daily caps, and any pause with its reason and end.
+         */
+        get: operations["lane_vinted_lane_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vinted/lane/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Lane
+         * @description Confirm that your Vinted session is fine after a pause (you opened Vinted and it works).
+         *     Vinted work starts again once the pause has also run out, whichever is later. Idempotent.
+         */
+        post: operations["resume_lane_vinted_lane_resume_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1281,6 +1366,29 @@ export interface components {
             /** Failed */
             failed: components["schemas"]["BulkFailureOut"][];
         };
+        /** CategorySuggestionOut */
+        CategorySuggestionOut: {
+            /** Category Id */
+            category_id: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Path
+             * @description the ancestors, from the top
+             */
+            path?: (string | null)[];
+        };
+        /** CategorySuggestionsOut */
+        CategorySuggestionsOut: {
+            /** Marketplace */
+            marketplace: string;
+            /** Site */
+            site: string;
+            /** Query */
+            query: string;
+            /** Suggestions */
+            suggestions: components["schemas"]["CategorySuggestionOut"][];
+        };
         /** ChallengeOut */
         ChallengeOut: {
             /** Challengeresponse */
@@ -1308,6 +1416,16 @@ export interface components {
             status: string;
             /** Connected */
             connected: boolean;
+            /**
+             * Setup
+             * @description the account's setup checklist
+             */
+            setup?: components["schemas"]["SetupStepOut"][];
+            /**
+             * Next Step
+             * @description the first step not done yet
+             */
+            next_step?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1426,6 +1544,23 @@ export interface components {
             items: components["schemas"]["DeviceOut"][];
             /** Total */
             total: number;
+        };
+        /** EbayOverrides */
+        EbayOverrides: {
+            /** Category Id */
+            category_id?: string | null;
+            /**
+             * Aspects
+             * @default {}
+             */
+            aspects: {
+                [key: string]: string[];
+            };
+        };
+        /** EtsyOverrides */
+        EtsyOverrides: {
+            /** Taxonomy Id */
+            taxonomy_id?: number | null;
         };
         /** ExportFileOut */
         ExportFileOut: {
@@ -1562,6 +1697,39 @@ export interface components {
             /** Is Label */
             is_label?: boolean | null;
         };
+        /** InFlightOut */
+        InFlightOut: {
+            /** Job Id */
+            job_id: number;
+            /**
+             * Command
+             * @description The protocol command, e.g. `vinted.publish`.
+             */
+            command: string;
+            /** Deadline At */
+            deadline_at: string | null;
+        };
+        /** IssueOut */
+        IssueOut: {
+            /**
+             * Code
+             * @description stable, e.g. ebay_aspect_missing
+             */
+            code: string;
+            /**
+             * Field
+             * @description the product field (or account setting) to change
+             */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Severity
+             * @description errors block a listing, warnings do not
+             * @enum {string}
+             */
+            severity: "error" | "warning";
+        };
         /** JobCreate */
         JobCreate: {
             /**
@@ -1638,6 +1806,66 @@ export interface components {
                 [key: string]: string;
             }[];
         };
+        /**
+         * LaneOut
+         * @description Your Vinted account's lane: StoFlow drives Vinted like a careful person (writes 20-50 s
+         *     apart, capped per hour and per day; reads paced apart) and stops at the first sign of trouble.
+         */
+        LaneOut: {
+            /**
+             * Queued
+             * @description Vinted commands waiting their turn (the one in flight included).
+             */
+            queued: number;
+            /** @description The command your browser is running now. */
+            in_flight: components["schemas"]["InFlightOut"] | null;
+            /**
+             * Next Command At
+             * @description When the next queued command may go (null: nothing queued, or paused).
+             */
+            next_command_at: string | null;
+            /** Writes This Hour */
+            writes_this_hour: number;
+            /** Writes Today */
+            writes_today: number;
+            /** Reads This Hour */
+            reads_this_hour: number;
+            /** Writes Per Hour */
+            writes_per_hour: number;
+            /** Writes Per Day */
+            writes_per_day: number;
+            /** Reads Per Hour */
+            reads_per_hour: number;
+            /**
+             * Paused
+             * @description No Vinted call at all while true.
+             */
+            paused: boolean;
+            /**
+             * Pause Reason
+             * @description `datadome`, `captcha`, `forbidden` (403) or `rate_limited` (429).
+             */
+            pause_reason: string | null;
+            /**
+             * Paused Until
+             * @description The pause runs at least until then.
+             */
+            paused_until: string | null;
+            /**
+             * Resume Required
+             * @description The pause also waits for you to confirm that your Vinted session is fine (POST /vinted/lane/resume).
+             */
+            resume_required: boolean;
+            /** Can Resume */
+            can_resume: boolean;
+            /**
+             * Logged In
+             * @description What the extension last reported of your Vinted session.
+             */
+            logged_in: boolean | null;
+            /** Extension Online */
+            extension_online: boolean;
+        };
         /** LinkIn */
         LinkIn: {
             /**
@@ -1711,6 +1939,24 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MarketplaceOverrides
+         * @description The seller's choices per marketplace over our category mapping and attributes.
+         */
+        MarketplaceOverrides: {
+            ebay?: components["schemas"]["EbayOverrides"] | null;
+            etsy?: components["schemas"]["EtsyOverrides"] | null;
+            vinted?: components["schemas"]["VintedOverrides"] | null;
+        };
+        /** MarketplaceReadinessOut */
+        MarketplaceReadinessOut: {
+            /** Marketplace */
+            marketplace: string;
+            /** Ready */
+            ready: boolean;
+            /** Issues */
+            issues: components["schemas"]["IssueOut"][];
         };
         /** MerchantLocation */
         MerchantLocation: {
@@ -1863,10 +2109,10 @@ export interface components {
             /** Offset */
             offset: number;
         };
-        /** Page[ProductListItemOut] */
-        Page_ProductListItemOut_: {
+        /** Page[ProductWithReadinessOut] */
+        Page_ProductWithReadinessOut_: {
             /** Items */
-            items: components["schemas"]["ProductListItemOut"][];
+            items: components["schemas"]["ProductWithReadinessOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2051,6 +2297,22 @@ export interface components {
             cost_price: string | null;
             /** Internal Notes */
             internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
             /** Published At */
             published_at: string | null;
             /** Sold At */
@@ -2137,6 +2399,13 @@ export interface components {
             cost_price?: number | string | null;
             /** Internal Notes */
             internal_notes?: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /** Handmade */
+            handmade?: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            marketplace_overrides?: components["schemas"]["MarketplaceOverrides"];
             /** Title */
             title: string;
             /**
@@ -2145,87 +2414,6 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "published";
-        };
-        /**
-         * ProductListItemOut
-         * @description A row of the products table: the product, its first photo and its state on each marketplace.
-         */
-        ProductListItemOut: {
-            /** Id */
-            id: number;
-            /** Title */
-            title: string;
-            /** Description */
-            description: string | null;
-            /** Price */
-            price: string | null;
-            /** Currency */
-            currency: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "published" | "sold" | "archived";
-            /** Version */
-            version: number;
-            /** Brand Id */
-            brand_id: number | null;
-            /** Category Id */
-            category_id: number | null;
-            /** Size Id */
-            size_id: number | null;
-            /** Condition Id */
-            condition_id: number | null;
-            /** Gender Id */
-            gender_id: number | null;
-            /** Season Id */
-            season_id: number | null;
-            /** Pattern Id */
-            pattern_id: number | null;
-            /** Color Ids */
-            color_ids: number[];
-            /** Material Ids */
-            material_ids: number[];
-            /** Measurements */
-            measurements: {
-                [key: string]: unknown;
-            };
-            /** Parcel Weight G */
-            parcel_weight_g: number | null;
-            /** Sku */
-            sku: string | null;
-            /** Stock */
-            stock: number;
-            /** Cost Price */
-            cost_price: string | null;
-            /** Internal Notes */
-            internal_notes: string | null;
-            /** Published At */
-            published_at: string | null;
-            /** Sold At */
-            sold_at: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /**
-             * Thumbnail Url
-             * @description The first photo customers see (never the label); null without one.
-             */
-            thumbnail_url: string | null;
-            /**
-             * Listings
-             * @description The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings).
-             */
-            listings: {
-                [key: string]: "listed" | "delisted" | "sold" | "error";
-            };
         };
         /** ProductOut */
         ProductOut: {
@@ -2278,6 +2466,22 @@ export interface components {
             cost_price: string | null;
             /** Internal Notes */
             internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
             /** Published At */
             published_at: string | null;
             /** Sold At */
@@ -2336,6 +2540,13 @@ export interface components {
             cost_price?: number | string | null;
             /** Internal Notes */
             internal_notes?: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /** Handmade */
+            handmade?: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            marketplace_overrides?: components["schemas"]["MarketplaceOverrides"];
             /** Version */
             version: number;
             /** Title */
@@ -2345,6 +2556,102 @@ export interface components {
              * @enum {string}
              */
             status?: "draft" | "published" | "sold" | "archived";
+        };
+        /** ProductWithReadinessOut */
+        ProductWithReadinessOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Price */
+            price: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published" | "sold" | "archived";
+            /** Version */
+            version: number;
+            /** Brand Id */
+            brand_id: number | null;
+            /** Category Id */
+            category_id: number | null;
+            /** Size Id */
+            size_id: number | null;
+            /** Condition Id */
+            condition_id: number | null;
+            /** Gender Id */
+            gender_id: number | null;
+            /** Season Id */
+            season_id: number | null;
+            /** Pattern Id */
+            pattern_id: number | null;
+            /** Color Ids */
+            color_ids: number[];
+            /** Material Ids */
+            material_ids: number[];
+            /** Measurements */
+            measurements: {
+                [key: string]: unknown;
+            };
+            /** Parcel Weight G */
+            parcel_weight_g: number | null;
+            /** Sku */
+            sku: string | null;
+            /** Stock */
+            stock: number;
+            /** Cost Price */
+            cost_price: string | null;
+            /** Internal Notes */
+            internal_notes: string | null;
+            /** Year Made */
+            year_made?: number | null;
+            /**
+             * Handmade
+             * @default false
+             */
+            handmade: boolean;
+            /** Size Type Id */
+            size_type_id?: number | null;
+            /**
+             * Marketplace Overrides
+             * @default {}
+             */
+            marketplace_overrides: {
+                [key: string]: unknown;
+            };
+            /** Published At */
+            published_at: string | null;
+            /** Sold At */
+            sold_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Thumbnail Url
+             * @description The first photo customers see (never the label); null without one.
+             */
+            thumbnail_url: string | null;
+            /**
+             * Listings
+             * @description The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings).
+             */
+            listings: {
+                [key: string]: "listed" | "delisted" | "sold" | "error";
+            };
+            /** Readiness */
+            readiness?: components["schemas"]["MarketplaceReadinessOut"][] | null;
         };
         /** ProfileOut */
         ProfileOut: {
@@ -2391,6 +2698,13 @@ export interface components {
              * Format: date
              */
             period_start: string;
+        };
+        /** ReadinessOut */
+        ReadinessOut: {
+            /** Product Id */
+            product_id: number;
+            /** Marketplaces */
+            marketplaces: components["schemas"]["MarketplaceReadinessOut"][];
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2537,6 +2851,18 @@ export interface components {
             /** Readiness State Id */
             readiness_state_id?: number | null;
         };
+        /** SetupStepOut */
+        SetupStepOut: {
+            /** Code */
+            code: string;
+            /** Done */
+            done: boolean;
+            /**
+             * Message
+             * @description what to do, shown struck through once done
+             */
+            message: string;
+        };
         /** TicketIn */
         TicketIn: {
             /**
@@ -2594,6 +2920,11 @@ export interface components {
         VerifyEmailIn: {
             /** Token */
             token: string;
+        };
+        /** VintedOverrides */
+        VintedOverrides: {
+            /** Catalog Id */
+            catalog_id?: number | null;
         };
         /** WardrobeItemOut */
         WardrobeItemOut: {
@@ -4916,6 +5247,102 @@ export interface operations {
             };
         };
     };
+    category_suggestions_marketplaces__marketplace__category_suggestions_get: {
+        parameters: {
+            query: {
+                product_id: number;
+            };
+            header?: never;
+            path: {
+                marketplace: "vinted" | "ebay" | "etsy";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategorySuggestionsOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     connect_marketplaces__marketplace__connect_get: {
         parameters: {
             query?: never;
@@ -5551,6 +5978,8 @@ export interface operations {
                 listed_on?: ("vinted" | "ebay" | "etsy")[] | null;
                 /** @description only products not live on this marketplace (never sent, delisted, sold or failed) */
                 not_listed_on?: ("vinted" | "ebay" | "etsy")[] | null;
+                /** @description readiness: each product's readiness per marketplace (computed from cached data) */
+                include?: "readiness"[] | null;
                 /** @description items per page */
                 limit?: number;
                 /** @description items to skip */
@@ -5568,7 +5997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ProductListItemOut_"];
+                    "application/json": components["schemas"]["Page_ProductWithReadinessOut_"];
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */
@@ -6680,6 +7109,82 @@ export interface operations {
             };
         };
     };
+    product_readiness_products__product_id__readiness_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_sales_sales_get: {
         parameters: {
             query?: {
@@ -7128,6 +7633,154 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lane_vinted_lane_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaneOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resume_lane_vinted_lane_resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaneOut"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Problem (RFC 9457) with a stable `code` */

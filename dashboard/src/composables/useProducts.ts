@@ -6,7 +6,7 @@ import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 
 /** A row of the products table: the product, its first photo and its state on each marketplace. */
-export type Product = components['schemas']['ProductListItemOut'];
+export type Product = components['schemas']['ProductWithReadinessOut'];
 export type ProductDetail = components['schemas']['ProductDetailOut'];
 export type Job = components['schemas']['JobOut'];
 

@@ -312,6 +312,7 @@ EBAY_SPECS = (
     "ebay/sell_account_v1_oas3.json",
     "ebay/sell_fulfillment_v1_oas3.json",
     "ebay/sell_metadata_v1_oas3.json",
+    "ebay/commerce_taxonomy_v1_oas3.json",
 )
 ETSY_SPECS = ("etsy/etsy_open_api_v3.json",)
 

@@ -1,11 +1,13 @@
-"""The eBay sandbox: the consent page, OAuth tokens, Account (business policies, program opt-in),
-Inventory (items, offers, publish, withdraw, locations), Fulfillment (orders) and Metadata
-(item condition policies), keeping state and refusing what eBay refuses.
+"""The eBay sandbox: the consent page, OAuth tokens (user and application), Account (business
+policies, program opt-in), Inventory (items, offers, publish, withdraw, locations), Fulfillment
+(orders), Metadata (item condition policies) and Taxonomy (category trees, suggestions, item
+aspects per category: ebay_taxonomy), keeping state and refusing what eBay refuses.
 
 Realistic errors, with eBay's error shapes: an unknown or expired token (1001), a reused
 authorization code (invalid_grant), an offer created twice (25002), publishing without policies,
-location, price or photos (25007), a missing required item specific (25002, as eBay names it),
-a photo eBay cannot download (25604), business policies before the seller opted in (20403),
+location, price or photos (25007), a missing required item specific of the offer's category
+(25002, as eBay names it), a category the site does not know (25005), a photo eBay cannot
+download (25604), business policies before the seller opted in (20403),
 and, through `fail_for`, 429 with Retry-After or 503.
 """
 
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 
+from infra.local.sandboxes import ebay_taxonomy as taxonomy
 from infra.local.sandboxes.base import ApiSandbox, html_response, json_response, page, redirect
 
 CLIENT_ID = "StoFlow-sandbox-PRD-1234"
@@ -37,8 +40,6 @@ VERIFICATION_TOKEN = "sandbox-verification-token-0123456789abcdef"  # noqa: S105
 NOTIFICATION_KEY_ID = "sandbox-notification-key"
 PUBLIC_KEY_PATH = "/commerce/notification/v1/public_key/" + NOTIFICATION_KEY_ID
 _SIGNING_KEY: Any = None
-# Item specifics eBay requires in every clothing category we list in, by the marketplace's name.
-REQUIRED_ASPECTS = {"EBAY_FR": ["Marque"], "EBAY_DE": ["Marke"], "EBAY_GB": ["Brand"], "EBAY_US": ["Brand"]}
 CONDITIONS = [
     ("1000", "NEW"),
     ("1500", "NEW_OTHER"),
@@ -341,6 +342,8 @@ class EbaySandbox(ApiSandbox):
                 return ebay_error(409, 20404, "Already opted in to the program.", "API_ACCOUNT")
             self.opted_in.add(str(program))
             return json_response(200, {})
+        if path.startswith("/commerce/taxonomy/v1/"):
+            return self.taxonomy(request)
         if m := re.fullmatch(r"/sell/metadata/v1/marketplace/([A-Z_]+)/get_item_condition_policies", path):
             return self.condition_policies(request)
         if path == "/sell/fulfillment/v1/order":
@@ -466,7 +469,10 @@ class EbaySandbox(ApiSandbox):
         if problems:
             return ebay_error(400, 25007, f"missing or invalid: {', '.join(problems)}")
         aspects = product.get("aspects") or {}
-        for name in REQUIRED_ASPECTS.get(str(offer.get("marketplaceId")), []):
+        site, category = str(offer.get("marketplaceId")), str(offer.get("categoryId"))
+        if taxonomy.aspects(site, category) is None:
+            return ebay_error(400, 25005, f"The category ID {category} is not valid.", **{"0": category})
+        for name in taxonomy.required(site, category):
             if not aspects.get(name):
                 return ebay_error(
                     400,
@@ -508,6 +514,31 @@ class EbaySandbox(ApiSandbox):
             for c in categories
         ]
         return json_response(200, {"itemConditionPolicies": policies})
+
+    def taxonomy(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/commerce/taxonomy/v1")
+        query = dict(parse_qsl(request.url.query.decode()))
+        if path == "/get_default_category_tree_id":
+            tree = taxonomy.TREES.get(query.get("marketplace_id", ""))
+            if tree is None:
+                return ebay_error(400, 62002, "The marketplace ID is invalid.", "API_TAXONOMY")
+            return json_response(200, {"categoryTreeId": tree[0], "categoryTreeVersion": tree[1]})
+        m = re.fullmatch(r"/category_tree/([^/]+)/(get_item_aspects_for_category|get_category_suggestions)", path)
+        site = taxonomy.site_of(m.group(1)) if m else None
+        if m is None or site is None:
+            return ebay_error(404, 62004, "The category tree ID is invalid.", "API_TAXONOMY")
+        tree_version = taxonomy.TREES[site][1]
+        if m.group(2) == "get_category_suggestions":
+            found = taxonomy.suggestions(query.get("q", ""))
+            if not found:
+                return httpx.Response(204)
+            return json_response(
+                200, {"categorySuggestions": found, "categoryTreeId": m.group(1), "categoryTreeVersion": tree_version}
+            )
+        aspects = taxonomy.aspects(site, query.get("category_id", ""))
+        if aspects is None:
+            return ebay_error(400, 62005, "The category ID is invalid or not a leaf category.", "API_TAXONOMY")
+        return json_response(200, {"aspects": aspects})
 
     def get_orders(self, request: httpx.Request) -> httpx.Response:
         query = dict(parse_qsl(request.url.query.decode()))

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     jobs_queue_visibility_timeout_s: int = 300
     # One attempt's deadline; the worker function's timeout must be shorter (template.yaml).
     jobs_attempt_timeout_s: int = 300
+    # A scheduled run with more tenants due than this hands them to the job workers instead of
+    # visiting them itself (stoflow.jobs.due).
+    scheduled_fan_out_over: int = 20
 
     # WebSocket API: how long a $connect ticket lives, and the @connections endpoint senders post to
     # (https://<api>.execute-api.<region>.amazonaws.com/<stage> on AWS, the local gateway locally).
@@ -87,14 +90,26 @@ class Settings(BaseSettings):
     extension_pair_rate_per_ip: int = 10
     ws_public_url: str = "ws://127.0.0.1:3001"
 
-    # Vinted through the extension: one command in flight per tenant, deadlines per command kind,
-    # a randomised gap between commands, and a doubling pause after DataDome / 429 / captcha.
-    vinted_read_timeout_s: int = 180
-    vinted_write_timeout_s: int = 240
-    vinted_gap_min_s: float = 4.0
-    vinted_gap_max_s: float = 15.0
-    vinted_pause_base_s: int = 300
-    vinted_pause_max_s: int = 6 * 3600
+    # Vinted through the extension, per Vinted account (stoflow.marketplaces.vinted.pacing): one
+    # command in flight; writes (publish, update, delete, message; a publish's photo uploads go
+    # with it) 20-50 s apart, randomised, at most N an hour and M a day; reads paced and capped
+    # apart; a DataDome page, captcha, 403 or 429 pauses the account >= 1 h, doubling to 24 h,
+    # and until the seller resumes. The bounds are floors no configuration can go under: a
+    # blocked Vinted account is the seller's income gone.
+    vinted_read_timeout_s: int = Field(default=180, ge=30, le=1200)
+    vinted_write_timeout_s: int = Field(default=240, ge=30, le=1200)
+    vinted_write_gap_min_s: float = Field(default=20.0, ge=20.0, le=600.0)
+    vinted_write_gap_max_s: float = Field(default=50.0, ge=20.0, le=1200.0)
+    vinted_writes_per_hour: int = Field(default=40, ge=1, le=50)
+    vinted_writes_per_day: int = Field(default=200, ge=1, le=500)
+    vinted_read_gap_min_s: float = Field(default=10.0, ge=5.0, le=600.0)
+    vinted_read_gap_max_s: float = Field(default=30.0, ge=5.0, le=1200.0)
+    vinted_reads_per_hour: int = Field(default=30, ge=1, le=60)
+    vinted_pause_base_s: int = Field(default=3600, ge=3600, le=24 * 3600)
+    vinted_pause_max_s: int = Field(default=24 * 3600, ge=3600, le=7 * 24 * 3600)
+    # Compresses every Vinted interval above (gaps, pauses, the rolling hour and day) for the
+    # local sandbox's end-to-end tests only: refused outside environment=local|test.
+    vinted_time_scale: float = Field(default=1.0, gt=0.0, le=1.0)
     # A job whose Vinted page was unavailable in the browser waits this long (no attempt spent)
     # before it is offered again; sooner when the extension reports a Vinted session.
     vinted_page_wait_s: int = 120
@@ -189,6 +204,11 @@ class Settings(BaseSettings):
     ebay_plain_http_photo_hosts: list[str] = Field(default_factory=list)
     ebay_marketplace_id: str = "EBAY_FR"
     ebay_content_language: str = "fr-FR"
+    # The eBay sites whose category requirements the scheduled refresh keeps (Taxonomy aspects,
+    # Metadata conditions), and how old a cached category may grow before it is read again
+    # (a new category tree version makes every category of the site stale at once).
+    ebay_requirement_sites: list[str] = Field(default_factory=lambda: ["EBAY_FR", "EBAY_DE", "EBAY_GB", "EBAY_US"])
+    marketplace_requirements_max_age_s: int = Field(default=7 * 24 * 3600, ge=3600)
     ebay_scopes: list[str] = Field(
         default_factory=lambda: [
             "https://api.ebay.com/oauth/api_scope",
@@ -255,6 +275,20 @@ class Settings(BaseSettings):
         # A token is a bearer credential for 15 minutes: it never travels in clear.
         if self.database_iam_auth and not self.database_tls:
             raise ValueError("database_iam_auth needs database_tls: an IAM token never travels unencrypted")
+        return self
+
+    @model_validator(mode="after")
+    def _vinted_pacing_holds(self) -> Settings:
+        if self.vinted_write_gap_max_s < self.vinted_write_gap_min_s:
+            raise ValueError("vinted_write_gap_max_s must be at least vinted_write_gap_min_s")
+        if self.vinted_read_gap_max_s < self.vinted_read_gap_min_s:
+            raise ValueError("vinted_read_gap_max_s must be at least vinted_read_gap_min_s")
+        if self.vinted_pause_max_s < self.vinted_pause_base_s:
+            raise ValueError("vinted_pause_max_s must be at least vinted_pause_base_s")
+        if self.vinted_writes_per_day < self.vinted_writes_per_hour:
+            raise ValueError("vinted_writes_per_day must be at least vinted_writes_per_hour")
+        if self.vinted_time_scale != 1.0 and self.environment not in ("local", "test"):
+            raise ValueError("vinted_time_scale is for the local sandbox only, never on AWS")
         return self
 
     @property

@@ -193,6 +193,14 @@ class InvalidOAuthState(InvalidInput):
     title = "Invalid or expired authorization request"
 
 
+class NotReady(InvalidInput):
+    """A product a marketplace would refuse: `products` lists, per product, what is missing
+    (each issue with its code, field and sentence). No job was created, no call made."""
+
+    code = "product_not_ready"
+    title = "Not ready for this marketplace"
+
+
 class MarketplaceNotConnected(Conflict):
     code = "marketplace_not_connected"
     title = "Marketplace not connected"

@@ -24,6 +24,9 @@ LOGGER_NAME = "stoflow"
 def _logger_from_settings() -> Logger:
     from stoflow.config import get_settings
 
+    # A logger built before a reset keeps serving until this one replaces it (a long-lived
+    # process, the local cloud, logs on through a reset); its set-up gives way to this one's.
+    _undo_setup()
     settings = get_settings()
     # Powertools names the stdlib logger after `service`: "stoflow", the parent of every module's
     # logger; the service key itself says POWERTOOLS_SERVICE_NAME.
@@ -35,9 +38,9 @@ def _logger_from_settings() -> Logger:
     return logger
 
 
-def _undo_setup(logger: Logger) -> None:
-    """Powertools keeps its set-up on the stdlib logger: undone, so that the next logger is built
-    from the settings of then (the level, the stage)."""
+def _undo_setup() -> None:
+    """Powertools keeps its set-up on the stdlib logger (and would not set it up again): undone,
+    so that a new logger is built from the settings of then (the level, the service)."""
     stdlib = logging.getLogger(LOGGER_NAME)
     stdlib.handlers.clear()
     for attribute in ("init", "powertools_handler", "powertools_buffer_config", "powertools_buffer_cache"):
@@ -45,7 +48,7 @@ def _undo_setup(logger: Logger) -> None:
             delattr(stdlib, attribute)
 
 
-LOGGER: runtime.Part[Logger] = runtime.Part("logger", _logger_from_settings, _undo_setup)
+LOGGER: runtime.Part[Logger] = runtime.Part("logger", _logger_from_settings)
 
 
 def get_logger() -> Logger:

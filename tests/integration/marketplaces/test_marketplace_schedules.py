@@ -16,6 +16,7 @@ from stoflow.marketplaces.common import oauth_state
 from stoflow.models import AuthSession, EbayCredentials, EtsyCredentials, MarketplaceJob, ProductImage, RefreshToken
 from stoflow.models.sales import OrderCheck
 from stoflow.repositories import jobs as jobs_repository
+from stoflow.repositories.due_work import mark_due
 from tests.support.api import load_function, register_and_login
 from tests.support.jobs import add_products
 from tests.support.marketplaces import connect
@@ -97,6 +98,7 @@ def test_what_expired_is_swept(marketplaces):
                 created_at=datetime.now(UTC) - timedelta(days=1),
             )
         )
+        mark_due(session, "purge", datetime.now(UTC) - timedelta(days=1))  # as handing out the upload did
 
     report = schedule("purge_expired")
     assert report["oauth_states"] >= 1 and report["refresh_tokens"] >= 1 and report["abandoned_uploads"] >= 1

@@ -90,7 +90,11 @@ def from_error(exc: StoflowError) -> Response:
         return problem(exc.status, exc.code, exc.title)
     if exc.status >= 500:
         log.warning("%s: %s", exc.code, exc.detail)
-    public_extra = {k: v for k, v in exc.extra.items() if k in ("retry_after", "errors", "missing", "host")}
+    public_extra = {
+        k: v
+        for k, v in exc.extra.items()
+        if k in ("retry_after", "errors", "missing", "host", "marketplace", "products")
+    }
     return problem(exc.status, exc.code, exc.title, exc.detail, headers=error_headers(exc), **public_extra)
 
 

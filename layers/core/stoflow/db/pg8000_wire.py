@@ -25,6 +25,7 @@ pg8000's `strptime` (about 7 to 36 µs): PostgreSQL's ISO output is what it pars
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date, datetime, time
@@ -43,14 +44,30 @@ _BEGIN = "begin transaction"
 _installed = False
 
 
+# A tenant schema named in a statement (the tenant session renders it into the text).
+_TENANT_SCHEMA = re.compile(r"\buser_[0-9]+\.")
+_SCHEMA_SLOT = "user_\x00."
+
+
 @lru_cache(maxsize=2048)
 def _rewritten(style: str, query: str) -> str:
     return _original_convert(style, query, ())[0]
 
 
+def _rewritten_for_any_tenant(style: str, query: str) -> str:
+    """pg8000's rewrite of the placeholders (a slow walk of the text in Python), cached once for
+    every tenant: the same statement differs between tenants only by its schema's name, so the
+    cache holds it with the name taken out (one name at most: the statement guard refuses two)."""
+    schemas = set(_TENANT_SCHEMA.findall(query))
+    if len(schemas) != 1:
+        return _rewritten(style, query)
+    (schema,) = schemas
+    return _rewritten(style, query.replace(schema, _SCHEMA_SLOT)).replace(_SCHEMA_SLOT, schema)
+
+
 def convert_paramstyle(style: str, query: str, args: Any) -> tuple[str, Any]:
     if style in _POSITIONAL:
-        return _rewritten(style, query), args
+        return _rewritten_for_any_tenant(style, query), args
     return _original_convert(style, query, args)
 
 

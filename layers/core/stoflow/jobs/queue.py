@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from stoflow import runtime
-from stoflow.jobs.messages import JobMessage
+from stoflow.jobs.messages import DueMessage, JobMessage
+
+Message = JobMessage | DueMessage
 
 
 class JobQueue(Protocol):
-    def send(self, messages: Sequence[tuple[JobMessage, str]]) -> list[JobMessage]:
+    def send(self, messages: Sequence[tuple[Message, str]]) -> list[Message]:
         """Send (message, dedup suffix) pairs; returns the messages that were NOT accepted."""
         ...
 
@@ -25,11 +27,11 @@ class SqsJobQueue:
     def __init__(self, queue_url: str) -> None:
         self.queue_url = queue_url
 
-    def send(self, messages: Sequence[tuple[JobMessage, str]]) -> list[JobMessage]:
+    def send(self, messages: Sequence[tuple[Message, str]]) -> list[Message]:
         from stoflow.aws import client
 
         sqs = client("sqs")
-        failed: list[JobMessage] = []
+        failed: list[Message] = []
         for start in range(0, len(messages), 10):  # SendMessageBatch takes at most ten
             chunk = messages[start : start + 10]
             entries = [
@@ -37,7 +39,7 @@ class SqsJobQueue:
                     "Id": str(index),
                     "MessageBody": message.body(),
                     "MessageGroupId": message.group_id,
-                    "MessageDeduplicationId": f"{message.job_id}-{suffix}",
+                    "MessageDeduplicationId": message.dedup_id(suffix),
                 }
                 for index, (message, suffix) in enumerate(chunk)
             ]

@@ -144,6 +144,9 @@ def enqueue_in_session(
         jobs.append(job)
         created.append(job)
     session.flush()
+    if created:
+        # Looked at by the maintenance schedule once the send had time to happen (or failed).
+        transitions.due(session, "pending", now + timedelta(seconds=settings.jobs_resend_grace_s))
     send_after_commit(session, tenant_id, created)
     return Enqueued(batch, jobs, created=bool(created))
 

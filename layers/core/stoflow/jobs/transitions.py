@@ -8,12 +8,18 @@ The allowed moves are data (`TRANSITIONS`): a move not in the table raises Illeg
 before any statement is sent, so a bug becomes an error instead of a job in an impossible state.
 The guards of the statements themselves (the claiming attempt, the expected current statuses)
 stay in stoflow.repositories.jobs: a job that moved meanwhile is simply not matched (None).
+
+Being the one door, it is also where the shared index of due work learns of a job the scheduled
+runs will have to look at (`due`), in the same transaction as the move: a job waiting for a retry
+or a reconciliation (kind "jobs", the maintenance schedule), a job parked for the browser
+extension (kind "lane", the lane's tick). A claim marks nothing: the pending job it starts was
+marked when created, and a visit recomputes the tenant's next time from its jobs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +28,7 @@ from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
 from stoflow.realtime.alerts import deliver_after
 from stoflow.repositories import alerts
 from stoflow.repositories import jobs as repository
+from stoflow.repositories.due_work import mark_due
 
 __all__ = [
     "OUTCOME_COLUMNS",
@@ -30,6 +37,7 @@ __all__ = [
     "IllegalTransition",
     "allowed",
     "claim",
+    "due",
     "finish",
     "new_job",
     "note",
@@ -89,6 +97,19 @@ def new_job(**columns: Any) -> MarketplaceJob:
     return MarketplaceJob(status="pending", attempts=0, **columns)
 
 
+def due(session: Session, status: str, at: datetime) -> None:
+    """Mark the tenant due for the schedule that looks after jobs in `status` (if any), from `at`."""
+    if status in ("pending", "unknown_outcome"):
+        mark_due(session, "jobs", at)
+    elif status == "waiting_extension":
+        mark_due(session, "lane", at)
+
+
+def _due_after(session: Session, values: dict[str, Any]) -> None:
+    at = values.get("next_attempt_at") or values.get("updated_at") or datetime.now(UTC)
+    due(session, values["status"], at)
+
+
 def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
     """pending -> running, one more attempt (one atomic UPDATE; None: nothing to claim)."""
     return repository.claim(session, job_id, now, attempt_timeout)
@@ -97,7 +118,10 @@ def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedel
 def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
     """The end of a running attempt (None: that attempt no longer owns the job)."""
     _check(["running"], values["status"])
-    return _after(session, repository.finish(session, job_id, attempt, values))
+    job = _after(session, repository.finish(session, job_id, attempt, values))
+    if job is not None:
+        _due_after(session, values)
+    return job
 
 
 def settle(
@@ -105,7 +129,10 @@ def settle(
 ) -> MarketplaceJob | None:
     """Move a job that is in one of `from_statuses` (None: it is not, any more)."""
     _check(from_statuses, values["status"])
-    return _after(session, repository.settle(session, job_id, from_statuses, values))
+    job = _after(session, repository.settle(session, job_id, from_statuses, values))
+    if job is not None:
+        _due_after(session, values)
+    return job
 
 
 def _after(session: Session, job: MarketplaceJob | None) -> MarketplaceJob | None:

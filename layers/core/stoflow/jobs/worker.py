@@ -15,11 +15,14 @@ message reaches the DLQ within maxReceiveCount x FAILED_VISIBILITY_S.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from stoflow.jobs.messages import JobMessage, MalformedJobMessage
+from stoflow.jobs.messages import DueMessage, JobMessage, MalformedJobMessage
 from stoflow.jobs.processor import MarketplaceJobProcessor
+
+if TYPE_CHECKING:
+    from stoflow.jobs.due import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,16 @@ def remaining_s(context: Any) -> float | None:
     return None if remaining_ms is None else remaining_ms() / 1000.0
 
 
-def handle_record(record: Any, processor: MarketplaceJobProcessor, context: Any = None) -> str:
+def handle_record(
+    record: Any, processor: MarketplaceJobProcessor, context: Any = None, visits: Mapping[str, Visitor] | None = None
+) -> str:
+    due = DueMessage.parse(record.body)
+    if due is not None:  # a scheduled run handed this tenant's due work to the workers
+        from stoflow.jobs.due import handle_message
+
+        if visits is None:
+            raise MalformedJobMessage(f"no visit for due work here: {record.body[:200]!r}")
+        return handle_message(due, visits)
     message = JobMessage.parse(record.body)
     left = remaining_s(context)
     if left is None:
@@ -82,8 +94,14 @@ def mark_received(records: list[dict[str, Any]]) -> None:
             log.exception("marking %d received messages of tenant %s failed", len(job_ids), tenant_id)
 
 
-def handle_batch(event: dict[str, Any], context: Any, processor: MarketplaceJobProcessor) -> dict[str, Any]:
-    """Run the batch's jobs with `processor` (stoflow.services.jobs gives the container's)."""
+def handle_batch(
+    event: dict[str, Any],
+    context: Any,
+    processor: MarketplaceJobProcessor,
+    visits: Mapping[str, Visitor] | None = None,
+) -> dict[str, Any]:
+    """Run the batch's jobs with `processor`, and the due work scheduled runs handed over with
+    `visits` (stoflow.services.jobs gives the container's)."""
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
     mark_received(list(event.get("Records") or []))
@@ -94,7 +112,7 @@ def handle_batch(event: dict[str, Any], context: Any, processor: MarketplaceJobP
     batch.raise_on_entire_batch_failure = False
     response = process_partial_response(
         event=event,
-        record_handler=lambda record: handle_record(record, processor, context),
+        record_handler=lambda record: handle_record(record, processor, context, visits),
         processor=batch,
         context=context,
     )

@@ -38,6 +38,14 @@ class Marketplace:
     - orders: the order mapping (`row(order) -> dict`, `key(external_id)`, `model`, `select()`);
     - policies: `policies(tenant_id) -> dict` (GET /marketplaces/{name}/policies), if any;
     - sync_action: the job action a scheduled order sync queues (None: no scheduled sync);
+    - readiness: `check(session, facts, params) -> {product_id: [Issue]}`, what a listing needs,
+      computed from our tables and the cached requirements without calling the marketplace
+      (stoflow.domain.readiness); a handler whose `requires_ready` is true is refused up front;
+    - setup: `setup_steps(session) -> list[dict]`, the account's setup checklist (GET /marketplaces);
+    - requirements: `refresh(session_factory, categories) -> dict` reading the marketplace's
+      requirements per category into the shared cache (the scheduled refresh), if it has any;
+    - due_work: kinds of scheduled work of its own (stoflow.jobs.due), each kind's visit
+      `visit(tenant_id, now, engine) -> next due or None`;
     - photo_limit: how many photos a listing takes;
     - notifications: `handle(method, query, headers, body) -> (status, body)` answering the
       marketplace's own notification endpoint (/marketplaces/{name}/notifications), if it has one;
@@ -47,7 +55,9 @@ class Marketplace:
       cadence is stoflow.domain.order_checks'; a marketplace read through the seller's browser
       keeps within its read budget);
     - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
-      elsewhere gets a quantity update there; a listing without one stays as it is).
+      elsewhere gets a quantity update there; a listing without one stays as it is);
+    - suggestions: `suggest(tenant_id, product_id) -> dict`, the marketplace's categories for a
+      product's title (a live call, on the seller's request), if it offers them.
     """
 
     name: str
@@ -66,6 +76,11 @@ class Marketplace:
     forget_accounts: str | None = None
     min_order_check_s: int = 0
     quantities: bool = True
+    readiness: str | None = None
+    setup: str | None = None
+    requirements: str | None = None
+    suggestions: str | None = None
+    due_work: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +92,10 @@ class Marketplace:
         reference = getattr(self, capability)
         if reference is None:
             raise LookupError(f"{self.name} has no {capability}")
+        return load(reference)
+
+    @staticmethod
+    def load_reference(reference: str) -> Any:
         return load(reference)
 
     def is_connected(self, session: Any) -> bool:

@@ -83,6 +83,15 @@ def _loader(marketplace: Marketplace) -> Any:
     return load
 
 
+def due_work_visits() -> dict[str, Any]:
+    """The marketplaces' own kinds of scheduled work: {kind: its visit} (loaded on first call)."""
+    visits: dict[str, Any] = {}
+    for marketplace in REGISTERED:
+        for kind, reference in marketplace.due_work.items():
+            visits[kind] = marketplace.load_reference(reference)
+    return visits
+
+
 def register_ws_routes(router: Any) -> None:
     """Every marketplace's WebSocket actions on `router`."""
     for marketplace in REGISTERED:

@@ -72,6 +72,31 @@ class Size(Base):
     sort_order: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
 
 
+class SizeType(_Named, Base):
+    """eBay's "Size Type" (Regular, Petite, Plus, Tall, ...), required in its apparel categories."""
+
+    __tablename__ = "size_types"
+    __table_args__ = {"schema": CATALOG}
+
+
+class CategoryMarketplaceId(Base):
+    """Where a node of our category tree goes on a marketplace (s0012 seeds it; migrations keep it).
+
+    `site` is the marketplace's own site where its categories differ by site (eBay's marketplace
+    ids), "" otherwise. No `external_id`: deliberately not listed there, `note` says why."""
+
+    __tablename__ = "category_marketplace_ids"
+    __table_args__ = {"schema": CATALOG}
+
+    category_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("product_attributes.categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    marketplace: Mapped[str] = mapped_column(String(16), primary_key=True)
+    site: Mapped[str] = mapped_column(String(16), primary_key=True, server_default="")
+    external_id: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
 class Material(_Named, Base):
     __tablename__ = "materials"
     __table_args__ = {"schema": CATALOG}
@@ -99,6 +124,7 @@ CATALOGS: dict[str, type[Base]] = {
     "colors": Color,
     "conditions": Condition,
     "sizes": Size,
+    "size_types": SizeType,
     "materials": Material,
     "genders": Gender,
     "seasons": Season,

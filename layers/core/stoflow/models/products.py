@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     text,
@@ -45,6 +47,7 @@ class Product(Timestamps, Base):
         CheckConstraint("cost_price IS NULL OR cost_price >= 0", name="cost_price_non_negative"),
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         CheckConstraint("parcel_weight_g IS NULL OR parcel_weight_g > 0", name="parcel_weight_positive"),
+        CheckConstraint("year_made IS NULL OR year_made BETWEEN 1000 AND 2100", name="year_made_range"),
         # The listing's default page: live products, newest first.
         Index("ix_products_live_created", "created_at", "id", postgresql_where=text("deleted_at IS NULL")),
         Index("ix_products_status", "status"),
@@ -82,6 +85,15 @@ class Product(Timestamps, Base):
     stock: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     cost_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     internal_notes: Mapped[str | None] = mapped_column(Text)
+    # When the item was made (a year; a decade as its first year): Etsy's when_made and its
+    # vintage rule (20 years or more) come from it, never from a guess.
+    year_made: Mapped[int | None] = mapped_column(SmallInteger)
+    handmade: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    size_type_id: Mapped[int | None] = mapped_column(Integer, _catalog_fk("size_types"))
+    # The seller's choices per marketplace over the category mapping and our attributes, e.g.
+    # {"ebay": {"category_id": "11554", "aspects": {"Style": ["Skinny"]}}, "etsy": {"taxonomy_id": 2161},
+    #  "vinted": {"catalog_id": 183}} (checked by the API schema).
+    marketplace_overrides: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,9 +1,11 @@
 """Vinted tables (tenant schema): the extension lane's state, our listings, orders, conversations.
 
 `vinted_connection` is a singleton (id = 1): the Vinted session the extension reported, and the
-pacing lane (one command in flight, the next not before `next_command_at`, a doubling pause after
-DataDome / 429 / captcha). It is locked FOR UPDATE whenever a command is sent or finished, so two
-ws or worker invocations never put two commands in flight for one tenant.
+pacing lane (one command in flight; any command not before `next_command_at`, a write not before
+`next_write_at`; the sends counted in the rolling caps; a doubling pause after DataDome / 403 /
+429 / captcha that also waits for the seller's resume; stoflow.marketplaces.vinted.pacing). It is
+locked FOR UPDATE whenever a command is sent or finished, so two ws or worker invocations never
+put two commands in flight for one tenant.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stoflow.models.base import TENANT, Base, Timestamps
@@ -61,6 +63,19 @@ class VintedConnection(Timestamps, Base):
     pause_s: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     pause_reason: Mapped[str | None] = mapped_column(String(32))
     last_datadome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Pacing by kind: when the next write may start, and the sends that count in the rolling caps
+    # (writes of the last day, reads of the last hour).
+    next_write_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    write_log: Mapped[list[datetime]] = mapped_column(
+        ARRAY(DateTime(timezone=True)), nullable=False, server_default=text("'{}'")
+    )
+    read_log: Mapped[list[datetime]] = mapped_column(
+        ARRAY(DateTime(timezone=True)), nullable=False, server_default=text("'{}'")
+    )
+    # A pause lasts until paused_until and until the seller resumes, whichever is later.
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resume_required: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class VintedProduct(Timestamps, Base):

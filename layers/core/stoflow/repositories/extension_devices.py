@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.extension import ExtensionDevice, ExtensionPairingCode
 from stoflow.models.identity import RefreshToken
+from stoflow.repositories.due_work import mark_due_for
 
 
 class BurntCode(NamedTuple):
@@ -58,6 +59,8 @@ def add_device(
     device = ExtensionDevice(user_id=user_id, tenant_id=tenant_id, session_id=session_id, name=name, version=version)
     session.add(device)
     session.flush()
+    # A paired extension connects Vinted: its orders are synced from now on (kind "orders").
+    mark_due_for(session, tenant_id, "orders", datetime.now(UTC))
     return device
 
 

@@ -100,6 +100,11 @@ def expired_uploads(session: Session, before: datetime, product_id: int | None =
     return list(session.scalars(query))
 
 
+def oldest_pending_upload(session: Session) -> datetime | None:
+    """When the oldest upload still pending was handed its presigned POST."""
+    return session.scalar(select(func.min(ProductImage.created_at)).where(ProductImage.status == "pending"))
+
+
 def delete_ids(session: Session, ids: Sequence[int]) -> None:
     if ids:
         session.execute(

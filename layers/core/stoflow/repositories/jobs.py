@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Interval, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from stoflow.models.jobs import (
@@ -19,6 +19,7 @@ from stoflow.models.jobs import (
     PublicationHistory,
 )
 from stoflow.models.products import Product
+from stoflow.repositories.due_work import mark_due
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,13 @@ def upsert_listing(session: Session, product_id: int, marketplace: str, **values
         from stoflow.repositories import order_checks
 
         order_checks.wake(session)
+        # ... and the tenant is due for the order-sync schedule (kind "orders").
+        mark_due(session, "orders", datetime.now(UTC))
 
 
-def _message_lost(now: datetime, lost_after: timedelta, visibility: timedelta) -> Any:
-    """A pending job's message is lost (a crash, a purge, the DLQ): re-send it.
+def _message_lost() -> Any:
+    """A pending job's message is lost (a crash, a purge, the DLQ): re-send it. Bound at run time:
+    `now`, `lost_before` (now - lost_after) and `visible_after` (now - the visibility timeout).
 
     Why each condition keeps a healthy message from being sent twice. The queue is FIFO per
     group (tenant:marketplace, i.e. this tenant's jobs of one marketplace): a message is received
@@ -213,22 +217,51 @@ def _message_lost(now: datetime, lost_after: timedelta, visibility: timedelta) -
 
     Not covered: a message waiting only for worker capacity (every concurrent worker busy with
     other groups) longer than `lost_after` is sent again; the claim runs the job once anyway."""
+    lost_before, visible_after = bindparam("lost_before"), bindparam("visible_after")
     other = aliased(MarketplaceJob)
     moving = or_(
         other.status == "running",
-        and_(other.message_received_at > now - visibility, other.message_received_at >= other.message_sent_at),
-        and_(other.started_at.is_not(None), other.updated_at > now - lost_after),
-        other.message_received_at > now - lost_after,
+        and_(other.message_received_at > visible_after, other.message_received_at >= other.message_sent_at),
+        and_(other.started_at.is_not(None), other.updated_at > lost_before),
+        other.message_received_at > lost_before,
     )
     ahead = or_(other.message_sent_at.is_(None), other.message_sent_at < MarketplaceJob.message_sent_at)
     in_flight = and_(
         MarketplaceJob.message_received_at >= MarketplaceJob.message_sent_at,
-        MarketplaceJob.message_received_at > now - visibility,
+        MarketplaceJob.message_received_at > visible_after,
     )
     return and_(
-        MarketplaceJob.message_sent_at <= now - lost_after,
+        MarketplaceJob.message_sent_at <= lost_before,
         or_(MarketplaceJob.message_received_at.is_(None), ~in_flight),
         ~exists().where(other.marketplace == MarketplaceJob.marketplace, other.id != MarketplaceJob.id, ahead, moving),
+    )
+
+
+@cache
+def _due_for_sending_statement() -> Any:
+    # Built once (as the claim): at scale the maintenance runs it for many tenants a minute.
+    now = bindparam("now")
+    return (
+        select(MarketplaceJob)
+        .where(
+            MarketplaceJob.status == "pending",
+            MarketplaceJob.cancel_requested.is_(False),
+            or_(
+                and_(
+                    MarketplaceJob.message_sent_at.is_(None),
+                    or_(
+                        and_(
+                            MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.created_at <= bindparam("sent_by")
+                        ),
+                        MarketplaceJob.next_attempt_at <= now,
+                    ),
+                ),
+                _message_lost(),
+            ),
+        )
+        .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -241,28 +274,15 @@ def due_for_sending(
     visibility: timedelta = timedelta(seconds=1440),
 ) -> list[MarketplaceJob]:
     """Pending jobs whose message was never sent (the API died after commit), whose retry is due,
-    or whose message was lost (see _message_lost)."""
-    statement = (
-        select(MarketplaceJob)
-        .where(
-            MarketplaceJob.status == "pending",
-            MarketplaceJob.cancel_requested.is_(False),
-            or_(
-                and_(
-                    MarketplaceJob.message_sent_at.is_(None),
-                    or_(
-                        and_(MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.created_at <= now - grace),
-                        MarketplaceJob.next_attempt_at <= now,
-                    ),
-                ),
-                _message_lost(now, lost_after, visibility),
-            ),
-        )
-        .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(statement))
+    or whose message was lost (see _message_lost); locked."""
+    parameters = {
+        "now": now,
+        "sent_by": now - grace,
+        "lost_before": now - lost_after,
+        "visible_after": now - visibility,
+        "limit": limit,
+    }
+    return list(session.scalars(_due_for_sending_statement(), parameters))
 
 
 def mark_received(session: Session, job_ids: Sequence[int], now: datetime) -> None:
@@ -310,3 +330,48 @@ def unknown_outcomes(session: Session, limit: int) -> list[MarketplaceJob]:
 
 def is_final(status: str) -> bool:
     return status in FINAL_STATUSES
+
+
+@cache
+def _next_maintenance_statement() -> Any:
+    grace, visibility = bindparam("grace", type_=Interval()), bindparam("visibility", type_=Interval())
+    received = and_(
+        MarketplaceJob.message_received_at.is_not(None),
+        MarketplaceJob.message_received_at >= MarketplaceJob.message_sent_at,
+    )
+    lost_from = MarketplaceJob.message_sent_at + bindparam("lost_after", type_=Interval())
+    moment = case(
+        (MarketplaceJob.status == "running", MarketplaceJob.deadline_at),
+        (
+            MarketplaceJob.message_sent_at.is_(None),
+            func.coalesce(MarketplaceJob.next_attempt_at, MarketplaceJob.created_at + grace),
+        ),
+        (
+            received,
+            func.greatest(lost_from, MarketplaceJob.message_received_at + visibility),
+        ),
+        else_=lost_from,
+    )
+    return select(func.min(moment)).where(
+        or_(
+            MarketplaceJob.status == "running",
+            and_(MarketplaceJob.status == "pending", MarketplaceJob.cancel_requested.is_(False)),
+        ),
+        MarketplaceJob.id.not_in(bindparam("exclude", expanding=True)),
+    )
+
+
+def next_maintenance_at(
+    session: Session,
+    grace: timedelta,
+    lost_after: timedelta,
+    visibility: timedelta,
+    exclude: Sequence[int] = (),
+) -> datetime | None:
+    """The earliest moment the maintenance schedule may have something to do for this tenant's
+    jobs (None: no job it looks after): a running attempt's deadline (the reaper), a pending job's
+    unsent message or retry (the sweeper), or the moment a sent message would count as lost (see
+    _message_lost: never before `lost_after` after the send, nor while a worker holds it).
+    `exclude`: jobs being sent right now, whose moment the caller knows."""
+    parameters = {"grace": grace, "lost_after": lost_after, "visibility": visibility, "exclude": list(exclude)}
+    return session.scalar(_next_maintenance_statement(), parameters)

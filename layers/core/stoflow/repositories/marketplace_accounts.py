@@ -5,11 +5,14 @@ Each is a singleton (id = 1). `lock=True` reads it FOR UPDATE: token refreshes s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+
+from stoflow.repositories.due_work import mark_due
 
 Account = TypeVar("Account")
 
@@ -26,6 +29,9 @@ def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Ac
     statement = insert(model).values(id=1, **values)
     statement = statement.on_conflict_do_update(index_elements=[model.id], set_={**values, "updated_at": func.now()})
     session.execute(statement)
+    if values.get("status") == "connected":
+        # A connected marketplace's orders are synced from now on (kind "orders" of due work).
+        mark_due(session, "orders", datetime.now(UTC))
     row = get(session, model)
     assert row is not None
     session.refresh(row)

@@ -11,7 +11,7 @@ The files go first: a failure there leaves the account intact, and asking again 
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, Table, delete, or_
+from sqlalchemy import Column, Connection, Integer, Table, delete, or_
 
 from stoflow.auth.principal import Principal
 from stoflow.db.tenancy import known_tenants, shared_session
@@ -32,7 +32,8 @@ def public_tables_naming_users() -> list[tuple[Table, list[Column]]]:
     for table in metadata.sorted_tables:
         if table.schema != "public" or table.name == "users":
             continue
-        columns = [table.c[name] for name in _OWNER_COLUMNS if name in table.c]
+        # Our ids are integers: a text `user_id` names someone else's user (eBay's, on a deletion notice).
+        columns = [table.c[n] for n in _OWNER_COLUMNS if n in table.c and isinstance(table.c[n].type, Integer)]
         if columns:
             found.append((table, columns))
     return found

@@ -31,6 +31,7 @@ REFERENCES = {
     "gender_id": "genders",
     "season_id": "seasons",
     "pattern_id": "patterns",
+    "size_type_id": "size_types",
     "color_ids": "colors",
     "material_ids": "materials",
 }

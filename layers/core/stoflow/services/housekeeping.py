@@ -1,6 +1,9 @@
 """Scheduled clean-up of what has expired: OAuth states, identity tokens, rate-limit windows, and
 image uploads that were handed a presigned POST and never completed (rows and S3 objects).
 
+The tenant part (abandoned uploads) visits only the tenants the shared index of due work names
+(kind "purge", marked when an upload is handed out), never every tenant schema.
+
 Identity rows are kept a day past their expiry: an expired token is refused anyway, and the margin
 keeps the answer to a late request the same ("expired", not "unknown") for a while."""
 
@@ -16,7 +19,6 @@ from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.marketplaces.common import oauth_state
 from stoflow.repositories import housekeeping as repository
-from stoflow.repositories import tenants as registry
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +33,32 @@ def purge_expired(*, engine: Engine | None = None, now: datetime | None = None) 
         report["refresh_tokens"] = repository.delete_refresh_tokens_expired_before(session, now - GRACE)
         report["verification_tokens"] = repository.delete_verification_tokens_expired_before(session, now - GRACE)
         report["rate_windows"] = repository.delete_rate_windows_started_before(session, now - GRACE)
-    report["abandoned_uploads"] = 0
-    report["failed"] = []
-    with engine.connect() as connection, connection.begin():
-        tenant_ids = [row.id for row in registry.list_all(connection)]
+    # Abandoned uploads: only the tenants that handed out an upload since (kind "purge"); the
+    # count is of the tenants visited here (the job workers log theirs).
+    from stoflow.jobs import due
+
+    removed: list[int] = []
+
+    def visit_here(tenant_id: int, at: datetime, engine: Engine | None) -> datetime | None:
+        return visit_purge(tenant_id, at, engine, removed)
+
+    run = due.run("purge", engine=engine, clock=lambda: now, visit_with=visit_here)
+    report.update(abandoned_uploads=sum(removed), uploads_due=run.due, failed=run.errors)
+    log.info("expired records purged: %s", report)
+    return report
+
+
+def visit_purge(
+    tenant_id: int, now: datetime, engine: Engine | None = None, removed: list[int] | None = None
+) -> datetime | None:
+    """One tenant's abandoned uploads (rows now, S3 objects after commit); returns when its oldest
+    upload still pending will count as abandoned."""
     from stoflow.services.images import ProductImageService
 
-    for tenant_id in tenant_ids:
-        try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                report["abandoned_uploads"] += ProductImageService(session, tenant_id).cleanup_abandoned_uploads()
-        except Exception as exc:  # one tenant's failure must not stop the others
-            log.exception("abandoned upload clean-up failed for tenant %s", tenant_id)
-            report["failed"].append({"tenant_id": tenant_id, "error": type(exc).__name__})
-    log.info("expired records purged: %s", {k: v for k, v in report.items() if k != "failed"})
-    return report
+    with tenant_session(tenant_id, engine=engine) as session:
+        images = ProductImageService(session, tenant_id)
+        count = images.cleanup_abandoned_uploads()
+        next_due = images.next_abandoned_at()
+    if removed is not None:
+        removed.append(count)
+    return next_due

@@ -37,6 +37,7 @@ from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
 from stoflow.repositories import images as repository
 from stoflow.repositories import products as products_repository
+from stoflow.repositories.due_work import mark_due
 from stoflow.storage.images import ImageStore, PresignedUpload, image_key, upload_key
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ class ProductImageService:
                 "mime_type": content_type,
             },
         )
+        # Abandoned if still pending when its presigned POST expires: the purge schedule looks then.
+        mark_due(self.session, "purge", datetime.now(UTC) + timedelta(seconds=self.settings.image_upload_ttl_s))
         upload = self.store.presign_upload(
             key, content_type, self.settings.image_max_upload_bytes, self.settings.image_upload_ttl_s
         )
@@ -229,6 +232,11 @@ class ProductImageService:
         repository.delete_ids(self.session, [image.id for image in expired])
         self._after_commit_delete([image.storage_key for image in expired if image.storage_key])
         return len(expired)
+
+    def next_abandoned_at(self) -> datetime | None:
+        """When the oldest upload still pending will count as abandoned (None: none pending)."""
+        oldest = repository.oldest_pending_upload(self.session)
+        return None if oldest is None else oldest + timedelta(seconds=self.settings.image_upload_ttl_s)
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -52,7 +52,19 @@ def submit(
     user_id: int | None = None,
     idempotency_key: str | None = None,
 ) -> Enqueued:
-    """POST /jobs in the request's transaction, validated against the marketplaces' handlers."""
+    """POST /jobs in the request's transaction, validated against the marketplaces' handlers; a
+    product that is not ready for a handler that needs it ready is refused before any job exists."""
+    handlers = registry()
+    handler = handlers.get(request.marketplace, request.action)
+    # Not connected: the job system's own 409 says so (readiness would only repeat it, as a 422).
+    if (
+        getattr(handler, "requires_ready", False)
+        and request.product_ids
+        and handlers.is_connected(session, request.marketplace)
+    ):
+        from stoflow.services.readiness import require_ready
+
+        require_ready(session, request.marketplace, list(dict.fromkeys(request.product_ids)), request.params)
     return service.submit(
         session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key, handlers=registry()
     )
@@ -67,11 +79,13 @@ def enqueue(
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from stoflow.jobs import worker
+    from stoflow.services.scheduled_work import VISITS  # a scheduled run may hand due work over
 
-    return worker.handle_batch(event, context, runtime.get(PROCESSOR))
+    return worker.handle_batch(event, context, runtime.get(PROCESSOR), runtime.get(VISITS))
 
 
 def run_maintenance() -> dict[str, Any]:
-    from stoflow.jobs.maintenance import run_all
+    """The every-minute job maintenance, over the tenants whose jobs are due (kind "jobs")."""
+    from stoflow.services.scheduled_work import run
 
-    return run_all(registry())
+    return run("jobs")

@@ -41,7 +41,15 @@ def update_settings(session: Session, marketplace: str, values: dict[str, Any]) 
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:
-    return [marketplace.load("status")(session) for marketplace in registry.all_marketplaces()]
+    """Every marketplace's connection state, with its setup checklist and the next step to take."""
+    connections = []
+    for marketplace in registry.all_marketplaces():
+        status = dict(marketplace.load("status")(session))
+        steps = marketplace.load("setup")(session) if marketplace.setup is not None else []
+        status["setup"] = steps
+        status["next_step"] = next((s["message"] for s in steps if not s["done"]), None)
+        connections.append(status)
+    return connections
 
 
 def policies(tenant_id: int, marketplace: str) -> dict[str, Any]:
@@ -50,3 +58,11 @@ def policies(tenant_id: int, marketplace: str) -> dict[str, Any]:
     if found is None or found.policies is None:
         raise NotFound(f"{marketplace!r} has no business policies", code="unknown_marketplace")
     return found.load("policies")(tenant_id)
+
+
+def category_suggestions(tenant_id: int, marketplace: str, product_id: int) -> dict[str, Any]:
+    """The marketplace's categories for the product's title (404 where it suggests none)."""
+    found = registry.get(marketplace)
+    if found is None or found.suggestions is None:
+        raise NotFound(f"{marketplace!r} suggests no categories", code="unknown_marketplace")
+    return found.load("suggestions")(tenant_id, product_id)

@@ -30,12 +30,20 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
+class SetupStepOut(BaseModel):
+    code: str
+    done: bool
+    message: str = Field(description="what to do, shown struck through once done")
+
+
 class ConnectionOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     marketplace: str
     status: str
     connected: bool
+    setup: list[SetupStepOut] = Field(default_factory=list, description="the account's setup checklist")
+    next_step: str | None = Field(default=None, description="the first step not done yet")
 
 
 class ConnectionsOut(BaseModel):
@@ -100,6 +108,30 @@ async def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> 
     from stoflow.services.marketplace_connections import policies as read
 
     return PoliciesOut.model_validate(read(principal.tenant_id, marketplace))
+
+
+class CategorySuggestionOut(BaseModel):
+    category_id: str
+    name: str | None = None
+    path: list[str | None] = Field(default_factory=list, description="the ancestors, from the top")
+
+
+class CategorySuggestionsOut(BaseModel):
+    marketplace: str
+    site: str
+    query: str
+    suggestions: list[CategorySuggestionOut]
+
+
+@router.get("/{marketplace}/category-suggestions", response_model=CategorySuggestionsOut, responses=_PROBLEMS)
+async def category_suggestions(
+    marketplace: AnyMarketplace, product_id: Annotated[Id, Query()], principal: CurrentPrincipal
+) -> CategorySuggestionsOut:
+    """The marketplace's categories for the product's title, best first (a live call to the
+    marketplace, for a connected account; 404 where the marketplace suggests none)."""
+    from stoflow.services.marketplace_connections import category_suggestions as suggest
+
+    return CategorySuggestionsOut.model_validate(suggest(principal.tenant_id, marketplace, product_id))
 
 
 @router.get("/{marketplace}/connect", response_model=ConnectOut, responses=_PROBLEMS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
@@ -18,9 +18,10 @@ from stoflow.api.schemas.products import (
     BulkStatusOut,
     ProductDetailOut,
     ProductIn,
-    ProductListItemOut,
     ProductOut,
     ProductPatch,
+    ProductWithReadinessOut,
+    ReadinessOut,
     product_values,
 )
 from stoflow.models.products import Product
@@ -39,7 +40,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("", response_model=Page[ProductListItemOut], responses=_PROBLEMS)
+@router.get("", response_model=Page[ProductWithReadinessOut], responses=_PROBLEMS)
 async def list_products(
     db: TenantDb,
     principal: CurrentPrincipal,
@@ -59,6 +60,10 @@ async def list_products(
         list[Marketplace] | None,
         Query(description="only products not live on this marketplace (never sent, delisted, sold or failed)"),
     ] = None,
+    include: Annotated[
+        list[Literal["readiness"]] | None,
+        Query(description="readiness: each product's readiness per marketplace (computed from cached data)"),
+    ] = None,
 ) -> Response:
     # `async def` on purpose, the hot path of the dashboard: a Lambda container serves one request
     # at a time, so the blocking query costs nothing here, while a sync route would pay a thread
@@ -77,17 +82,23 @@ async def list_products(
     )
     rows, total = ProductService(db, principal.tenant_id).list(filters, page.limit, page.offset)
     images = ProductImageService(db, principal.tenant_id)
+    with_readiness = bool(include and "readiness" in include)
+    if with_readiness:
+        from stoflow.services.readiness import readiness
+
+        verdicts = readiness(db, [row.id for row in rows])
     items = [
-        ProductListItemOut.model_validate(
+        ProductWithReadinessOut.model_validate(
             {
                 **row._mapping,
                 "thumbnail_url": images.location(row.thumbnail_key, row.thumbnail_location),
                 "listings": row.listing_states or {},
+                "readiness": [v.as_dict() for v in verdicts.get(row.id, [])] if with_readiness else None,
             }
         )
         for row in rows
     ]
-    body = Page[ProductListItemOut](items=items, total=total, limit=page.limit, offset=page.offset)
+    body = Page[ProductWithReadinessOut](items=items, total=total, limit=page.limit, offset=page.offset)
     return Response(content=body.model_dump_json(), media_type="application/json")
 
 
@@ -119,6 +130,18 @@ async def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPri
             "listings": [listing_out(row) for row in listings.listings_of(db, product_id, known_live=True)],
             "catalog_names": reference_names(db, fields),
         }
+    )
+
+
+@router.get("/{product_id}/readiness", response_model=ReadinessOut, responses=_PROBLEMS)
+async def product_readiness(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ReadinessOut:
+    """For each marketplace: ready, or what is missing or invalid (a stable code, the field, a
+    sentence to show). Computed from our data and the marketplaces' cached requirements: no
+    marketplace is called."""
+    from stoflow.services.readiness import product_readiness as verdicts
+
+    return ReadinessOut.model_validate(
+        {"product_id": product_id, "marketplaces": [v.as_dict() for v in verdicts(db, product_id)]}
     )
 
 

@@ -1,6 +1,7 @@
-"""/vinted: the seller's Vinted conversations (read, reply) and the wardrobe items not yet linked
-to a product (list, link). What is shown is what the extension last synced (jobs `messages` and
-`sync`); a reply is sent by the extension, as a Vinted job.
+"""/vinted: the seller's Vinted conversations (read, reply), the wardrobe items not yet linked
+to a product (list, link), and the Vinted lane (its pacing and pause; the seller's resume). What
+is shown is what the extension last synced (jobs `messages` and `sync`); a reply is sent by the
+extension, as a Vinted job.
 
 Routes are `async def` like the dependencies (stoflow.api.deps): one request at a time per
 container, so the blocking queries cost nothing on the loop, and no worker-thread hop."""
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from stoflow.api.deps import CurrentPrincipal, TenantDb
+from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id
 from stoflow.api.pagination import Page, PageParams, page_params
 
@@ -94,6 +95,39 @@ class LinkIn(BaseModel):
     product_id: Annotated[Id, Field(description="A live product of yours.")]
 
 
+class InFlightOut(BaseModel):
+    job_id: int
+    command: str = Field(description="The protocol command, e.g. `vinted.publish`.")
+    deadline_at: datetime | None
+
+
+class LaneOut(BaseModel):
+    """Your Vinted account's lane: StoFlow drives Vinted like a careful person (writes 20-50 s
+    apart, capped per hour and per day; reads paced apart) and stops at the first sign of trouble."""
+
+    queued: int = Field(description="Vinted commands waiting their turn (the one in flight included).")
+    in_flight: InFlightOut | None = Field(description="The command your browser is running now.")
+    next_command_at: datetime | None = Field(
+        description="When the next queued command may go (null: nothing queued, or paused)."
+    )
+    writes_this_hour: int
+    writes_today: int
+    reads_this_hour: int
+    writes_per_hour: int
+    writes_per_day: int
+    reads_per_hour: int
+    paused: bool = Field(description="No Vinted call at all while true.")
+    pause_reason: str | None = Field(description="`datadome`, `captcha`, `forbidden` (403) or `rate_limited` (429).")
+    paused_until: datetime | None = Field(description="The pause runs at least until then.")
+    resume_required: bool = Field(
+        description="The pause also waits for you to confirm that your Vinted session is fine "
+        "(POST /vinted/lane/resume)."
+    )
+    can_resume: bool
+    logged_in: bool | None = Field(description="What the extension last reported of your Vinted session.")
+    extension_online: bool
+
+
 def _message(entry: Any) -> MessageOut:
     entry = entry if isinstance(entry, dict) else {}
     return MessageOut(**{key: entry.get(key) for key in MessageOut.model_fields})
@@ -168,3 +202,26 @@ async def link_item(item_id: RowId, body: LinkIn, db: TenantDb) -> WardrobeItemO
     from stoflow.marketplaces.vinted import inbox
 
     return WardrobeItemOut.model_validate(inbox.link_item(db, item_id, body.product_id))
+
+
+@router.get("/lane", response_model=LaneOut, responses=_PROBLEMS)
+async def lane(db: TenantDb) -> LaneOut:
+    """Your Vinted lane: what is queued, what runs, when the next command may go, the writes used
+    against the hourly and daily caps, and any pause with its reason and end."""
+    from stoflow.marketplaces.vinted import lane_view
+
+    return LaneOut.model_validate(lane_view.state(db))
+
+
+@router.post(
+    "/lane/resume",
+    response_model=LaneOut,
+    responses=_PROBLEMS,
+    dependencies=[Depends(require_role("user", "admin"))],
+)
+async def resume_lane(db: TenantDb) -> LaneOut:
+    """Confirm that your Vinted session is fine after a pause (you opened Vinted and it works).
+    Vinted work starts again once the pause has also run out, whichever is later. Idempotent."""
+    from stoflow.marketplaces.vinted import lane_view
+
+    return LaneOut.model_validate(lane_view.resume(db))

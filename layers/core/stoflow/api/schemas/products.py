@@ -29,6 +29,44 @@ Measure = Annotated[
 ]
 
 
+EbayCategoryId = Annotated[str, StringConstraints(pattern=r"^\d{1,16}$")]
+# eBay's limits: aspect names up to 40 characters, values up to 65.
+AspectName = text(40, min_length=1, strip=True)
+AspectValue = text(65, min_length=1, strip=True)
+
+
+class EbayOverrides(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: EbayCategoryId | None = None
+    # Item specifics of the seller's own, e.g. {"Style": ["Skinny"]}; they win over ours.
+    aspects: Annotated[
+        dict[AspectName, Annotated[list[AspectValue], Field(min_length=1, max_length=30)]], Field(max_length=45)
+    ] = {}
+
+
+class EtsyOverrides(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    taxonomy_id: CatalogId | None = None
+
+
+class VintedOverrides(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    catalog_id: CatalogId | None = None
+
+
+class MarketplaceOverrides(BaseModel):
+    """The seller's choices per marketplace over our category mapping and attributes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ebay: EbayOverrides | None = None
+    etsy: EtsyOverrides | None = None
+    vinted: VintedOverrides | None = None
+
+
 class _ProductFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +88,13 @@ class _ProductFields(BaseModel):
     stock: Annotated[int, Field(ge=0, le=100_000)] = 1
     cost_price: Money | None = None
     internal_notes: text(10_000) | None = None
+    year_made: (
+        Annotated[int, Field(ge=1000, le=2100, description="the year (or a decade's first year) it was made")] | None
+    ) = None
+    # Not sent: not handmade, no overrides (the columns' defaults).
+    handmade: bool = None  # type: ignore[assignment]
+    size_type_id: CatalogId | None = None
+    marketplace_overrides: MarketplaceOverrides = None  # type: ignore[assignment]
 
 
 Title = text_of(Product.title, min_length=1, strip=True)
@@ -76,6 +121,8 @@ class ProductPatch(_ProductFields):
 
     def changes(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True, exclude={"version"})
+        if "marketplace_overrides" in changes:
+            changes["marketplace_overrides"] = self.marketplace_overrides.model_dump(exclude_none=True)
         if "measurements" in changes:
             changes["measurements"] = {k: float(v) for k, v in changes["measurements"].items()}
         return changes
@@ -106,6 +153,10 @@ class ProductOut(BaseModel):
     stock: int
     cost_price: Decimal | None
     internal_notes: str | None
+    year_made: int | None = None
+    handmade: bool = False
+    size_type_id: int | None = None
+    marketplace_overrides: dict[str, Any] = {}
     published_at: datetime | None
     sold_at: datetime | None
     created_at: datetime
@@ -119,6 +170,28 @@ class ProductListItemOut(ProductOut):
     listings: dict[Marketplace, ListingStatus] = Field(
         description="The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings)."
     )
+
+
+class IssueOut(BaseModel):
+    code: str = Field(description="stable, e.g. ebay_aspect_missing")
+    field: str = Field(description="the product field (or account setting) to change")
+    message: str
+    severity: Literal["error", "warning"] = Field(description="errors block a listing, warnings do not")
+
+
+class MarketplaceReadinessOut(BaseModel):
+    marketplace: str
+    ready: bool
+    issues: list[IssueOut]
+
+
+class ReadinessOut(BaseModel):
+    product_id: int
+    marketplaces: list[MarketplaceReadinessOut]
+
+
+class ProductWithReadinessOut(ProductListItemOut):
+    readiness: list[MarketplaceReadinessOut] | None = None
 
 
 class ProductDetailOut(ProductOut):
@@ -158,5 +231,9 @@ class BulkStatusOut(BaseModel):
 
 def product_values(body: ProductIn) -> dict[str, Any]:
     values = body.model_dump()
+    values["handmade"] = bool(body.handmade)
+    values["marketplace_overrides"] = (
+        body.marketplace_overrides.model_dump(exclude_none=True) if body.marketplace_overrides else {}
+    )
     values["measurements"] = {k: float(v) for k, v in values["measurements"].items()}
     return values

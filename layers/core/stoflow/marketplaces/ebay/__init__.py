@@ -16,5 +16,9 @@ MARKETPLACE = Marketplace(
     sync_action="sync_orders",
     notifications="stoflow.marketplaces.ebay.notifications:handle",
     forget_accounts="stoflow.marketplaces.ebay.account_deletion:forget",
+    readiness="stoflow.marketplaces.ebay.readiness:check",
+    setup="stoflow.marketplaces.ebay.setup:setup_steps",
+    requirements="stoflow.marketplaces.ebay.requirements:refresh",
+    suggestions="stoflow.marketplaces.ebay.suggestions:suggest",
     photo_limit=24,
 )

@@ -1,8 +1,8 @@
 """Product → eBay inventory item and offer (Sell Inventory API shapes).
 
 Conditions map to ConditionEnum values through the conditions catalogue (ebay_condition);
-aspects (item specifics) come from the product's attributes, named as the marketplace's
-language names them. Photos come from stoflow.domain.photos, which never returns a label.
+aspects (item specifics) come from stoflow.marketplaces.ebay.aspects, the mapping readiness
+checks. Photos come from stoflow.domain.photos, which never returns a label.
 """
 
 from __future__ import annotations
@@ -17,41 +17,16 @@ from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
 from stoflow.domain.photos import photos_for_marketplace
+from stoflow.domain.readiness import ProductFacts
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.marketplaces.common.photos import PhotoSource
 from stoflow.marketplaces.ebay import MARKETPLACE
-from stoflow.models.catalog import Brand, Color, Condition, Gender, Material, Pattern, Size
+from stoflow.marketplaces.ebay.aspects import product_aspects
+from stoflow.models.catalog import Brand, Condition
 from stoflow.models.products import Product
 
 TITLE_MAX = 80
 SKU_MAX = 50
-# Aspect names per listing language (eBay's item specifics are named in the site's language).
-ASPECT_NAMES = {
-    "fr": {
-        "brand": "Marque",
-        "color": "Couleur",
-        "size": "Taille",
-        "material": "Matière",
-        "department": "Département",
-        "pattern": "Motif",
-    },
-    "de": {
-        "brand": "Marke",
-        "color": "Farbe",
-        "size": "Größe",
-        "material": "Material",
-        "department": "Abteilung",
-        "pattern": "Muster",
-    },
-    "en": {
-        "brand": "Brand",
-        "color": "Colour",
-        "size": "Size",
-        "material": "Material",
-        "department": "Department",
-        "pattern": "Pattern",
-    },
-}
 
 
 def sku_for(product: Product) -> str:
@@ -76,26 +51,6 @@ def _names(session: Session, model: type[Any], ids: list[int]) -> list[str]:
     return [rows[i] for i in ids if i in rows]
 
 
-def aspects_for(session: Session, product: Product, language: str) -> dict[str, list[str]]:
-    names = ASPECT_NAMES.get(language.split("-")[0], ASPECT_NAMES["en"])
-    aspects: dict[str, list[str]] = {}
-    if product.brand_id:
-        aspects[names["brand"]] = _names(session, Brand, [product.brand_id])
-    if product.color_ids:
-        aspects[names["color"]] = _names(session, Color, list(product.color_ids))
-    if product.size_id:
-        size = session.get(Size, product.size_id)
-        if size is not None:
-            aspects[names["size"]] = [size.label]
-    if product.material_ids:
-        aspects[names["material"]] = _names(session, Material, list(product.material_ids))
-    if product.gender_id:
-        aspects[names["department"]] = _names(session, Gender, [product.gender_id])
-    if product.pattern_id:
-        aspects[names["pattern"]] = _names(session, Pattern, [product.pattern_id])
-    return {name: values for name, values in aspects.items() if values}
-
-
 def condition_for(session: Session, product: Product) -> str:
     condition = session.get(Condition, product.condition_id) if product.condition_id else None
     if condition is None or not condition.ebay_condition:
@@ -112,7 +67,9 @@ def _fetchable_by_ebay(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in get_settings().ebay_plain_http_photo_hosts
 
 
-def listing_draft(session: Session, product: Product, photos: PhotoSource, language: str) -> EbayListingDraft:
+def listing_draft(
+    session: Session, product: Product, photos: PhotoSource, language: str, facts: ProductFacts
+) -> EbayListingDraft:
     """The inventory item (whole: the API replaces, it does not merge) and the offer's inputs."""
     if product.price is None or product.price <= 0:
         raise PermanentJobError("the product has no price", code="price_missing")
@@ -131,7 +88,7 @@ def listing_draft(session: Session, product: Product, photos: PhotoSource, langu
         "product": {
             "title": title,
             "description": description,
-            "aspects": aspects_for(session, product, language),
+            "aspects": product_aspects(facts, language),
             "imageUrls": urls,
         },
     }

@@ -21,12 +21,14 @@ from stoflow.marketplaces import registry
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
+from stoflow.marketplaces.common.readiness import ready_facts
 from stoflow.marketplaces.ebay import converter
 from stoflow.marketplaces.ebay import listings as ebay_listings
 from stoflow.marketplaces.ebay import orders as order_table
 from stoflow.marketplaces.ebay.account import EbayAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.ebay.client import EbayClient, is_offer_exists_error
 from stoflow.marketplaces.ebay.orders import format_time, order_record, parse_time
+from stoflow.marketplaces.ebay.readiness import category_for
 from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import marketplace_items as items
@@ -81,11 +83,13 @@ def _ensure_location(client: EbayClient, context: JobContext, settings: EbayAcco
     settings.location_ready = True
 
 
-def _offer_settings(client: EbayClient, context: JobContext, settings: EbayAccountSettings) -> converter.OfferSettings:
-    category = str(context.job.input.get("category_id") or settings.default_category_id or "")
+def _offer_settings(
+    client: EbayClient, context: JobContext, settings: EbayAccountSettings, category: str | None
+) -> converter.OfferSettings:
     if not category:
         raise PermanentJobError(
-            "choose an eBay category (job input category_id or the account default)", code="ebay_category_missing"
+            "choose an eBay category (job input category_id, the product's, or the account default)",
+            code="ebay_category_missing",
         )
     chosen = {
         "fulfillment": settings.fulfillment_policy_id,
@@ -118,6 +122,7 @@ def _offer_settings(client: EbayClient, context: JobContext, settings: EbayAccou
 
 class EbayPublishJobHandler(_EbayHandler):
     action = "publish"
+    requires_ready = True
 
     def execute(self, context: JobContext) -> JobOutcome:
         return self.publish(context, keep_state=False)
@@ -127,13 +132,16 @@ class EbayPublishJobHandler(_EbayHandler):
         if product_id is None:
             raise PermanentJobError("no product", code="product_required")
         language = get_settings().ebay_content_language
+        settings = read_settings(context.session)
         with context.session() as session:
             product = products_repository.get_live(session, product_id)
             if product is None:
                 raise PermanentJobError(f"product {product_id} not found", code="product_not_found")
             if product.status == "sold":
                 raise PermanentJobError("a sold product cannot be listed", code="product_sold")
-            draft = converter.listing_draft(session, product, photo_source(), language)
+            facts = ready_facts(session, "ebay", product_id, context.job.input)
+            category = category_for(facts, settings.marketplace_id, context.job.input, settings.default_category_id)
+            draft = converter.listing_draft(session, product, photo_source(), language, facts)
             existing = ebay_listings.by_product(session, product_id)
             if existing is not None:
                 # The SKU is the item's key on eBay: once there, it stays, whatever the product's
@@ -142,11 +150,10 @@ class EbayPublishJobHandler(_EbayHandler):
             known_offer = existing.offer_id if existing else None
             was_published = bool(existing and existing.status == "published" and existing.listing_id)
             known_listing = existing.listing_id if existing else None
-        settings = read_settings(context.session)
         client = client_for(context.session)
         try:
             _ensure_location(client, context, settings)
-            offer_settings = _offer_settings(client, context, settings)
+            offer_settings = _offer_settings(client, context, settings, category)
             _check_cancel(context)
             client.put_inventory_item(draft.sku, draft.item)
             offer_id = known_offer or self._find_offer(client, draft.sku, settings.marketplace_id)

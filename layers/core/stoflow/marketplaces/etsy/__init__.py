@@ -13,5 +13,7 @@ MARKETPLACE = Marketplace(
     connector="stoflow.marketplaces.etsy.connect:EtsyConnector",
     orders="stoflow.marketplaces.etsy.orders",
     sync_action="sync_orders",
+    readiness="stoflow.marketplaces.etsy.readiness:check",
+    setup="stoflow.marketplaces.etsy.setup:setup_steps",
     photo_limit=10,
 )

@@ -1,6 +1,7 @@
 """Product → Etsy listing fields (createDraftListing / updateListing form fields, inventory).
 
-Resellers sell what someone else made: who_made is "someone_else". Etsy's regexes for materials
+who_made and when_made come from the product (stoflow.marketplaces.etsy.rules), never from a
+default: readiness refused the job before if Etsy does not take the item. Etsy's regexes for materials
 and tags (letters, digits, spaces; tags also - ' ™ © ®) are applied here, so a listing is never
 refused for a stray character. Photos come from stoflow.domain.photos (never the label)."""
 
@@ -15,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.domain.photos import photos_for_marketplace
+from stoflow.domain.readiness import ProductFacts
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.marketplaces.etsy import MARKETPLACE
+from stoflow.marketplaces.etsy.rules import when_made, who_made
 from stoflow.models.catalog import Brand, Category, Color, Material
 from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
@@ -24,7 +27,6 @@ from stoflow.models.products import Product
 TITLE_MAX = 140
 TAGS_MAX = 13
 TAG_LENGTH_MAX = 20
-WHEN_MADE_DEFAULT = "2020_2025"
 _NOT_MATERIAL = re.compile(r"[^\w\s]|_", re.UNICODE)
 _NOT_TAG = re.compile(r"[^\w\s\-'™©®]|_", re.UNICODE)
 
@@ -62,12 +64,12 @@ def clean_tags(words: list[str]) -> list[str]:
 def listing_draft(
     session: Session,
     product: Product,
+    facts: ProductFacts,
     *,
     taxonomy_id: int | None,
     shipping_profile_id: int | None,
     return_policy_id: int | None,
     readiness_state_id: int | None,
-    when_made: str | None = None,
 ) -> EtsyListingDraft:
     if product.price is None or product.price <= 0:
         raise PermanentJobError("the product has no price", code="price_missing")
@@ -79,6 +81,9 @@ def listing_draft(
         raise PermanentJobError(
             "choose an Etsy shipping profile for physical listings", code="etsy_shipping_profile_missing"
         )
+    made = when_made(facts.year_made) if facts.year_made is not None else None
+    if made is None:
+        raise PermanentJobError("Etsy needs the year (or decade) the item was made", code="etsy_year_made_missing")
     photos = photos_for_marketplace(session, product.id, MARKETPLACE.photo_limit)
     if not photos:
         raise PermanentJobError("Etsy needs at least one photo (labels do not count)", code="photos_missing")
@@ -90,8 +95,8 @@ def listing_draft(
         "title": product.title[:TITLE_MAX],
         "description": product.description or product.title,
         "price": float(product.price),
-        "who_made": "someone_else",
-        "when_made": when_made or WHEN_MADE_DEFAULT,
+        "who_made": who_made(facts),
+        "when_made": made,
         "taxonomy_id": taxonomy_id,
         "shipping_profile_id": shipping_profile_id,
         "return_policy_id": return_policy_id,

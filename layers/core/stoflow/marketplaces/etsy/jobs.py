@@ -13,18 +13,21 @@ from typing import Any, ClassVar
 
 from stoflow.config import get_settings
 from stoflow.domain.orders import store_orders
+from stoflow.domain.readiness import load_facts
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.marketplaces import registry
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
+from stoflow.marketplaces.common.readiness import ready_facts
 from stoflow.marketplaces.etsy import converter
 from stoflow.marketplaces.etsy import listings as etsy_listings
 from stoflow.marketplaces.etsy import orders as order_table
 from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.orders import receipt_record
+from stoflow.marketplaces.etsy.readiness import taxonomy_for
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import order_checks
@@ -66,15 +69,18 @@ def _draft(context: JobContext, settings: EtsyAccountSettings) -> tuple[converte
             raise PermanentJobError(f"product {product_id} not found", code="product_not_found")
         if product.status == "sold" and context.job.action != "delete":
             raise PermanentJobError("a sold product cannot be listed", code="product_sold")
-        taxonomy = job_input.get("taxonomy_id") or settings.default_taxonomy_id
+        if context.job.action == "delete":
+            facts = load_facts(session, [product_id])[product_id]
+        else:
+            facts = ready_facts(session, "etsy", product_id, job_input)
         draft = converter.listing_draft(
             session,
             product,
-            taxonomy_id=int(taxonomy) if taxonomy else None,
+            facts,
+            taxonomy_id=taxonomy_for(facts, job_input, settings.default_taxonomy_id),
             shipping_profile_id=settings.shipping_profile_id,
             return_policy_id=settings.return_policy_id,
             readiness_state_id=settings.readiness_state_id,
-            when_made=job_input.get("when_made"),
         )
         row = etsy_listings.by_product(session, product_id)
         existing = (
@@ -139,6 +145,7 @@ def _upload_photos(
 
 class EtsyPublishJobHandler(_EtsyHandler):
     action = "publish"
+    requires_ready = True
     # createDraftListing is a POST whose lost answer cannot be told from a failure.
     idempotent = False
 
@@ -229,6 +236,7 @@ class EtsyUpdateJobHandler(_EtsyHandler):
     replaced in order when the job input says {"photos": true}."""
 
     action = "update"
+    requires_ready = True
 
     def execute(self, context: JobContext) -> JobOutcome:
         settings = read_settings(context.session)

@@ -26,6 +26,8 @@ MARKETPLACE = Marketplace(
     orders="stoflow.marketplaces.vinted.orders",
     # Order syncs run in the browser extension (the lane paces them like any Vinted command).
     sync_action="orders",
+    readiness="stoflow.marketplaces.vinted.readiness:check",
+    setup="stoflow.marketplaces.vinted.setup:setup_steps",
     photo_limit=20,
     quantities=False,  # one Vinted item is one unit
     # Scheduled order reads queue a browser command each: at most every 15 minutes, so the

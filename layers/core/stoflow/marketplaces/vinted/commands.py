@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.jobs.errors import PermanentJobError
+from stoflow.marketplaces.common.readiness import ready_facts
 from stoflow.marketplaces.vinted.converter import item_for_product, live_product, photos_for_product
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.vinted import VintedProduct
@@ -73,6 +74,7 @@ def build_command(session: Session, job: MarketplaceJob) -> tuple[str, dict[str,
         product = live_product(session, job.product_id)
         if listed_item(session, product.id) is not None:
             raise PermanentJobError("the product is already listed on Vinted", code="vinted_already_listed")
+        ready_facts(session, "vinted", product.id, params)
         return "vinted.publish", {
             "product_id": product.id,
             "item": item_for_product(session, product.id, params),
@@ -80,6 +82,7 @@ def build_command(session: Session, job: MarketplaceJob) -> tuple[str, dict[str,
         }
     if action == "update":
         product = live_product(session, job.product_id)
+        ready_facts(session, "vinted", product.id, params)
         return "vinted.update", {
             "product_id": product.id,
             "item_id": _item_id(session, job),

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.marketplaces.vinted import MARKETPLACE, mapping
-from stoflow.models.catalog import Brand, Category, Color, Condition, Size
+from stoflow.marketplaces.vinted.rules import points_elsewhere
+from stoflow.models.catalog import Brand, Category, CategoryMarketplaceId, Color, Condition, Size
 from stoflow.models.products import Product
 
 TITLE_MIN, TITLE_MAX = 5, 100
@@ -34,6 +35,8 @@ class CatalogView:
     size: tuple[str, str] | None  # (system, label)
     vinted_status_id: int | None
     brand_name: str | None
+    # Vinted's catalog id: the product's override, or our category's (product_attributes mapping).
+    catalog_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def _measure(measurements: dict[str, Any], *keys: str) -> int | None:
 
 def build_item(product: Product, view: CatalogView, rule: PriceRule | None = None) -> dict[str, Any]:
     """The `item` of vinted.publish / vinted.update, in the extension's schema (protocol.js ITEM)."""
-    if view.category_slug is None or view.category_slug not in mapping.CATEGORIES:
+    if view.category_slug is None or view.catalog_id is None:
         raise PermanentJobError(
             f"no Vinted category for {view.category_slug or 'a product without category'}",
             code="vinted_unmapped_category",
@@ -117,12 +120,19 @@ def build_item(product: Product, view: CatalogView, rule: PriceRule | None = Non
     if view.vinted_status_id is None:
         raise PermanentJobError("the product's condition has no Vinted equivalent", code="vinted_unmapped_condition")
     title = _title(product.title)
+    found = points_elsewhere(product.description or "") or points_elsewhere(title)
+    if found:
+        # Refused, never edited: the seller's text is theirs to change (Vinted hides such listings).
+        raise PermanentJobError(
+            f"Vinted hides listings that mention another marketplace or an outside link: remove {found!r}",
+            code="vinted_description_points_elsewhere",
+        )
     item: dict[str, Any] = {
         "title": title,
         "description": _description(product, title),
         "price": float((rule or PriceRule()).apply(product.price)),
         "currency": product.currency or "EUR",
-        "catalog_id": mapping.CATEGORIES[view.category_slug],
+        "catalog_id": view.catalog_id,
         "status_id": view.vinted_status_id,
         "brand_id": None,
         "brand": view.brand_name[:100] if view.brand_name else None,
@@ -156,7 +166,13 @@ def catalog_view(session: Session, product: Product) -> CatalogView:
     if product.color_ids:
         by_id = dict(session.execute(select(Color.id, Color.slug).where(Color.id.in_(product.color_ids))).all())
         color_slugs = tuple(by_id[i] for i in product.color_ids if i in by_id)
+    override = (product.marketplace_overrides or {}).get("vinted") or {}
+    catalog_id = override.get("catalog_id")
+    if catalog_id is None and category is not None:
+        mapped = session.get(CategoryMarketplaceId, (category.id, "vinted", ""))
+        catalog_id = mapped.external_id if mapped is not None else None
     return CatalogView(
+        catalog_id=int(catalog_id) if catalog_id else None,
         category_slug=category.slug if category else None,
         color_slugs=color_slugs,
         size=(size.system, size.label) if size else None,

@@ -38,11 +38,13 @@ class VintedJobHandler:
 class VintedPublishJobHandler(VintedJobHandler):
     action = "publish"
     needs_product = True
+    requires_ready = True
 
 
 class VintedUpdateJobHandler(VintedJobHandler):
     action = "update"
     needs_product = True
+    requires_ready = True
 
 
 class VintedDeleteJobHandler(VintedJobHandler):

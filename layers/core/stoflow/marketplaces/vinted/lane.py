@@ -7,9 +7,16 @@ parks it in `waiting_extension` (code `vinted_queued`, or `extension_offline` wh
 has said hello). The lane then sends it as `execute_job` when all of these hold:
 
 - an extension connection of the tenant has said hello;
+- the Vinted session was not last reported logged out;
 - no other command is in flight (vinted_connection.inflight_*, the row locked FOR UPDATE);
-- the randomised gap after the previous command has passed (next_command_at);
-- no pause is on (paused_until: doubling after DataDome, 429 or a captcha 403).
+- no pause is on: not before paused_until, and not before the seller resumed
+  (stoflow.marketplaces.vinted.pacing: >= 1 h after DataDome / captcha / 403 / 429, doubling);
+- its kind's pacing allows it (pacing.slot: the gaps and the rolling hourly / daily caps). The
+  first parked job, by priority then age, whose kind may go now is sent: a write waiting for its
+  gap does not hold back a read.
+
+execute_job carries the plan (pacing.Plan.for_extension): the extension keeps its own floors and
+never goes faster than the slower of the two.
 
 The lane runs on the extension's hello and heartbeats, on each job_result, and every minute
 (the scheduled tick). A job_result completes the job once per (job, attempt). A missed deadline
@@ -36,8 +43,15 @@ from stoflow.jobs import transitions
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.notifier import JobStatusEvent, notify
 from stoflow.jobs.processor import status_event
+from stoflow.marketplaces.vinted import pacing
 from stoflow.marketplaces.vinted.commands import build_command, is_read
-from stoflow.marketplaces.vinted.outcomes import PAGE_UNAVAILABLE_CODES, PAGE_WAIT_CODE, JobOutcomes
+from stoflow.marketplaces.vinted.outcomes import (
+    LOGGED_OUT_CODE,
+    PAGE_UNAVAILABLE_CODES,
+    PAGE_WAIT_CODE,
+    PAUSED_CODE,
+    JobOutcomes,
+)
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
@@ -45,11 +59,13 @@ from stoflow.repositories import jobs as jobs_repository
 
 log = logging.getLogger(__name__)
 
-PARKED_CODES = ("vinted_queued", "extension_offline")
+# Parked and sendable as soon as the lane allows (the pause and the session are lane-wide checks).
+PARKED_CODES = ("vinted_queued", "extension_offline", PAUSED_CODE, LOGGED_OUT_CODE)
 SENT_CODE = "sent_to_extension"
-# What the extension may answer, and what it means for the job.
-PAUSING_CODES = frozenset({"datadome", "rate_limited", "captcha"})
-LOGGED_OUT_RETRY_S = 600.0
+# Vinted's first signs of trouble: the account pauses (pacing.pause), the job waits, unspent.
+PAUSING_CODES = frozenset({"datadome", "rate_limited", "captcha", "forbidden"})
+# The extension's own fence held the command back (its pause, its pacing): nothing reached Vinted.
+HELD_CODES = frozenset({"paused", "paced"})
 # Progress pushes the deadline of a long read, up to this much after the command was sent.
 PROGRESS_GRACE_S = 90
 MAX_COMMAND_S = 20 * 60
@@ -63,6 +79,11 @@ class Sender(Protocol):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def lane_time() -> datetime:
+    # Looked up at each call, so a test may swap the module's utcnow for a simulated clock.
+    return utcnow()
 
 
 def iso(moment: datetime) -> str:
@@ -107,17 +128,18 @@ class VintedLane:
         tenant_id: int,
         *,
         engine: Engine | None = None,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         rng: random.Random | None = None,
         sender: Sender | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.engine = engine
-        self.clock = clock
+        self.clock = clock or lane_time
         self.rng = rng or random.Random()  # noqa: S311 (pacing jitter, not a secret)
         self._sender = sender
         self.settings = get_settings()
-        self.outcomes = JobOutcomes(tenant_id, clock=clock, settings=self.settings)
+        self.plan = pacing.Plan.from_settings(self.settings)
+        self.outcomes = JobOutcomes(tenant_id, clock=self.clock, settings=self.settings)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -146,9 +168,8 @@ class VintedLane:
         seconds = self.settings.vinted_read_timeout_s if is_read(command) else self.settings.vinted_write_timeout_s
         return timedelta(seconds=seconds)
 
-    def _gap(self) -> timedelta:
-        low, high = self.settings.vinted_gap_min_s, max(self.settings.vinted_gap_min_s, self.settings.vinted_gap_max_s)
-        return timedelta(seconds=self.rng.uniform(low, high))
+    def _ended(self, lane: VintedConnection, command: str | None, now: datetime) -> None:
+        pacing.record_done(lane, pacing.kind_of(command) if command else None, now, self.plan, self.rng)
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -165,11 +186,7 @@ class VintedLane:
                 if lane.inflight_deadline_at is not None and lane.inflight_deadline_at > now:
                     return None
                 self._missed_deadline(session, lane, now, events)
-            if (
-                connection_id is not None
-                and not (lane.paused_until and lane.paused_until > now)
-                and not (lane.next_command_at and lane.next_command_at > now)
-            ):
+            if connection_id is not None and lane.logged_in is not False and not pacing.paused(lane, now):
                 outgoing = self._next(session, lane, connection_id, now, events)
             for event in events:
                 notify(session, event)
@@ -188,6 +205,11 @@ class VintedLane:
     def _next(
         self, session: Session, lane: VintedConnection, connection_id: str, now: datetime, events: list[JobStatusEvent]
     ) -> Outgoing | None:
+        may = [kind for kind in ("read", "write") if pacing.slot(lane, kind, now, self.plan) <= now]
+        if not may:
+            return None
+        # Only the kinds whose pace allows them now: a write waiting for its gap holds no read back.
+        actions = [action for action, kind in ACTION_KINDS.items() if kind in may]
         for _ in range(20):  # jobs that cannot be built fail here and the next one is tried
             job = session.scalars(
                 select(MarketplaceJob)
@@ -199,6 +221,7 @@ class VintedLane:
                         and_(MarketplaceJob.error_code == PAGE_WAIT_CODE, MarketplaceJob.next_attempt_at <= now),
                     ),
                     MarketplaceJob.cancel_requested.is_(False),
+                    MarketplaceJob.action.in_(actions),
                 )
                 .order_by(MarketplaceJob.priority.desc(), MarketplaceJob.id)
                 .limit(1)
@@ -229,6 +252,7 @@ class VintedLane:
                     self.outcomes.history(session, settled, None)
                 continue
             deadline = now + self._timeout(command)
+            pacing.record_sent(lane, pacing.kind_of(command), now, self.plan)
             lane.inflight_job_id = job.id
             lane.inflight_attempt = job.attempts
             lane.inflight_command = command
@@ -250,6 +274,7 @@ class VintedLane:
                 "command": command,
                 "deadline": iso(deadline),
                 "request": request,
+                "pacing": self.plan.for_extension(),
             }
             return Outgoing(connection_id, job.id, job.attempts, message)
         return None
@@ -314,7 +339,7 @@ class VintedLane:
     ) -> None:
         job_id, attempt, command = lane.inflight_job_id, lane.inflight_attempt, lane.inflight_command or ""
         self._clear(lane)
-        lane.next_command_at = now + self._gap()
+        self._ended(lane, command, now)
         job = jobs_repository.get_job(session, job_id, for_update=True) if job_id else None
         if job is None or job.status != "waiting_extension" or job.error_code != SENT_CODE or job.attempts != attempt:
             return
@@ -351,7 +376,7 @@ class VintedLane:
             command = lane.inflight_command
             if lane.inflight_job_id == job_id and lane.inflight_attempt == attempt:
                 self._clear(lane)
-                lane.next_command_at = now + self._gap()
+                self._ended(lane, command, now)
             job = jobs_repository.get_job(session, job_id, for_update=True)
             sent = (
                 job is not None
@@ -368,9 +393,6 @@ class VintedLane:
             from_statuses = [job.status]
             if ok:
                 status = self.outcomes.succeeded(session, job, from_statuses, command, data or {}, now, events)
-                if lane.pause_s and not (lane.paused_until and lane.paused_until > now):
-                    lane.pause_s = 0
-                    lane.pause_reason = None
             else:
                 status = self._failed(session, lane, job, from_statuses, error or {}, now, events)
             for event in events:
@@ -391,32 +413,36 @@ class VintedLane:
         message = str(error.get("message") or code)[:500]
         retry_after = error.get("retry_after")
         retry_after_s = float(retry_after) if isinstance(retry_after, int | float) else None
+        # A late answer to a job already unknown_outcome keeps the retry path (it cannot park).
+        parkable = job.status == "waiting_extension"
         if code in PAUSING_CODES:
             self.pause(lane, code, retry_after_s, now)
-            retry_after_s = max(retry_after_s or 0.0, (lane.paused_until - now).total_seconds())  # type: ignore[operator]
+            if parkable:
+                return self.outcomes.park(session, job, from_statuses, PAUSED_CODE, events)
         if code == "vinted_logged_out":
             lane.logged_in = False
             lane.session_checked_at = now
-            retry_after_s = max(retry_after_s or 0.0, LOGGED_OUT_RETRY_S)
-        if code in PAGE_UNAVAILABLE_CODES:
-            return self.outcomes.wait_for_page(session, job, from_statuses, message, now, events)
+            if parkable:
+                return self.outcomes.park(session, job, from_statuses, LOGGED_OUT_CODE, events)
+        if code in HELD_CODES and parkable:
+            if retry_after_s:
+                lane.next_command_at = max(lane.next_command_at or now, now + timedelta(seconds=retry_after_s))
+            return self.outcomes.park(session, job, from_statuses, "vinted_queued", events)
+        # The browser never got an answer from Vinted (the extension reports a write whose answer
+        # was lost as unknown_outcome, never as network_error): nothing to spend an attempt on.
+        unreached = code in PAGE_UNAVAILABLE_CODES or code == "network_error"
+        if unreached and parkable:
+            return self.outcomes.wait_for_page(session, job, from_statuses, code, now, events)
         return self.outcomes.fail(session, job, from_statuses, code, message, retry_after_s, events)
 
     # --- pacing and session -------------------------------------------------------------------
 
     def pause(self, lane: VintedConnection, reason: str, retry_after_s: float | None, now: datetime) -> None:
-        """Doubling pause: a new signal during a running pause does not double it again."""
-        settings = self.settings
-        if lane.paused_until is not None and lane.paused_until > now:
-            extra = timedelta(seconds=retry_after_s or 0)
-            if now + extra > lane.paused_until:
-                lane.paused_until = now + extra
-            return
-        lane.pause_s = min(max(lane.pause_s * 2, settings.vinted_pause_base_s), settings.vinted_pause_max_s)
-        lane.paused_until = now + timedelta(seconds=max(float(lane.pause_s), retry_after_s or 0.0))
-        lane.pause_reason = reason[:32]
+        """Doubling pause (pacing.pause): a new signal during a running pause does not double it."""
         if reason == "datadome":
             lane.last_datadome_at = now
+        if not pacing.pause(lane, reason, retry_after_s, now, self.plan):
+            return
         log.warning("vinted paused for tenant %s: %s until %s", self.tenant_id, reason, lane.paused_until)
         from stoflow.observability import metric
 
@@ -427,14 +453,19 @@ class VintedLane:
             lane = self.lock(session)
             now = self.clock()
             self.pause(lane, "datadome", None, now)
-            lane.last_datadome_at = now
             assert lane.paused_until is not None
             return lane.paused_until
+
+    def resume(self) -> None:
+        """The seller confirmed the Vinted session is fine: the lane goes again once the pause has
+        also run out (whichever is later)."""
+        with self._session() as session:
+            pacing.resume(self.lock(session), self.clock())
 
     def session_update(self, logged_in: bool, vinted_user_id: int | None, domain: str) -> None:
         with self._session() as session:
             lane = self.lock(session)
-            if logged_in:
+            if logged_in:  # a session again: jobs parked for the page or the login may go
                 self._wake_page_waiters(session)
             lane.logged_in = logged_in
             lane.session_checked_at = self.clock()
@@ -475,21 +506,26 @@ class VintedLane:
             )
 
 
+ACTION_COMMANDS = {
+    "publish": "vinted.publish",
+    "update": "vinted.update",
+    "delete": "vinted.delete",
+    "sync": "vinted.fetch_wardrobe",
+    "orders": "vinted.fetch_orders",
+    "messages": "vinted.fetch_conversations",
+    "send_message": "vinted.send_message",
+    "link": "vinted.get_item",
+    "reconcile": "vinted.fetch_wardrobe",  # or the conversation: a read either way
+}
+ACTION_KINDS = {action: pacing.kind_of(command) for action, command in ACTION_COMMANDS.items()}
+
+
 def build_command_name(job: MarketplaceJob) -> str:
     """The command a job's action maps to when the lane no longer remembers it (a late answer)."""
-    return {
-        "publish": "vinted.publish",
-        "update": "vinted.update",
-        "delete": "vinted.delete",
-        "sync": "vinted.fetch_wardrobe",
-        "orders": "vinted.fetch_orders",
-        "messages": "vinted.fetch_conversations",
-        "send_message": "vinted.send_message",
-        "link": "vinted.get_item",
-    }.get(job.action, "vinted.fetch_wardrobe" if job.action == "reconcile" else job.action)
+    return ACTION_COMMANDS.get(job.action, job.action)
 
 
-def tick(engine: Engine | None = None, *, clock: Clock = utcnow) -> dict[str, int]:
+def tick(engine: Engine | None = None, *, clock: Clock | None = None) -> dict[str, int]:
     """Every minute: expire missed deadlines and send what can go, tenant by tenant."""
     from stoflow.db.engine import get_engine
     from stoflow.db.tenancy import registered_tenants

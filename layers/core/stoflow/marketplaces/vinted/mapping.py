@@ -1,71 +1,9 @@
 """Our catalogues -> Vinted's ids. Vinted publishes no catalogue API for sellers: these are the ids
 its web upload form uses, kept by our catalogue slugs; anything missing here is refused with a
-clear job error rather than guessed."""
+clear job error rather than guessed. Category -> catalog id is data, with every marketplace's
+(product_attributes.category_marketplace_ids, migration s0012)."""
 
 from __future__ import annotations
-
-# Our category slug (department-family-type) -> Vinted catalog_id.
-CATEGORIES: dict[str, int] = {
-    "women-clothing-dresses": 10,
-    "women-clothing-tops-and-t-shirts": 12,
-    "women-clothing-shirts-and-blouses": 1043,
-    "women-clothing-jumpers-and-cardigans": 13,
-    "women-clothing-coats-and-jackets": 1037,
-    "women-clothing-jeans": 183,
-    "women-clothing-trousers": 9,
-    "women-clothing-skirts": 11,
-    "women-clothing-shorts": 15,
-    "women-clothing-jumpsuits": 1035,
-    "women-clothing-suits-and-blazers": 8,
-    "women-clothing-activewear": 73,
-    "women-clothing-swimwear": 28,
-    "women-clothing-lingerie-and-nightwear": 29,
-    "women-shoes-trainers": 2632,
-    "women-shoes-boots": 1049,
-    "women-shoes-ankle-boots": 1050,
-    "women-shoes-heels": 543,
-    "women-shoes-flats-and-ballerinas": 2955,
-    "women-shoes-sandals": 2623,
-    "women-shoes-loafers-and-moccasins": 2949,
-    "women-shoes-espadrilles": 2951,
-    "women-accessories-handbags": 156,
-    "women-accessories-backpacks": 157,
-    "women-accessories-wallets-and-purses": 159,
-    "women-accessories-belts": 20,
-    "women-accessories-scarves": 90,
-    "women-accessories-hats-and-caps": 88,
-    "women-accessories-jewellery": 21,
-    "women-accessories-watches": 22,
-    "women-accessories-sunglasses": 26,
-    "women-accessories-gloves": 91,
-    "men-clothing-t-shirts-and-polos": 77,
-    "men-clothing-shirts": 536,
-    "men-clothing-jumpers-and-cardigans": 79,
-    "men-clothing-sweatshirts-and-hoodies": 1811,
-    "men-clothing-coats-and-jackets": 2051,
-    "men-clothing-jeans": 257,
-    "men-clothing-trousers": 34,
-    "men-clothing-shorts": 80,
-    "men-clothing-suits-and-blazers": 32,
-    "men-clothing-activewear": 30,
-    "men-clothing-swimwear": 84,
-    "men-clothing-underwear-and-socks": 85,
-    "men-shoes-trainers": 1242,
-    "men-shoes-boots": 1233,
-    "men-shoes-formal-shoes": 1238,
-    "men-shoes-loafers-and-moccasins": 2656,
-    "men-shoes-sandals": 2657,
-    "men-accessories-bags": 94,
-    "men-accessories-backpacks": 246,
-    "men-accessories-wallets": 248,
-    "men-accessories-belts": 96,
-    "men-accessories-ties-and-bow-ties": 2960,
-    "men-accessories-hats-and-caps": 86,
-    "men-accessories-scarves": 87,
-    "men-accessories-watches": 97,
-    "men-accessories-sunglasses": 98,
-    "men-accessories-jewellery": 95,
-}
 
 # Our color slug -> Vinted color id (Vinted takes at most two).
 COLORS: dict[str, int] = {

@@ -42,7 +42,33 @@ UNKNOWN_CODES = frozenset({"unknown_outcome"})
 # saw it, so no attempt is spent. The job waits for the extension, offered again when it reports
 # a Vinted session or says hello, or after `vinted_page_wait_s`.
 PAGE_WAIT_CODE = "vinted_page_unavailable"
-PAGE_UNAVAILABLE_CODES = frozenset({"page_unavailable"})
+PAGE_UNAVAILABLE_CODES = frozenset({"page_unavailable", "extension_offline"})
+# Parked, attempts untouched, while the account is paused or its Vinted session logged out.
+PAUSED_CODE = "vinted_paused"
+LOGGED_OUT_CODE = "vinted_logged_out"
+
+# What the seller reads for each way a command can be held back: plain words, never a browser's
+# internal text (the extension's own message is logged, not shown).
+PLAIN_WORDS = {
+    "page_unavailable": (
+        "Waiting for your browser: the Vinted page could not be reached (no Vinted tab, or the page did "
+        "not load). Open Vinted in Chrome and log in; no attempt was spent."
+    ),
+    "network_error": (
+        "Waiting for your browser: the connection to Vinted dropped before Vinted answered. It will be "
+        "tried again; no attempt was spent."
+    ),
+    "extension_offline": (
+        "Waiting for your browser: the StoFlow extension is not connected. Open Chrome with the extension; "
+        "no attempt was spent."
+    ),
+    PAUSED_CODE: (
+        "Waiting: Vinted showed a sign of trouble, so StoFlow paused all Vinted work for your account. "
+        "It will be sent after the pause, once you confirm in StoFlow that your Vinted session is fine."
+    ),
+    LOGGED_OUT_CODE: ("Waiting: your Vinted session is logged out. Log in to Vinted in Chrome; it will be sent then."),
+    "vinted_queued": "Queued for the browser extension (Vinted work is paced to keep your account safe).",
+}
 
 
 class JobOutcomes:
@@ -263,11 +289,12 @@ class JobOutcomes:
         session: Session,
         job: MarketplaceJob,
         from_statuses: list[str],
-        message: str,
+        reason: str,
         now: datetime,
         events: list[JobStatusEvent],
     ) -> str:
-        """The browser could not reach Vinted's page: park the job, attempts untouched, and say so."""
+        """The browser could not reach Vinted (no page, a dropped connection): park the job,
+        attempts untouched, and say so in plain words (`reason` is the extension's code)."""
         wait = timedelta(seconds=self.settings.vinted_page_wait_s)
         self.settle(
             session,
@@ -276,11 +303,28 @@ class JobOutcomes:
             {
                 "status": "waiting_extension",
                 "error_code": PAGE_WAIT_CODE,
-                "error_message": (
-                    "waiting for the browser extension: the Vinted page was not available "
-                    f"({message[:300]}). Open a Vinted tab, logged in; no attempt was spent."
-                )[:2000],
+                "error_message": PLAIN_WORDS.get(reason, PLAIN_WORDS["page_unavailable"]),
                 "next_attempt_at": now + wait,
+                "deadline_at": None,
+            },
+            events,
+        )
+        return "waiting_extension"
+
+    def park(
+        self, session: Session, job: MarketplaceJob, from_statuses: list[str], code: str, events: list[JobStatusEvent]
+    ) -> str:
+        """Back in the lane's queue, attempts untouched: Vinted never ran it (a pause, a logged-out
+        session, the extension's own pacing); the lane sends it when the account may go again."""
+        self.settle(
+            session,
+            job,
+            from_statuses,
+            {
+                "status": "waiting_extension",
+                "error_code": code,
+                "error_message": PLAIN_WORDS[code],
+                "next_attempt_at": None,
                 "deadline_at": None,
             },
             events,

@@ -1,0 +1,65 @@
+"""Scheduled work by kind, bound to the code that does it: the one place that tells
+stoflow.jobs.due (which knows no service and no marketplace) whose visit handles each kind of the
+shared index of due work (`VISITS`, for the scheduled runs and the job workers alike). Visits
+load on first use, so a function running one kind imports only
+that kind's code.
+
+- jobs: the job maintenance (reaper, reconciliation, sweeper), stoflow.jobs.maintenance;
+- orders: marked (a connection, a listing going live) but not read yet: the order-sync schedule
+  still looks at every tenant's order_checks (stoflow.services.marketplace_schedules);
+- purge: abandoned image uploads, stoflow.services.housekeeping;
+- the marketplaces' own kinds, from their descriptors (none read yet: the Vinted lane's parked
+  jobs mark kind "lane", and its tick still looks at every tenant).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from stoflow import runtime
+from stoflow.jobs import due
+
+__all__ = ["VISITS", "run", "visits"]
+
+
+def _jobs(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    from stoflow.jobs.maintenance import visit
+    from stoflow.services.jobs import registry
+
+    return visit(registry(), tenant_id, now, engine)
+
+
+def _purge(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    from stoflow.services.housekeeping import visit_purge
+
+    return visit_purge(tenant_id, now, engine)
+
+
+def _marketplace(kind: str) -> due.Visitor:
+    def visit(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+        from stoflow.marketplaces.registry import due_work_visits
+
+        return due_work_visits()[kind](tenant_id, now, engine)
+
+    return visit
+
+
+def visits() -> dict[str, due.Visitor]:
+    from stoflow.marketplaces.registry import all_marketplaces
+
+    table: dict[str, due.Visitor] = {"jobs": _jobs, "purge": _purge}
+    for marketplace in all_marketplaces():
+        table.update({kind: _marketplace(kind) for kind in marketplace.due_work})
+    return table
+
+
+# The container's table of visits (the job worker hands it to the due work it is given).
+VISITS: runtime.Part[dict[str, due.Visitor]] = runtime.Part("scheduled work visits", visits)
+
+
+def run(kind: str) -> dict[str, Any]:
+    """The scheduled run of one kind (an entrypoint's whole work)."""
+    return due.run(kind, runtime.get(VISITS)[kind]).as_dict()
