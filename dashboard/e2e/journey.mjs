@@ -288,6 +288,10 @@ const scenarios = {
     const code = (await page.getByTestId('pairing-code').textContent({ timeout: JOB_TIMEOUT })).trim();
     check(/^[A-Z0-9-]{6,}$/.test(code), `a pairing code: ${code}`);
     await page.getByText('No paired browser.').waitFor();
+    // The Vinted lane from GET /vinted/lane: the publish queued earlier waits for a browser, no pause.
+    const lane = (await page.locator('[data-testid=lane-state]').textContent()).trim();
+    check(lane.startsWith('Waiting for the extension') || lane === 'Nothing waiting', `the Vinted lane: ${lane}`);
+    check((await page.locator('[data-testid=lane-writes-hour]').textContent()).trim() === '0 / 40', 'writes 0 / 40 this hour');
     await shot(page, 'marketplaces');
     if (!opts.extension) return { code };
     // The seller's Vinted tab (the extension works in it), then the extension's popup.
