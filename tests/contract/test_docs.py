@@ -213,6 +213,8 @@ def _cli_problem(arguments: str) -> str | None:
     while (sub := _subcommands(parser)) is not None:
         if not words:
             return f"{' '.join(path)}: a subcommand is missing ({', '.join(sub.choices)})"
+        if words[0].startswith(("<", "$", "…", "...")):
+            return None  # a placeholder for any subcommand
         alternatives = words.pop(0).split("|")
         for word in alternatives:
             if word not in sub.choices:
@@ -287,6 +289,7 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert _cli_problem("db upgrade --workers 4") is None
     assert _cli_problem("db uprgade")
     assert _cli_problem("db upgrade|downgrade|status") is None
+    assert _cli_problem("db ...") is None
     assert _cli_problem("db upgrade|migrate")
     assert _cli_problem("db upgrade --wrokers 4")
     assert _cli_problem("jobs dlq purge")
