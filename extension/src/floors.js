@@ -1,7 +1,7 @@
 // The slowest pace this extension keeps with Vinted, whatever the server says (the server's plan
 // can only make it slower). Why these figures: Vinted was observed to tolerate about 50 mutating
 // requests an hour; 20-50 s between them and an hour or more of rest after a block were advised;
-// other tools' users report blocks after 10-20 minutes of automated reads. See the README.
+// other tools' users report blocks after 10-20 minutes of automated reads. See docs/marketplaces/vinted.md.
 //
 // TIME_SCALE stays 1 in the extension as shipped. The end-to-end tests load a copy of the
 // extension where it is smaller, against the local Vinted sandbox only.

@@ -1,4 +1,4 @@
-// The WebSocket protocol as the extension speaks it (DESIGN.md, "WebSocket protocol").
+// The WebSocket protocol as the extension speaks it (docs/jobs-and-websocket.md, "The WebSocket protocol").
 // Client -> server messages carry `action` (API Gateway routes on $request.body.action);
 // server -> client messages carry `type`. Everything received is validated before use.
 import { arr, bool, int, num, obj, str, url, validate, ValidationError } from './validate.js';

@@ -24,7 +24,7 @@ from tests.support.template import lint
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE.resources
 HTTP_FUNCTIONS = [f for f in TEMPLATE.functions if f.events_of_type("HttpApi")]
-# Functions that must start without a web framework (DESIGN.md, performance budgets).
+# Functions that must start without a web framework (docs/performance.md, budgets).
 NO_WEB_FRAMEWORK = [
     "WsConnectFunction",
     "WsDisconnectFunction",

@@ -219,7 +219,7 @@ def test_random_blocks_pause_the_account_until_it_ends_and_the_seller_resumes(ac
 
 
 def test_100_queued_publishes_drain_at_the_default_pace(account):
-    """The figures the README quotes: how long 100 queued publishes take under the defaults
+    """The figures docs/marketplaces/vinted.md quotes: how long 100 queued publishes take under the defaults
     (simulated clock), and how many Vinted calls one publish makes (photos included)."""
     vinted = FakeVinted(seed=100)
     session = account(vinted)

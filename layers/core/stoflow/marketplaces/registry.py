@@ -4,7 +4,8 @@ Importing this module imports only the descriptors (`stoflow.marketplaces.<name>
 each): clients, HTTP libraries and job handlers load when a descriptor's capability is first used.
 
 Adding a marketplace: a new package `stoflow/marketplaces/<name>/` whose `__init__.py` builds a
-`Marketplace` descriptor (see README, "Adding a marketplace"), and one line in `REGISTERED`.
+`Marketplace` descriptor (see docs/marketplaces/README.md, "Adding a marketplace"), and one line
+in `REGISTERED`.
 """
 
 from __future__ import annotations

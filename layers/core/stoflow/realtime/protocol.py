@@ -1,4 +1,4 @@
-"""The WebSocket protocol's messages (DESIGN.md, WebSocket protocol) and API Gateway's event shape.
+"""The WebSocket protocol's messages (docs/jobs-and-websocket.md) and API Gateway's event shape.
 
 Client -> server messages carry `action` (API Gateway selects the route on $request.body.action);
 server -> client messages carry `type`. Every client message is validated strictly: unknown
