@@ -15,6 +15,7 @@ from infra.local.functions import Containers, FunctionRuntime
 from infra.local.template import load_template
 from stoflow.config import Settings
 from stoflow.db.engine import engine_from_settings, get_engine
+from stoflow.db.roles import APP_ROLE
 
 POOL_VARIABLES = ("STOFLOW_DATABASE_POOL_SIZE", "STOFLOW_DATABASE_MAX_OVERFLOW")
 TEMPLATE = load_template()
@@ -48,7 +49,13 @@ def test_the_local_cloud_gives_each_container_the_deployed_pool(engine):
             container = get_engine()
             assert container is not engine
             assert pool_of(container) == (1, 0)
-            assert container.url == engine.url
+            # The same database, reached as the functions' own role (the tests' engine is the administrator).
+            assert (container.url.host, container.url.port, container.url.database) == (
+                engine.url.host,
+                engine.url.port,
+                engine.url.database,
+            )
+            assert container.url.username == APP_ROLE
         with runtime.containers.serving("ProductsFunction"):
             assert get_engine() is container, "an idle container is reused, as a warm Lambda"
             with runtime.containers.serving("ProductsFunction"):
