@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from infra.local.sandboxes.vinted import VintedSandbox
 from stoflow.db.tenancy import shared_session, tenant_session
-from stoflow.models.catalog import Brand, Category, Color, Condition, Size
+from stoflow.models.catalog import Brand, Category, Color, Condition, Size, SizeType
 from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.products import Product
@@ -187,6 +187,7 @@ def make_product(world: dict[str, Any], title: str) -> tuple[int, list[bytes], b
             condition_id=session.scalar(select(Condition.id).where(Condition.slug == "very_good")),
             color_ids=list(session.scalars(select(Color.id).where(Color.slug == "navy"))),
             size_id=session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "S")),
+            size_type_id=session.scalar(select(SizeType.id).where(SizeType.name == "Regular")),
             brand_id=session.scalar(select(Brand.id).order_by(Brand.id).limit(1)),
             parcel_weight_g=700,
         )
