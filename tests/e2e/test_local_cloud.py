@@ -108,6 +108,9 @@ def product_with_photos(cloud: CloudProcess, token: str) -> int:
             "condition_id": first("conditions", slug="very_good"),
             "color_ids": [first("colors", slug="navy")],
             "size_id": first("sizes", label="M"),
+            # What readiness asks for: eBay's size type in apparel, and Etsy takes vintage (20+ years).
+            "size_type_id": first("size_types", name="Regular"),
+            "year_made": 1998,
             "parcel_weight_g": 650,
             "sku": f"E2E-{uuid.uuid4().hex[:8]}",
         },
