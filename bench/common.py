@@ -67,3 +67,12 @@ def figure(name: str, value_s: float, baseline_name: str, baseline_s: float, bud
         f"{name:<44} {value_s * 1000:10.2f} ms   vs {baseline_name:<36} {baseline_s * 1000:10.2f} ms"
         f"   ratio {ratio:5.2f}x   budget {budget}"
     )
+
+
+def restore_environ(saved: dict[str, str | None]) -> None:
+    """Puts back the variables a bench changed (None: it was not set)."""
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

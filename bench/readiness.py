@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.common import figure, scratch_database
+from bench.common import figure, restore_environ, scratch_database
 from bench.requests import Wire, replay, watching
 
 PRODUCTS = 500
@@ -134,11 +134,7 @@ def main() -> None:
             )
             print(f"    {len(recorded.statements)} statements, {recorded.round_trips} round trips per call")
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            restore_environ(saved)
             runtime.reset()
 
 

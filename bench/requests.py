@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, text
 
-from bench.common import REPO, figure, scratch_database
+from bench.common import REPO, figure, restore_environ, scratch_database
 
 CALLS = 150
 WARMUP = 20
@@ -257,11 +257,7 @@ def main() -> None:
         finally:
             runtime.provide(JOB_HANDLERS, None)
             runtime.provide(QUEUE, None)
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            restore_environ(saved)
             runtime.reset()
 
 
