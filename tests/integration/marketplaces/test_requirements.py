@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from infra.local.sandboxes import ebay_taxonomy
 from stoflow.db.tenancy import shared_session
 from stoflow.models import MarketplaceCategoryTree, MarketplaceRequirement
 from stoflow.services.requirements import refresh_requirements
+from tests.support.marketplaces import forget_ebay_requirements
 
 
 @pytest.fixture
@@ -23,15 +24,9 @@ def empty_cache(marketplaces, monkeypatch) -> Iterator[None]:
 
     monkeypatch.setenv("STOFLOW_EBAY_REQUIREMENT_SITES", '["EBAY_FR"]')
     runtime.reset()
-    clear()
+    forget_ebay_requirements()
     yield
-    clear()
-
-
-def clear() -> None:
-    with shared_session() as session:
-        session.execute(delete(MarketplaceRequirement).where(MarketplaceRequirement.marketplace == "ebay"))
-        session.execute(delete(MarketplaceCategoryTree).where(MarketplaceCategoryTree.marketplace == "ebay"))
+    forget_ebay_requirements()
 
 
 def cached() -> dict[str, MarketplaceRequirement]:
