@@ -113,3 +113,28 @@ def test_products_in_range_values_still_work(seller) -> None:
     assert [p["id"] for p in found.json["items"]] == [created.json["id"]]
     deleted = call("DELETE", f"/products/{created.json['id']}?version=1", token=seller["token"])
     assert deleted.status == 204, deleted
+
+
+@pytest.mark.parametrize(
+    ("function", "path", "code"),
+    [
+        ("marketplaces", "/orders?since=-3.7863367176946504e%2B16", "validation_error"),  # not seconds since 1970
+        ("marketplaces", "/orders?limit=1&=null", "unknown_query_parameter"),
+        ("marketplaces", "/alerts?stauts=open", "unknown_query_parameter"),
+        ("products", "/products?stauts=sold", "unknown_query_parameter"),
+        ("products", "/products?offset=0&offset=50", "repeated_query_parameter"),
+    ],
+)
+def test_a_query_the_document_does_not_describe_is_refused(seller, function, path, code) -> None:
+    reply = caller(function)("GET", path, token=seller["token"])
+    assert reply.status == 422, reply
+    assert reply.json["code"] == code, reply
+
+
+def test_parameters_that_take_several_values_may_repeat(seller) -> None:
+    call = caller("products")
+    created = call("POST", "/products", {"title": "Jupe"}, token=seller["token"])
+    assert created.status == 201, created
+    found = call("GET", "/products?status=draft&status=published&q=Jupe", token=seller["token"])
+    assert found.status == 200, found
+    assert [p["id"] for p in found.json["items"]] == [created.json["id"]]

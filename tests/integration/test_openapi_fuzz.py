@@ -94,14 +94,7 @@ def _fresh_token(user_id: int) -> str:
         return _start_session(session, account.id, account.role).access_token
 
 
-# Known defect: `marketplaces` passes alone and failed once after the whole suite had run before it
-# (some state a previous test leaves behind); marked until found, so it cannot hide a new 5xx elsewhere.
-_ORDER_DEPENDENT = pytest.mark.xfail(strict=False, reason="order-dependent failure after the full suite")
-
-
-@pytest.mark.parametrize(
-    "function", [pytest.param(f, marks=_ORDER_DEPENDENT) if f == "marketplaces" else f for f in FUNCTIONS]
-)
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_no_server_error_on_any_operation(fuzz_world, function: str) -> None:
     from schemathesis.generation import GenerationMode
 

@@ -11,10 +11,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from stoflow.api.middleware import CORRELATION_HEADER, RequestContextMiddleware
 from stoflow.api.problems import PROBLEM_JSON, install_problem_handlers
+from stoflow.api.query_names import refuse_unknown_query
 from stoflow.config import get_settings
 from stoflow.logs import get_logger
 
@@ -38,6 +39,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     for router in routers:
         app.include_router(router)

@@ -18,12 +18,13 @@ NO_NUL; a field with its own pattern must exclude NUL itself (see Email in schem
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from annotated_types import Len
-from pydantic import AfterValidator, StringConstraints, WithJsonSchema, condecimal, confloat, conint
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema, condecimal, confloat, conint
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
@@ -75,9 +76,12 @@ def _sql_type(source: InstrumentedAttribute[Any] | Any) -> TypeEngine[Any]:
 def _documented(bound: int) -> int:
     """A bound as the document states it: one a JSON number (a double) carries exactly. Past 2**53
     a client or generator reading 9223372036854775807 as a double gets 2**63, one past the column;
-    the next double towards zero is stated instead (the server still accepts up to the bound)."""
+    the nearest double towards zero that reads back inside is stated instead (the server still
+    accepts up to the bound)."""
     nearest = float(bound)
-    if abs(int(nearest)) > abs(bound):
+    # Read back either way, exactly or from its shortest decimal form (-2**63 is an exact double,
+    # but JSON writes it -9223372036854776000, past the column), the bound stays inside.
+    while max(abs(int(nearest)), abs(int(Decimal(repr(nearest))))) > abs(bound):
         nearest = math.nextafter(nearest, 0.0)
     return int(nearest)
 
@@ -164,6 +168,17 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("this date and time is out of range once converted to UTC") from exc
 
 
+def _iso_text(value: Any) -> Any:
+    """A date and time is written as RFC 3339 text, as the document says: pydantic alone would read
+    a number (or "-3.7e16" in a query string) as seconds since 1970, an instant nobody meant."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("expected a date and time such as 2026-05-01T12:00:00Z")
+    return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # The document says the same: years 0002 to 9998 always convert (the extreme offsets are ±1 day).
 _DATETIME_SCHEMA = {
     "type": "string",
@@ -176,7 +191,7 @@ Id32 = id_of(Integer())  # integer ids: users, catalogue entries
 Int64 = int_of(BigInteger())
 Offset = int_of(BigInteger(), ge=0)
 Text = text()
-UtcDateTime = Annotated[datetime, AfterValidator(_utc), WithJsonSchema(_DATETIME_SCHEMA)]
+UtcDateTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc), WithJsonSchema(_DATETIME_SCHEMA)]
 
 _ParamKey = text(64, min_length=1)
 _ParamScalar = bool | Int64 | confloat(ge=-1e15, le=1e15, allow_inf_nan=False) | text(10_000) | None
