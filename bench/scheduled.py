@@ -183,12 +183,12 @@ def bench_idle_minute(engine: Engine, tenants: Sequence[int]) -> None:
     """Nothing due: what every other minute costs."""
     clear(engine, [])
     samples = []
-    for kind in ("jobs", "purge"):
+    for kind in ("jobs", "lane", "orders", "purge"):
         started = time.perf_counter()
         due.run(kind, engine=engine, visit_with=lambda *_: None)
         samples.append(time.perf_counter() - started)
     label = f"a minute with nothing due ({len(tenants)} tenants)"
-    print(f"{label:<44} {statistics.median(samples) * 1000:10.2f} ms   (median of jobs, purge)")
+    print(f"{label:<44} {statistics.median(samples) * 1000:10.2f} ms   (median of jobs, lane, orders, purge)")
 
 
 # --- tenants at this size ---------------------------------------------------------------------------

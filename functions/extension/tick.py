@@ -1,10 +1,11 @@
-"""Every minute: the Vinted lanes' missed deadlines, and commands whose gap or pause has ended."""
+"""Every minute: the Vinted lanes that are due (missed deadlines, commands whose gap or pause
+has ended, expiries), never every tenant."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from stoflow.marketplaces.vinted.lane import tick
+from stoflow.marketplaces.vinted.lane_schedule import tick
 from stoflow.observability import traced_handler
 
 

@@ -15,7 +15,7 @@ from stoflow.services import marketplace_schedules as schedules
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     task = (event or {}).get("task")
     if task == "sync_orders":
-        return schedules.fan_out_order_syncs().as_dict()
+        return schedules.fan_out_order_syncs()
     if task == "refresh_tokens":
         return schedules.refresh_expiring_tokens().as_dict()
     if task == "purge_oauth_states":

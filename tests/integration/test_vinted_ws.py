@@ -27,7 +27,7 @@ from stoflow.jobs.processor import MarketplaceJobProcessor
 from stoflow.jobs.queue import QUEUE
 from stoflow.marketplaces.vinted import jobs as vinted_jobs
 from stoflow.marketplaces.vinted import lane as lane_module
-from stoflow.marketplaces.vinted.lane import tick
+from stoflow.marketplaces.vinted.lane_schedule import tick
 from stoflow.models.catalog import Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
@@ -746,3 +746,56 @@ def test_the_extension_s_heartbeats_check_vinted_sales_when_due(world):
         assert [(j.marketplace, j.status) for j in checks] == [("vinted", "pending")]
         assert session.get(OrderCheck, "vinted").due_at is None  # nothing listed: no next check
     assert [m.job_id for m in world["queue"].take()] == [checks[0].id]
+
+
+def lane_due_at(tenant: int) -> datetime | None:
+    from stoflow.db.tenancy import shared_session
+    from stoflow.models import DueWork
+
+    with shared_session() as session:
+        row = session.get(DueWork, (tenant, "lane"))
+        return None if row is None else row.due_at
+
+
+def test_the_tick_visits_a_lane_only_when_it_is_due(world):
+    idle = register_and_login()["id"]  # no Vinted at all: never in the index, never visited
+    product = make_product(world["tenant"])
+    publish = new_job(world, "publish", product)  # parked, no extension yet
+    assert job(world, publish).expires_at is None  # a publish waits for the extension, however long
+    tick()
+    # Nothing can go without the extension, and nothing expires: the hello will mark the lane.
+    assert lane_due_at(world["tenant"]) is None and lane_due_at(idle) is None
+
+    conn = connect(world)
+    hello(world, conn)  # sends the job at once, and marks the lane
+    assert lane_due_at(world["tenant"]) <= world["clock"]()
+    report = tick()
+    assert report["kind"] == "lane" and report["visited"] >= 1 and not report["errors"]
+    assert lane_due_at(world["tenant"]) == lane_row(world).inflight_deadline_at  # the command's deadline
+    assert lane_due_at(idle) is None
+
+    send(world, conn, result(publish, 1, data={"item_id": 9101, "progress_messages": 0}))
+    assert lane_due_at(world["tenant"]) <= world["clock"]()  # an answer frees the lane: due now
+    tick()
+    assert lane_due_at(world["tenant"]) is None  # nothing waits: out of the index
+
+
+def test_a_lane_paused_until_the_seller_resumes_is_due_again_on_the_resume(world):
+    conn = connect(world)
+    hello(world, conn)
+    sync = new_job(world, "sync")
+    send(world, conn, {"action": "heartbeat"})
+    assert commands(world)[-1]["job_id"] == sync
+    send(world, conn, result(sync, 1, ok=False, error={"code": "datadome", "message": "blocked"}))
+    assert job(world, sync).error_code == "vinted_paused" and job(world, sync).expires_at is None
+    tick()
+    # Paused until the seller resumes, nothing that expires: not due until the resume.
+    assert lane_due_at(world["tenant"]) is None
+    from stoflow.marketplaces.vinted.lane_view import resume
+
+    world["clock"].advance(3 * 3600)  # the pause itself has run out
+    with tenant_session(world["tenant"]) as session:
+        resume(session)
+    assert lane_due_at(world["tenant"]) <= world["clock"]()
+    tick()
+    assert commands(world)[-1]["job_id"] == sync and commands(world)[-1]["attempt"] == 1

@@ -10,9 +10,10 @@ The cadence follows the tenant's activity on each marketplace (config: order_che
 
 The answer is a timestamp per tenant and marketplace (`order_checks.due_at`), written when a check
 is queued and pulled forward to now when a listing goes live (stoflow.repositories.jobs.upsert_listing):
-the minute schedule queues the checks that are due (a shared due-work index can read the same
-timestamps instead of visiting every tenant), and so does the Vinted extension's heartbeat while
-the seller's browser is open (`queue_if_due`: the same rule from either side, keyed per minute).
+the minute schedule queues the checks that are due, visiting only the tenants the shared index
+of due work names (kind "orders", due at the earliest of these timestamps), and so does the
+Vinted extension's heartbeat while the seller's browser is open (`queue_if_due`: the same rule
+from either side, keyed per minute).
 
 Below the marketplaces and services alike: the caller gives the marketplace's floor
 (`min_order_check_s` of its descriptor) and its order-sync action."""
@@ -74,6 +75,15 @@ def is_due(session: Session, marketplace: str, now: datetime) -> bool:
     if row is None:
         return True
     return row.due_at is not None and row.due_at <= now
+
+
+def next_due(session: Session, marketplace: str) -> datetime | None:
+    """When the marketplace's next check is due (None: none until a listing goes live); a
+    marketplace never checked is due at once."""
+    row = repository.get(session, marketplace)
+    if row is None:
+        return datetime.now(UTC)
+    return row.due_at
 
 
 def schedule_next(session: Session, marketplace: str, now: datetime, *, at_least_s: int = 0) -> datetime | None:

@@ -1,6 +1,6 @@
-"""What the marketplace schedules do: queue an order-sync job for each connected tenant and
-marketplace whose orders check is due (the work runs in the job workers, not in one long Lambda;
-the cadence is stoflow.domain.order_checks'), refresh tokens that expire soon, and sweep expired
+"""What the marketplace schedules do: queue an order-sync job for each connected marketplace of
+the tenants whose orders check is due (the shared index of due work says which; the syncs run in
+the job workers; the cadence is stoflow.domain.order_checks'), refresh tokens that expire soon, and sweep expired
 OAuth states. One tenant's failure never stops the others."""
 
 from __future__ import annotations
@@ -41,38 +41,48 @@ def _tenant_ids(engine: Engine) -> list[int]:
         return [row.id for row in registry.list_all(connection)]
 
 
-def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
+def _order_syncs() -> dict[str, tuple[str, int]]:
+    """{marketplace: (its order-sync action, its floor between two checks)}, from the descriptors,
+    for the marketplaces whose action has a handler here."""
     from stoflow.services.jobs import registry as handlers
 
-    engine = engine or get_engine()
-    now = now or datetime.now(UTC)
-    # Each marketplace's order-sync action, from its descriptor.
-    actions = {m.name: m.sync_action for m in marketplaces.all_marketplaces() if m.sync_action is not None}
-    syncing = [m for m, action in actions.items() if handlers().get(m, action) is not None]
-    floors = {m.name: m.min_order_check_s for m in marketplaces.all_marketplaces()}
-    report = ScheduleReport()
-    for tenant_id in _tenant_ids(engine):
-        report.tenants += 1
-        try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                for marketplace in syncing:
-                    if not order_checks.is_due(session, marketplace, now):
-                        report.skipped += 1
-                        continue
-                    if not marketplaces.is_connected(session, marketplace):
-                        continue
-                    floor = floors[marketplace]
-                    if order_checks.queue_if_due(
-                        session, tenant_id, marketplace, actions[marketplace], now, at_least_s=floor
-                    ):
-                        report.done += 1
-                    else:
-                        report.skipped += 1
-        except Exception as exc:  # one broken tenant must not starve the others
-            log.exception("order sync fan-out failed for tenant %s", tenant_id)
-            report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})
-    log.info("order sync fan-out: %d jobs queued over %d tenants", report.done, report.tenants)
-    return report
+    return {
+        m.name: (m.sync_action, m.min_order_check_s)
+        for m in marketplaces.all_marketplaces()
+        if m.sync_action is not None and handlers().get(m.name, m.sync_action) is not None
+    }
+
+
+def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
+    """One tenant's due order checks (kind "orders" of due work): queue each connected
+    marketplace's sync that is due; returns when the next one is (None: nothing to watch until a
+    connection or a listing marks the tenant again)."""
+    upcoming: list[datetime] = []
+    with tenant_session(tenant_id, engine=engine) as session:
+        for marketplace, (action, floor) in _order_syncs().items():
+            if not marketplaces.is_connected(session, marketplace):
+                continue
+            order_checks.queue_if_due(session, tenant_id, marketplace, action, now, at_least_s=floor)
+            next_due = order_checks.next_due(session, marketplace)
+            if next_due is not None:
+                # Queued already this minute (the heartbeat was first): looked at next minute.
+                upcoming.append(max(next_due, now + timedelta(minutes=1)) if next_due <= now else next_due)
+    return min(upcoming) if upcoming else None
+
+
+def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The order-sync schedule: the tenants whose checks are due (the shared index of due work,
+    kind "orders"), never every tenant; above the fan-out threshold through the job workers."""
+    from stoflow.jobs import due
+
+    moment = now
+    report = due.run(
+        "orders",
+        visit_orders,
+        engine=engine or get_engine(),
+        clock=(lambda: moment) if moment is not None else due.utcnow,
+    )
+    return report.as_dict()
 
 
 def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:

@@ -5,11 +5,11 @@ load on first use, so a function running one kind imports only
 that kind's code.
 
 - jobs: the job maintenance (reaper, reconciliation, sweeper), stoflow.jobs.maintenance;
-- orders: marked (a connection, a listing going live) but not read yet: the order-sync schedule
-  still looks at every tenant's order_checks (stoflow.services.marketplace_schedules);
+- orders: the order checks (stoflow.services.marketplace_schedules.visit_orders), marked by a
+  connection, a paired extension and a listing going live;
 - purge: abandoned image uploads, stoflow.services.housekeeping;
-- the marketplaces' own kinds, from their descriptors (none read yet: the Vinted lane's parked
-  jobs mark kind "lane", and its tick still looks at every tenant).
+- the marketplaces' own kinds, from their descriptors (Vinted's "lane":
+  stoflow.marketplaces.vinted.lane_schedule).
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def _purge(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | N
     return visit_purge(tenant_id, now, engine)
 
 
+def _orders(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    from stoflow.services.marketplace_schedules import visit_orders
+
+    return visit_orders(tenant_id, now, engine)
+
+
 def _marketplace(kind: str) -> due.Visitor:
     def visit(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
         from stoflow.marketplaces.registry import due_work_visits
@@ -50,7 +56,7 @@ def _marketplace(kind: str) -> due.Visitor:
 def visits() -> dict[str, due.Visitor]:
     from stoflow.marketplaces.registry import all_marketplaces
 
-    table: dict[str, due.Visitor] = {"jobs": _jobs, "purge": _purge}
+    table: dict[str, due.Visitor] = {"jobs": _jobs, "orders": _orders, "purge": _purge}
     for marketplace in all_marketplaces():
         table.update({kind: _marketplace(kind) for kind in marketplace.due_work})
     return table

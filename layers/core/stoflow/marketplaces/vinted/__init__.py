@@ -4,6 +4,7 @@
   as presigned URLs chosen by stoflow.domain.photos, never a label);
 - lane: the per-tenant command lane (one command in flight, a randomised gap, a doubling pause
   after DataDome / 429 / captcha, deadlines) and execute_job over the WebSocket;
+- lane_schedule: when a lane is next due, and the tick that visits only the due lanes;
 - jobs: the job handlers (they park a job in waiting_extension; the lane sends it);
 - ws: the extension's routes of the WebSocket protocol (job_progress, job_result,
   vinted_session_update, datadome_detected);
@@ -33,4 +34,6 @@ MARKETPLACE = Marketplace(
     # Scheduled order reads queue a browser command each: at most every 15 minutes, so the
     # extension's read budget is left to the seller's own work.
     min_order_check_s=900,
+    # The lane's scheduled tick visits only the tenants whose lane is due.
+    due_work={"lane": "stoflow.marketplaces.vinted.lane_schedule:visit"},
 )

@@ -18,10 +18,10 @@ has said hello). The lane then sends it as `execute_job` when all of these hold:
 execute_job carries the plan (pacing.Plan.for_extension): the extension keeps its own floors and
 never goes faster than the slower of the two.
 
-The lane runs on the extension's hello and heartbeats, on each job_result, and every minute
-(the scheduled tick). A job_result completes the job once per (job, attempt). A missed deadline
-retries a read or a repeatable write (update, delete) and makes any other write
-`unknown_outcome`, with a `reconcile` job queued to find out by a read.
+The lane runs on the extension's hello and heartbeats, on each job_result, and from the
+scheduled tick when it is due (stoflow.marketplaces.vinted.lane_schedule). A job_result
+completes the job once per (job, attempt). A missed deadline retries a read or a repeatable
+write (update, delete) and makes any other write `unknown_outcome`, with a `reconcile` job queued to find out by a read.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
 from stoflow.repositories import jobs as jobs_repository
+from stoflow.repositories.due_work import mark_due
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +387,8 @@ class VintedLane:
                     or (job.status == "unknown_outcome" and job.error_code == "extension_timeout")
                 )
             )
+            # The lane is free again (or paused): its next step is due, whatever the answer.
+            mark_due(session, "lane", now)
             if job is None or not sent:
                 return Completion("duplicate", job_id)
             if command is None or lane.inflight_job_id is not None:
@@ -461,12 +464,14 @@ class VintedLane:
         also run out (whichever is later)."""
         with self._session() as session:
             pacing.resume(self.lock(session), self.clock())
+            mark_due(session, "lane", self.clock())
 
     def session_update(self, logged_in: bool, vinted_user_id: int | None, domain: str) -> None:
         with self._session() as session:
             lane = self.lock(session)
             if logged_in:  # a session again: jobs parked for the page or the login may go
                 self._wake_page_waiters(session)
+                mark_due(session, "lane", self.clock())
             lane.logged_in = logged_in
             lane.session_checked_at = self.clock()
             lane.domain = domain
@@ -479,6 +484,7 @@ class VintedLane:
             lane = self.lock(session)
             lane.last_hello_at = self.clock()
             self._wake_page_waiters(session)
+            mark_due(session, "lane", self.clock())
             for job in session.scalars(
                 select(MarketplaceJob)
                 .where(
@@ -523,20 +529,3 @@ ACTION_KINDS = {action: pacing.kind_of(command) for action, command in ACTION_CO
 def build_command_name(job: MarketplaceJob) -> str:
     """The command a job's action maps to when the lane no longer remembers it (a late answer)."""
     return ACTION_COMMANDS.get(job.action, job.action)
-
-
-def tick(engine: Engine | None = None, *, clock: Clock | None = None) -> dict[str, int]:
-    """Every minute: expire missed deadlines and send what can go, tenant by tenant."""
-    from stoflow.db.engine import get_engine
-    from stoflow.db.tenancy import registered_tenants
-
-    engine = engine or get_engine()
-    sent = errors = 0
-    for tenant_id in registered_tenants(engine):
-        try:
-            if VintedLane(tenant_id, engine=engine, clock=clock).dispatch() is not None:
-                sent += 1
-        except Exception:  # one tenant's trouble never stops the others
-            log.exception("vinted lane tick failed for tenant %s", tenant_id)
-            errors += 1
-    return {"sent": sent, "errors": errors}

@@ -16,6 +16,7 @@ from stoflow.marketplaces.vinted.outcomes import PAGE_WAIT_CODE
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.realtime import WsConnection
 from stoflow.models.vinted import VintedConnection
+from stoflow.repositories.due_work import mark_due
 
 
 def _queued(session: Session) -> list[MarketplaceJob]:
@@ -110,5 +111,6 @@ def resume(session: Session, now: datetime | None = None) -> dict[str, Any]:
     extension, or the minute tick, sends what may go."""
     now = now or lane_time()
     pacing.resume(VintedLane.lock(session), now)
+    mark_due(session, "lane", now)  # the tick looks at the lane again from now
     session.flush()
     return state(session, now)
