@@ -25,6 +25,7 @@ from bench.common import admin_url
 from stoflow.db import migrations
 from stoflow.db.engine import build_engine
 from stoflow.db.provisioning import create_tenant
+from stoflow.db.roles import ensure_roles
 from stoflow.models.public import Tenant
 
 DATABASE = "stoflow_bench_scale"
@@ -79,6 +80,7 @@ def scale_database(tenants: int, *, pool_size: int = 6, build: bool = True) -> I
     url = _ensure_database(admin_url())
     engine = build_engine(url, pool_size=pool_size, max_overflow=pool_size)
     try:
+        ensure_roles(engine)  # the shared migrations grant rights to the application role
         migrations.migrate_shared(engine)
         behind = migrations.migrate_tenants(engine, workers=4)
         if any(o.before != o.after for o in behind.outcomes):

@@ -32,7 +32,7 @@ from stoflow.jobs.handlers import HandlerRegistry
 from stoflow.jobs.messages import DueMessage
 from stoflow.jobs.queue import QUEUE
 from stoflow.models import DueWork, MarketplaceJob
-from stoflow.repositories.due_work import mark_due
+from stoflow.repositories.due_work import mark_due, mark_due_for
 
 DUE_SHARE = 0.01
 WORKERS = 4
@@ -191,6 +191,146 @@ def bench_idle_minute(engine: Engine, tenants: Sequence[int]) -> None:
     print(f"{label:<44} {statistics.median(samples) * 1000:10.2f} ms   (median of jobs, lane, orders, purge)")
 
 
+# --- vinted_tick -----------------------------------------------------------------------------------
+
+_WAITING = "('vinted_queued', 'extension_offline', 'vinted_paused', 'vinted_logged_out', 'vinted_page_wait')"
+
+
+def make_lanes_due(engine: Engine, tenant_ids: Sequence[int], now: datetime) -> None:
+    """A read parked for each due tenant, its extension closed (the lane expires it in a day)."""
+    for tenant_id in tenant_ids:
+        with tenant_session(tenant_id, engine=engine) as session:
+            session.add(
+                MarketplaceJob(
+                    marketplace="vinted",
+                    action="sync",
+                    status="waiting_extension",
+                    error_code="extension_offline",
+                    expires_at=now + timedelta(days=1),
+                )
+            )
+            mark_due(session, "lane", now - timedelta(seconds=1))
+
+
+def raw_lane(schema: str) -> list[str]:
+    tenant_id = schema[5:]
+    online = (
+        f"SELECT connection_id FROM public.ws_connections WHERE tenant_id = {tenant_id} AND client = 'extension' "
+        "AND client_version IS NOT NULL ORDER BY last_seen_at DESC LIMIT 1"
+    )
+    waiting = f"marketplace = 'vinted' AND status = 'waiting_extension' AND error_code IN {_WAITING}"
+    return [
+        online,
+        f"SELECT 1 FROM public.tenants WHERE id = {tenant_id}",
+        f"INSERT INTO {schema}.vinted_connection (id) VALUES (1) ON CONFLICT DO NOTHING",
+        f"SELECT * FROM {schema}.vinted_connection WHERE id = 1 FOR UPDATE",
+        f"SELECT * FROM {schema}.marketplace_jobs WHERE {waiting} AND expires_at <= now() "
+        "LIMIT 100 FOR UPDATE SKIP LOCKED",
+        "COMMIT",
+        online,
+        f"SELECT 1 FROM public.tenants WHERE id = {tenant_id}",
+        f"SELECT * FROM {schema}.vinted_connection WHERE id = 1",
+        f"SELECT min(expires_at) FROM {schema}.marketplace_jobs WHERE {waiting}",
+    ]
+
+
+def bench_lane(engine: Engine, url: URL, queue: Recording, tenants: Sequence[int]) -> None:
+    from stoflow.marketplaces.vinted import lane_schedule
+
+    due_ids = due_tenants(tenants)
+    now = datetime.now(UTC)
+    clear(engine, due_ids)
+    make_lanes_due(engine, due_ids, now)
+    function_s, visits_s, visited = measured_run(engine, queue, "lane", lane_schedule.visit, now)
+    assert visited == len(due_ids), visited
+    with shared_session(engine=engine) as session:  # each lane settled at its job's expiry
+        for tenant_id in due_ids:
+            mark_due_for(session, tenant_id, "lane", now - timedelta(seconds=1))
+    raw_s = raw_visits(url, due_ids, "lane", raw_lane)
+    label = f"{len(tenants)} tenants, {len(due_ids)} due"
+    figure(f"vinted_tick run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
+    figure(f"  + the workers' {visited} visits", function_s + visits_s, "raw SQL visiting them", raw_s, "-")
+    clear(engine, due_ids)
+
+
+# --- sync_orders ------------------------------------------------------------------------------------
+
+
+def make_orders_due(engine: Engine, tenant_ids: Sequence[int], now: datetime) -> None:
+    """An eBay account connected to each due tenant, never checked yet."""
+    from stoflow.models import EbayCredentials
+
+    for tenant_id in tenant_ids:
+        with tenant_session(tenant_id, engine=engine) as session:
+            session.add(
+                EbayCredentials(
+                    id=1, status="connected", environment="sandbox", marketplace_id="EBAY_FR", refresh_token_enc="x"
+                )
+            )
+            mark_due(session, "orders", now - timedelta(seconds=1))
+
+
+def clear_orders(engine: Engine, tenant_ids: Sequence[int]) -> None:
+    from stoflow.models import EbayCredentials, MarketplaceBatch, OrderCheck
+
+    clear(engine, tenant_ids)
+    for tenant_id in tenant_ids:
+        with tenant_session(tenant_id, engine=engine) as session:
+            for model in (MarketplaceBatch, OrderCheck, EbayCredentials):
+                session.execute(delete(model))
+
+
+def raw_orders(schema: str) -> list[str]:
+    tenant_id = schema[5:]
+    key = f"sync_orders:ebay:{schema}"
+    return [
+        f"SELECT 1 FROM public.tenants WHERE id = {tenant_id}",
+        f"SELECT * FROM {schema}.ebay_credentials WHERE id = 1",
+        f"SELECT * FROM {schema}.order_checks WHERE marketplace = 'ebay'",
+        f"SELECT * FROM {schema}.marketplace_jobs WHERE idempotency_key = '{key}'",
+        f"INSERT INTO {schema}.marketplace_batches (marketplace, action, total) VALUES ('ebay', 'sync_orders', 1) "
+        "RETURNING id",
+        f"INSERT INTO {schema}.marketplace_jobs (marketplace, action, idempotency_key, expires_at) "
+        f"VALUES ('ebay', 'sync_orders', '{key}', now() + interval '1 day') RETURNING id",
+        f"INSERT INTO public.due_work (tenant_id, kind, due_at) VALUES ({tenant_id}, 'jobs', now()) "
+        "ON CONFLICT (tenant_id, kind) DO UPDATE SET version = due_work.version + 1",
+        f"SELECT count(*) FROM {schema}.marketplace_listings WHERE marketplace = 'ebay' AND status = 'listed'",
+        f"SELECT count(*) FROM {schema}.sales WHERE sold_on = 'ebay' AND status = 'active'",
+        f"INSERT INTO {schema}.order_checks (marketplace, checked_at, due_at) VALUES ('ebay', now(), NULL) "
+        "ON CONFLICT (marketplace) DO UPDATE SET checked_at = now(), due_at = NULL",
+        f"SELECT * FROM {schema}.etsy_credentials WHERE id = 1",
+        f"SELECT id FROM public.extension_devices WHERE tenant_id = {tenant_id} AND revoked_at IS NULL LIMIT 1",
+        "COMMIT",
+        f"UPDATE {schema}.marketplace_jobs SET message_sent_at = now() WHERE idempotency_key = '{key}'",
+    ]
+
+
+def bench_orders(engine: Engine, url: URL, queue: Recording, tenants: Sequence[int]) -> None:
+    from stoflow.services.marketplace_schedules import visit_orders
+
+    due_ids = due_tenants(tenants)
+    now = datetime.now(UTC)
+    clear_orders(engine, due_ids)
+    make_orders_due(engine, due_ids, now)
+    function_s, visits_s, visited = measured_run(engine, queue, "orders", visit_orders, now)
+    assert visited == len(due_ids), visited
+    queued = sum(1 for m in queue.sent if not isinstance(m, DueMessage))
+    queue.sent.clear()
+    clear_orders(engine, due_ids)
+    make_orders_due(engine, due_ids, now)
+    raw_s = raw_visits(url, due_ids, "orders", raw_orders)
+    label = f"{len(tenants)} tenants, {len(due_ids)} due"
+    figure(f"sync_orders run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
+    figure(
+        f"  + the workers' {visited} visits ({queued} queued)",
+        function_s + visits_s,
+        "raw SQL visiting them",
+        raw_s,
+        "-",
+    )
+    clear_orders(engine, due_ids)
+
+
 # --- tenants at this size ---------------------------------------------------------------------------
 
 
@@ -214,6 +354,8 @@ def main() -> None:
             ids = ids if size == 0 else ids[:size]
             bench_idle_minute(engine, ids)
             bench_jobs(engine, url, queue, ids)
+            bench_lane(engine, url, queue, ids)
+            bench_orders(engine, url, queue, ids)
             bench_tenants_at_scale(engine, url, ids)
     finally:
         runtime.provide(QUEUE, previous)

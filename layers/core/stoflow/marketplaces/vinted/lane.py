@@ -91,9 +91,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def online_extension(tenant_id: int) -> str | None:
+def online_extension(tenant_id: int, engine: Engine | None = None) -> str | None:
     """The tenant's most recently active extension connection that said hello, if any."""
-    with shared_session() as session:
+    with shared_session(engine=engine) as session:
         return session.scalar(
             select(WsConnection.connection_id)
             .where(
@@ -176,7 +176,7 @@ class VintedLane:
 
     def dispatch(self) -> int | None:
         """Send the next parked job if the lane allows it; returns the job id sent, if any."""
-        connection_id = online_extension(self.tenant_id)
+        connection_id = online_extension(self.tenant_id, self.engine)
         events: list[JobStatusEvent] = []
         outgoing: Outgoing | None = None
         with self._session() as session:

@@ -95,7 +95,7 @@ def visit(
     """One lane's due work: send what may go (and expire what ran out), then say when next."""
     lane = VintedLane(tenant_id, engine=engine, clock=clock)
     lane.dispatch()
-    online = online_extension(tenant_id) is not None
+    online = online_extension(tenant_id, engine) is not None
     with tenant_session(tenant_id, engine=engine) as session:
         return next_due(session, lane.clock(), online, lane.plan)
 
