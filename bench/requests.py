@@ -174,6 +174,50 @@ def measure(container: Engine, plain: Engine, request: Request) -> None:
     )
 
 
+def ready_for_ebay(tenant_id: int) -> int:
+    """A product eBay's readiness accepts, on a connected eBay account with its location and
+    policies (what a seller has before publishing): POST /jobs is measured on its real path."""
+    from sqlalchemy import select
+
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.models import Brand, Category, Color, Condition, EbayCredentials, Product, ProductImage, Size, SizeType
+
+    with tenant_session(tenant_id) as session:
+        session.add(
+            EbayCredentials(
+                id=1,
+                status="connected",
+                environment="sandbox",
+                marketplace_id="EBAY_FR",
+                refresh_token_enc="bench",
+                location={"country": "FR", "postalCode": "69001"},
+                merchant_location_key="bench",
+                fulfillment_policy_id="1",
+                payment_policy_id="2",
+                return_policy_id="3",
+            )
+        )
+        product = Product(
+            title="Veste en jean délavée",
+            description="Très bon état, portée deux fois.",
+            price=35,
+            category_id=session.scalar(select(Category.id).where(Category.slug == "women-clothing-coats-and-jackets")),
+            condition_id=session.scalar(select(Condition.id).where(Condition.slug == "very_good")),
+            color_ids=list(session.scalars(select(Color.id).where(Color.slug == "navy"))),
+            size_id=session.scalar(select(Size.id).where(Size.system == "letter", Size.label == "S")),
+            size_type_id=session.scalar(select(SizeType.id).where(SizeType.name == "Regular")),
+            brand_id=session.scalar(select(Brand.id).order_by(Brand.id).limit(1)),
+            parcel_weight_g=700,
+        )
+        session.add(product)
+        session.flush()
+        for position in range(2):
+            session.add(
+                ProductImage(product_id=product.id, position=position, url=f"https://img.example/{position}.jpg")
+            )
+        return product.id
+
+
 def main() -> None:
     from moto import mock_aws
 
@@ -205,8 +249,11 @@ def main() -> None:
                 connection.execute(text("UPDATE public.users SET tier = 'PRO' WHERE email = :email"), {"email": email})
             token = login(email, "correct horse battery", "203.0.113.9").access_token
             products = handler_of("products")
-            created = products(http_event("POST", "/products", token, {"title": "Veste en jean", "price": "35"}), None)
-            product_id = json.loads(created["body"])["id"]
+            me = json.loads(handler_of("auth")(http_event("GET", "/auth/me", token), None)["body"])
+            product_id = ready_for_ebay(int(me["id"]))
+            readiness = products(http_event("GET", f"/products/{product_id}/readiness", token), None)
+            verdicts = {v["marketplace"]: v for v in json.loads(readiness["body"])["marketplaces"]}
+            assert verdicts["ebay"]["ready"], verdicts["ebay"]  # POST /jobs refuses a product not ready
             # A marketplace counted as connected (one statement less than a real account check)
             # and a queue that accepts: what is measured is the request's own database work.
             handlers = build_job_handlers()
