@@ -236,5 +236,11 @@ def test_every_route_and_dependency_runs_on_the_event_loop(function):
             # Plain functions only (FastAPI's own security callables are objects with async __call__).
             if inspect.isfunction(call) and not (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)):
                 sync.append(f"{route.path}: {call.__qualname__}")
+    # The app's own dependencies (every route's, applied by the app's router) count too.
+    for dependency in app.router.dependencies:
+        call = dependency.dependency
+        if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
+            sync.append(f"app: {call.__qualname__}")
+    assert app.router.dependencies, "the check saw the app's own dependencies"
     assert seen > 0, "the check saw the function's routes"
     assert sync == []
