@@ -147,9 +147,9 @@ class EbaySandbox(ApiSandbox):
 
     def sell(self, sku: str, *, cancelled: bool = False, when: datetime | None = None) -> str:
         """A buyer checks out the listing with this SKU: an order appears in getOrders (by default
-        five minutes ago, past the minute eBay takes to index a change)."""
+        stamped 90 seconds ago: a sale eBay has just indexed, past the minute it takes)."""
         with self.lock:
-            when = when or self.clock() - timedelta(minutes=5)
+            when = when or self.clock() - timedelta(seconds=90)
             order_id = f"12-{next(self.ids):05d}-{next(self.ids):05d}"
             stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
             offer = next((o for o in self.offers.values() if o["sku"] == sku), None)

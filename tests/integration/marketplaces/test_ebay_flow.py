@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from stoflow.db.tenancy import tenant_session
 from stoflow.marketplaces.common import crypto
+from stoflow.marketplaces.ebay.jobs import CURSOR_OVERLAP, INDEX_LAG
 from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJob, Product
 from stoflow.models.vinted import VintedConnection
 from stoflow.services.jobs import JobRequest, enqueue
@@ -113,7 +114,7 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     first_since = datetime.fromisoformat(windows[0][18:42].replace("Z", "+00:00"))
     last_since = datetime.fromisoformat(windows[-1][18:42].replace("Z", "+00:00"))
     assert datetime.now(UTC) - first_since > timedelta(days=29)
-    assert datetime.now(UTC) - last_since < timedelta(minutes=10)
+    assert datetime.now(UTC) - last_since < CURSOR_OVERLAP + INDEX_LAG + timedelta(minutes=1)
     with tenant_session(tenant) as session:
         orders = list(session.scalars(select(EbayOrder)))
         assert [(o.order_id, o.total, o.line_items[0]["product_id"]) for o in orders] == [

@@ -44,8 +44,10 @@ LISTING_URLS = {
     "EBAY_US": "https://www.ebay.com/itm/",
 }
 ORDER_PAGE = 50
-# Orders are read again from a little before the cursor: eBay's lastModifiedDate index lags.
-CURSOR_OVERLAP = timedelta(minutes=2)
+# Orders are read again from well before the cursor: eBay's lastModifiedDate index lags by an
+# amount it does not state, and an order read twice changes nothing (stored once, sales keyed),
+# while an order indexed behind the cursor would never be read.
+CURSOR_OVERLAP = timedelta(minutes=10)
 INDEX_LAG = timedelta(minutes=1)
 # One getOrders window, and the most pages one run reads (the worker's time is bounded; the next
 # scheduled run carries on from the cursor).
