@@ -90,3 +90,40 @@ def test_problems_with_stable_codes(call, seller, jobs_world, identity):
         assert reply.status == 404, (path, reply)
     assert call("GET", "/jobs").status == 401
     assert call("GET", "/jobs?status=exploded", token=token).status == 422
+
+
+def test_queueing_jobs_is_one_transaction_and_a_lost_send_is_sent_again(call, seller, jobs_world, engine):
+    """The jobs are stamped sent in the transaction that creates them; a process that dies between
+    the commit and the send leaves them stamped and unreceived: the lost-message rule resends them."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from stoflow.db.engine import get_engine
+    from stoflow.jobs import maintenance
+    from tests.support.jobs import Clock
+
+    token, tenant = seller["token"], seller["tenant"]
+    products = add_products(tenant, 2)
+    begun: list[object] = []
+
+    def began(connection: object) -> None:
+        begun.append(connection)
+
+    container = get_engine()
+    body = {"marketplace": "ebay", "action": "publish", "product_ids": products}
+    event.listen(container, "begin", began)
+    try:
+        reply = call("POST", "/jobs", body, token=token)
+    finally:
+        event.remove(container, "begin", began)
+    assert reply.status == 202, reply
+    assert len(begun) == 1  # the revocation check, the checks, the jobs and their stamps: one transaction
+    assert len(jobs_world.queue.sent) == 2
+    ids = {j["id"] for j in reply.json["jobs"]}
+
+    jobs_world.queue.sent.clear()  # as if the container had stopped right after the commit
+    clock = Clock()
+    clock.advance(timedelta(minutes=3).total_seconds())  # past the lost-message delay, never received
+    maintenance.run_all(jobs_world.registry, engine, clock=clock)
+    assert {m.job_id for m in jobs_world.queue.take() if m.tenant_id == tenant} == ids

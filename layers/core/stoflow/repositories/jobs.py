@@ -306,6 +306,17 @@ def mark_sent(session: Session, job_ids: Sequence[int], now: datetime) -> None:
         )
 
 
+def unmark_sent(session: Session, job_ids: Sequence[int], stamped: datetime) -> None:
+    """The messages stamped sent at `stamped` did not go: unsent again (a later stamp stands)."""
+    if job_ids:
+        session.execute(
+            update(MarketplaceJob)
+            .where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.message_sent_at == stamped)
+            .values(message_sent_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def overdue_running(session: Session, now: datetime, limit: int) -> list[MarketplaceJob]:
     statement = (
         select(MarketplaceJob)
