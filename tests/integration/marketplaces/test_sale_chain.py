@@ -190,3 +190,52 @@ def test_a_delist_that_keeps_failing_alerts_the_seller(marketplaces, job_runner,
     with tenant_session(tenant) as session:
         assert session.scalars(select(Alert)).one().emailed_at is not None
     world.etsy.recover()
+
+
+def test_an_alert_email_that_could_not_be_sent_goes_with_the_sweep(marketplaces, job_runner, seller, monkeypatch):
+    """The delivery right after the alert fails (the mail service is down): the alert stays listed
+    and due; the maintenance run a few minutes later hands the tenant to a worker, which sends it."""
+    from datetime import UTC, datetime, timedelta
+
+    from stoflow.db.tenancy import shared_session
+    from stoflow.jobs import worker
+    from stoflow.jobs.messages import DueMessage
+    from stoflow.models import DueWork
+    from stoflow.realtime import alerts
+    from stoflow.repositories import alerts as alert_rows
+    from stoflow.services import scheduled_work
+    from stoflow.services.jobs import run_maintenance
+
+    tenant = seller["id"]
+    sent = []
+
+    def down(to: str, subject: str, text: str) -> None:
+        raise ConnectionError("mail service unreachable")
+
+    monkeypatch.setattr(alerts, "_send", down)
+    with tenant_session(tenant) as session:
+        alert_rows.raise_alert(session, kind="oversold", dedupe_key=f"sweep:{tenant}", message="sold twice")
+        alerts.deliver_after(session)
+    with tenant_session(tenant) as session:
+        assert session.scalars(select(Alert)).one().emailed_at is None
+    with shared_session() as session:
+        due_at = session.get(DueWork, (tenant, "alerts")).due_at
+    assert due_at > datetime.now(UTC) + timedelta(minutes=4)
+
+    monkeypatch.setattr(alerts, "_send", lambda to, subject, text: sent.append((to, subject)))
+    with shared_session() as session:  # the sweep's time has come
+        session.get(DueWork, (tenant, "alerts")).due_at = datetime.now(UTC) - timedelta(seconds=1)
+    report = run_maintenance()
+    assert report["alerts"]["fanned_out"] >= 1 and report["alerts"]["visited"] == 0  # the workers send email
+    handed = [m for m in job_runner.queue.take() if isinstance(m, DueMessage) and m.tenant_id == tenant]
+    assert [m.kind for m in handed] == ["alerts"]
+
+    class Record:
+        body = handed[0].body()
+
+    assert worker.handle_record(Record(), job_runner.processor, visits=scheduled_work.visits()) == "completed"
+    assert sent == [(seller["email"], "StoFlow: a sold item needs you")]
+    with tenant_session(tenant) as session:
+        assert session.scalars(select(Alert)).one().emailed_at is not None
+    with shared_session() as session:
+        assert session.get(DueWork, (tenant, "alerts")) is None

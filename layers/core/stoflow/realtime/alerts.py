@@ -3,8 +3,9 @@ item failing for good, a double sale) is pushed to the tenant's open dashboards 
 that unit of work has committed and given its connection back (commit, then send).
 
 Delivery never undoes what raised the alert: an email that could not be sent stays due
-(`emailed_at` empty) and goes with the tenant's next delivery; the dashboard lists the alert
-either way (GET /alerts)."""
+(`emailed_at` empty) and goes with the tenant's next delivery, or with the scheduled sweep (kind
+"alerts" of due work, marked when the alert is raised); the dashboard lists the alert either way
+(GET /alerts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
@@ -60,28 +62,35 @@ def _send(to: str, subject: str, text: str) -> None:
     send_text_email(to, subject, text)
 
 
-def deliver(tenant_id: int, *, now: datetime | None = None) -> int:
+def deliver(tenant_id: int, *, now: datetime | None = None, engine: Engine | None = None) -> int:
     """Email and push the tenant's alerts not emailed yet; how many. Its short sessions open one
     after the other, never while the caller holds one."""
     now = now or datetime.now(UTC)
-    with tenant_session(tenant_id) as session:
+    with tenant_session(tenant_id, engine=engine) as session:
         pending = [
             {"id": a.id, "kind": a.kind, "message": a.message, "product_id": a.product_id, "sale_id": a.sale_id}
             for a in repository.not_emailed(session)
         ]
     if not pending:
         return 0
-    with shared_session() as session:
+    with shared_session(engine=engine) as session:
         user = users.get(session, tenant_id)
         to = user.email if user is not None else None
     if to:
         subject = "StoFlow: a sold item needs you" if len(pending) == 1 else f"StoFlow: {len(pending)} alerts"
         _send(to, subject, _email_text(pending))
-    with tenant_session(tenant_id) as session:
+    with tenant_session(tenant_id, engine=engine) as session:
         repository.mark_emailed(session, [a["id"] for a in pending], now)
     _push(tenant_id, pending)
     log.info("%d alerts delivered to tenant %s", len(pending), tenant_id)
     return len(pending)
+
+
+def visit(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    """The scheduled sweep of one tenant (kind "alerts"): deliver what is still due. A delivery
+    that fails raises, and the tenant is due again when its lease ends."""
+    deliver(tenant_id, now=now, engine=engine)
+    return None
 
 
 def _push(tenant_id: int, alerts: list[dict[str, Any]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -10,12 +10,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from stoflow.models.sales import Alert
+from stoflow.repositories.due_work import mark_due
+
+# An alert is emailed right after its unit of work; the scheduled sweep looks again this much later
+# and sends what that delivery could not (the mail service down, a container stopped).
+SWEEP_AFTER = timedelta(minutes=5)
 
 
 def raise_alert(session: Session, *, kind: str, dedupe_key: str, message: str, **refs: Any) -> None:
     """Record the alert unless the same fact was raised already (a retried job, a sync seen twice)."""
     statement = insert(Alert).values(kind=kind, dedupe_key=dedupe_key[:128], message=message, **refs)
     session.execute(statement.on_conflict_do_nothing(index_elements=[Alert.dedupe_key]))
+    mark_due(session, "alerts", datetime.now(UTC) + SWEEP_AFTER)
 
 
 def page(session: Session, *, unread: bool, limit: int, offset: int) -> tuple[list[Alert], int]:

@@ -85,7 +85,8 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def run_maintenance() -> dict[str, Any]:
-    """The every-minute job maintenance, over the tenants whose jobs are due (kind "jobs")."""
+    """The every-minute job maintenance, over the tenants whose jobs are due (kind "jobs"), and the
+    sweep of alert emails still due (kind "alerts"), handed to the job workers, which send email."""
     from stoflow.services.scheduled_work import run
 
-    return run("jobs")
+    return {**run("jobs"), "alerts": run("alerts", fan_out_over=0)}

@@ -8,6 +8,8 @@ that kind's code.
 - orders: the order checks (stoflow.services.marketplace_schedules.visit_orders), marked by a
   connection, a paired extension and a listing going live;
 - purge: abandoned image uploads, stoflow.services.housekeeping;
+- alerts: alert emails the delivery after their unit of work could not send,
+  stoflow.realtime.alerts (always through the job workers: they may send email);
 - the marketplaces' own kinds, from their descriptors (Vinted's "lane":
   stoflow.marketplaces.vinted.lane_schedule).
 """
@@ -38,6 +40,12 @@ def _purge(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | N
     return visit_purge(tenant_id, now, engine)
 
 
+def _alerts(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    from stoflow.realtime.alerts import visit
+
+    return visit(tenant_id, now, engine)
+
+
 def _orders(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
     from stoflow.services.marketplace_schedules import visit_orders
 
@@ -56,7 +64,7 @@ def _marketplace(kind: str) -> due.Visitor:
 def visits() -> dict[str, due.Visitor]:
     from stoflow.marketplaces.registry import all_marketplaces
 
-    table: dict[str, due.Visitor] = {"jobs": _jobs, "orders": _orders, "purge": _purge}
+    table: dict[str, due.Visitor] = {"alerts": _alerts, "jobs": _jobs, "orders": _orders, "purge": _purge}
     for marketplace in all_marketplaces():
         table.update({kind: _marketplace(kind) for kind in marketplace.due_work})
     return table
@@ -66,6 +74,6 @@ def visits() -> dict[str, due.Visitor]:
 VISITS: runtime.Part[dict[str, due.Visitor]] = runtime.Part("scheduled work visits", visits)
 
 
-def run(kind: str) -> dict[str, Any]:
+def run(kind: str, *, fan_out_over: int | None = None) -> dict[str, Any]:
     """The scheduled run of one kind (an entrypoint's whole work)."""
-    return due.run(kind, runtime.get(VISITS)[kind]).as_dict()
+    return due.run(kind, runtime.get(VISITS)[kind], fan_out_over=fan_out_over).as_dict()
