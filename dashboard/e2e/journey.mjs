@@ -324,6 +324,23 @@ const scenarios = {
     return { code };
   },
 
+  async "eBay suggests a category from the product's title, one click fills it in"() {
+    if (!SANDBOX || !state.productId) return { skipped: 'needs --sandbox and a product' };
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products/${state.productId}`);
+    const categories = page.getByTestId('marketplace-categories');
+    await categories.getByRole('button', { name: 'Suggest from the title' }).click();
+    const first = page.getByRole('region', { name: "eBay's suggestions" }).locator('button[data-category]').first();
+    await first.waitFor({ timeout: JOB_TIMEOUT });
+    const id = await first.getAttribute('data-category');
+    await shot(page, 'category-suggestions');
+    await first.click();
+    const field = categories.getByLabel('eBay category id');
+    check((await field.inputValue()) === id, `the suggestion ${id} filled in: ${await field.inputValue()}`);
+    await page.close(); // not saved: the publish below uses the account's default category
+    return { suggested: id };
+  },
+
   async 'publish to Vinted, eBay and Etsy from the product page'() {
     if (!opts.extension || !SANDBOX) return { skipped: 'needs --extension and --sandbox' };
     const page = await context.newPage();
@@ -357,6 +374,10 @@ const scenarios = {
     await listingShows(page, 'etsy', 'sold');
     await listingShows(page, 'vinted', 'delisted');
     await listingShows(page, 'ebay', 'delisted');
+    // The open form follows: the product is sold (it held no unsaved edit).
+    await page
+      .waitForFunction(() => document.querySelector('select[name=status]')?.value === 'sold', null, { timeout: JOB_TIMEOUT })
+      .catch(async () => check(false, `the open form says ${await page.locator('select[name=status]').inputValue()} after the sale`));
     await shot(page, 'product-sold-delisted');
     await page.goto(`${DASH}/products`);
     const row = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: /Levi’s 501 jeans/ }) });
