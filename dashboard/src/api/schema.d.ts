@@ -1327,6 +1327,11 @@ export interface components {
             created_at: string;
             /** Jobs */
             jobs: components["schemas"]["JobOut"][];
+            /**
+             * Skipped
+             * @description left out by `ready_only`
+             */
+            skipped?: components["schemas"]["SkippedProduct"][];
         };
         /** BulkFailureOut */
         BulkFailureOut: {
@@ -1750,6 +1755,12 @@ export interface components {
              * @default 0
              */
             priority: number;
+            /**
+             * Ready Only
+             * @description queue the products that are ready and list the others in `skipped` (422 only when none is)
+             * @default false
+             */
+            ready_only: boolean;
         };
         /** JobOut */
         JobOut: {
@@ -2862,6 +2873,13 @@ export interface components {
              * @description what to do, shown struck through once done
              */
             message: string;
+        };
+        /** SkippedProduct */
+        SkippedProduct: {
+            /** Product Id */
+            product_id: number;
+            /** Issues */
+            issues: components["schemas"]["IssueOut"][];
         };
         /** TicketIn */
         TicketIn: {

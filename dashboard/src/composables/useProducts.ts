@@ -169,19 +169,28 @@ export function useProducts() {
     return answer;
   }
 
-  async function bulkJob(marketplace: Marketplace, action: string): Promise<unknown> {
-    return createJobs(marketplace, action, [...selected.value]);
+  /** Queues the selected products that are ready; the others come back with what they lack. */
+  async function bulkJob(marketplace: Marketplace, action: string): Promise<Batch> {
+    return createJobs(marketplace, action, [...selected.value], { readyOnly: true });
   }
 
   return { query, items, total, loading, error, selected, pages, page, load, goTo, toggle, toggleAll, bulkStatus, bulkJob };
 }
 
-/** POST /jobs: one batch of `action` on `marketplace` for the products (202: queued). */
-export async function createJobs(marketplace: Marketplace, action: string, productIds: number[]): Promise<unknown> {
+export type Batch = components['schemas']['BatchOut'];
+
+/** POST /jobs: one batch of `action` on `marketplace` for the products (202: queued). With
+ * `readyOnly`, the products not ready are left out (listed in `skipped`) instead of refusing all. */
+export async function createJobs(
+  marketplace: Marketplace,
+  action: string,
+  productIds: number[],
+  { readyOnly = false }: { readyOnly?: boolean } = {},
+): Promise<Batch> {
   return unwrap(
     api().POST('/jobs', {
       params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
-      body: { marketplace, action, product_ids: productIds, priority: 0 },
+      body: { marketplace, action, product_ids: productIds, priority: 0, ready_only: readyOnly },
     }),
   );
 }

@@ -284,3 +284,32 @@ def test_every_leaf_of_our_tree_is_mapped(engine) -> None:
             problems.append(f"{slug}: etsy neither mapped nor excluded with a reason")
     assert problems == []
     assert {r.category_id for r in rows} <= set(leaves), "only leaves are mapped"
+
+
+def test_a_bulk_publish_with_ready_only_queues_the_ready_and_lists_the_others(marketplaces, job_runner) -> None:
+    from tests.support.marketplaces import forget_ebay_requirements, product_with_photos
+
+    forget_ebay_requirements()  # eBay's requirements not loaded: readiness checks our own rules only
+    products, jobs = caller("products"), caller("jobs")
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect(marketplaces, token, "ebay")
+    settings = {"location": {"country": "FR", "postalCode": "69001"}, "default_category_id": "11483"}
+    assert caller("marketplaces")("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
+    ready = product_with_photos(tenant)
+    bare = products("POST", "/products", {"title": "Robe sans photo", "price": "20"}, token=token).json["id"]
+    body = {"marketplace": "ebay", "action": "publish", "product_ids": [bare, ready]}
+
+    whole = jobs("POST", "/jobs", body, token=token)
+    assert whole.status == 422 and [p["product_id"] for p in whole.json["products"]] == [bare], whole
+
+    some = jobs("POST", "/jobs", {**body, "ready_only": True}, token=token)
+    assert some.status == 202, some
+    assert [j["product_id"] for j in some.json["jobs"]] == [ready] and some.json["total"] == 1
+    [skipped] = some.json["skipped"]
+    assert skipped["product_id"] == bare
+    assert {"photos_missing", "ebay_condition_missing"} <= {i["code"] for i in skipped["issues"]}
+    assert [m.job_id for m in job_runner.queue.take()] == [some.json["jobs"][0]["id"]]
+
+    none = jobs("POST", "/jobs", {**body, "product_ids": [bare], "ready_only": True}, token=token)
+    assert none.status == 422 and none.json["code"] == "product_not_ready", none

@@ -6,6 +6,7 @@ Entry points use these instead of the bare stoflow.jobs functions: `submit` for 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -51,11 +52,15 @@ def submit(
     *,
     user_id: int | None = None,
     idempotency_key: str | None = None,
-) -> Enqueued:
+    ready_only: bool = False,
+) -> tuple[Enqueued, list[dict[str, Any]]]:
     """POST /jobs in the request's transaction, validated against the marketplaces' handlers; a
-    product that is not ready for a handler that needs it ready is refused before any job exists."""
+    product that is not ready for a handler that needs it ready is refused before any job exists.
+    With `ready_only`, the ready products are queued and the others come back with their issues
+    (the batch is refused only when none is ready). Returns (the batch, the products left out)."""
     handlers = registry()
     handler = handlers.get(request.marketplace, request.action)
+    skipped: list[dict[str, Any]] = []
     # Not connected: the job system's own 409 says so (readiness would only repeat it, as a 422).
     if (
         getattr(handler, "requires_ready", False)
@@ -64,10 +69,15 @@ def submit(
     ):
         from stoflow.services.readiness import require_ready
 
-        require_ready(session, request.marketplace, list(dict.fromkeys(request.product_ids)), request.params)
-    return service.submit(
+        asked = list(dict.fromkeys(request.product_ids))
+        skipped = require_ready(session, request.marketplace, asked, request.params, some=ready_only)
+        if skipped:
+            left_out = {item["product_id"] for item in skipped}
+            request = replace(request, product_ids=[i for i in asked if i not in left_out])
+    enqueued = service.submit(
         session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key, handlers=registry()
     )
+    return enqueued, skipped
 
 
 def enqueue(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import JobParams, id_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.schemas.readiness import IssueOut
 from stoflow.jobs import service
 from stoflow.marketplaces.registry import NAMES
 from stoflow.models.jobs import JOB_STATUSES, MarketplaceBatch, MarketplaceJob
@@ -32,6 +33,10 @@ class JobCreate(BaseModel):
     product_ids: list[id_of(MarketplaceJob.product_id)] = Field(default_factory=list, max_length=500)
     params: JobParams = Field(default_factory=dict)
     priority: int = Field(default=0, ge=-10, le=10)
+    ready_only: bool = Field(
+        default=False,
+        description="queue the products that are ready and list the others in `skipped` (422 only when none is)",
+    )
 
 
 class JobOut(BaseModel):
@@ -58,6 +63,11 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
+class SkippedProduct(BaseModel):
+    product_id: int
+    issues: list[IssueOut]
+
+
 class BatchOut(BaseModel):
     id: int
     marketplace: str
@@ -71,9 +81,12 @@ class BatchOut(BaseModel):
     done: bool
     created_at: datetime
     jobs: list[JobOut]
+    skipped: list[SkippedProduct] = Field(default_factory=list, description="left out by `ready_only`")
 
     @classmethod
-    def of(cls, batch: MarketplaceBatch, jobs: list[MarketplaceJob]) -> BatchOut:
+    def of(
+        cls, batch: MarketplaceBatch, jobs: list[MarketplaceJob], skipped: list[dict[str, Any]] | None = None
+    ) -> BatchOut:
         finished = batch.completed + batch.failed + batch.cancelled
         return cls(
             id=batch.id,
@@ -88,6 +101,7 @@ class BatchOut(BaseModel):
             done=finished >= batch.total,
             created_at=batch.created_at,
             jobs=[JobOut.model_validate(job) for job in jobs],
+            skipped=[SkippedProduct.model_validate(item) for item in skipped or []],
         )
 
 
@@ -103,17 +117,18 @@ async def create_jobs(
     same Idempotency-Key answers 200 with the batch it created first."""
     from stoflow.services.jobs import submit
 
-    enqueued = submit(
+    enqueued, skipped = submit(
         db,
         principal.tenant_id,
         service.JobRequest(body.marketplace, body.action, body.product_ids, body.params, body.priority),
         user_id=principal.user_id,
         idempotency_key=idempotency_key,
+        ready_only=body.ready_only,
     )
     if not enqueued.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/batches/{enqueued.batch.id}"
-    return BatchOut.of(enqueued.batch, enqueued.jobs)
+    return BatchOut.of(enqueued.batch, enqueued.jobs, skipped)
 
 
 @router.get("/jobs", response_model=Page[JobOut])

@@ -21,9 +21,9 @@ from stoflow.api.schemas.products import (
     ProductOut,
     ProductPatch,
     ProductWithReadinessOut,
-    ReadinessOut,
     product_values,
 )
+from stoflow.api.schemas.readiness import ReadinessOut
 from stoflow.models.products import Product
 from stoflow.repositories.products import ProductFilters
 from stoflow.services import listings

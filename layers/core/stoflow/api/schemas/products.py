@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSc
 from stoflow.api.edge import Id, decimal_schema, int_of, money_bound, money_schema, text, text_of
 from stoflow.api.schemas.images import ImageOut
 from stoflow.api.schemas.listings import ListingOut, ListingStatus, Marketplace
+from stoflow.api.schemas.readiness import MarketplaceReadinessOut
 from stoflow.models.products import Product
 
 # Numeric(12, 2): the document states the largest amount too, not only the digit count.
@@ -170,24 +171,6 @@ class ProductListItemOut(ProductOut):
     listings: dict[Marketplace, ListingStatus] = Field(
         description="The product's state on each marketplace it was ever sent to (as in GET /products/{id}/listings)."
     )
-
-
-class IssueOut(BaseModel):
-    code: str = Field(description="stable, e.g. ebay_aspect_missing")
-    field: str = Field(description="the product field (or account setting) to change")
-    message: str
-    severity: Literal["error", "warning"] = Field(description="errors block a listing, warnings do not")
-
-
-class MarketplaceReadinessOut(BaseModel):
-    marketplace: str
-    ready: bool
-    issues: list[IssueOut]
-
-
-class ReadinessOut(BaseModel):
-    product_id: int
-    marketplaces: list[MarketplaceReadinessOut]
 
 
 class ProductWithReadinessOut(ProductListItemOut):
