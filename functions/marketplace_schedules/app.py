@@ -17,7 +17,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if task == "sync_orders":
         return schedules.fan_out_order_syncs()
     if task == "refresh_tokens":
-        return schedules.refresh_expiring_tokens().as_dict()
+        return schedules.refresh_expiring_tokens()
     if task == "purge_oauth_states":
         return {"purged": schedules.purge_oauth_states()}
     if task == "refresh_requirements":

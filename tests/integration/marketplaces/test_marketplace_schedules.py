@@ -25,6 +25,8 @@ from stoflow.models import (
 from stoflow.models.sales import OrderCheck
 from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories.due_work import mark_due
+from stoflow.repositories.marketplace_accounts import tokens_written
+from stoflow.services.marketplace_schedules import refresh_expiring_tokens
 from tests.support.api import load_function, register_and_login
 from tests.support.jobs import add_products
 from tests.support.marketplaces import connect
@@ -79,14 +81,33 @@ def test_tokens_expiring_soon_are_refreshed_ahead(marketplaces):
     seller = register_and_login()
     for marketplace in ("ebay", "etsy"):
         connect(world, seller["access_token"], marketplace)
+    margin = timedelta(seconds=get_settings().marketplace_scheduled_refresh_margin_s)
+    with shared_session() as session:  # each connection stored its tokens: due when they near expiry
+        marked = session.get(DueWork, (seller["id"], "tokens")).due_at
     with tenant_session(seller["id"]) as session:
-        session.get(EbayCredentials, 1).access_expires_at = datetime.now(UTC) + timedelta(minutes=10)
+        expiries = [session.get(m, 1).access_expires_at for m in (EbayCredentials, EtsyCredentials)]
+        assert marked == min(expiries) - margin
+        soon = datetime.now(UTC) + timedelta(minutes=10)
+        session.get(EbayCredentials, 1).access_expires_at = soon
+        tokens_written(session, soon)  # as a token write would
         etsy_expiry = session.get(EtsyCredentials, 1).access_expires_at
-    schedule("refresh_tokens")
+    idle = register_and_login()["id"]  # no marketplace: never in the index, never looked at
+    report = schedule("refresh_tokens")
+    assert report["kind"] == "tokens" and f"tokens: tenant {seller['id']}" not in report["errors"]
     assert (world.ebay.refreshes, world.etsy.refreshes) == (1, 0)
     with tenant_session(seller["id"]) as session:
         assert session.get(EbayCredentials, 1).access_expires_at > datetime.now(UTC) + timedelta(hours=1)
         assert session.get(EtsyCredentials, 1).access_expires_at == etsy_expiry
+    # The refresh's own mark kept the row due at its lease's end: looked at once more, then the
+    # tenant is next due when the Etsy token nears its expiry.
+    with shared_session() as session:
+        again = session.get(DueWork, (seller["id"], "tokens")).due_at
+    assert again <= etsy_expiry - margin
+    refresh_expiring_tokens(now=again + timedelta(seconds=1))
+    assert (world.ebay.refreshes, world.etsy.refreshes) == (1, 0)
+    with shared_session() as session:
+        assert session.get(DueWork, (seller["id"], "tokens")).due_at == etsy_expiry - margin
+        assert session.get(DueWork, (idle, "tokens")) is None
 
 
 def test_what_expired_is_swept(marketplaces):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from stoflow.models.base import PUBLIC, Base
 
 # The kinds of scheduled work, each read by one schedule.
-KINDS = ("alerts", "jobs", "lane", "orders", "purge")
+KINDS = ("alerts", "jobs", "lane", "orders", "purge", "tokens")
 
 
 class DueWork(Base):

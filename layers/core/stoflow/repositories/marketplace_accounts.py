@@ -5,7 +5,7 @@ Each is a singleton (id = 1). `lock=True` reads it FOR UPDATE: token refreshes s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -24,6 +24,15 @@ def get(session: Session, model: type[Account], *, lock: bool = False) -> Accoun
     return session.scalars(query).first()
 
 
+def tokens_written(session: Session, access_expires_at: datetime) -> None:
+    """New tokens were stored: the scheduled refresh looks at the tenant again when they are about
+    to expire (kind "tokens" of due work)."""
+    from stoflow.config import get_settings
+
+    margin = timedelta(seconds=get_settings().marketplace_scheduled_refresh_margin_s)
+    mark_due(session, "tokens", access_expires_at - margin)
+
+
 def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Account:
     """Insert the connection row, or overwrite the given columns of the existing one."""
     statement = insert(model).values(id=1, **values)
@@ -32,6 +41,9 @@ def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Ac
     if values.get("status") == "connected":
         # A connected marketplace's orders are synced from now on (kind "orders" of due work).
         mark_due(session, "orders", datetime.now(UTC))
+    expires = values.get("access_expires_at")
+    if isinstance(expires, datetime):
+        tokens_written(session, expires)
     row = get(session, model)
     assert row is not None
     session.refresh(row)

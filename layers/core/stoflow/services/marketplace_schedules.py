@@ -1,13 +1,12 @@
-"""What the marketplace schedules do: queue an order-sync job for each connected marketplace of
-the tenants whose orders check is due (the shared index of due work says which; the syncs run in
-the job workers; the cadence is stoflow.domain.order_checks'), refresh tokens that expire soon, and sweep expired
-OAuth states. One tenant's failure never stops the others."""
+"""What the marketplace schedules do, each visiting only the tenants the shared index of due work
+names: queue an order-sync job for each connected marketplace whose orders check is due (the syncs
+run in the job workers; the cadence is stoflow.domain.order_checks'), and refresh the tokens that
+expire soon; and sweep expired OAuth states. One tenant's failure never stops the others."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,29 +15,13 @@ from stoflow.config import get_settings
 from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import tenant_session
 from stoflow.domain import order_checks
+from stoflow.errors import StoflowError
 from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
-from stoflow.repositories import tenants as registry
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ScheduleReport:
-    tenants: int = 0
-    done: int = 0
-    skipped: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"tenants": self.tenants, "done": self.done, "skipped": self.skipped, "failed": self.failed}
-
-
-def _tenant_ids(engine: Engine) -> list[int]:
-    with engine.connect() as connection, connection.begin():
-        return [row.id for row in registry.list_all(connection)]
 
 
 def _order_syncs() -> dict[str, tuple[str, int]]:
@@ -85,49 +68,59 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
     return report.as_dict()
 
 
-def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> ScheduleReport:
-    """Refresh every connected account whose access token expires within the scheduled margin,
-    through the same locked refresh the jobs use (a job refreshing at that moment simply wins)."""
-    engine = engine or get_engine()
-    now = now or datetime.now(UTC)
-    margin_s = get_settings().marketplace_scheduled_refresh_margin_s
-    horizon = now + timedelta(seconds=margin_s)
-    report = ScheduleReport()
+# A refresh that failed for a reason of the moment (the marketplace down) is tried again this much later.
+TOKEN_RETRY = timedelta(minutes=10)
+
+
+def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
+    """One tenant's due token refresh (kind "tokens" of due work): every connected account whose
+    access token expires within the scheduled margin is refreshed through the same locked refresh
+    the jobs use (a job refreshing at that moment simply wins). Returns when the next one is due."""
+    margin = timedelta(seconds=get_settings().marketplace_scheduled_refresh_margin_s)
     connectors = {m.name: m.load("connector")() for m in marketplaces.all_marketplaces() if m.oauth}
-    for tenant_id in _tenant_ids(engine):
-        report.tenants += 1
-        due: list[str] = []
+    due: list[str] = []
+    with tenant_session(tenant_id, engine=engine) as session:
+        for marketplace, connector in connectors.items():
+            row = connector.row(session)
+            expiring = row is not None and (row.access_expires_at is None or row.access_expires_at <= now + margin)
+            if expiring and row.status == "connected":
+                due.append(marketplace)
+    retry: list[datetime] = []
+    for marketplace in due:
+        app = connectors[marketplace].token_app()
         try:
-            with tenant_session(tenant_id, engine=engine) as session:
-                for marketplace, connector in connectors.items():
-                    row = connector.row(session)
-                    if row is None or row.status != "connected":
-                        continue
-                    if row.access_expires_at is None or row.access_expires_at <= horizon:
-                        due.append(marketplace)
-                    else:
-                        report.skipped += 1
-        except Exception as exc:
-            log.exception("token refresh scan failed for tenant %s", tenant_id)
-            report.failed.append({"tenant_id": tenant_id, "error": type(exc).__name__})
-            continue
-        for marketplace in due:
-            app = connectors[marketplace].token_app()
-            try:
-                tokens = AccountTokens(
-                    marketplace, app, lambda tid=tenant_id: tenant_session(tid, engine=engine), margin_s=margin_s
-                )
-                tokens.get()
-                report.done += 1
-            except MarketplaceApiError as exc:
-                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace, "error": exc.code})
-            except Exception as exc:
-                log.exception("token refresh failed for tenant %s on %s", tenant_id, marketplace)
-                report.failed.append({"tenant_id": tenant_id, "marketplace": marketplace, "error": type(exc).__name__})
-            finally:
-                app.http.close()
-    log.info("token refresh: %d refreshed, %d failed", report.done, len(report.failed))
-    return report
+            AccountTokens(
+                marketplace, app, lambda: tenant_session(tenant_id, engine=engine), margin_s=int(margin.total_seconds())
+            ).get()
+        except MarketplaceApiError as exc:
+            log.warning("token refresh of tenant %s on %s failed: %s", tenant_id, marketplace, exc.code)
+            retry.append(now + TOKEN_RETRY)
+        except StoflowError:
+            pass  # refused for good: the connection now needs the seller (needs_reauth), nothing to refresh
+        finally:
+            app.http.close()
+    upcoming = list(retry)
+    with tenant_session(tenant_id, engine=engine) as session:
+        for connector in connectors.values():
+            row = connector.row(session)
+            if row is not None and row.status == "connected" and row.access_expires_at is not None:
+                upcoming.append(max(row.access_expires_at - margin, now + TOKEN_RETRY))
+    return min(upcoming) if upcoming else None
+
+
+def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The token refresh schedule: the tenants whose tokens expire within the margin (the shared
+    index of due work, kind "tokens", marked whenever tokens are stored), never every tenant."""
+    from stoflow.jobs import due
+
+    moment = now
+    report = due.run(
+        "tokens",
+        visit_tokens,
+        engine=engine or get_engine(),
+        clock=(lambda: moment) if moment is not None else due.utcnow,
+    )
+    return report.as_dict()
 
 
 def purge_oauth_states(*, engine: Engine | None = None, now: datetime | None = None) -> int:

@@ -8,6 +8,8 @@ that kind's code.
 - orders: the order checks (stoflow.services.marketplace_schedules.visit_orders), marked by a
   connection, a paired extension and a listing going live;
 - purge: abandoned image uploads, stoflow.services.housekeeping;
+- tokens: marketplace access tokens about to expire,
+  stoflow.services.marketplace_schedules.visit_tokens (marked whenever tokens are stored);
 - alerts: alert emails the delivery after their unit of work could not send,
   stoflow.realtime.alerts (always through the job workers: they may send email);
 - the marketplaces' own kinds, from their descriptors (Vinted's "lane":
@@ -52,6 +54,12 @@ def _orders(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | 
     return visit_orders(tenant_id, now, engine)
 
 
+def _tokens(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
+    from stoflow.services.marketplace_schedules import visit_tokens
+
+    return visit_tokens(tenant_id, now, engine)
+
+
 def _marketplace(kind: str) -> due.Visitor:
     def visit(tenant_id: int, now: datetime, engine: Engine | None) -> datetime | None:
         from stoflow.marketplaces.registry import due_work_visits
@@ -64,7 +72,13 @@ def _marketplace(kind: str) -> due.Visitor:
 def visits() -> dict[str, due.Visitor]:
     from stoflow.marketplaces.registry import all_marketplaces
 
-    table: dict[str, due.Visitor] = {"alerts": _alerts, "jobs": _jobs, "orders": _orders, "purge": _purge}
+    table: dict[str, due.Visitor] = {
+        "alerts": _alerts,
+        "jobs": _jobs,
+        "orders": _orders,
+        "purge": _purge,
+        "tokens": _tokens,
+    }
     for marketplace in all_marketplaces():
         table.update({kind: _marketplace(kind) for kind in marketplace.due_work})
     return table

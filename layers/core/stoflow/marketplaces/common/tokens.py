@@ -150,6 +150,7 @@ class AccountTokens:
             else:
                 for column, value in token_columns(tokens, now, previous_refresh_enc=row.refresh_token_enc).items():
                     setattr(row, column, value)
+                accounts.tokens_written(session, row.access_expires_at)
                 self._token, self._expires_at = tokens.access_token, row.access_expires_at
                 log.info("%s token refreshed; valid until %s", self.marketplace, row.access_expires_at.isoformat())
         if failure is not None:
