@@ -227,7 +227,6 @@ def raw_lane(schema: str) -> list[str]:
         f"SELECT * FROM {schema}.marketplace_jobs WHERE {waiting} AND expires_at <= now() "
         "LIMIT 100 FOR UPDATE SKIP LOCKED",
         "COMMIT",
-        online,
         f"SELECT 1 FROM public.tenants WHERE id = {tenant_id}",
         f"SELECT * FROM {schema}.vinted_connection WHERE id = 1",
         f"SELECT min(expires_at) FROM {schema}.marketplace_jobs WHERE {waiting}",

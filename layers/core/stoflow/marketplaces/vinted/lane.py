@@ -141,6 +141,7 @@ class VintedLane:
         self.settings = get_settings()
         self.plan = pacing.Plan.from_settings(self.settings)
         self.outcomes = JobOutcomes(tenant_id, clock=self.clock, settings=self.settings)
+        self.extension_online = False
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -177,6 +178,7 @@ class VintedLane:
     def dispatch(self) -> int | None:
         """Send the next parked job if the lane allows it; returns the job id sent, if any."""
         connection_id = online_extension(self.tenant_id, self.engine)
+        self.extension_online = connection_id is not None  # read again by the lane's schedule
         events: list[JobStatusEvent] = []
         outgoing: Outgoing | None = None
         with self._session() as session:

@@ -26,7 +26,6 @@ from stoflow.marketplaces.vinted.lane import (
     PARKED_CODES,
     VintedLane,
     lane_time,
-    online_extension,
 )
 from stoflow.marketplaces.vinted.outcomes import PAGE_WAIT_CODE
 from stoflow.models.jobs import MarketplaceJob
@@ -95,9 +94,8 @@ def visit(
     """One lane's due work: send what may go (and expire what ran out), then say when next."""
     lane = VintedLane(tenant_id, engine=engine, clock=clock)
     lane.dispatch()
-    online = online_extension(tenant_id, engine) is not None
     with tenant_session(tenant_id, engine=engine) as session:
-        return next_due(session, lane.clock(), online, lane.plan)
+        return next_due(session, lane.clock(), lane.extension_online, lane.plan)
 
 
 def tick(engine: Engine | None = None, *, clock: Clock | None = None) -> dict[str, Any]:
