@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -21,7 +21,18 @@ from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
 
+if TYPE_CHECKING:
+    from stoflow.jobs.due import Visitor
+
 log = logging.getLogger(__name__)
+
+
+def _scheduled_run(kind: str, visit: Visitor, engine: Engine | None, now: datetime | None) -> dict[str, Any]:
+    """One scheduled run of `kind` over the due tenants (`now`: a fixed clock, for tests)."""
+    from stoflow.jobs import due
+
+    clock = (lambda: now) if now is not None else due.utcnow
+    return due.run(kind, visit, engine=engine or get_engine(), clock=clock).as_dict()
 
 
 def _order_syncs() -> dict[str, tuple[str, int]]:
@@ -56,16 +67,7 @@ def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) ->
 def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The order-sync schedule: the tenants whose checks are due (the shared index of due work,
     kind "orders"), never every tenant; above the fan-out threshold through the job workers."""
-    from stoflow.jobs import due
-
-    moment = now
-    report = due.run(
-        "orders",
-        visit_orders,
-        engine=engine or get_engine(),
-        clock=(lambda: moment) if moment is not None else due.utcnow,
-    )
-    return report.as_dict()
+    return _scheduled_run("orders", visit_orders, engine, now)
 
 
 # A refresh that failed for a reason of the moment (the marketplace down) is tried again this much later.
@@ -111,16 +113,7 @@ def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) ->
 def refresh_expiring_tokens(*, engine: Engine | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The token refresh schedule: the tenants whose tokens expire within the margin (the shared
     index of due work, kind "tokens", marked whenever tokens are stored), never every tenant."""
-    from stoflow.jobs import due
-
-    moment = now
-    report = due.run(
-        "tokens",
-        visit_tokens,
-        engine=engine or get_engine(),
-        clock=(lambda: moment) if moment is not None else due.utcnow,
-    )
-    return report.as_dict()
+    return _scheduled_run("tokens", visit_tokens, engine, now)
 
 
 def purge_oauth_states(*, engine: Engine | None = None, now: datetime | None = None) -> int:
