@@ -93,7 +93,7 @@ def from_error(exc: StoflowError) -> Response:
     public_extra = {
         k: v
         for k, v in exc.extra.items()
-        if k in ("retry_after", "errors", "missing", "host", "marketplace", "products")
+        if k in ("retry_after", "errors", "missing", "host", "marketplace", "products", "parameters")
     }
     return problem(exc.status, exc.code, exc.title, exc.detail, headers=error_headers(exc), **public_extra)
 
