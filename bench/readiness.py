@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.common import figure, restore_environ, scratch_database
-from bench.requests import Wire, replay, watching
+from bench.requests import against_replay
 
 PRODUCTS = 500
 CALLS = 20
@@ -110,21 +110,7 @@ def main() -> None:
                 assert len(found) == PRODUCTS and all(len(v) == 3 for v in found.values())
                 return elapsed
 
-            for _ in range(WARMUP):
-                call()
-            with watching(container) as wire:
-                wire.recording = True
-                call()
-                wire.recording = False
-                recorded = Wire(list(wire.statements), wire.transactions, wire.round_trips)
-            raw = admin.raw_connection()
-            try:
-                samples, floor = [], []
-                for _ in range(CALLS):  # interleaved: drift on a shared machine falls on both
-                    samples.append(call())
-                    floor.append(replay(raw.dbapi_connection, recorded.statements))
-            finally:
-                raw.close()
+            samples, floor, recorded = against_replay(container, admin, call, calls=CALLS, warmup=WARMUP)
             figure(
                 f"readiness of {PRODUCTS} products (3 marketplaces)",
                 statistics.median(samples),

@@ -134,6 +134,32 @@ class Request:
     expect: int
 
 
+def against_replay(
+    container: Engine, plain: Engine, call: Callable[[], float], *, calls: int = CALLS, warmup: int = WARMUP
+) -> tuple[list[float], list[float], Wire]:
+    """Time `call` (which uses `container`) against the very statements it sends, recorded once and
+    replayed in one transaction on a plain connection of `plain`: (call times, replay times, what
+    one call sent)."""
+    for _ in range(warmup):
+        call()
+    with watching(container) as wire:
+        wire.recording = True
+        call()
+        wire.recording = False
+        recorded = Wire(list(wire.statements), wire.transactions, wire.round_trips)
+    raw = plain.raw_connection()  # a connection of its own: the container's one is the caller's
+    try:
+        for _ in range(warmup):
+            replay(raw.dbapi_connection, recorded.statements)
+        samples, floor = [], []
+        for _ in range(calls):  # interleaved: drift on a shared machine falls on both
+            samples.append(call())
+            floor.append(replay(raw.dbapi_connection, recorded.statements))
+    finally:
+        raw.close()
+    return samples, floor, recorded
+
+
 def measure(container: Engine, plain: Engine, request: Request) -> None:
     handler = handler_of(request.function)
 
@@ -144,23 +170,7 @@ def measure(container: Engine, plain: Engine, request: Request) -> None:
         assert reply["statusCode"] == request.expect, reply
         return elapsed
 
-    for _ in range(WARMUP):
-        call()
-    with watching(container) as wire:
-        wire.recording = True
-        call()
-        wire.recording = False
-        recorded = Wire(list(wire.statements), wire.transactions, wire.round_trips)
-    raw = plain.raw_connection()  # a connection of its own: the container's one is the handler's
-    try:
-        for _ in range(WARMUP):
-            replay(raw.dbapi_connection, recorded.statements)
-        handler_samples, raw_samples = [], []
-        for _ in range(CALLS):  # interleaved: drift on a shared machine falls on both
-            handler_samples.append(call())
-            raw_samples.append(replay(raw.dbapi_connection, recorded.statements))
-    finally:
-        raw.close()
+    handler_samples, raw_samples, recorded = against_replay(container, plain, call)
     figure(
         f"warm {request.name}",
         statistics.median(handler_samples),

@@ -115,6 +115,17 @@ def raw_visits(url: URL, tenant_ids: Sequence[int], kind: str, statements: Calla
     return elapsed
 
 
+def report_run(
+    name: str, tenants: Sequence[int], due_ids: Sequence[int], times: tuple[float, float, float], visits: str
+) -> None:
+    """A scheduled function's figures: its run, then with the workers' visits, each against the raw
+    SQL of visiting the due tenants; `times` is (run, visits, raw)."""
+    function_s, visits_s, raw_s = times
+    label = f"{len(tenants)} tenants, {len(due_ids)} due"
+    figure(f"{name} run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
+    figure(f"  + the workers' {visits}", function_s + visits_s, "raw SQL visiting them", raw_s, "-")
+
+
 # --- jobs_maintenance ---------------------------------------------------------------------------
 
 
@@ -162,11 +173,7 @@ def bench_jobs(engine: Engine, url: URL, queue: Recording, tenants: Sequence[int
             session.execute(update(MarketplaceJob).values(message_sent_at=None))
             mark_due(session, "jobs", datetime.now(UTC))
     raw_s = raw_visits(url, due_ids, "jobs", raw_jobs)
-    label = f"{len(tenants)} tenants, {len(due_ids)} due"
-    figure(f"jobs_maintenance run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
-    figure(
-        f"  + the workers' {visited} visits ({sent} sent)", function_s + visits_s, "raw SQL visiting them", raw_s, "-"
-    )
+    report_run("jobs_maintenance", tenants, due_ids, (function_s, visits_s, raw_s), f"{visited} visits ({sent} sent)")
     # Before: every tenant walked by the reaper, the reconciliation and the sweeper.
     make_jobs_due(engine, queue, due_ids)
     started = time.perf_counter()
@@ -246,9 +253,7 @@ def bench_lane(engine: Engine, url: URL, queue: Recording, tenants: Sequence[int
         for tenant_id in due_ids:
             mark_due_for(session, tenant_id, "lane", now - timedelta(seconds=1))
     raw_s = raw_visits(url, due_ids, "lane", raw_lane)
-    label = f"{len(tenants)} tenants, {len(due_ids)} due"
-    figure(f"vinted_tick run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
-    figure(f"  + the workers' {visited} visits", function_s + visits_s, "raw SQL visiting them", raw_s, "-")
+    report_run("vinted_tick", tenants, due_ids, (function_s, visits_s, raw_s), f"{visited} visits")
     clear(engine, due_ids)
 
 
@@ -318,15 +323,7 @@ def bench_orders(engine: Engine, url: URL, queue: Recording, tenants: Sequence[i
     clear_orders(engine, due_ids)
     make_orders_due(engine, due_ids, now)
     raw_s = raw_visits(url, due_ids, "orders", raw_orders)
-    label = f"{len(tenants)} tenants, {len(due_ids)} due"
-    figure(f"sync_orders run ({label})", function_s, "raw SQL visiting the due tenants", raw_s, "< 1 s, < 3x")
-    figure(
-        f"  + the workers' {visited} visits ({queued} queued)",
-        function_s + visits_s,
-        "raw SQL visiting them",
-        raw_s,
-        "-",
-    )
+    report_run("sync_orders", tenants, due_ids, (function_s, visits_s, raw_s), f"{visited} visits ({queued} queued)")
     clear_orders(engine, due_ids)
 
 
