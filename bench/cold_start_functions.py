@@ -28,6 +28,7 @@ WORKER_LIBRARIES_IN_USE = [
     "sqlalchemy.dialects.postgresql.pg8000",
     "pydantic_settings",
     "aws_lambda_powertools.utilities.batch",
+    "httpx",  # the worker calls marketplaces: its first job loads the marketplace's client
 ]
 
 

@@ -227,3 +227,32 @@ def test_token_verification_imports_no_web_framework():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_token_verified_once_is_still_refused_once_it_expires(pems, monkeypatch) -> None:
+    ring = keyring_from_pems(pems[0])
+    token = issue(ring)
+    first = verify(token, ring)
+    assert verify(token, ring) == first  # the second time from what the ring remembers
+    monkeypatch.setattr(time, "time", lambda: first.expires_at + 1.0)
+    with pytest.raises(InvalidToken) as refused:
+        verify(token, ring)
+    assert refused.value.code == "token_expired"
+
+
+def test_a_remembered_token_is_checked_again_by_a_ring_without_its_key(pems) -> None:
+    old = keyring_from_pems(pems[0])
+    token = issue(old)
+    verify(token, old)
+    with pytest.raises(InvalidToken) as refused:
+        verify(token, keyring_from_pems(pems[1]))  # the key was retired: the new ring knows nothing of it
+    assert refused.value.code == "unknown_key"
+
+
+def test_a_remembered_token_is_not_accepted_for_another_audience(pems) -> None:
+    ring = keyring_from_pems(pems[0])
+    token = issue(ring)
+    verify(token, ring)
+    other = SETTINGS.model_copy(update={"jwt_audience": "another-api"})
+    with pytest.raises(InvalidToken):
+        verify(token, ring, other)

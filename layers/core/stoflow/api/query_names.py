@@ -17,6 +17,10 @@ from fastapi.dependencies.models import Dependant
 from stoflow.errors import InvalidInput
 
 _MANY = (list, set, frozenset, tuple)
+# Each route's names, worked out on its first request: keyed by the id of the route's dependant,
+# kept with the dependant itself so that a recycled id is never mistaken for another route.
+_DECLARED_BY_ROUTE: dict[int, tuple[Dependant, dict[str, bool]]] = {}
+_ROUTES_KEPT = 1024
 
 
 def _takes_many(annotation: Any) -> bool:
@@ -41,7 +45,14 @@ async def refuse_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params:
         return
-    declared = _declared(dependant)  # a handful of names: cheaper than any cache keyed by route
+    known = _DECLARED_BY_ROUTE.get(id(dependant))
+    if known is not None and known[0] is dependant:
+        declared = known[1]
+    else:
+        declared = _declared(dependant)
+        if len(_DECLARED_BY_ROUTE) >= _ROUTES_KEPT:
+            _DECLARED_BY_ROUTE.clear()
+        _DECLARED_BY_ROUTE[id(dependant)] = (dependant, declared)
     unknown = sorted({name for name in request.query_params if name not in declared})
     if unknown:
         raise InvalidInput(

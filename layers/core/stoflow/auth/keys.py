@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,9 @@ class SigningKey:
 class KeyRing:
     current: SigningKey
     previous: tuple[SigningKey, ...] = ()
+    # Tokens this ring has verified, with their claims (stoflow.auth.tokens): a reloaded ring
+    # starts empty, so a retired key's tokens are checked again against the new ring.
+    verified: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def by_kid(self, kid: str) -> SigningKey | None:
         for key in (self.current, *self.previous):

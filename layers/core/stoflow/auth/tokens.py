@@ -26,6 +26,9 @@ ALGORITHM = "RS256"
 # RFC 9068: an access token cannot be mistaken for another kind of JWT.
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, not a secret)
 _REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "sid", "tid"]
+# A container sees the same few tokens request after request (one seller's dashboard): their
+# signature is checked once (about a fifth of a warm request), their expiry every time.
+_VERIFIED_KEPT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,20 @@ def verify_access_token(
     token: str, *, keystore: KeyStore | None = None, settings: Settings | None = None
 ) -> AccessClaims:
     cfg = _settings(settings)
+    ring = _keystore(keystore).get()
+    remembered: AccessClaims | None = ring.verified.get((token, cfg.jwt_audience, cfg.jwt_issuer))
+    if remembered is not None:
+        if time.time() >= remembered.expires_at + cfg.jwt_leeway_s:
+            raise InvalidToken("token expired", code="token_expired")
+        return remembered
+    claims = _verify(token, cfg, keystore)
+    if len(ring.verified) >= _VERIFIED_KEPT:
+        ring.verified.clear()
+    ring.verified[(token, cfg.jwt_audience, cfg.jwt_issuer)] = claims
+    return claims
+
+
+def _verify(token: str, cfg: Settings, keystore: KeyStore | None) -> AccessClaims:
     header = _header(token)
     # Checked before any key is looked up: the algorithm is ours to choose, never the token's.
     if header.get("alg") != ALGORITHM:

@@ -9,6 +9,7 @@ PostgreSQL untouched (and fail, or worse, hit whatever table the default path fi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -21,6 +22,9 @@ _SCHEMA_NAME = re.compile(r'(?<![\w$])"?(user_\d+)"?(?![\w$])', re.IGNORECASE)
 _PLACEHOLDER = re.compile(r'(?<![\w$."])"?tenant"?\s*\.', re.IGNORECASE)
 
 
+# A container sends the same compiled statements again and again: each (statement, schema) is
+# read once. A refused statement raises and is not kept, so it is refused every time.
+@lru_cache(maxsize=4096)
 def check_tenant_statement(statement: str, own_schema: str) -> None:
     for match in _SCHEMA_NAME.finditer(statement):
         if match.group(1).lower() != own_schema:

@@ -18,7 +18,7 @@ from stoflow.domain import order_checks
 from stoflow.errors import StoflowError
 from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
-from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
 
 if TYPE_CHECKING:

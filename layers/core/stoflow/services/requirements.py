@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def refresh_requirements() -> dict[str, Any]:
-    from stoflow.marketplaces.common.http import MarketplaceApiError
+    from stoflow.marketplaces.common.api_error import MarketplaceApiError
 
     report: dict[str, Any] = {}
     for marketplace in registry.all_marketplaces():

@@ -19,7 +19,7 @@ from stoflow.errors import (
     OAuthExchangeFailed,
     StoflowError,
 )
-from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.repositories import marketplace_accounts as accounts
 
 CLEARED_TOKENS = {

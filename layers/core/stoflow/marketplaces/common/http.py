@@ -21,6 +21,7 @@ import httpx
 
 from stoflow import runtime
 from stoflow.config import get_settings
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.observability import subsegment
 
 log = logging.getLogger(__name__)
@@ -66,38 +67,6 @@ def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
     """Route every marketplace client built inside the block through `transport` (tests: fakes)."""
     with runtime.provided(TRANSPORT, _SharedTransport(transport)):
         yield
-
-
-class MarketplaceApiError(Exception):
-    """A marketplace call that did not succeed. `kind` decides what the job system does with it:
-    "retryable" (later), "permanent" (never), or "unknown" (a write that may have happened)."""
-
-    def __init__(
-        self,
-        marketplace: str,
-        message: str,
-        *,
-        kind: str,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after_s: float | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        host: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        # Where the call went (scheme://host[:port]): said when nothing came back.
-        self.host = host
-        self.marketplace = marketplace
-        self.message = message
-        self.kind = kind
-        self.status = status
-        self.code = code or (f"http_{status}" if status else "transport_error")
-        self.retry_after_s = retry_after_s
-        self.errors = errors or []
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind == "retryable"
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

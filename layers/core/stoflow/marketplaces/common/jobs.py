@@ -8,7 +8,7 @@ from typing import ClassVar
 from stoflow.errors import MarketplaceNotConfigured
 from stoflow.jobs.errors import JobCancelled, JobError, PermanentJobError, RetryableJobError, UnknownOutcomeError
 from stoflow.jobs.handlers import JobContext, JobOutcome
-from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 
 
 def job_error(exc: MarketplaceApiError) -> JobError:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.config import get_settings
 from stoflow.marketplaces.common import crypto
-from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.repositories import marketplace_accounts as accounts
 
 log = logging.getLogger(__name__)

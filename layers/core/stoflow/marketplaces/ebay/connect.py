@@ -11,8 +11,8 @@ from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import MarketplaceNotConnected, MarketplaceUnavailable
 from stoflow.marketplaces.common import oauth_state
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
-from stoflow.marketplaces.common.http import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import token_columns
 from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts

@@ -10,8 +10,8 @@ from stoflow.auth.principal import Principal
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import InvalidInput
 from stoflow.marketplaces.common import oauth_state
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
-from stoflow.marketplaces.common.http import MarketplaceApiError, MarketplaceHttp
 from stoflow.marketplaces.common.tokens import StaticTokens, token_columns
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
@@ -46,6 +46,7 @@ class EtsyConnector(OAuthConnector):
 
     def complete(self, principal: Principal, code: str, state: str) -> dict[str, Any]:
         from stoflow.marketplaces.common.apps import etsy_keys
+        from stoflow.marketplaces.common.http import MarketplaceHttp
         from stoflow.marketplaces.etsy.client import EtsyClient
         from stoflow.marketplaces.etsy.oauth import EtsyOAuth, api_base_url
 

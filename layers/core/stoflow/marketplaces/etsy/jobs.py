@@ -17,7 +17,7 @@ from stoflow.domain.readiness import load_facts
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome
 from stoflow.marketplaces import registry
-from stoflow.marketplaces.common.http import MarketplaceApiError
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler, check_cancel, job_error
 from stoflow.marketplaces.common.photos import photo_source
 from stoflow.marketplaces.common.readiness import ready_facts
