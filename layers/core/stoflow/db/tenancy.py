@@ -130,11 +130,18 @@ def after_unit_of_work(session: Session, callback: Callable[[], None]) -> None:
     session.info[_AFTER_PENDING].append(callback)
 
 
+class _UnitOfWorkSession(Session):
+    """The sessions of tenant_session and shared_session: their commit hooks are listened to once,
+    on the class (listening on each session cost a tenth of a warm request's ORM time)."""
+
+
+@event.listens_for(_UnitOfWorkSession, "after_commit")
 def _promote_committed(session: Session) -> None:
     session.info[_AFTER_COMMITTED].extend(session.info[_AFTER_PENDING])
     session.info[_AFTER_PENDING].clear()
 
 
+@event.listens_for(_UnitOfWorkSession, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction: Any) -> None:
     if not previous_transaction.nested:  # a savepoint's rollback leaves the outer work standing
         session.info[_AFTER_PENDING].clear()
@@ -146,8 +153,6 @@ def _unit_of_work(session: Session) -> Iterator[None]:
     of what was committed (after_unit_of_work)."""
     session.info[_AFTER_PENDING] = []
     session.info[_AFTER_COMMITTED] = []
-    event.listen(session, "after_commit", _promote_committed)
-    event.listen(session, "after_soft_rollback", _drop_pending)
     try:
         yield
         session.commit()
@@ -169,7 +174,7 @@ def tenant_session(tenant_id: object, *, engine: Engine | None = None, verify: b
     Unknown tenants fail closed (TenantNotFound) before the caller's first statement."""
     tid = validate_tenant_id(tenant_id)
     base = engine if engine is not None else get_engine()
-    session = Session(
+    session = _UnitOfWorkSession(
         bind=tenant_engine(base, tid),
         expire_on_commit=False,
         info={"tenant_id": tid, "tenant_schema": schema_for(tid), "base_engine": base},
@@ -183,6 +188,6 @@ def tenant_session(tenant_id: object, *, engine: Engine | None = None, verify: b
 @contextmanager
 def shared_session(*, engine: Engine | None = None) -> Iterator[Session]:
     """A unit of work on the shared schemas (public, product_attributes)."""
-    session = Session(bind=engine if engine is not None else get_engine(), expire_on_commit=False)
+    session = _UnitOfWorkSession(bind=engine if engine is not None else get_engine(), expire_on_commit=False)
     with subsegment("db.shared_unit_of_work"), _unit_of_work(session):
         yield session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -46,32 +46,32 @@ class ProfileRow(NamedTuple):
 _u, _q, _c = User.__table__, SubscriptionQuota.__table__, AiCreditUsage.__table__
 
 
-def profile(session: Session, user_id: int, period_start: date) -> ProfileRow | None:
-    """The account, its tier's quotas and this month's AI credit use in one Core statement (Core:
-    GET /auth/me then needs no ORM mapper configuration, ~15 ms of a cold start)."""
-    row = (
-        session.connection()
-        .execute(
-            select(
-                _u.c.id,
-                _u.c.email,
-                _u.c.role,
-                _u.c.created_at,
-                _u.c.email_verified_at,
-                _q.c.tier,
-                _q.c.max_products,
-                _q.c.ai_credits_monthly,
-                func.coalesce(_c.c.used, 0),
-            )
-            .select_from(
-                _u.join(_q, _q.c.tier == _u.c.tier).outerjoin(
-                    _c, (_c.c.user_id == _u.c.id) & (_c.c.period_start == period_start)
-                )
-            )
-            .where(_u.c.id == user_id)
-        )
-        .first()
+# Built once: GET /auth/me then binds two values (Core: no ORM mapper configuration, ~15 ms of a
+# cold start).
+_PROFILE = (
+    select(
+        _u.c.id,
+        _u.c.email,
+        _u.c.role,
+        _u.c.created_at,
+        _u.c.email_verified_at,
+        _q.c.tier,
+        _q.c.max_products,
+        _q.c.ai_credits_monthly,
+        func.coalesce(_c.c.used, 0),
     )
+    .select_from(
+        _u.join(_q, _q.c.tier == _u.c.tier).outerjoin(
+            _c, (_c.c.user_id == _u.c.id) & (_c.c.period_start == bindparam("period_start", type_=Date))
+        )
+    )
+    .where(_u.c.id == bindparam("user_id"))
+)
+
+
+def profile(session: Session, user_id: int, period_start: date) -> ProfileRow | None:
+    """The account, its tier's quotas and this month's AI credit use in one statement."""
+    row = session.connection().execute(_PROFILE, {"user_id": user_id, "period_start": period_start}).first()
     return ProfileRow(*row) if row else None
 
 
