@@ -40,17 +40,22 @@ def test_the_table_covers_every_status() -> None:
 
 
 class FakeSession:
-    def execute(self, _statement):  # the advisory lock
-        return None
+    def __init__(self) -> None:
+        self.locked: list[int] = []
+
+    def execute(self, _statement, parameters):  # the advisory lock
+        self.locked.append(parameters["tenant_id"])
 
 
 @pytest.mark.parametrize(("allowance", "live", "refused"), [(None, 10**6, False), (30, 29, False), (30, 30, True)])
 def test_quota_uses_the_reader_it_is_given(monkeypatch, allowance, live, refused) -> None:
     monkeypatch.setattr(service_module.repository, "count_live", lambda _session: live)
-    service = ProductService(FakeSession(), 42, quota=lambda _session, tenant: allowance if tenant == 42 else 0)
+    session = FakeSession()
+    service = ProductService(session, 42, quota=lambda _session, tenant: allowance if tenant == 42 else 0)
     if refused:
         with pytest.raises(ProductQuotaExceeded) as caught:
             service._check_quota()
         assert caught.value.status == 403 and caught.value.extra["limit"] == allowance
     else:
         service._check_quota()
+    assert session.locked == ([] if allowance is None else [42])  # an unlimited tier takes no lock

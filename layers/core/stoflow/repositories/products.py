@@ -196,8 +196,11 @@ def live_by_ids(session: Session, ids: Sequence[int], *, lock: bool = False) -> 
     return list(session.scalars(query))
 
 
+_COUNT_LIVE = select(func.count()).select_from(Product).where(LIVE)
+
+
 def count_live(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Product).where(LIVE)) or 0)
+    return int(session.scalar(_COUNT_LIVE) or 0)
 
 
 def insert(session: Session, values: dict[str, Any]) -> Product:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Integer, Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 INITIAL_STATUSES = frozenset({"draft", "published"})
 # First key of the advisory lock that serialises product creation per tenant (quota check).
 _QUOTA_LOCK = 0x5F10
+_QUOTA_LOCK_STATEMENT = select(func.pg_advisory_xact_lock(_QUOTA_LOCK, bindparam("tenant_id", type_=Integer)))
 BULK_MAX = 500
 
 
@@ -173,7 +174,7 @@ class ProductService:
             return
         # Two creations at once must not both pass the count: serialise them per tenant. The count
         # is its own statement, after the lock, so that its snapshot sees the other's insert.
-        self.session.execute(select(func.pg_advisory_xact_lock(_QUOTA_LOCK, self.tenant_id)))
+        self.session.execute(_QUOTA_LOCK_STATEMENT, {"tenant_id": self.tenant_id})
         if repository.count_live(self.session) >= allowance:
             raise ProductQuotaExceeded(
                 f"your plan allows {allowance} products; delete some or upgrade",
