@@ -9,8 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.jobs.errors import PermanentJobError
-from stoflow.marketplaces.common.readiness import ready_facts
-from stoflow.marketplaces.vinted.converter import item_for_product, live_product, photos_for_product
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.vinted import VintedProduct
 
@@ -68,6 +66,11 @@ def _reconcile(session: Session, job: MarketplaceJob) -> tuple[str, dict[str, An
 
 def build_command(session: Session, job: MarketplaceJob) -> tuple[str, dict[str, Any]]:
     """(command, request) for a Vinted job; PermanentJobError when it cannot be built."""
+    # Here rather than at the top: the minute tick imports this module through the lane, and a
+    # tick with nothing due builds no command (the converter and readiness are a fifth of its start).
+    from stoflow.marketplaces.common.readiness import ready_facts
+    from stoflow.marketplaces.vinted.converter import item_for_product, live_product, photos_for_product
+
     params = dict(job.input or {})
     action = job.action
     if action == "publish":
