@@ -140,9 +140,10 @@ def test_the_pace_is_read_at_most_once_a_minute_per_container():
         reads.append(1)
         return Pace(stretch=float(len(reads)))
 
-    assert cache.get(read).stretch == 1.0
+    assert cache.get(NOW, read).stretch == 1.0
     clock.t += 59
-    assert cache.get(read).stretch == 1.0
+    assert cache.get(NOW + timedelta(seconds=59), read).stretch == 1.0
     clock.t += 2
-    assert cache.get(read).stretch == 2.0
-    assert len(reads) == 2
+    assert cache.get(NOW + timedelta(seconds=61), read).stretch == 2.0
+    assert cache.get(NOW + timedelta(days=30), read).stretch == 3.0  # another moment: read again
+    assert len(reads) == 3

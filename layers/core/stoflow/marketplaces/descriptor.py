@@ -58,7 +58,7 @@ class Marketplace:
       elsewhere gets a quantity update there; a listing without one stays as it is);
     - suggestions: `suggest(tenant_id, product_id) -> dict`, the marketplace's categories for a
       product's title (a live call, on the seller's request), if it offers them;
-    - call_budget: `pace(now) -> stoflow.domain.call_budget.Pace`, for a marketplace whose call
+    - call_budget: `pace(now, engine) -> stoflow.domain.call_budget.Pace`, for a marketplace whose call
       limit holds for the whole app: how its order checks go now (stretched, or deferred); read
       while holding no database session.
     """

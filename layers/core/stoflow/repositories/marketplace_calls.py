@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.call_budgets import MarketplaceCalls
 
-__all__ = ["add", "hour_of", "since"]
+__all__ = ["add", "between", "hour_of"]
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -35,8 +35,10 @@ def add(session: Session, marketplace: str, moment: datetime, kind: str, calls: 
     )
 
 
-def since(session: Session, marketplace: str, start: datetime) -> list[tuple[datetime, str, int, float]]:
-    """(hour, kind, calls, base calls) of every bucket from `start`'s hour on."""
+def between(
+    session: Session, marketplace: str, start: datetime, end: datetime
+) -> list[tuple[datetime, str, int, float]]:
+    """(hour, kind, calls, base calls) of every bucket from `start`'s hour to `end`'s."""
     rows = session.execute(
         select(
             MarketplaceCalls.hour,
@@ -44,7 +46,7 @@ def since(session: Session, marketplace: str, start: datetime) -> list[tuple[dat
             func.sum(MarketplaceCalls.calls),
             func.sum(MarketplaceCalls.base_calls),
         )
-        .where(MarketplaceCalls.marketplace == marketplace, MarketplaceCalls.hour >= hour_of(start))
+        .where(MarketplaceCalls.marketplace == marketplace, MarketplaceCalls.hour.between(hour_of(start), hour_of(end)))
         .group_by(MarketplaceCalls.hour, MarketplaceCalls.kind)
     )
     return [(hour, kind, int(calls or 0), float(base or 0.0)) for hour, kind, calls, base in rows]

@@ -48,12 +48,12 @@ def _order_syncs() -> dict[str, tuple[str, int]]:
     }
 
 
-def _pace(marketplace: str, now: datetime) -> Pace:
+def _pace(marketplace: str, now: datetime, engine: Engine | None) -> Pace:
     """The order checks' pace under the marketplace's app-wide call budget, if it has one."""
     found = marketplaces.get(marketplace)
     if found is None or found.call_budget is None:
         return UNLIMITED
-    pace: Pace = found.load("call_budget")(now)
+    pace: Pace = found.load("call_budget")(now, engine)
     return pace
 
 
@@ -65,7 +65,7 @@ def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) ->
     syncs = _order_syncs()
     # Read before the tenant's session: the app-wide budgets live in the shared schema, and a
     # container holds one connection at a time.
-    paces = {m: _pace(m, now) for m in syncs}
+    paces = {m: _pace(m, now, engine) for m in syncs}
     with tenant_session(tenant_id, engine=engine) as session:
         for marketplace, (action, floor) in syncs.items():
             if not marketplaces.is_connected(session, marketplace):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from stoflow import runtime
@@ -83,24 +84,27 @@ PACER: runtime.Part[Pacer] = runtime.Part("Etsy request pacing", _pacer)
 
 
 class PaceCache:
-    """The last pace read, trusted `PACE_TTL_S` (monotonic clock)."""
+    """The last pace read, trusted `PACE_TTL_S` (monotonic clock) for instants within as much of
+    the one it was read for (a simulated clock is not served another moment's pace)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._read: tuple[float, Pace] | None = None
+        self._read: tuple[float, datetime, Pace] | None = None
 
-    def get(self, read: Callable[[], Pace]) -> Pace:
+    def get(self, now: datetime, read: Callable[[], Pace]) -> Pace:
         with self._lock:
-            if self._read is not None and self.clock() - self._read[0] < PACE_TTL_S:
-                return self._read[1]
+            if self._read is not None:
+                read_at, read_for, value = self._read
+                if self.clock() - read_at < PACE_TTL_S and abs((now - read_for).total_seconds()) < PACE_TTL_S:
+                    return value
         value = read()
-        self.put(value)
+        self.put(now, value)
         return value
 
-    def put(self, value: Pace) -> None:
+    def put(self, now: datetime, value: Pace) -> None:
         with self._lock:
-            self._read = (self.clock(), value)
+            self._read = (self.clock(), now, value)
 
 
 PACES: runtime.Part[PaceCache] = runtime.Part("Etsy order-check pace", PaceCache)
@@ -109,20 +113,20 @@ PACES: runtime.Part[PaceCache] = runtime.Part("Etsy order-check pace", PaceCache
 def _read_pace(session: Session, now: datetime) -> Pace:
     from stoflow.repositories import marketplace_calls
 
-    buckets = marketplace_calls.since(session, MARKETPLACE, now - call_budget.DAY)
+    buckets = marketplace_calls.between(session, MARKETPLACE, now - call_budget.DAY, now)
     return call_budget.pace(call_budget.usage_from(buckets, now), limits())
 
 
-def pace(now: datetime) -> Pace:
-    """The order checks' pace now (the descriptor's `call_budget`). Opens a shared session: call it
-    while holding none."""
+def pace(now: datetime, engine: Engine | None = None) -> Pace:
+    """The order checks' pace at `now` (the descriptor's `call_budget`). Opens a shared session:
+    call it while holding none."""
     from stoflow.db.tenancy import shared_session
 
     def read() -> Pace:
-        with shared_session() as session:
+        with shared_session(engine=engine) as session:
             return _read_pace(session, now)
 
-    return runtime.get(PACES).get(read)
+    return runtime.get(PACES).get(now, read)
 
 
 def record(kind: str, calls: int, now: datetime) -> None:
@@ -135,7 +139,7 @@ def record(kind: str, calls: int, now: datetime) -> None:
         base = 0.0
         if kind == ORDERS:
             current = _read_pace(session, now)
-            runtime.get(PACES).put(current)
+            runtime.get(PACES).put(now, current)
             base = calls * current.stretch
         marketplace_calls.add(session, MARKETPLACE, now, kind, calls, base)
 
