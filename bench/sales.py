@@ -113,7 +113,7 @@ def budget_figures(rng: random.Random) -> None:
     times a day (upkeep) and wants a check every 3 minutes (demand); sellers' own actions stay
     within the reserve. The pace is the code's (stoflow.domain.call_budget.pace)."""
     from stoflow.config import get_settings
-    from stoflow.domain.call_budget import Usage, pace
+    from stoflow.domain.call_budget import TARGET, Usage, pace
     from stoflow.marketplaces.etsy.calls import limits
 
     settings, budget = get_settings(), limits()
@@ -122,7 +122,8 @@ def budget_figures(rng: random.Random) -> None:
     assert base is not None
     base_reads = len([t for t in check_times(int(base.total_seconds())) if t < DAY_S])
     polling = budget.usable - budget.seller_reserve
-    carried = math.floor(polling / (base_reads + REFRESHES["etsy"]))
+    # The stretch aims polling at TARGET of its allowance: the tenants that fit below that line.
+    carried = math.floor(polling * TARGET / (base_reads + REFRESHES["etsy"]))
     print(
         f"Etsy app budget: {budget.daily_limit:,}/day x {budget.share:.0%} usable, {budget.seller_reserve:,} kept for"
         f" seller actions (publish, update, delist): order checks and token refreshes share {polling:,.0f}/day"
@@ -132,7 +133,7 @@ def budget_figures(rng: random.Random) -> None:
         f" at 3 min spend the whole limit, the next ones' publishes and delists are refused by Etsy"
     )
     print(f"  now: {carried} cross-listed tenants keep the 3-minute cadence; beyond, every Etsy check stretches:")
-    for tenants in (carried, 18, 25, 50, 100, 140):
+    for tenants in (carried, carried + 1, 18, 25, 50, 100, 140):
         upkeep = tenants * REFRESHES["etsy"]
         current = pace(Usage(tokens=upkeep, demand=float(tenants * base_reads)), budget)
         if current.allowance <= 0:
@@ -144,7 +145,8 @@ def budget_figures(rng: random.Random) -> None:
         calls = len([t for t in checks if t < DAY_S]) + REFRESHES["etsy"]
         worst = max(sale_to_delists("etsy", checks, rng))
         print(
-            f"  {tenants:4d} tenants: x{current.stretch:5.2f}  a check every {step.total_seconds() / 60:5.1f} min"
+            f"  {tenants:4d} tenants: x{current.stretch:6.2f}  due every {step.total_seconds() / 60:5.1f} min"
+            f" (on the minute ticks: {math.ceil(step.total_seconds() / 60):3d})"
             f"   etsy {calls:4d} calls/tenant/day   app {tenants * calls:5d}/day"
             f"   sale -> delists worst {worst / 60:6.1f} min"
         )

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from stoflow import runtime
-from stoflow.domain.call_budget import ORDERS, SELLER, TOKENS, Limits, Pace, Usage, pace, usage_from
+from stoflow.domain.call_budget import ORDERS, SELLER, TARGET, TOKENS, Limits, Pace, Usage, pace, usage_from
 from stoflow.domain.order_checks import Activity, interval
 from stoflow.marketplaces.etsy import calls
 
@@ -37,15 +37,16 @@ def test_the_rolling_day_sums_its_buckets_by_kind_and_leaves_older_ones_out():
 
 
 def test_polling_keeps_its_cadence_while_its_demand_fits_the_budget():
-    usage = Usage(orders=3_000, tokens=1_000, seller=500, demand=3_000.0, recent_demand=3_000.0)
+    usage = Usage(orders=3_000, tokens=1_000, seller=500, demand=5_700.0, recent_demand=5_700.0)
     result = pace(usage, LIMITS)
-    assert result == Pace(stretch=1.0, deferred=False, allowance=6_000.0, demand=3_000.0)
+    assert result == Pace(stretch=1.0, deferred=False, allowance=6_000.0, demand=5_700.0)
     assert not result.adapted
 
 
 def test_the_cadence_stretches_by_demand_over_what_the_budget_leaves_polling():
     # 9,000 usable - 1,000 token refreshes - 2,000 reserved for sellers = 6,000 a day for polling.
-    usage = Usage(orders=4_000, tokens=1_000, seller=100, demand=12_000.0, recent_demand=12_000.0)
+    # Aimed a little below it (TARGET), so that the steady state never touches the deferral line.
+    usage = Usage(orders=4_000, tokens=1_000, seller=100, demand=12_000.0 * TARGET, recent_demand=12_000.0 * TARGET)
     result = pace(usage, LIMITS)
     assert result.stretch == pytest.approx(2.0) and not result.deferred and result.adapted
     step = interval(Activity(cross_listed=1, listed=1, recent_sales=0), stretch=result.stretch)
@@ -54,11 +55,11 @@ def test_the_cadence_stretches_by_demand_over_what_the_budget_leaves_polling():
 
 def test_a_sudden_rise_in_demand_stretches_within_the_hour():
     usage = Usage(orders=500, demand=500.0, recent_demand=18_000.0)
-    assert pace(usage, LIMITS).stretch == pytest.approx(18_000 / 7_000)
+    assert pace(usage, LIMITS).stretch == pytest.approx(18_000 / (7_000 * TARGET))
 
 
 def test_sellers_using_more_than_their_reserve_shrink_polling_never_the_reverse():
-    usage = Usage(orders=1_000, tokens=0, seller=5_000, demand=8_000.0)
+    usage = Usage(orders=1_000, tokens=0, seller=5_000, demand=8_000.0 * TARGET)
     result = pace(usage, LIMITS)
     assert result.allowance == 4_000.0 and result.stretch == pytest.approx(2.0)
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.domain import order_checks
-from stoflow.domain.call_budget import ORDERS
+from stoflow.domain.call_budget import ORDERS, TARGET
 from stoflow.models import EtsyProduct, MarketplaceJob
 from stoflow.models.call_budgets import MarketplaceCalls
 from stoflow.repositories import marketplace_calls
@@ -88,8 +88,8 @@ def test_the_etsy_cadence_stretches_when_polling_outgrows_its_part_of_the_day(ma
     listed_everywhere(tenant, job_runner, "BUD-1")
     settings = get_settings()
     allowance = settings.etsy_daily_call_limit * settings.etsy_daily_call_share - settings.etsy_seller_reserve_calls
-    # Demand at the normal cadence three times what the day leaves polling: every interval x3.
-    spent(future, calls=100, base_calls=3 * allowance)
+    # Demand at the normal cadence three times what the stretch aims polling at: every interval x3.
+    spent(future, calls=100, base_calls=3 * allowance * TARGET)
     visit_orders(tenant, future)
     with tenant_session(tenant) as session:
         etsy, ebay = (order_checks.repository.get(session, m) for m in ("etsy", "ebay"))

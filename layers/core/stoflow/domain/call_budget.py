@@ -13,8 +13,8 @@ Calls are recorded by kind, by the hour, for the whole app (stoflow.repositories
 Polling may use what is left of the usable part of the limit (`share` of it) once the day's token
 refreshes and the seller reserve (or the sellers' actual use, if higher) are set aside. When the
 demand at the unstretched cadence is above that allowance, every interval is multiplied by
-demand / allowance, so the polling settles at the allowance; when the day's order checks have
-already spent it, checks are deferred (looked at again later, never failed) until older hours
+demand / allowance (aiming a little below it: TARGET), so the polling settles within it; when the
+day's order checks have already spent it, checks are deferred (looked at again later, never failed) until older hours
 leave the window. Pure arithmetic: the callers read the buckets and the settings."""
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ DAY = timedelta(days=1)
 # The window whose demand is extrapolated to a day, so that a sudden rise in polling (many
 # tenants cross-listing at once) stretches the cadence within the hour, not over a day.
 RECENT = timedelta(hours=1)
+# The stretch aims polling at this part of its allowance, not all of it: at exactly the allowance
+# the day's checks would keep touching the deferral line and tenants would flap into 30-minute
+# waits; the margin keeps a steady state below it.
+TARGET = 0.95
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,13 @@ def pace(usage: Usage, limits: Limits) -> Pace:
     """The order checks' pace for this usage (see the module's docstring)."""
     allowance = limits.usable - usage.tokens - max(limits.seller_reserve, usage.seller)
     demand = max(usage.demand, usage.recent_demand)
+    stretch = max(1.0, demand / (allowance * TARGET)) if allowance > 0 else 1.0
     if allowance <= 0 or usage.orders >= allowance:
         return Pace(
-            stretch=max(1.0, demand / allowance) if allowance > 0 else 1.0,
+            stretch=stretch,
             deferred=True,
             allowance=max(allowance, 0.0),
             demand=demand,
             defer_s=limits.deferred_check_s,
         )
-    return Pace(stretch=max(1.0, demand / allowance), allowance=allowance, demand=demand)
+    return Pace(stretch=stretch, allowance=allowance, demand=demand)
