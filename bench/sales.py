@@ -7,7 +7,10 @@
   the delists within SYNC_S of its start;
 - marketplace calls per tenant per day at that cadence, for a tenant whose products are
   cross-listed (checked most often), listed on one marketplace only, and with nothing listed; and
-  how many such tenants Etsy's default app limit (10,000 requests a day) carries.
+  how many such tenants Etsy's default app limit (10,000 requests a day) carries;
+- under the app-wide Etsy budget (stoflow.domain.call_budget, default settings): how many
+  cross-listed tenants keep the 3-minute cadence, and beyond that the stretched cadence each gets,
+  its calls per tenant per day and its worst sale-to-delists time, next to the unbudgeted figures.
 
 The cadence is the code's (stoflow.domain.order_checks.interval); nothing here sleeps.
 """
@@ -100,6 +103,58 @@ def main() -> None:
     print(
         f"Etsy's default app limit ({ETSY_DAILY_LIMIT:,}/day) carries {math.floor(ETSY_DAILY_LIMIT / etsy_calls)} "
         f"cross-listed tenants at this cadence (10 requests/s: one check takes one request)"
+    )
+
+    budget_figures(rng)
+
+
+def budget_figures(rng: random.Random) -> None:
+    """N cross-listed Etsy tenants at steady state: each refreshes its token REFRESHES["etsy"]
+    times a day (upkeep) and wants a check every 3 minutes (demand); sellers' own actions stay
+    within the reserve. The pace is the code's (stoflow.domain.call_budget.pace)."""
+    from stoflow.config import get_settings
+    from stoflow.domain.call_budget import TARGET, Usage, pace
+    from stoflow.marketplaces.etsy.calls import limits
+
+    settings, budget = get_settings(), limits()
+    cross = Activity(cross_listed=10, listed=10, recent_sales=0)
+    base = interval(cross)
+    assert base is not None
+    base_reads = len([t for t in check_times(int(base.total_seconds())) if t < DAY_S])
+    polling = budget.usable - budget.seller_reserve
+    # The stretch aims polling at TARGET of its allowance: the tenants that fit below that line.
+    carried = math.floor(polling * TARGET / (base_reads + REFRESHES["etsy"]))
+    print(
+        f"Etsy app budget: {budget.daily_limit:,}/day x {budget.share:.0%} usable, {budget.seller_reserve:,} kept for"
+        f" seller actions (publish, update, delist): order checks and token refreshes share {polling:,.0f}/day"
+    )
+    print(
+        f"  before: nothing enforced; {math.floor(budget.daily_limit / (base_reads + REFRESHES['etsy']))} tenants"
+        f" at 3 min spend the whole limit, the next ones' publishes and delists are refused by Etsy"
+    )
+    print(f"  now: {carried} cross-listed tenants keep the 3-minute cadence; beyond, every Etsy check stretches:")
+    for tenants in (carried, carried + 1, 18, 25, 50, 100, 140):
+        upkeep = tenants * REFRESHES["etsy"]
+        current = pace(Usage(tokens=upkeep, demand=float(tenants * base_reads)), budget)
+        if current.allowance <= 0:
+            print(f"  {tenants:4d} tenants: token refreshes alone spend the polling part; checks deferred")
+            continue
+        step = interval(cross, stretch=current.stretch)
+        assert step is not None
+        checks = check_times(int(step.total_seconds()))
+        calls = len([t for t in checks if t < DAY_S]) + REFRESHES["etsy"]
+        worst = max(sale_to_delists("etsy", checks, rng))
+        print(
+            f"  {tenants:4d} tenants: x{current.stretch:6.2f}  due every {step.total_seconds() / 60:5.1f} min"
+            f" (on the minute ticks: {math.ceil(step.total_seconds() / 60):3d})"
+            f"   etsy {calls:4d} calls/tenant/day   app {tenants * calls:5d}/day"
+            f"   sale -> delists worst {worst / 60:6.1f} min"
+        )
+    print(
+        f"  token refreshes ({REFRESHES['etsy']}/tenant/day) leave nothing to polling from"
+        f" {math.ceil(polling / REFRESHES['etsy'])} tenants; per second: {settings.etsy_concurrent_callers} callers"
+        f" paced {settings.etsy_concurrent_callers / settings.etsy_requests_per_s:.1f} s apart"
+        f" = at most {settings.etsy_requests_per_s:.0f} requests/s"
     )
 
 

@@ -7,7 +7,7 @@ request and answer against the official OpenAPI files; faults can be injected pe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -59,6 +59,8 @@ class MarketplaceWorld:
     ebay: EbaySandbox
     etsy: EtsySandbox
     sleeps: list[float]
+    # The waits of the Etsy request pacing (stoflow.marketplaces.etsy.calls), recorded, not slept.
+    paced: list[float] = field(default_factory=list)
 
     def contract_problems(self) -> list[str]:
         """What the clients sent that the OpenAPI files refuse, and what the fakes answered that
@@ -94,6 +96,7 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
     without S3, and retries that record their waits instead of sleeping."""
     from stoflow import runtime
     from stoflow.marketplaces.common import http, photos
+    from stoflow.marketplaces.etsy import calls as etsy_calls
 
     for key, value in MARKETPLACE_ENV.items():
         monkeypatch.setenv(key, value)
@@ -105,6 +108,7 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
     sleeps: list[float] = []
     monkeypatch.setattr(http, "pause", sleeps.append)
     world = MarketplaceWorld(ebay, etsy, sleeps)
+    monkeypatch.setattr(etsy_calls, "pause", world.paced.append)
     with runtime.provided(photos.PHOTOS, FakePhotos()), http.use_transport(combined_transport(ebay, etsy)):
         yield world
     runtime.reset()

@@ -247,6 +247,21 @@ class Settings(BaseSettings):
     order_check_cross_listed_s: int = 180
     order_check_listed_s: int = 3600
     order_check_after_sale_days: int = 30
+    # Etsy's limits hold for the whole app (one API key for every tenant): 10 requests a second and
+    # 10,000 a day. Calls are counted app-wide by the hour (public.marketplace_calls); order checks
+    # (polling) get what is left of `etsy_daily_call_share` of the daily limit once upkeep (token
+    # refreshes) and `etsy_seller_reserve_calls` for the sellers' own actions (publish, update,
+    # delist) are set aside: their cadence stretches first, and stops (checks deferred by
+    # `etsy_deferred_check_s`) when that part is spent. Seller actions are never held back.
+    etsy_daily_call_limit: int = Field(default=10_000, ge=1)
+    etsy_daily_call_share: float = Field(default=0.9, gt=0, le=1)
+    etsy_seller_reserve_calls: int = Field(default=2_000, ge=0)
+    etsy_deferred_check_s: int = Field(default=1800, ge=60)
+    # Etsy's 10 requests a second, shared by every container that may call Etsy at once (the job
+    # worker's reserved concurrency, 10, the schedules' 1 and one API container completing a
+    # connection): each container spaces its own calls by `etsy_concurrent_callers / rate`.
+    etsy_requests_per_s: float = Field(default=10.0, gt=0)
+    etsy_concurrent_callers: int = Field(default=12, ge=1)
 
     # The local cloud's marketplace sandboxes (infra/local/sandboxes, never deployed): started by
     # `make run` unless this is false; `stoflow sandbox ...` reaches their control API here.

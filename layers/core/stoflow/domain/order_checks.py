@@ -15,8 +15,13 @@ of due work names (kind "orders", due at the earliest of these timestamps), and 
 Vinted extension's heartbeat while the seller's browser is open (`queue_if_due`: the same rule
 from either side, keyed per minute).
 
+A marketplace whose limit holds for the whole app (Etsy) also has a pace
+(stoflow.domain.call_budget): every interval stretched so the app's polling fits the day's budget,
+or the check deferred while the budget's polling part is spent. A deferred check is not queued,
+only looked at again later; the seller's own actions (delists after a sale) never wait for it.
+
 Below the marketplaces and services alike: the caller gives the marketplace's floor
-(`min_order_check_s` of its descriptor) and its order-sync action."""
+(`min_order_check_s` of its descriptor), its order-sync action and its pace."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from stoflow.config import get_settings
+from stoflow.domain.call_budget import UNLIMITED, Pace
 from stoflow.models.jobs import MarketplaceListing
 from stoflow.models.sales import Sale
 from stoflow.repositories import jobs as jobs_repository
@@ -42,14 +48,17 @@ class Activity:
     recent_sales: int  # sales made there that a cancellation could still undo
 
 
-def interval(activity: Activity, *, at_least_s: int = 0) -> timedelta | None:
-    """Time between two checks (None: nothing to watch); `at_least_s`: the marketplace's floor."""
+def interval(activity: Activity, *, at_least_s: int = 0, stretch: float = 1.0) -> timedelta | None:
+    """Time between two checks (None: nothing to watch); `at_least_s`: the marketplace's floor;
+    `stretch`: the app-wide budget's factor (stoflow.domain.call_budget.Pace)."""
     settings = get_settings()
     if activity.cross_listed:
-        return timedelta(seconds=max(settings.order_check_cross_listed_s, at_least_s))
-    if activity.listed or activity.recent_sales:
-        return timedelta(seconds=max(settings.order_check_listed_s, at_least_s))
-    return None
+        base = settings.order_check_cross_listed_s
+    elif activity.listed or activity.recent_sales:
+        base = settings.order_check_listed_s
+    else:
+        return None
+    return timedelta(seconds=max(round(base * max(stretch, 1.0)), at_least_s))
 
 
 def activity(session: Session, marketplace: str, now: datetime) -> Activity:
@@ -86,11 +95,13 @@ def next_due(session: Session, marketplace: str) -> datetime | None:
     return row.due_at
 
 
-def schedule_next(session: Session, marketplace: str, now: datetime, *, at_least_s: int = 0) -> datetime | None:
+def schedule_next(
+    session: Session, marketplace: str, now: datetime, *, at_least_s: int = 0, pace: Pace = UNLIMITED
+) -> datetime | None:
     """A check was just queued: when the next one is due (None: none until a listing goes live)."""
-    step = interval(activity(session, marketplace, now), at_least_s=at_least_s)
+    step = interval(activity(session, marketplace, now), at_least_s=at_least_s, stretch=pace.stretch)
     due = now + step if step is not None else None
-    repository.save(session, marketplace, now, due_at=due)
+    repository.save(session, marketplace, now, due_at=due, deferred_at=None)
     return due
 
 
@@ -99,22 +110,61 @@ def slot_of(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%dT%H%M")
 
 
+def defer(session: Session, marketplace: str, now: datetime, pace: Pace) -> datetime:
+    """The app's budget for polling is spent: the due check waits (it is not failed, not lost),
+    and is looked at again `pace.defer_s` later, when older calls may have left the window."""
+    due = now + timedelta(seconds=pace.defer_s)
+    repository.save(session, marketplace, now, due_at=due, deferred_at=now)
+    return due
+
+
 def queue_if_due(
-    session: Session, tenant_id: int, marketplace: str, action: str, now: datetime, *, at_least_s: int = 0
+    session: Session,
+    tenant_id: int,
+    marketplace: str,
+    action: str,
+    now: datetime,
+    *,
+    at_least_s: int = 0,
+    pace: Pace = UNLIMITED,
 ) -> bool:
-    """Queue the marketplace's order check (job `action`) if it is due; whether one was queued."""
+    """Queue the marketplace's order check (job `action`) if it is due and the app's budget lets
+    it go; whether one was queued."""
     from stoflow.jobs.service import JobRequest, enqueue_in_session
 
     if not is_due(session, marketplace, now):
+        return False
+    if pace.deferred:
+        defer(session, marketplace, now, pace)
         return False
     key = f"{action}:{marketplace}:{slot_of(now)}"
     if jobs_repository.jobs_by_keys(session, [key]):
         return False
     enqueue_in_session(session, tenant_id, JobRequest(marketplace, action), job_keys=[key], validate=False)
-    schedule_next(session, marketplace, now, at_least_s=at_least_s)
+    schedule_next(session, marketplace, now, at_least_s=at_least_s, pace=pace)
     return True
 
 
 def checks(session: Session) -> list[tuple[str, datetime | None, datetime | None]]:
     """(marketplace, last checked, next due) for every marketplace checked so far."""
     return [(m, row.checked_at, row.due_at) for m, row in sorted(repository.all_checks(session).items())]
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """One marketplace's orders check as the dashboard shows it."""
+
+    marketplace: str
+    checked_at: datetime | None
+    due_at: datetime | None
+    # When the app's call budget last held the check back (None: it runs at its cadence): the
+    # seller's sales are then detected later than usual, and due_at says when it is tried again.
+    deferred_at: datetime | None
+
+
+def check_states(session: Session) -> list[CheckState]:
+    """`checks` with the budget's deferral, for every marketplace checked so far."""
+    return [
+        CheckState(m, row.checked_at, row.due_at, row.deferred_at)
+        for m, row in sorted(repository.all_checks(session).items())
+    ]

@@ -57,7 +57,10 @@ class Marketplace:
     - quantities: whether a listing carries a quantity (a stock > 1 product that sells one unit
       elsewhere gets a quantity update there; a listing without one stays as it is);
     - suggestions: `suggest(tenant_id, product_id) -> dict`, the marketplace's categories for a
-      product's title (a live call, on the seller's request), if it offers them.
+      product's title (a live call, on the seller's request), if it offers them;
+    - call_budget: `pace(now, engine) -> stoflow.domain.call_budget.Pace`, for a marketplace whose call
+      limit holds for the whole app: how its order checks go now (stretched, or deferred); read
+      while holding no database session.
     """
 
     name: str
@@ -80,6 +83,7 @@ class Marketplace:
     setup: str | None = None
     requirements: str | None = None
     suggestions: str | None = None
+    call_budget: str | None = None
     due_work: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 

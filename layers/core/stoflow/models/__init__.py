@@ -35,6 +35,7 @@ _WHERE = {
     "ExtensionPairingCode": "extension",
     "Gender": "catalog",
     "MarketplaceBatch": "jobs",
+    "MarketplaceCalls": "call_budgets",
     "MarketplaceJob": "jobs",
     "MarketplaceCategoryTree": "requirements",
     "MarketplaceListing": "jobs",

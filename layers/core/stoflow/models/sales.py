@@ -97,4 +97,7 @@ class OrderCheck(Base):
     marketplace: Mapped[str] = mapped_column(String(16), primary_key=True)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set while the app's call budget (stoflow.domain.call_budget) holds the check back: when it
+    # was deferred; cleared when a check is queued again.
+    deferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

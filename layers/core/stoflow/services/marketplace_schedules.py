@@ -15,6 +15,7 @@ from stoflow.config import get_settings
 from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import tenant_session
 from stoflow.domain import order_checks
+from stoflow.domain.call_budget import UNLIMITED, Pace
 from stoflow.errors import StoflowError
 from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
@@ -47,16 +48,31 @@ def _order_syncs() -> dict[str, tuple[str, int]]:
     }
 
 
+def _pace(marketplace: str, now: datetime, engine: Engine | None) -> Pace:
+    """The order checks' pace under the marketplace's app-wide call budget, if it has one."""
+    found = marketplaces.get(marketplace)
+    if found is None or found.call_budget is None:
+        return UNLIMITED
+    pace: Pace = found.load("call_budget")(now, engine)
+    return pace
+
+
 def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
     """One tenant's due order checks (kind "orders" of due work): queue each connected
     marketplace's sync that is due; returns when the next one is (None: nothing to watch until a
     connection or a listing marks the tenant again)."""
     upcoming: list[datetime] = []
+    syncs = _order_syncs()
+    # Read before the tenant's session: the app-wide budgets live in the shared schema, and a
+    # container holds one connection at a time.
+    paces = {m: _pace(m, now, engine) for m in syncs}
     with tenant_session(tenant_id, engine=engine) as session:
-        for marketplace, (action, floor) in _order_syncs().items():
+        for marketplace, (action, floor) in syncs.items():
             if not marketplaces.is_connected(session, marketplace):
                 continue
-            order_checks.queue_if_due(session, tenant_id, marketplace, action, now, at_least_s=floor)
+            order_checks.queue_if_due(
+                session, tenant_id, marketplace, action, now, at_least_s=floor, pace=paces[marketplace]
+            )
             next_due = order_checks.next_due(session, marketplace)
             if next_due is not None:
                 # Queued already this minute (the heartbeat was first): looked at next minute.

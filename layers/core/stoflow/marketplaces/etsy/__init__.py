@@ -16,4 +16,6 @@ MARKETPLACE = Marketplace(
     readiness="stoflow.marketplaces.etsy.readiness:check",
     setup="stoflow.marketplaces.etsy.setup:setup_steps",
     photo_limit=10,
+    # One API key for every tenant: 10,000 requests a day for the whole app.
+    call_budget="stoflow.marketplaces.etsy.calls:pace",
 )

@@ -6,17 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stoflow.domain.call_budget import SELLER
 from stoflow.marketplaces.common.apps import etsy_keys
-from stoflow.marketplaces.common.http import MarketplaceHttp
 from stoflow.marketplaces.common.tokens import AccountTokens, SessionFactory, not_connected
+from stoflow.marketplaces.etsy.calls import etsy_http
 from stoflow.marketplaces.etsy.client import EtsyClient
-from stoflow.marketplaces.etsy.oauth import EtsyOAuth, api_base_url
+from stoflow.marketplaces.etsy.oauth import EtsyOAuth
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 
-def client_for(sessions: SessionFactory) -> EtsyClient:
-    http = MarketplaceHttp("etsy", api_base_url())
+def client_for(sessions: SessionFactory, kind: str = SELLER) -> EtsyClient:
+    """A client on the tenant's tokens, its calls counted as `kind` against the app's budget
+    (stoflow.marketplaces.etsy.calls) when `client.http` is closed."""
+    http = etsy_http(kind)
     keys = etsy_keys()
     return EtsyClient(http, AccountTokens("etsy", EtsyOAuth(http, keys), sessions), keys)
 

@@ -46,16 +46,16 @@ class EtsyConnector(OAuthConnector):
 
     def complete(self, principal: Principal, code: str, state: str) -> dict[str, Any]:
         from stoflow.marketplaces.common.apps import etsy_keys
-        from stoflow.marketplaces.common.http import MarketplaceHttp
+        from stoflow.marketplaces.etsy.calls import etsy_http
         from stoflow.marketplaces.etsy.client import EtsyClient
-        from stoflow.marketplaces.etsy.oauth import EtsyOAuth, api_base_url
+        from stoflow.marketplaces.etsy.oauth import EtsyOAuth
 
         check_code(code)
         verifier = oauth_state.consume(state, self.name, principal.user_id, principal.tenant_id)
         now = datetime.now(UTC)
         if verifier is None:
             raise InvalidInput("this authorization request has no PKCE verifier", code="invalid_oauth_state")
-        http = MarketplaceHttp(self.name, api_base_url())
+        http = etsy_http()
         try:
             tokens = EtsyOAuth(http).exchange_code(code, verifier)
             me = EtsyClient(http, StaticTokens(self.name, tokens.access_token), etsy_keys()).get_me()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from stoflow.config import get_settings
+from stoflow.domain.call_budget import ORDERS
 from stoflow.domain.orders import store_orders
 from stoflow.domain.readiness import load_facts
 from stoflow.jobs.errors import PermanentJobError
@@ -325,7 +326,7 @@ class EtsySyncOrdersJobHandler(_EtsyHandler):
                 raise PermanentJobError("Etsy is not connected", code="not_connected")
             cursor = row.orders_cursor or (started - lookback)
             shop_id = row.shop_id
-        client = client_for(context.session)
+        client = client_for(context.session, kind=ORDERS)
         totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0}
         newest = cursor
         offset = 0

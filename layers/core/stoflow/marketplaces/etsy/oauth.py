@@ -57,7 +57,13 @@ class EtsyOAuth:
 
     def __init__(self, http: MarketplaceHttp | None = None, keys: EtsyAppKeys | None = None) -> None:
         self.keys = keys or etsy_keys()
-        self.http = http or MarketplaceHttp("etsy", api_base_url())
+        if http is None:
+            # Alone (the scheduled refresh): its calls count as token upkeep in the app's budget.
+            from stoflow.domain.call_budget import TOKENS
+            from stoflow.marketplaces.etsy.calls import etsy_http
+
+            http = etsy_http(TOKENS)
+        self.http = http
 
     def _token(self, form: dict[str, str]) -> TokenSet:
         response = self.http.request("POST", TOKEN_PATH, data=form, idempotent=False)
