@@ -2013,6 +2013,8 @@ export interface components {
             checked_at: string | null;
             /** Due At */
             due_at: string | null;
+            /** Deferred At */
+            deferred_at?: string | null;
         };
         /** OrderLineOut */
         OrderLineOut: {

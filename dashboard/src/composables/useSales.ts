@@ -92,5 +92,8 @@ export function useSales(options: { debounceMs?: number } = {}) {
     return checks.value.find((c) => c.marketplace === marketplace)?.checked_at ?? null;
   }
 
-  return { sales, alerts, checks, loading, load, forOrder, restore, markRead, lastChecked };
+  // Marketplaces whose checks the app's daily call budget holds back: their sales are seen later.
+  const deferred = computed(() => checks.value.filter((c) => c.deferred_at));
+
+  return { sales, alerts, checks, deferred, loading, load, forOrder, restore, markRead, lastChecked };
 }

@@ -23,9 +23,11 @@ from stoflow.models.call_budgets import MarketplaceCalls
 from stoflow.repositories import marketplace_calls
 from stoflow.services.jobs import JobRequest, enqueue
 from stoflow.services.marketplace_schedules import visit_orders
-from tests.support.api import register_and_login
+from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import connect
 from tests.support.selling import listed_everywhere
+
+call = caller("marketplaces")
 
 
 def etsy_calls(start: datetime) -> Counter[str]:
@@ -114,6 +116,8 @@ def test_a_spent_budget_defers_etsy_checks_and_a_delist_still_goes_out(marketpla
         (etsy,) = [s for s in order_checks.check_states(session) if s.marketplace == "etsy"]
         assert etsy.deferred_at == future  # what the dashboard shows
         assert etsy.due_at == future + timedelta(seconds=settings.etsy_deferred_check_s)
+    shown = {c["marketplace"]: c for c in call("GET", "/orders/checks", token=seller["access_token"]).json}
+    assert shown["etsy"]["deferred_at"] is not None and shown["ebay"]["deferred_at"] is None
     assert sync_jobs(tenant, "ebay") >= 1  # the other marketplaces' checks go on
 
     # The seller's own actions are never held back by the budget: a delist goes out.

@@ -145,11 +145,6 @@ def queue_if_due(
     return True
 
 
-def checks(session: Session) -> list[tuple[str, datetime | None, datetime | None]]:
-    """(marketplace, last checked, next due) for every marketplace checked so far."""
-    return [(m, row.checked_at, row.due_at) for m, row in sorted(repository.all_checks(session).items())]
-
-
 @dataclass(frozen=True)
 class CheckState:
     """One marketplace's orders check as the dashboard shows it."""
@@ -163,7 +158,7 @@ class CheckState:
 
 
 def check_states(session: Session) -> list[CheckState]:
-    """`checks` with the budget's deferral, for every marketplace checked so far."""
+    """Every marketplace checked so far: last checked, next due, and the budget's deferral."""
     return [
         CheckState(m, row.checked_at, row.due_at, row.deferred_at)
         for m, row in sorted(repository.all_checks(session).items())

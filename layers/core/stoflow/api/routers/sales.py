@@ -78,6 +78,9 @@ class OrderCheckOut(BaseModel):
     marketplace: str
     checked_at: datetime | None  # when its sales were last read
     due_at: datetime | None  # when they are read next (None: nothing listed there to watch)
+    # When the app's daily call budget with the marketplace last held the check back (None: it
+    # runs at its cadence); sales there are then seen later than usual, due_at says when.
+    deferred_at: datetime | None = None
 
 
 def sale_out(chain: object) -> SaleOut:
@@ -171,6 +174,9 @@ async def read_alert(alert_id: AlertId, db: TenantDb, principal: CurrentPrincipa
 
 @router.get("/orders/checks", response_model=list[OrderCheckOut], responses=_PROBLEMS)
 async def order_checks(db: TenantDb, principal: CurrentPrincipal) -> list[OrderCheckOut]:
-    from stoflow.domain.order_checks import checks
+    from stoflow.domain.order_checks import check_states
 
-    return [OrderCheckOut(marketplace=m, checked_at=c, due_at=d) for m, c, d in checks(db)]
+    return [
+        OrderCheckOut(marketplace=s.marketplace, checked_at=s.checked_at, due_at=s.due_at, deferred_at=s.deferred_at)
+        for s in check_states(db)
+    ]
