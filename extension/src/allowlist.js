@@ -8,6 +8,7 @@ const RULES = [
   { method: 'GET', path: /^\/api\/v2\/item_upload\/items\/\d{1,15}$/, query: [] },
   { method: 'PUT', path: /^\/api\/v2\/item_upload\/items\/\d{1,15}$/, query: [] },
   { method: 'POST', path: /^\/api\/v2\/items\/\d{1,15}\/delete$/, query: [] },
+  { method: 'PUT', path: /^\/api\/v2\/items\/\d{1,15}\/is_hidden$/, query: [] },
   { method: 'GET', path: /^\/api\/v2\/wardrobe\/\d{1,15}\/items$/, query: ['page', 'per_page', 'order'] },
   { method: 'GET', path: /^\/api\/v2\/my_orders$/, query: ['type', 'status', 'page', 'per_page'] },
   { method: 'GET', path: /^\/api\/v2\/conversations$/, query: ['page', 'per_page'] },

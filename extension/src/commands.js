@@ -185,6 +185,19 @@ export const COMMAND_HANDLERS = {
     return { item_id: req.item_id, deleted: true };
   },
 
+  // Vinted's own web client hides an item this way; a hidden item stays in the wardrobe (with its
+  // favourites and views) but no buyer sees it, so a sale that falls through can show it again.
+  async 'vinted.hide'(ctx, req) {
+    try {
+      await ctx.vinted.call('PUT', `/api/v2/items/${req.item_id}/is_hidden`, { json: { is_hidden: req.hidden } });
+    } catch (err) {
+      // Gone already: no buyer sees it, the goal of hiding holds (showing it again does not).
+      if (err.code === 'not_found' && req.hidden) return { item_id: req.item_id, hidden: true, already_gone: true };
+      throw err;
+    }
+    return { item_id: req.item_id, hidden: req.hidden };
+  },
+
   async 'vinted.get_item'(ctx, req) {
     try {
       const body = await ctx.vinted.call('GET', `/api/v2/item_upload/items/${req.item_id}`);

@@ -12,6 +12,7 @@ export const COMMANDS = Object.freeze([
   'vinted.publish',
   'vinted.update',
   'vinted.delete',
+  'vinted.hide',
   'vinted.fetch_wardrobe',
   'vinted.fetch_orders',
   'vinted.fetch_conversations',
@@ -19,7 +20,7 @@ export const COMMANDS = Object.freeze([
   'vinted.get_item',
 ]);
 // Commands that change something on Vinted: a lost answer is reported as unknown_outcome.
-export const WRITE_COMMANDS = Object.freeze(['vinted.publish', 'vinted.update', 'vinted.delete', 'vinted.send_message']);
+export const WRITE_COMMANDS = Object.freeze(['vinted.publish', 'vinted.update', 'vinted.delete', 'vinted.hide', 'vinted.send_message']);
 
 const id = () => int({ min: 1 });
 const optId = () => ({ ...int({ min: 1 }), nullable: true });
@@ -56,6 +57,8 @@ export const REQUESTS = Object.freeze({
     ['item_id', 'item'],
   ),
   'vinted.delete': obj({ product_id: id(), item_id: id() }, ['item_id']),
+  // Hidden from buyers (a sale elsewhere, until it is final) or shown again (the sale undone).
+  'vinted.hide': obj({ product_id: id(), item_id: id(), hidden: bool() }, ['item_id', 'hidden']),
   'vinted.fetch_wardrobe': obj({ user_id: id(), ...paging }),
   'vinted.fetch_orders': obj({
     type: str({ enum: ['sold', 'purchased'] }),

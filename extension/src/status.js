@@ -45,6 +45,7 @@ const COMMAND_WORDS = {
   'vinted.publish': 'Publishing an item',
   'vinted.update': 'Updating an item',
   'vinted.delete': 'Deleting an item',
+  'vinted.hide': 'Hiding or showing an item',
   'vinted.send_message': 'Sending a message',
   'vinted.fetch_wardrobe': 'Reading your wardrobe',
   'vinted.fetch_orders': 'Checking your sales',

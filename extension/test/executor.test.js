@@ -198,3 +198,19 @@ test("execute_job carries the server's pacing plan; an unexpected failure is tol
   assert.equal(result.error.code, 'unknown_outcome');
   assert.doesNotMatch(result.error.message, /Cannot read/);
 });
+
+test('hide puts is_hidden on the item, show takes it off; a gone item counts as hidden, never as shown', async () => {
+  const h = harness({ 'PUT /api/v2/items/77/is_hidden': () => ok({}) });
+  const hidden = await h.executor.handle(job('vinted.hide', { product_id: 3, item_id: 77, hidden: true }));
+  assert.deepEqual(hidden.data, { item_id: 77, hidden: true, progress_messages: 0 });
+  assert.deepEqual(h.vintedPage.calls[0].json, { is_hidden: true });
+  const shown = await h.executor.handle(job('vinted.hide', { product_id: 3, item_id: 77, hidden: false }, { job_id: 43 }));
+  assert.deepEqual(shown.data, { item_id: 77, hidden: false, progress_messages: 0 });
+  assert.deepEqual(h.vintedPage.calls[1].json, { is_hidden: false });
+
+  const gone = harness({});
+  const hiddenAnyway = await gone.executor.handle(job('vinted.hide', { item_id: 78, hidden: true }));
+  assert.deepEqual(hiddenAnyway.data, { item_id: 78, hidden: true, already_gone: true, progress_messages: 0 });
+  const notShown = await gone.executor.handle(job('vinted.hide', { item_id: 78, hidden: false }, { job_id: 44 }));
+  assert.equal(notShown.ok, false);
+});

@@ -21,6 +21,7 @@ const examples = {
   'vinted.publish': { product_id: 3, item, photos: [{ url: 'https://bucket.s3.amazonaws.com/p/1.jpg?X-Amz-Signature=abc', image_id: 11 }] },
   'vinted.update': { product_id: 3, item_id: 99, item },
   'vinted.delete': { item_id: 99 },
+  'vinted.hide': { product_id: 3, item_id: 99, hidden: true },
   'vinted.fetch_wardrobe': { per_page: 48 },
   'vinted.fetch_orders': { type: 'sold', status: 'all' },
   'vinted.fetch_conversations': {},

@@ -358,7 +358,7 @@ def test_datadome_pauses_the_tenant_until_the_pause_ends(world):
     assert min(c.at for c in later) >= until.timestamp() - 1, "a Vinted call was made during the pause"
 
 
-def test_publish_on_vinted_and_ebay_then_an_ebay_sale_delists_on_vinted(world):
+def test_publish_on_vinted_and_ebay_then_an_ebay_sale_hides_it_on_vinted(world):
     cloud, vinted, token = world["cloud"], world["vinted"], world["token"]
     pair(world)
     consent(cloud, token, "ebay")
@@ -379,9 +379,9 @@ def test_publish_on_vinted_and_ebay_then_an_ebay_sale_delists_on_vinted(world):
 
     def synced_until_the_delist_is_queued() -> bool:
         # eBay indexes an order with a delay, and the sync never reads its last minute: ask again
-        # (as the schedule would) until the sale is read and the Vinted delete is queued.
+        # (as the schedule would) until the sale is read and the Vinted item's hiding is queued.
         # Filtered reads: the syncs asked for here soon outnumber any one page of the job list.
-        status, page = cloud.call("GET", f"/jobs?marketplace=vinted&action=delete&product_id={product_id}", token=token)
+        status, page = cloud.call("GET", f"/jobs?marketplace=vinted&action=hide&product_id={product_id}", token=token)
         assert status == 200, page
         if page["items"]:
             return True
@@ -393,9 +393,10 @@ def test_publish_on_vinted_and_ebay_then_an_ebay_sale_delists_on_vinted(world):
         return False
 
     wait_for(
-        "the Vinted delete queued after the eBay sale", synced_until_the_delist_is_queued, context=lambda: logs(world)
+        "the Vinted item hidden after the eBay sale", synced_until_the_delist_is_queued, context=lambda: logs(world)
     )
-    delisted = wait_for_job(cloud, token, marketplace="vinted", action="delete", product_id=product_id)
+    # Hidden, not deleted: no buyer sees it, and a sale that falls through can show it again.
+    delisted = wait_for_job(cloud, token, marketplace="vinted", action="hide", product_id=product_id)
     assert delisted["status"] == "completed", (delisted, logs(world))
-    assert any(c.path == f"/api/v2/items/{item_id}/delete" for c in vinted.state.api_calls())
-    assert item_id not in vinted.state.items
+    assert any(c.path == f"/api/v2/items/{item_id}/is_hidden" for c in vinted.state.api_calls())
+    assert vinted.state.items[item_id]["is_hidden"] is True

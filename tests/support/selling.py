@@ -20,9 +20,11 @@ from tests.support.marketplaces import product_with_photos
 @pytest.fixture
 def vinted_delete(job_runner):
     """Vinted's delist runs through the browser extension; here a scripted handler stands in for
-    it (replacing the real one, which would wait for a browser)."""
+    it (replacing the real one, which would wait for a browser): a sale elsewhere hides the item,
+    a final sale or the seller deletes it, both answered by this one handler."""
     handler = ScriptedHandler("delete", marketplace="vinted")
     job_runner.registry._handlers[("vinted", "delete")] = handler
+    job_runner.registry._handlers[("vinted", "hide")] = handler
     return handler
 
 
@@ -82,9 +84,12 @@ def listed_everywhere(tenant, job_runner, sku, *, stock=1):
 
 
 def delist_jobs(tenant, product_id):
+    """(marketplace, status) of each job that took the product down: deleted, or hidden (Vinted)."""
     with tenant_session(tenant) as session:
         jobs = session.scalars(
-            select(MarketplaceJob).where(MarketplaceJob.product_id == product_id, MarketplaceJob.action == "delete")
+            select(MarketplaceJob).where(
+                MarketplaceJob.product_id == product_id, MarketplaceJob.action.in_(("delete", "hide"))
+            )
         )
         return sorted((j.marketplace, j.status) for j in jobs)
 

@@ -146,6 +146,12 @@ class FakeVinted:
         if match := re.fullmatch(r"/api/v2/items/(\d+)/delete", path):
             self.items.pop(int(match[1]), None)
             return ok({})
+        if match := re.fullmatch(r"/api/v2/items/(\d+)/is_hidden", path):
+            item_id = int(match[1])
+            if item_id not in self.items or method != "PUT":
+                return {"status": 404, "json": {"message": "not found"}}
+            self.items[item_id]["is_hidden"] = bool(req["json"]["is_hidden"])
+            return ok({})
         if re.fullmatch(r"/api/v2/wardrobe/\d+/items", path):
             self.wardrobe_reads.append(at)
             page, per_page = int(req["query"]["page"]), int(req["query"]["per_page"])

@@ -2790,6 +2790,8 @@ export interface components {
             cancelled_at: string | null;
             /** Restored At */
             restored_at: string | null;
+            /** Final At */
+            final_at?: string | null;
             /** Steps */
             steps: components["schemas"]["SaleStepOut"][];
         };

@@ -6,7 +6,7 @@ ever reach it.
 The home page logs the browser in (an HttpOnly session cookie, an anon_id cookie, the CSRF token
 in a meta tag). Every API call must carry the session cookie, `x-csrf-token` and `x-anon-id`;
 the sandbox answers the endpoints the extension uses (users/current, photos, item_upload/items,
-items/{id}/delete, wardrobe, my_orders, conversations and replies), keeps the seller's items,
+items/{id}/delete, items/{id}/is_hidden, wardrobe, my_orders, conversations and replies), keeps the seller's items,
 and can answer with a DataDome challenge (403 with the captcha-delivery script), 429 with
 Retry-After, or a logged-out session. Also serves photos over plain HTTP on loopback (tests).
 """
@@ -335,6 +335,17 @@ def _handler(state: VintedState) -> type[BaseHTTPRequestHandler]:
             payload = json.loads(body or b"{}")
             self._record(Call(time.time(), "PUT", path, problems, payload))
             if self._refused(problems):
+                return
+            if m := re.fullmatch(r"/api/v2/items/(\d+)/is_hidden", path):
+                # Vinted's web client hides or shows an item: {"is_hidden": true | false}.
+                hidden = payload.get("is_hidden")
+                with state.lock:
+                    item = state.items.get(int(m.group(1)))
+                    if item is None or not isinstance(hidden, bool):
+                        self._send(*((404, {"code": 404, "message": "not found"}) if item is None else (400, {})))
+                        return
+                    item.update(is_hidden=hidden, status="hidden" if hidden else "active")
+                    self._send(200, {"code": 0})
                 return
             m = re.fullmatch(r"/api/v2/item_upload/items/(\d+)", path)
             with state.lock:

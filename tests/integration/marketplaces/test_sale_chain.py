@@ -48,9 +48,11 @@ def at(value):
 
 @pytest.fixture
 def vinted_publish(job_runner):
-    """Vinted's relist runs through the browser extension; a scripted handler stands in for it."""
+    """Vinted's relist runs through the browser extension; a scripted handler stands in for it:
+    a hidden item shown again, or one deleted published anew."""
     handler = ScriptedHandler("publish", marketplace="vinted")
     job_runner.registry._handlers[("vinted", "publish")] = handler
+    job_runner.registry._handlers[("vinted", "unhide")] = handler
     return handler
 
 
@@ -63,7 +65,7 @@ def test_the_chain_is_shown_with_its_timestamps(marketplaces, job_runner, seller
     assert (sale["sold_on"], sale["status"], sale["quantity"]) == ("ebay", "active", 1)
     assert at(sale["sold_at"]) < at(sale["seen_at"]) <= at(sale["delists_queued_at"]) <= at(sale["done_at"])
     steps = sorted((s["marketplace"], s["action"], s["phase"], s["status"]) for s in sale["steps"])
-    assert steps == [("etsy", "delete", "sale", "completed"), ("vinted", "delete", "sale", "completed")]
+    assert steps == [("etsy", "delete", "sale", "completed"), ("vinted", "hide", "sale", "completed")]
     assert all(s["finished_at"] for s in sale["steps"])
     assert call("GET", f"/sales/{sale['id']}", token=token).json == sale
     assert call("GET", "/sales/999999", token=token).json["code"] == "sale_not_found"
@@ -130,20 +132,58 @@ def test_restore_relists_where_the_chain_delisted_in_one_action(
         ("ebay", "completed"),  # the first listing
         ("etsy", "completed"),
         ("etsy", "completed"),  # the relist
-        ("vinted", "completed"),
     ]
     assert next(iter(world.etsy.listings.values()))["state"] == "active"
-    assert [c.job.product_id for c in vinted_publish.calls] == [product_id]
+    # The Vinted item was only hidden: it is shown again, with its favourites and views.
+    assert [(c.job.product_id, c.job.action) for c in vinted_publish.calls] == [(product_id, "unhide")]
     (after,) = sales_of(token, product_id)
     assert after["restored_at"] is not None
     assert sorted((s["marketplace"], s["action"], s["phase"]) for s in after["steps"]) == [
         ("etsy", "delete", "sale"),
         ("etsy", "publish", "restore"),
-        ("vinted", "delete", "sale"),
-        ("vinted", "publish", "restore"),
+        ("vinted", "hide", "sale"),
+        ("vinted", "unhide", "restore"),
     ]
     again = call("POST", f"/sales/{sale['id']}/restore", token=token)
     assert (again.status, again.json["code"]) == (409, "sale_not_active")
+
+
+def test_a_hidden_vinted_item_is_deleted_once_the_sale_is_final_and_published_anew_if_undone_after(
+    marketplaces, job_runner, seller, vinted_delete, vinted_publish
+):
+    from datetime import timedelta
+
+    from stoflow.config import get_settings
+    from stoflow.services.marketplace_schedules import visit_orders
+
+    world, tenant, token = marketplaces, seller["id"], seller["access_token"]
+    product_id = listed_everywhere(tenant, job_runner, "FI-1")
+    world.ebay.sell("FI-1")
+    sync(tenant, job_runner, "ebay")
+    (sale,) = sales_of(token, product_id)
+    final_at = at(sale["sold_at"]) + timedelta(days=get_settings().order_check_after_sale_days)
+
+    # Within the window a cancellation could still come: the item stays hidden, and the tenant's
+    # orders are looked at again when the window ends at the latest.
+    next_due = visit_orders(tenant, final_at - timedelta(hours=1))
+    assert next_due is not None and next_due <= final_at
+    assert [c.job.action for c in vinted_delete.calls] == ["hide"]
+    visit_orders(tenant, final_at + timedelta(minutes=1))
+    job_runner.run_all(tenant=tenant)
+    assert [c.job.action for c in vinted_delete.calls] == ["hide", "delete"]
+    (final,) = sales_of(token, product_id)
+    assert final["final_at"] is not None and final["status"] == "active"
+    assert ("vinted", "delete", "final", "completed") in [
+        (s["marketplace"], s["action"], s["phase"], s["status"]) for s in final["steps"]
+    ]
+    visit_orders(tenant, final_at + timedelta(days=1))  # final once: nothing more
+    job_runner.run_all(tenant=tenant)
+    assert len(vinted_delete.calls) == 2
+
+    # A return after the sale was final: the deleted item is published anew, not shown again.
+    assert call("POST", f"/sales/{sale['id']}/restore", token=token).status == 200
+    job_runner.run_all(tenant=tenant)
+    assert [c.job.action for c in vinted_publish.calls] == ["publish"]
 
 
 def test_a_cancellation_seen_by_the_order_sync_restores_and_relists(

@@ -5,8 +5,10 @@ product) with its chain: the product sold (its stock decremented), then one job 
 marketplace where it is still live, queued in the same transaction (the messages leave after the
 commit) —
 
-- the last unit sold: a delist job (eBay withdraws the offer, Etsy deactivates the listing, Vinted
-  hides or deletes the item), reversible so a cancelled sale can be undone;
+- the last unit sold: a delist job (eBay withdraws the offer, Etsy deactivates the listing),
+  reversible so a cancelled sale can be undone; where a delist cannot be undone (a Vinted item
+  deleted is gone with its favourites and views), the item is hidden instead (`hide`), and deleted
+  only once the sale is final (`finalize_held`: no cancellation within `sale_final_after_days`);
 - stock left (stock > 1): a quantity update instead, where the marketplace keeps a quantity.
 
 A sale of a product another marketplace has sold already is recorded too, flagged `oversold`, and
@@ -14,8 +16,8 @@ raises an alert. A delist that still fails after its retries raises an alert (th
 in its input: stoflow.jobs.transitions raises it when the job fails for good).
 
 `restore_sale` undoes a sale (cancelled or returned): the stock comes back and every listing the
-chain took down is published again, in one action (the seller's, or the order sync's when it sees
-the order cancelled).
+chain took down is published again (a hidden one shown again: `unhide`), in one action (the
+seller's, or the order sync's when it sees the order cancelled).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 DELIST_ACTION = "delete"
 QUANTITY_ACTION = "update"
 RELIST_ACTION = "publish"
+# Where a delist cannot be undone: hidden on a sale, shown again on a restore, deleted when final.
+HOLD_ACTION = "hide"
+RELEASE_ACTION = "unhide"
 # A sale's order reference when the marketplace gave none.
 UNKNOWN_ORDER = "unknown"
 # Chain jobs go before the seller's own work on the same marketplace.
@@ -51,7 +56,10 @@ CHAIN_PRIORITY = 10
 
 
 class Listings(Protocol):
-    """One marketplace's own listing table (a module of its adapter)."""
+    """One marketplace's own listing table (a module of its adapter). `hides_on_sale`: a sale
+    elsewhere hides its listing (HOLD_ACTION) rather than delisting it, until the sale is final."""
+
+    hides_on_sale: bool
 
     def is_live(self, session: Session, product_id: int) -> bool: ...
 
@@ -186,7 +194,8 @@ def record_sale(
             for marketplace in others:
                 # A live listing of a sold item is the costly failure: say so if it stays live.
                 delist = {**params, "alert_on_failure": True}
-                job_id = _queue_step(session, tenant_id, sale, marketplace, DELIST_ACTION, "sale", delist)
+                action = HOLD_ACTION if listings[marketplace].hides_on_sale else DELIST_ACTION
+                job_id = _queue_step(session, tenant_id, sale, marketplace, action, "sale", delist)
                 if job_id is not None:
                     result.delist_job_ids.append(job_id)
         sale.delists_queued_at = now
@@ -248,7 +257,7 @@ def restore_sale(session: Session, tenant_id: int, sale: Sale, *, now: datetime 
             result.cancelled_job_ids.append(job.id)
             continue
         # Taken down (or its quantity lowered): put it back as it was.
-        action = RELIST_ACTION if step["action"] == DELIST_ACTION else QUANTITY_ACTION
+        action = _undo_action(step, sale.steps, jobs)
         params: dict[str, object] = {"reason": "sale_restored", "sale_id": sale.id}
         job_id = _queue_step(session, tenant_id, sale, step["marketplace"], action, "restore", params)
         if job_id is not None:
@@ -257,6 +266,43 @@ def restore_sale(session: Session, tenant_id: int, sale: Sale, *, now: datetime 
     session.flush()
     log.info("sale %s restored: %d relist jobs queued", sale.id, len(result.relist_job_ids))
     return result
+
+
+def _undo_action(step: Mapping[str, object], steps: list[dict[str, object]], jobs: Mapping[int, object]) -> str:
+    """What puts one step of a sale back: a hidden listing is shown again, unless the sale was
+    final and it was deleted since (then it is published anew, as a deleted one is)."""
+    if step["action"] == QUANTITY_ACTION:
+        return QUANTITY_ACTION
+    if step["action"] == HOLD_ACTION:
+        final = [s for s in steps if s.get("phase") == "final" and s["marketplace"] == step["marketplace"]]
+        if not any(getattr(jobs.get(int(str(s["job_id"]))), "status", None) == "completed" for s in final):
+            return RELEASE_ACTION
+    return RELIST_ACTION
+
+
+def held_until(sale: Sale, final_after: timedelta) -> datetime:
+    """When a sale's hidden listings may be deleted: no cancellation came within `final_after`."""
+    return (sale.sold_at or sale.seen_at) + final_after
+
+
+def finalize_held(session: Session, tenant_id: int, now: datetime, final_after: timedelta) -> datetime | None:
+    """Delete the listings a sale hid, once the sale is final (still active `final_after` after it
+    was made); returns when the next standing sale becomes final (None: no listing is held)."""
+    upcoming: list[datetime] = []
+    for sale in sales_repository.holding(session, HOLD_ACTION):
+        final_at = held_until(sale, final_after)
+        if final_at > now:
+            upcoming.append(final_at)
+            continue
+        jobs = sales_repository.jobs_by_ids(session, [int(step["job_id"]) for step in sale.steps])
+        for step in [s for s in sale.steps if s.get("phase") == "sale" and s["action"] == HOLD_ACTION]:
+            job = jobs.get(int(step["job_id"]))
+            if job is None or job.status in ("cancelled", "failed"):
+                continue  # never hidden: nothing to delete
+            params: dict[str, object] = {"reason": "sale_final", "sale_id": sale.id, "alert_on_failure": True}
+            _queue_step(session, tenant_id, sale, str(step["marketplace"]), DELIST_ACTION, "final", params)
+        sale.final_at = now
+    return min(upcoming) if upcoming else None
 
 
 def cancel_order(

@@ -57,7 +57,10 @@ class Sale(Base):
     delists_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # [{"marketplace", "action" (delete | update | publish), "job_id", "phase" (sale | restore)}]
+    # When the sale became final and the listings it had hidden were queued for deletion.
+    final_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # [{"marketplace", "action" (delete | update | publish | hide | unhide), "job_id",
+    #   "phase" (sale | restore | final)}]
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default=text("'[]'"))
 
 

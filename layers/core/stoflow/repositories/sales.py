@@ -29,6 +29,17 @@ def active_of_product(session: Session, product_id: int) -> list[Sale]:
     )
 
 
+def holding(session: Session, hold_action: str) -> list[Sale]:
+    """Standing sales whose chain hid a listing, not final yet: locked, as a restore locks them."""
+    query = (
+        select(Sale)
+        .where(Sale.status == "active", Sale.final_at.is_(None), Sale.steps.contains([{"action": hold_action}]))
+        .order_by(Sale.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
+
+
 def get(session: Session, sale_id: int, *, lock: bool = False) -> Sale | None:
     query = select(Sale).where(Sale.id == sale_id)
     return session.scalars(query.with_for_update() if lock else query).first()

@@ -16,6 +16,7 @@ from stoflow.db.engine import get_engine
 from stoflow.db.tenancy import tenant_session
 from stoflow.domain import order_checks
 from stoflow.domain.call_budget import UNLIMITED, Pace
+from stoflow.domain.sales import finalize_held
 from stoflow.errors import StoflowError
 from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
@@ -59,8 +60,9 @@ def _pace(marketplace: str, now: datetime, engine: Engine | None) -> Pace:
 
 def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
     """One tenant's due order checks (kind "orders" of due work): queue each connected
-    marketplace's sync that is due; returns when the next one is (None: nothing to watch until a
-    connection or a listing marks the tenant again)."""
+    marketplace's sync that is due, and delete the listings a sale hid once the sale is final (no
+    cancellation seen while its orders were watched); returns when the next of these is due (None:
+    nothing to watch until a connection or a listing marks the tenant again)."""
     upcoming: list[datetime] = []
     syncs = _order_syncs()
     # Read before the tenant's session: the app-wide budgets live in the shared schema, and a
@@ -77,6 +79,11 @@ def visit_orders(tenant_id: int, now: datetime, engine: Engine | None = None) ->
             if next_due is not None:
                 # Queued already this minute (the heartbeat was first): looked at next minute.
                 upcoming.append(max(next_due, now + timedelta(minutes=1)) if next_due <= now else next_due)
+        # Final once cancellations are no longer watched for (order_checks' window after a sale).
+        final_after = timedelta(days=get_settings().order_check_after_sale_days)
+        next_final = finalize_held(session, tenant_id, now, final_after)
+        if next_final is not None:
+            upcoming.append(next_final)
     return min(upcoming) if upcoming else None
 
 

@@ -29,8 +29,9 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 
 class SaleStepOut(BaseModel):
     marketplace: str
-    action: str  # delete (delist), update (quantity), publish (relist)
-    phase: str  # sale | restore
+    # delete (delist), hide (delist that can be undone), update (quantity), publish (relist), unhide
+    action: str
+    phase: str  # sale | restore | final (a hidden listing deleted once the sale is final)
     job_id: int
     status: str  # the job's status
     attempts: int
@@ -53,6 +54,8 @@ class SaleOut(BaseModel):
     done_at: datetime | None  # when the last delist finished (None while one is open or failed)
     cancelled_at: datetime | None
     restored_at: datetime | None
+    # When the sale became final (no cancellation in time) and the listings it hid were deleted.
+    final_at: datetime | None = None
     steps: list[SaleStepOut]
 
 
@@ -101,6 +104,7 @@ def sale_out(chain: object) -> SaleOut:
         done_at=chain.done_at(),
         cancelled_at=sale.cancelled_at,
         restored_at=sale.restored_at,
+        final_at=sale.final_at,
         steps=[SaleStepOut.model_validate(step) for step in chain.steps()],
     )
 

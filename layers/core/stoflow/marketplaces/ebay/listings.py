@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.ebay import EbayProduct
 
+# A sale elsewhere delists here (a delist that can be undone: the offer is withdrawn).
+hides_on_sale = False
+
 
 def by_product(session: Session, product_id: int) -> EbayProduct | None:
     return session.scalars(select(EbayProduct).where(EbayProduct.product_id == product_id)).first()

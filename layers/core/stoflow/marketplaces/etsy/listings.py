@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.etsy import EtsyProduct
 
+# A sale elsewhere delists here (a delist that can be undone: the listing is deactivated).
+hides_on_sale = False
+
 
 def by_product(session: Session, product_id: int) -> EtsyProduct | None:
     return session.scalars(select(EtsyProduct).where(EtsyProduct.product_id == product_id)).first()

@@ -22,7 +22,7 @@ READ_COMMANDS = frozenset(
 )
 # Writes that may run twice safely (a full replace, a delete of what is already gone): a missed
 # deadline retries them. Any other write becomes unknown_outcome and is reconciled by a read.
-REPEATABLE_WRITES = frozenset({"vinted.update", "vinted.delete"})
+REPEATABLE_WRITES = frozenset({"vinted.update", "vinted.delete", "vinted.hide"})
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -97,6 +97,12 @@ def build_command(session: Session, job: MarketplaceJob) -> tuple[str, dict[str,
         if job.product_id is not None:
             request["product_id"] = job.product_id
         return "vinted.delete", request
+    if action in ("hide", "unhide"):
+        # Vinted's own web client: PUT /api/v2/items/{id}/is_hidden, {"is_hidden": true | false}.
+        shown: dict[str, Any] = {"item_id": _item_id(session, job), "hidden": action == "hide"}
+        if job.product_id is not None:
+            shown["product_id"] = job.product_id
+        return "vinted.hide", shown
     if action == "sync":
         return "vinted.fetch_wardrobe", {"per_page": 48, "max_pages": 50}
     if action == "orders":

@@ -52,6 +52,18 @@ class VintedDeleteJobHandler(VintedJobHandler):
     needs_product = True
 
 
+class VintedHideJobHandler(VintedJobHandler):
+    """A sale elsewhere: the item is hidden (shown again if the sale is undone, deleted once final)."""
+
+    action = "hide"
+    needs_product = True
+
+
+class VintedUnhideJobHandler(VintedJobHandler):
+    action = "unhide"
+    needs_product = True
+
+
 class VintedSyncJobHandler(VintedJobHandler):
     """Import the wardrobe, link items to products, and mark sold items (delists elsewhere)."""
 
@@ -85,6 +97,8 @@ HANDLERS = (
     VintedPublishJobHandler,
     VintedUpdateJobHandler,
     VintedDeleteJobHandler,
+    VintedHideJobHandler,
+    VintedUnhideJobHandler,
     VintedSyncJobHandler,
     VintedOrdersJobHandler,
     VintedMessagesJobHandler,

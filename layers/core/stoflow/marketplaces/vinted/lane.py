@@ -518,6 +518,8 @@ ACTION_COMMANDS = {
     "publish": "vinted.publish",
     "update": "vinted.update",
     "delete": "vinted.delete",
+    "hide": "vinted.hide",
+    "unhide": "vinted.hide",
     "sync": "vinted.fetch_wardrobe",
     "orders": "vinted.fetch_orders",
     "messages": "vinted.fetch_conversations",

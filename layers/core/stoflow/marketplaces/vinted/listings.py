@@ -7,6 +7,10 @@ from sqlalchemy.orm import Session
 
 from stoflow.models.vinted import VintedProduct
 
+# A deleted Vinted item cannot come back (its favourites and views are lost with it): a sale
+# elsewhere hides it, and it is deleted once the sale is final (stoflow.domain.sales).
+hides_on_sale = True
+
 
 def is_live(session: Session, product_id: int) -> bool:
     """A Vinted wardrobe item linked to the product (imported, not listed by a job of ours)."""
@@ -15,6 +19,7 @@ def is_live(session: Session, product_id: int) -> bool:
         .where(
             VintedProduct.product_id == product_id,
             VintedProduct.is_closed.is_(False),
+            VintedProduct.is_hidden.is_(False),
             VintedProduct.deleted_at.is_(None),
             VintedProduct.sold_at.is_(None),
         )

@@ -272,6 +272,7 @@ class ItemData(_Strict):
     item_id: Id = Field(ge=1)
     photo_ids: list[int] = Field(default_factory=list, max_length=20)
     deleted: bool = False
+    hidden: bool | None = None
     already_gone: bool = False
     exists: bool | None = None
     item: dict[str, Any] | None = None
@@ -344,6 +345,18 @@ def apply_success(
             result={"item_id": deleted.item_id, "already_gone": deleted.already_gone},
             external_id=str(deleted.item_id),
             listing_status="delisted",
+        )
+    if command == "vinted.hide":
+        shown = _validated(ItemData, data)
+        hidden = bool(shown.hidden)
+        values: dict[str, Any] = {"is_hidden": hidden, "updated_at": now}
+        if shown.already_gone:  # hidden from buyers all the same: gone from the wardrobe
+            values["deleted_at"] = now
+        session.execute(update(VintedProduct).where(VintedProduct.vinted_item_id == shown.item_id).values(**values))
+        return JobOutcome(
+            result={"item_id": shown.item_id, "hidden": hidden, "already_gone": shown.already_gone},
+            external_id=str(shown.item_id),
+            listing_status="delisted" if hidden or shown.already_gone else "listed",
         )
     if command == "vinted.get_item":
         got = _validated(ItemData, data)
