@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Interval, and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Interval, and_, any_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from stoflow.models.jobs import (
@@ -31,9 +32,14 @@ class JobFilters:
     product_id: int | None = None
 
 
+# Built once; `= ANY(:ids)` takes any number of ids in one parameter.
+_LIVE_PRODUCT_IDS = select(Product.id).where(
+    Product.id == any_(bindparam("ids", type_=ARRAY(BigInteger))), Product.deleted_at.is_(None)
+)
+
+
 def live_product_ids(session: Session, ids: Sequence[int]) -> set[int]:
-    rows = session.scalars(select(Product.id).where(Product.id.in_(ids), Product.deleted_at.is_(None)))
-    return set(rows)
+    return set(session.connection().execute(_LIVE_PRODUCT_IDS, {"ids": list(ids)}).scalars())
 
 
 def batch_by_key(session: Session, key: str) -> MarketplaceBatch | None:
