@@ -43,6 +43,9 @@ class FakeSession:
     def __init__(self) -> None:
         self.locked: list[int] = []
 
+    def connection(self) -> FakeSession:
+        return self
+
     def execute(self, _statement, parameters):  # the advisory lock
         self.locked.append(parameters["tenant_id"])
 

@@ -200,14 +200,18 @@ _COUNT_LIVE = select(func.count()).select_from(Product).where(LIVE)
 
 
 def count_live(session: Session) -> int:
-    return int(session.scalar(_COUNT_LIVE) or 0)
+    return int(session.connection().scalar(_COUNT_LIVE) or 0)
 
 
-def insert(session: Session, values: dict[str, Any]) -> Product:
-    """One statement: the row and its server defaults (version, timestamps) come back by RETURNING."""
-    product = session.scalar(insert_(Product).values(**values).returning(Product))
-    assert product is not None  # RETURNING of a successful INSERT has its row
-    return product
+_PRODUCTS_TABLE = Product.__table__
+
+
+def insert(session: Session, values: dict[str, Any]) -> Row[Any]:
+    """One statement: the row and its server defaults (version, timestamps) come back by RETURNING,
+    as a plain row with the product's columns as attributes: nothing reads it through the ORM
+    afterwards, and the ORM's insert path was a third of a warm POST /products."""
+    statement = insert_(_PRODUCTS_TABLE).values(**values).returning(*_PRODUCTS_TABLE.columns)
+    return session.connection().execute(statement).one()
 
 
 def update_versioned(

@@ -19,5 +19,5 @@ _TIER_MAX_PRODUCTS = (
 
 def tier_max_products(session: Session, user_id: int) -> tuple[bool, int | None]:
     """(found, max_products): found is False when the user has no row (a tenant without account)."""
-    row = session.execute(_TIER_MAX_PRODUCTS, {"user_id": user_id}).first()
+    row = session.connection().execute(_TIER_MAX_PRODUCTS, {"user_id": user_id}).first()
     return (False, None) if row is None else (True, row[0])

@@ -101,7 +101,7 @@ class ProductService:
             )
         return repository.page(self.session, filters, limit, offset)
 
-    def create(self, values: dict[str, Any]) -> Product:
+    def create(self, values: dict[str, Any]) -> Row[Any]:
         check_references(self.session, values)
         status = values.get("status", "draft")
         if status not in INITIAL_STATUSES:
@@ -174,7 +174,7 @@ class ProductService:
             return
         # Two creations at once must not both pass the count: serialise them per tenant. The count
         # is its own statement, after the lock, so that its snapshot sees the other's insert.
-        self.session.execute(_QUOTA_LOCK_STATEMENT, {"tenant_id": self.tenant_id})
+        self.session.connection().execute(_QUOTA_LOCK_STATEMENT, {"tenant_id": self.tenant_id})
         if repository.count_live(self.session) >= allowance:
             raise ProductQuotaExceeded(
                 f"your plan allows {allowance} products; delete some or upgrade",
