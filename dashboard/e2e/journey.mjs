@@ -341,6 +341,28 @@ const scenarios = {
     return { suggested: id };
   },
 
+  async "the seller's own eBay item specifics are kept with the product"() {
+    if (!state.productId) return { skipped: 'needs a product' };
+    const page = await context.newPage();
+    await page.goto(`${DASH}/products/${state.productId}`);
+    const specifics = page.getByTestId('ebay-item-specifics');
+    await specifics.getByRole('button', { name: 'Add an item specific' }).click();
+    await specifics.locator('input[name=aspect_name_0]').fill('Model');
+    await specifics.locator('input[name=aspect_values_0]').fill('501, 501 Original');
+    await specifics.locator('input[name=aspect_values_0]').blur();
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/products/${state.productId}`)),
+      page.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    await page.reload();
+    const values = page.getByTestId('ebay-item-specifics').locator('input[name=aspect_values_0]');
+    await values.waitFor();
+    check((await values.inputValue()) === '501, 501 Original', `the item specific saved: ${await values.inputValue()}`);
+    await shot(page, 'ebay-item-specifics');
+    await page.close();
+    return {};
+  },
+
   async 'publish to Vinted, eBay and Etsy from the product page'() {
     if (!opts.extension || !SANDBOX) return { skipped: 'needs --extension and --sandbox' };
     const page = await context.newPage();
