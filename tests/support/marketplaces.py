@@ -26,17 +26,17 @@ ETSY_KEYSTRING = etsy_sandbox.KEYSTRING
 ETSY_SECRET = etsy_sandbox.SHARED_SECRET
 
 
-def forget_ebay_requirements() -> None:
-    """Empty the shared cache of eBay's requirements (other tests and the local cloud's scheduled
-    refresh fill it in the same database): readiness then knows nothing about any category."""
+def forget_requirements(marketplace: str = "ebay") -> None:
+    """Empty the shared cache of a marketplace's requirements (other tests and the local cloud's
+    scheduled refresh fill it in the same database): readiness then knows nothing about any category."""
     from sqlalchemy import delete
 
     from stoflow.db.tenancy import shared_session
     from stoflow.models import MarketplaceCategoryTree, MarketplaceRequirement
 
     with shared_session() as session:
-        session.execute(delete(MarketplaceRequirement).where(MarketplaceRequirement.marketplace == "ebay"))
-        session.execute(delete(MarketplaceCategoryTree).where(MarketplaceCategoryTree.marketplace == "ebay"))
+        session.execute(delete(MarketplaceRequirement).where(MarketplaceRequirement.marketplace == marketplace))
+        session.execute(delete(MarketplaceCategoryTree).where(MarketplaceCategoryTree.marketplace == marketplace))
 
 
 class FakePhotos:

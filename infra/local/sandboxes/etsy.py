@@ -28,6 +28,8 @@ KEYSTRING = "etsysandboxkeystring"
 SHARED_SECRET = "etsysandboxsecret"  # noqa: S105 - the sandbox's own made-up app key
 TOKEN_PATH = "/v3/public/oauth/token"  # noqa: S105 - a path
 CONSENT_PATH = "/oauth/connect"
+# Etsy taxonomy nodes from this id on are unknown to the sandbox (a 404, as Etsy answers).
+UNKNOWN_TAXONOMY_FROM = 20_000
 
 
 def _typed(raw: str) -> Any:
@@ -220,6 +222,8 @@ class EtsySandbox(ApiSandbox):
             return self.token(request)
         if request.headers.get("x-api-key") != f"{self.keystring}:{self.shared_secret}":
             return json_response(403, {"error": "Invalid API key: should be keystring:shared_secret"})
+        if m := re.fullmatch(r"/v3/application/seller-taxonomy/nodes/(\d+)/properties", path):
+            return self.taxonomy_properties(int(m.group(1)))  # the app's key alone: no seller's token
         if not self.bearer_ok(request):
             return json_response(401, {"error": "invalid_token"})
         v3 = "/v3/application"
@@ -289,6 +293,37 @@ class EtsySandbox(ApiSandbox):
         if path == f"{v3}/shops/{self.shop_id}/policies/return":
             return json_response(200, {"count": 1, "results": [{"return_policy_id": 8001, "accepts_returns": True}]})
         return json_response(404, {"error": f"the Etsy sandbox has no {method} {path}"})
+
+    def taxonomy_properties(self, taxonomy_id: int) -> httpx.Response:
+        """getPropertiesByTaxonomyId. Etsy's seller taxonomy numbers its nodes below 20,000 (ours
+        come from it); past that the node is unknown, as Etsy answers for a node it does not have.
+        The properties every clothing, shoe and accessory node has: colours, none required."""
+        if taxonomy_id >= UNKNOWN_TAXONOMY_FROM:
+            return json_response(404, {"error": f"Taxonomy with id {taxonomy_id} not found"})
+        colours = [
+            {"value_id": value_id, "name": name, "scale_id": None, "equal_to": []}
+            for value_id, name in ((1, "Beige"), (2, "Black"), (3, "Blue"), (5, "Brown"), (9, "Green"), (14, "Red"))
+        ]
+        results = [
+            {
+                "property_id": property_id,
+                "name": name,
+                "display_name": display,
+                "scales": [],
+                "is_required": False,
+                "supports_attributes": True,
+                "supports_variations": True,
+                "is_multivalued": False,
+                "max_values_allowed": None,
+                "possible_values": colours,
+                "selected_values": [],
+            }
+            for property_id, name, display in (
+                (200, "color", "Primary color"),
+                (52047899002, "secondary_color", "Secondary color"),
+            )
+        ]
+        return json_response(200, {"count": len(results), "results": results})
 
     def token(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}

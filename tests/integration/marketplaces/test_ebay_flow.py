@@ -19,7 +19,7 @@ from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJ
 from stoflow.models.vinted import VintedConnection
 from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
-from tests.support.marketplaces import EBAY_RU_NAME, forget_ebay_requirements, image_ids, product_with_photos
+from tests.support.marketplaces import EBAY_RU_NAME, forget_requirements, image_ids, product_with_photos
 
 LOCATION = {"country": "FR", "postalCode": "75011", "city": "Paris"}
 
@@ -242,7 +242,7 @@ def _publish_fails_with(call, world, job_runner, tenant, token, product_id) -> M
 def test_ebay_refuses_a_listing_without_its_required_item_specific(call, marketplaces, job_runner):
     # With eBay's requirements cached, readiness refuses first (test_readiness); here they are not
     # loaded yet, so the listing is tried and eBay's own refusal reaches the seller.
-    forget_ebay_requirements()
+    forget_requirements()
     seller = register_and_login()
     tenant = seller["id"]
     product_id = product_with_photos(tenant)

@@ -287,9 +287,9 @@ def test_every_leaf_of_our_tree_is_mapped(engine) -> None:
 
 
 def test_a_bulk_publish_with_ready_only_queues_the_ready_and_lists_the_others(marketplaces, job_runner) -> None:
-    from tests.support.marketplaces import forget_ebay_requirements, product_with_photos
+    from tests.support.marketplaces import forget_requirements, product_with_photos
 
-    forget_ebay_requirements()  # eBay's requirements not loaded: readiness checks our own rules only
+    forget_requirements()  # eBay's requirements not loaded: readiness checks our own rules only
     products, jobs = caller("products"), caller("jobs")
     seller = register_and_login()
     token, tenant = seller["access_token"], seller["id"]

@@ -15,7 +15,7 @@ from infra.local.sandboxes import ebay_taxonomy
 from stoflow.db.tenancy import shared_session
 from stoflow.models import MarketplaceCategoryTree, MarketplaceRequirement
 from stoflow.services.requirements import refresh_requirements
-from tests.support.marketplaces import forget_ebay_requirements
+from tests.support.marketplaces import forget_requirements
 
 
 @pytest.fixture
@@ -24,14 +24,17 @@ def empty_cache(marketplaces, monkeypatch) -> Iterator[None]:
 
     monkeypatch.setenv("STOFLOW_EBAY_REQUIREMENT_SITES", '["EBAY_FR"]')
     runtime.reset()
-    forget_ebay_requirements()
+    forget_requirements()
+    forget_requirements("etsy")
     yield
-    forget_ebay_requirements()
+    forget_requirements()
+    forget_requirements("etsy")
 
 
-def cached() -> dict[str, MarketplaceRequirement]:
+def cached(marketplace: str = "ebay") -> dict[str, MarketplaceRequirement]:
     with shared_session() as session:
-        return {r.category_id: r for r in session.scalars(select(MarketplaceRequirement))}
+        rows = session.scalars(select(MarketplaceRequirement).where(MarketplaceRequirement.marketplace == marketplace))
+        return {r.category_id: r for r in rows}
 
 
 def taxonomy_calls(world, name: str) -> int:
@@ -77,6 +80,53 @@ def test_an_unreachable_taxonomy_leaves_the_cache_as_it_was(marketplaces, empty_
     marketplaces.ebay.fail("GET", r"/commerce/taxonomy/v1/get_default_category_tree_id", 400, times=10)
     report = refresh_requirements()
     assert "error" in report["ebay"] and cached() == {}
+    assert report["etsy"]["fetched"] > 0  # one marketplace down does not stop the others
+
+
+def test_etsy_properties_of_each_mapped_node_are_read_once_and_a_node_etsy_lacks_is_refused(
+    marketplaces, empty_cache, monkeypatch, make_tenant
+):
+    from infra.local.sandboxes import etsy as etsy_sandbox
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.services.readiness import readiness
+    from tests.support.marketplaces import product_with_photos
+
+    world = marketplaces
+    reads = lambda: sum(1 for r in world.etsy.requests if r.url.path.endswith("/properties"))  # noqa: E731
+    first = refresh_requirements()["etsy"]
+    rows = cached("etsy")
+    assert first == {"fetched": len(rows), "unknown": []} and len(rows) > 40 and reads() == len(rows)
+    jeans = rows["2161"]
+    assert jeans.known and [(p["name"], p["required"]) for p in jeans.aspects] == [
+        ("Primary color", False),
+        ("Secondary color", False),
+    ]
+    assert "Blue" in jeans.aspects[0]["values"]
+    assert refresh_requirements()["etsy"]["fetched"] == 0 and reads() == len(rows)  # fresh: not read again
+    assert world.contract_problems() == []  # requests and answers held to Etsy's OpenAPI document
+
+    # Etsy drops the jeans node (and every one after it): once the copy is stale, readiness refuses it.
+    monkeypatch.setattr(etsy_sandbox, "UNKNOWN_TAXONOMY_FROM", 2161)
+    monkeypatch.setenv("STOFLOW_MARKETPLACE_REQUIREMENTS_MAX_AGE_S", "3600")
+    from datetime import UTC, datetime, timedelta
+
+    from stoflow import runtime
+    from stoflow.marketplaces.etsy.requirements import refresh as refresh_etsy
+
+    runtime.reset()
+    again = refresh_etsy(shared_session, now=datetime.now(UTC) + timedelta(hours=2))
+    assert "2161" in again["unknown"] and cached("etsy")["2161"].known is False
+    tenant = make_tenant()
+    product_id = product_with_photos(tenant)
+    with tenant_session(tenant) as session:
+        from stoflow.models import Category, Product
+
+        jeans_category = session.scalars(select(Category.id).where(Category.slug == "women-clothing-jeans")).one()
+        session.get(Product, product_id).category_id = jeans_category  # mapped to Etsy node 2161
+    with tenant_session(tenant) as session:
+        (verdict,) = readiness(session, [product_id], ["etsy"])[product_id]
+    unknown = [i for i in verdict.issues if i.code == "etsy_taxonomy_unknown"]
+    assert unknown and unknown[0].field == "marketplace_overrides.etsy.taxonomy_id" and not verdict.ready
 
 
 def test_category_suggestions_from_the_title_for_a_connected_account(marketplaces):

@@ -16,6 +16,8 @@ MARKETPLACE = Marketplace(
     readiness="stoflow.marketplaces.etsy.readiness:check",
     setup="stoflow.marketplaces.etsy.setup:setup_steps",
     photo_limit=10,
+    # The properties of each taxonomy node our mapping uses, read daily into the shared cache.
+    requirements="stoflow.marketplaces.etsy.requirements:refresh",
     # One API key for every tenant: 10,000 requests a day for the whole app.
     call_budget="stoflow.marketplaces.etsy.calls:pace",
 )
