@@ -238,6 +238,9 @@ class Settings(BaseSettings):
     # uses the wider margin so that jobs rarely have to.
     marketplace_refresh_margin_s: int = 300
     marketplace_scheduled_refresh_margin_s: int = 1800
+    # Where access tokens are refreshed on use (the descriptor's refresh_on_use), the schedule
+    # refreshes a connection whose refresh token expires within this margin, so it never lapses.
+    marketplace_refresh_token_keepalive_s: int = Field(default=7 * 24 * 3600, ge=3600)
     # First order sync of a connection looks this far back.
     order_sync_initial_lookback_days: int = 30
     # How often a marketplace's orders are checked (stoflow.domain.order_checks): often while a

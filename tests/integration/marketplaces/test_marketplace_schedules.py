@@ -85,8 +85,8 @@ def test_tokens_expiring_soon_are_refreshed_ahead(marketplaces):
     with shared_session() as session:  # each connection stored its tokens: due when they near expiry
         marked = session.get(DueWork, (seller["id"], "tokens")).due_at
     with tenant_session(seller["id"]) as session:
-        expiries = [session.get(m, 1).access_expires_at for m in (EbayCredentials, EtsyCredentials)]
-        assert marked == min(expiries) - margin
+        ebay_first = session.get(EbayCredentials, 1).access_expires_at
+        assert marked == ebay_first - margin  # Etsy's access tokens are refreshed on use, not scheduled
         soon = datetime.now(UTC) + timedelta(minutes=10)
         session.get(EbayCredentials, 1).access_expires_at = soon
         tokens_written(session, soon)  # as a token write would
@@ -99,15 +99,44 @@ def test_tokens_expiring_soon_are_refreshed_ahead(marketplaces):
         assert session.get(EbayCredentials, 1).access_expires_at > datetime.now(UTC) + timedelta(hours=1)
         assert session.get(EtsyCredentials, 1).access_expires_at == etsy_expiry
     # The refresh's own mark kept the row due at its lease's end: looked at once more, then the
-    # tenant is next due when the Etsy token nears its expiry.
+    # tenant is next due when eBay's token nears its expiry. Etsy's access tokens are refreshed on
+    # use (its calls count against the app's daily limit): its turn comes when its refresh token
+    # nears its end.
+    with tenant_session(seller["id"]) as session:
+        ebay_expiry = session.get(EbayCredentials, 1).access_expires_at
+        etsy_refresh_end = session.get(EtsyCredentials, 1).refresh_expires_at
+    keep_alive = timedelta(seconds=get_settings().marketplace_refresh_token_keepalive_s)
     with shared_session() as session:
         again = session.get(DueWork, (seller["id"], "tokens")).due_at
     assert again <= etsy_expiry - margin
     refresh_expiring_tokens(now=again + timedelta(seconds=1))
-    assert (world.ebay.refreshes, world.etsy.refreshes) == (1, 0)
+    assert (world.ebay.refreshes, world.etsy.refreshes) == (1, 0)  # Etsy's token expiring: not refreshed here
     with shared_session() as session:
-        assert session.get(DueWork, (seller["id"], "tokens")).due_at == etsy_expiry - margin
+        due = session.get(DueWork, (seller["id"], "tokens")).due_at
+        assert due == min(ebay_expiry - margin, etsy_refresh_end - keep_alive) == ebay_expiry - margin
         assert session.get(DueWork, (idle, "tokens")) is None
+
+
+def test_where_tokens_are_refreshed_on_use_the_schedule_keeps_the_refresh_token_alive(marketplaces):
+    world = marketplaces
+    seller = register_and_login()
+    connect(world, seller["access_token"], "etsy")
+    keep_alive = timedelta(seconds=get_settings().marketplace_refresh_token_keepalive_s)
+    with tenant_session(seller["id"]) as session:
+        first = session.get(EtsyCredentials, 1)
+        lapses, access = first.refresh_expires_at, first.access_expires_at
+    with shared_session() as session:  # not when the hour-long access token expires: jobs refresh it on use
+        marked = session.get(DueWork, (seller["id"], "tokens")).due_at
+    assert marked == lapses - keep_alive
+    refresh_expiring_tokens(now=access + timedelta(minutes=5))
+    assert world.etsy.refreshes == 0
+    refresh_expiring_tokens(now=marked + timedelta(minutes=1))
+    assert world.etsy.refreshes == 1  # renewed, access token fresh or not, before the refresh token lapses
+    with tenant_session(seller["id"]) as session:
+        renewed = session.get(EtsyCredentials, 1).refresh_expires_at
+    assert renewed > lapses
+    with shared_session() as session:  # next: when the new refresh token nears its end
+        assert session.get(DueWork, (seller["id"], "tokens")).due_at == renewed - keep_alive
 
 
 def test_what_expired_is_swept(marketplaces):

@@ -60,7 +60,10 @@ class Marketplace:
       product's title (a live call, on the seller's request), if it offers them;
     - call_budget: `pace(now, engine) -> stoflow.domain.call_budget.Pace`, for a marketplace whose call
       limit holds for the whole app: how its order checks go now (stretched, or deferred); read
-      while holding no database session.
+      while holding no database session;
+    - refresh_on_use: its access tokens are refreshed by the call that needs one (under the same
+      row lock), and the scheduled refresh only keeps the refresh token alive: for a marketplace
+      whose call limit holds for the whole app, a connected seller with nothing to check costs no call.
     """
 
     name: str
@@ -78,6 +81,7 @@ class Marketplace:
     notifications: str | None = None
     forget_accounts: str | None = None
     min_order_check_s: int = 0
+    refresh_on_use: bool = False
     quantities: bool = True
     readiness: str | None = None
     setup: str | None = None

@@ -24,26 +24,36 @@ def get(session: Session, model: type[Account], *, lock: bool = False) -> Accoun
     return session.scalars(query).first()
 
 
-def tokens_written(session: Session, access_expires_at: datetime) -> None:
+def tokens_written(
+    session: Session, access_expires_at: datetime, *, refresh_expires_at: datetime | None = None
+) -> None:
     """New tokens were stored: the scheduled refresh looks at the tenant again when they are about
-    to expire (kind "tokens" of due work)."""
+    to expire (kind "tokens" of due work). `refresh_expires_at`, for a marketplace whose access
+    tokens are refreshed on use: when the refresh token is about to lapse instead."""
     from stoflow.config import get_settings
 
-    margin = timedelta(seconds=get_settings().marketplace_scheduled_refresh_margin_s)
-    mark_due(session, "tokens", access_expires_at - margin)
+    settings = get_settings()
+    if refresh_expires_at is not None:
+        mark_due(
+            session, "tokens", refresh_expires_at - timedelta(seconds=settings.marketplace_refresh_token_keepalive_s)
+        )
+        return
+    mark_due(session, "tokens", access_expires_at - timedelta(seconds=settings.marketplace_scheduled_refresh_margin_s))
 
 
-def upsert(session: Session, model: type[Account], values: dict[str, Any]) -> Account:
-    """Insert the connection row, or overwrite the given columns of the existing one."""
+def upsert(session: Session, model: type[Account], values: dict[str, Any], *, refresh_on_use: bool = False) -> Account:
+    """Insert the connection row, or overwrite the given columns of the existing one.
+    `refresh_on_use`: the marketplace's access tokens are refreshed on use (its descriptor)."""
     statement = insert(model).values(id=1, **values)
     statement = statement.on_conflict_do_update(index_elements=[model.id], set_={**values, "updated_at": func.now()})
     session.execute(statement)
     if values.get("status") == "connected":
         # A connected marketplace's orders are synced from now on (kind "orders" of due work).
         mark_due(session, "orders", datetime.now(UTC))
-    expires = values.get("access_expires_at")
+    expires, lapses = values.get("access_expires_at"), values.get("refresh_expires_at")
     if isinstance(expires, datetime):
-        tokens_written(session, expires)
+        on_use = refresh_on_use and isinstance(lapses, datetime)
+        tokens_written(session, expires, refresh_expires_at=lapses if on_use else None)
     row = get(session, model)
     assert row is not None
     session.refresh(row)

@@ -97,26 +97,45 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
 TOKEN_RETRY = timedelta(minutes=10)
 
 
+def _refresh_due(row: Any, on_use: bool, margin: timedelta, keep_alive: timedelta) -> datetime | None:
+    """When the schedule refreshes this connection's tokens (None: now, its expiry is unknown)."""
+    if on_use and row.refresh_expires_at is not None:
+        return row.refresh_expires_at - keep_alive  # only so that the refresh token never lapses
+    return row.access_expires_at - margin if row.access_expires_at is not None else None
+
+
 def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
     """One tenant's due token refresh (kind "tokens" of due work): every connected account whose
-    access token expires within the scheduled margin is refreshed through the same locked refresh
-    the jobs use (a job refreshing at that moment simply wins). Returns when the next one is due."""
-    margin = timedelta(seconds=get_settings().marketplace_scheduled_refresh_margin_s)
-    connectors = {m.name: m.load("connector")() for m in marketplaces.all_marketplaces() if m.oauth}
+    access token expires within the scheduled margin (or, where tokens are refreshed on use, whose
+    refresh token nears its end) is refreshed through the same locked refresh the jobs use (a job
+    refreshing at that moment simply wins). Returns when the next one is due."""
+    settings = get_settings()
+    margin = timedelta(seconds=settings.marketplace_scheduled_refresh_margin_s)
+    keep_alive = timedelta(seconds=settings.marketplace_refresh_token_keepalive_s)
+    oauth = [m for m in marketplaces.all_marketplaces() if m.oauth]
+    connectors = {m.name: m.load("connector")() for m in oauth}
+    on_use = {m.name: m.refresh_on_use for m in oauth}
     due: list[str] = []
     with tenant_session(tenant_id, engine=engine) as session:
         for marketplace, connector in connectors.items():
             row = connector.row(session)
-            expiring = row is not None and (row.access_expires_at is None or row.access_expires_at <= now + margin)
-            if expiring and row.status == "connected":
+            if row is None or row.status != "connected":
+                continue
+            when = _refresh_due(row, on_use[marketplace], margin, keep_alive)
+            if when is None or when <= now:
                 due.append(marketplace)
     retry: list[datetime] = []
     for marketplace in due:
         app = connectors[marketplace].token_app()
         try:
-            AccountTokens(
+            tokens = AccountTokens(
                 marketplace, app, lambda: tenant_session(tenant_id, engine=engine), margin_s=int(margin.total_seconds())
-            ).get()
+            )
+            if on_use[marketplace]:
+                # The access token may well be fresh: it is the refresh token that must not lapse.
+                tokens.refresh(renew_before=now + keep_alive)
+            else:
+                tokens.get()
         except MarketplaceApiError as exc:
             log.warning("token refresh of tenant %s on %s failed: %s", tenant_id, marketplace, exc.code)
             retry.append(now + TOKEN_RETRY)
@@ -126,10 +145,12 @@ def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) ->
             app.http.close()
     upcoming = list(retry)
     with tenant_session(tenant_id, engine=engine) as session:
-        for connector in connectors.values():
+        for marketplace, connector in connectors.items():
             row = connector.row(session)
-            if row is not None and row.status == "connected" and row.access_expires_at is not None:
-                upcoming.append(max(row.access_expires_at - margin, now + TOKEN_RETRY))
+            if row is not None and row.status == "connected":
+                when = _refresh_due(row, on_use[marketplace], margin, keep_alive)
+                if when is not None:
+                    upcoming.append(max(when, now + TOKEN_RETRY))
     return min(upcoming) if upcoming else None
 
 

@@ -99,6 +99,7 @@ class AccountTokens:
         found = registry.get(marketplace)
         assert found is not None and found.oauth, marketplace
         self.model = found.load("connector").model
+        self.refreshed_on_use = found.refresh_on_use
         self.margin = timedelta(seconds=get_settings().marketplace_refresh_margin_s if margin_s is None else margin_s)
         self.clock = clock
         self._token: str | None = None
@@ -119,9 +120,11 @@ class AccountTokens:
                 return self._token
         return self.refresh()
 
-    def refresh(self, *, force: bool = False) -> str:
+    def refresh(self, *, force: bool = False, renew_before: datetime | None = None) -> str:
         """Refresh under the row lock. `force`: the marketplace refused our token (401) although
-        it looked fresh; refresh unless another worker already replaced that very token."""
+        it looked fresh; refresh unless another worker already replaced that very token.
+        `renew_before`: refresh, fresh access token or not, if the refresh token expires before
+        then (keeping it alive where access tokens are refreshed only on use)."""
         rejected = self._token if force else None
         failure: MarketplaceApiError | None = None
         with self.sessions() as session:
@@ -129,7 +132,11 @@ class AccountTokens:
             if row is None or row.status != "connected" or row.refresh_token_enc is None:
                 raise not_connected(self.marketplace)
             current = crypto.decrypt(row.access_token_enc) if row.access_token_enc else None
-            if current is not None and self._fresh(row.access_expires_at) and (not force or current != rejected):
+            ends = row.refresh_expires_at
+            lapsing = renew_before is not None and ends is not None and ends < renew_before
+            fresh = current is not None and self._fresh(row.access_expires_at)
+            if fresh and not lapsing and (not force or current != rejected):
+                assert current is not None
                 self._token, self._expires_at = current, row.access_expires_at
                 return current
             now = self.clock()
@@ -150,7 +157,8 @@ class AccountTokens:
             else:
                 for column, value in token_columns(tokens, now, previous_refresh_enc=row.refresh_token_enc).items():
                     setattr(row, column, value)
-                accounts.tokens_written(session, row.access_expires_at)
+                lapses = row.refresh_expires_at if self.refreshed_on_use else None
+                accounts.tokens_written(session, row.access_expires_at, refresh_expires_at=lapses)
                 self._token, self._expires_at = tokens.access_token, row.access_expires_at
                 log.info("%s token refreshed; valid until %s", self.marketplace, row.access_expires_at.isoformat())
         if failure is not None:

@@ -20,4 +20,7 @@ MARKETPLACE = Marketplace(
     requirements="stoflow.marketplaces.etsy.requirements:refresh",
     # One API key for every tenant: 10,000 requests a day for the whole app.
     call_budget="stoflow.marketplaces.etsy.calls:pace",
+    # Access tokens last an hour; refreshing them on a schedule cost 48 calls a day per connected
+    # shop, busy or not. Refresh tokens last 90 days: the schedule keeps those alive.
+    refresh_on_use=True,
 )

@@ -13,6 +13,7 @@ from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import StaticTokens, token_columns
+from stoflow.marketplaces.etsy import MARKETPLACE
 from stoflow.models.etsy import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
@@ -89,7 +90,9 @@ class EtsyConnector(OAuthConnector):
                     "etsy: tenant %s reconnected to another shop; its order cursor starts over", principal.tenant_id
                 )
                 values.update(SHOP_SETTINGS_RESET)
-            return self.status(accounts.upsert(session, EtsyCredentials, values))
+            return self.status(
+                accounts.upsert(session, EtsyCredentials, values, refresh_on_use=MARKETPLACE.refresh_on_use)
+            )
 
     def token_app(self) -> Any:
         from stoflow.marketplaces.etsy.oauth import EtsyOAuth
