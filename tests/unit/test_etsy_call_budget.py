@@ -148,3 +148,27 @@ def test_the_pace_is_read_at_most_once_a_minute_per_container():
     assert cache.get(NOW + timedelta(seconds=61), read).stretch == 2.0
     assert cache.get(NOW + timedelta(days=30), read).stretch == 3.0  # another moment: read again
     assert len(reads) == 3
+
+
+def test_a_count_the_database_refuses_is_lost_and_said_a_count_closed_inside_a_session_is_raised(monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from stoflow.db.checkout_guard import NestedCheckout
+
+    monkeypatch.setattr(calls, "pause", lambda s: None)
+    transport = calls.CountingTransport(httpx.MockTransport(lambda request: httpx.Response(200)), SELLER)
+
+    def refused(kind: str, n: int, now: datetime) -> None:
+        raise OperationalError("INSERT", {}, Exception("the database is down"))
+
+    monkeypatch.setattr(calls, "record", refused)
+    transport.handle_request(httpx.Request("GET", "https://openapi.etsy.com/v3/application/users/me"))
+    transport.close()  # the call was made and its work done: not failed for its count
+
+    def nested(kind: str, n: int, now: datetime) -> None:
+        raise NestedCheckout("a second connection while one is held")
+
+    monkeypatch.setattr(calls, "record", nested)
+    transport.handle_request(httpx.Request("GET", "https://openapi.etsy.com/v3/application/users/me"))
+    with pytest.raises(NestedCheckout):
+        transport.close()

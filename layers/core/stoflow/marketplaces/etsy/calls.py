@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from stoflow import runtime
@@ -175,7 +176,10 @@ class CountingTransport(httpx.BaseTransport):
             return
         try:
             record(self.kind, calls, self.clock())
-        except Exception:  # the work is done: a lost count must not fail it
+        except SQLAlchemyError:
+            # The database refused the count (down, a lock timeout): the calls were made and their
+            # work is done; failing it now would retry a write Etsy already took. The count is lost,
+            # and said. Anything else (a bug: a client closed inside a session) is raised.
             log.exception("etsy: %d %s calls could not be recorded", calls, self.kind)
 
 
