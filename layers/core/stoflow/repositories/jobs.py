@@ -302,14 +302,18 @@ def mark_received(session: Session, job_ids: Sequence[int], now: datetime) -> No
         )
 
 
+# Built once (every POST /jobs stamps its jobs): run on the session's connection, after a flush.
+_MARK_SENT = (
+    update(MarketplaceJob)
+    .where(MarketplaceJob.id == any_(bindparam("ids", type_=ARRAY(BigInteger))), MarketplaceJob.status == "pending")
+    .values(message_sent_at=bindparam("now"))
+)
+
+
 def mark_sent(session: Session, job_ids: Sequence[int], now: datetime) -> None:
     if job_ids:
-        session.execute(
-            update(MarketplaceJob)
-            .where(MarketplaceJob.id.in_(job_ids), MarketplaceJob.status == "pending")
-            .values(message_sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        session.flush()  # what the ORM holds goes first, as the ORM's own execute would do
+        session.connection().execute(_MARK_SENT, {"ids": list(job_ids), "now": now})
 
 
 def unmark_sent(session: Session, job_ids: Sequence[int], stamped: datetime) -> None:

@@ -6,6 +6,7 @@ Each is a singleton (id = 1). `lock=True` reads it FOR UPDATE: token refreshes s
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -17,11 +18,16 @@ from stoflow.repositories.due_work import mark_due
 Account = TypeVar("Account")
 
 
+@lru_cache(maxsize=32)
+def _row_of(model: type[Any], lock: bool) -> Any:
+    """The statement reading a connection's row, built once per model (readiness reads it on
+    every POST /jobs)."""
+    query = select(model).where(model.id == 1)
+    return query.with_for_update() if lock else query
+
+
 def get(session: Session, model: type[Account], *, lock: bool = False) -> Account | None:
-    query = select(model).where(model.id == 1)  # type: ignore[attr-defined]
-    if lock:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+    return session.scalars(_row_of(model, lock)).first()
 
 
 def tokens_written(

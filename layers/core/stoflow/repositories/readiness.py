@@ -117,8 +117,16 @@ def catalog_rows(session: Session) -> dict[str, Any]:
     }
 
 
-def category_tree(session: Session, marketplace: str, site: str) -> MarketplaceCategoryTree | None:
-    return session.get(MarketplaceCategoryTree, (marketplace, site))
+_TREE = select(
+    MarketplaceCategoryTree.tree_id, MarketplaceCategoryTree.tree_version, MarketplaceCategoryTree.checked_at
+).where(
+    MarketplaceCategoryTree.marketplace == bindparam("marketplace"), MarketplaceCategoryTree.site == bindparam("site")
+)
+
+
+def category_tree(session: Session, marketplace: str, site: str) -> Row[Any] | None:
+    """The category tree read last for `site` (tree_id, tree_version, checked_at), if any."""
+    return session.connection().execute(_TREE, {"marketplace": marketplace, "site": site}).first()
 
 
 def requirements(
