@@ -26,7 +26,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,9 @@ from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories import marketplace_items as items
 from stoflow.repositories import products as products_repository
 from stoflow.repositories import sales as sales_repository
+
+if TYPE_CHECKING:
+    from stoflow.models.jobs import MarketplaceJob
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +271,15 @@ def restore_sale(session: Session, tenant_id: int, sale: Sale, *, now: datetime 
     return result
 
 
-def _undo_action(step: Mapping[str, object], steps: list[dict[str, object]], jobs: Mapping[int, object]) -> str:
+def _undo_action(step: Mapping[str, Any], steps: list[dict[str, Any]], jobs: Mapping[int, MarketplaceJob]) -> str:
     """What puts one step of a sale back: a hidden listing is shown again, unless the sale was
     final and it was deleted since (then it is published anew, as a deleted one is)."""
     if step["action"] == QUANTITY_ACTION:
         return QUANTITY_ACTION
     if step["action"] == HOLD_ACTION:
         final = [s for s in steps if s.get("phase") == "final" and s["marketplace"] == step["marketplace"]]
-        if not any(getattr(jobs.get(int(str(s["job_id"]))), "status", None) == "completed" for s in final):
+        deleted = [jobs.get(s["job_id"]) for s in final]
+        if not any(job is not None and job.status == "completed" for job in deleted):
             return RELEASE_ACTION
     return RELIST_ACTION
 
@@ -294,13 +298,13 @@ def finalize_held(session: Session, tenant_id: int, now: datetime, final_after: 
         if final_at > now:
             upcoming.append(final_at)
             continue
-        jobs = sales_repository.jobs_by_ids(session, [int(step["job_id"]) for step in sale.steps])
+        jobs = sales_repository.jobs_by_ids(session, [step["job_id"] for step in sale.steps])
         for step in [s for s in sale.steps if s.get("phase") == "sale" and s["action"] == HOLD_ACTION]:
-            job = jobs.get(int(step["job_id"]))
+            job = jobs.get(step["job_id"])
             if job is None or job.status in ("cancelled", "failed"):
                 continue  # never hidden: nothing to delete
             params: dict[str, object] = {"reason": "sale_final", "sale_id": sale.id, "alert_on_failure": True}
-            _queue_step(session, tenant_id, sale, str(step["marketplace"]), DELIST_ACTION, "final", params)
+            _queue_step(session, tenant_id, sale, step["marketplace"], DELIST_ACTION, "final", params)
         sale.final_at = now
     return min(upcoming) if upcoming else None
 

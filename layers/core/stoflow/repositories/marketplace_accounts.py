@@ -30,21 +30,34 @@ def get(session: Session, model: type[Account], *, lock: bool = False) -> Accoun
     return session.scalars(_row_of(model, lock)).first()
 
 
-def tokens_written(
-    session: Session, access_expires_at: datetime, *, refresh_expires_at: datetime | None = None
-) -> None:
-    """New tokens were stored: the scheduled refresh looks at the tenant again when they are about
-    to expire (kind "tokens" of due work). `refresh_expires_at`, for a marketplace whose access
-    tokens are refreshed on use: when the refresh token is about to lapse instead."""
+def scheduled_refresh_at(
+    access_expires_at: datetime | None, refresh_expires_at: datetime | None, *, on_use: bool = False
+) -> datetime | None:
+    """When the scheduled refresh renews a connection's tokens (None: at once, the expiry is
+    unknown): its access token's expiry less the schedule's margin; where access tokens are
+    refreshed on use (`on_use`), its refresh token's end less the keep-alive margin."""
     from stoflow.config import get_settings
 
     settings = get_settings()
-    if refresh_expires_at is not None:
-        mark_due(
-            session, "tokens", refresh_expires_at - timedelta(seconds=settings.marketplace_refresh_token_keepalive_s)
-        )
-        return
-    mark_due(session, "tokens", access_expires_at - timedelta(seconds=settings.marketplace_scheduled_refresh_margin_s))
+    if on_use and refresh_expires_at is not None:
+        return refresh_expires_at - timedelta(seconds=settings.marketplace_refresh_token_keepalive_s)
+    if access_expires_at is None:
+        return None
+    return access_expires_at - timedelta(seconds=settings.marketplace_scheduled_refresh_margin_s)
+
+
+def tokens_written(
+    session: Session,
+    access_expires_at: datetime,
+    refresh_expires_at: datetime | None = None,
+    *,
+    on_use: bool = False,
+) -> None:
+    """New tokens were stored: the scheduled refresh looks at the tenant again when they are due
+    for it (kind "tokens" of due work, `scheduled_refresh_at`)."""
+    due_at = scheduled_refresh_at(access_expires_at, refresh_expires_at, on_use=on_use)
+    assert due_at is not None  # an access token's expiry is given
+    mark_due(session, "tokens", due_at)
 
 
 def upsert(session: Session, model: type[Account], values: dict[str, Any], *, refresh_on_use: bool = False) -> Account:
@@ -58,8 +71,7 @@ def upsert(session: Session, model: type[Account], values: dict[str, Any], *, re
         mark_due(session, "orders", datetime.now(UTC))
     expires, lapses = values.get("access_expires_at"), values.get("refresh_expires_at")
     if isinstance(expires, datetime):
-        on_use = refresh_on_use and isinstance(lapses, datetime)
-        tokens_written(session, expires, refresh_expires_at=lapses if on_use else None)
+        tokens_written(session, expires, lapses if isinstance(lapses, datetime) else None, on_use=refresh_on_use)
     row = get(session, model)
     assert row is not None
     session.refresh(row)

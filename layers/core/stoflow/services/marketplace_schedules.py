@@ -22,6 +22,7 @@ from stoflow.marketplaces import registry as marketplaces
 from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.tokens import AccountTokens
+from stoflow.repositories.marketplace_accounts import scheduled_refresh_at
 
 if TYPE_CHECKING:
     from stoflow.jobs.due import Visitor
@@ -97,13 +98,6 @@ def fan_out_order_syncs(*, engine: Engine | None = None, now: datetime | None = 
 TOKEN_RETRY = timedelta(minutes=10)
 
 
-def _refresh_due(row: Any, on_use: bool, margin: timedelta, keep_alive: timedelta) -> datetime | None:
-    """When the schedule refreshes this connection's tokens (None: now, its expiry is unknown)."""
-    if on_use and row.refresh_expires_at is not None:
-        return row.refresh_expires_at - keep_alive  # only so that the refresh token never lapses
-    return row.access_expires_at - margin if row.access_expires_at is not None else None
-
-
 def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) -> datetime | None:
     """One tenant's due token refresh (kind "tokens" of due work): every connected account whose
     access token expires within the scheduled margin (or, where tokens are refreshed on use, whose
@@ -121,7 +115,7 @@ def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) ->
             row = connector.row(session)
             if row is None or row.status != "connected":
                 continue
-            when = _refresh_due(row, on_use[marketplace], margin, keep_alive)
+            when = scheduled_refresh_at(row.access_expires_at, row.refresh_expires_at, on_use=on_use[marketplace])
             if when is None or when <= now:
                 due.append(marketplace)
     retry: list[datetime] = []
@@ -148,7 +142,7 @@ def visit_tokens(tenant_id: int, now: datetime, engine: Engine | None = None) ->
         for marketplace, connector in connectors.items():
             row = connector.row(session)
             if row is not None and row.status == "connected":
-                when = _refresh_due(row, on_use[marketplace], margin, keep_alive)
+                when = scheduled_refresh_at(row.access_expires_at, row.refresh_expires_at, on_use=on_use[marketplace])
                 if when is not None:
                     upcoming.append(max(when, now + TOKEN_RETRY))
     return min(upcoming) if upcoming else None

@@ -157,8 +157,9 @@ class AccountTokens:
             else:
                 for column, value in token_columns(tokens, now, previous_refresh_enc=row.refresh_token_enc).items():
                     setattr(row, column, value)
-                lapses = row.refresh_expires_at if self.refreshed_on_use else None
-                accounts.tokens_written(session, row.access_expires_at, refresh_expires_at=lapses)
+                accounts.tokens_written(
+                    session, row.access_expires_at, row.refresh_expires_at, on_use=self.refreshed_on_use
+                )
                 self._token, self._expires_at = tokens.access_token, row.access_expires_at
                 log.info("%s token refreshed; valid until %s", self.marketplace, row.access_expires_at.isoformat())
         if failure is not None:
