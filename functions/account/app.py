@@ -1,5 +1,6 @@
 """The account function: /account/export (a download link to everything) and /account/delete."""
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.routers.account import router
 

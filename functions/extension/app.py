@@ -1,5 +1,6 @@
 """HTTP: /extension (pairing codes, pairing, device tokens, devices)."""
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.routers import extension
 

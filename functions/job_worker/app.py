@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.observability import traced_handler
 from stoflow.services.jobs import handle_batch
 

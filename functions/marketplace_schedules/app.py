@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.observability import traced_handler
 from stoflow.services import marketplace_schedules as schedules
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.availability import unavailable_dependency
 from stoflow.errors import StoflowError
 from stoflow.observability import traced_handler

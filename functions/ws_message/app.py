@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.observability import traced_handler
 from stoflow.realtime.protocol import connection_id, message_body, request_id, response
 from stoflow.services.ws import message_router

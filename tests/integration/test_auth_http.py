@@ -12,12 +12,13 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlalchemy import func, select, text, update
 
 from stoflow import runtime
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
+from stoflow.api.routing import api_router
 from stoflow.auth import clock, passwords
 from stoflow.auth.principal import Principal
 from stoflow.config import get_settings
@@ -250,7 +251,7 @@ def test_a_disabled_account_is_refused_on_its_next_request(call, identity):
 # --- the dependencies other areas build on -------------------------------------------------------
 
 
-area_router = APIRouter()
+area_router = api_router(tags=["test"])
 
 
 @area_router.get("/things")

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import APIRouter
 from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 
 from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.deps import TenantDb
+from stoflow.api.routing import api_router
 from stoflow.availability import sqlstate
 from stoflow.db.engine import build_engine, get_engine
 from stoflow.db.roles import APP_ROLE, MIGRATOR_ROLE, ensure_roles
@@ -87,7 +87,7 @@ def test_tenant_schemas_made_at_request_time_belong_to_the_migrator(identity, en
     assert tables == [MIGRATOR_ROLE]
 
 
-ddl_router = APIRouter()
+ddl_router = api_router(tags=["test"])
 
 
 @ddl_router.post("/intrude")

@@ -10,16 +10,17 @@ import threading
 from typing import Any
 
 import pytest
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from stoflow.api.app import _without_stage, create_app, lambda_handler
 from stoflow.api.middleware import correlation_id_for
 from stoflow.api.problems import error_headers
+from stoflow.api.query_names import refuse_unknown_query
+from stoflow.api.routing import api_router
 from stoflow.config import get_settings
 from stoflow.errors import AccountLocked, Conflict, InvalidToken, RateLimited
 
-router = APIRouter()
+router = api_router(tags=["test"])
 
 
 class Item(BaseModel):
@@ -216,13 +217,8 @@ def test_every_route_and_dependency_runs_on_the_event_loop(function):
 
     app = load_function(function).app
     sync = []
-    routes, seen = list(app.routes), 0
-    while routes:
-        route = routes.pop()
-        nested = getattr(route, "original_router", None)  # an included router keeps its own routes
-        if nested is not None:
-            routes.extend(nested.routes)
-            continue
+    seen = 0
+    for route in app.routes:
         if not isinstance(route, APIRoute):
             continue
         seen += 1
@@ -236,11 +232,25 @@ def test_every_route_and_dependency_runs_on_the_event_loop(function):
             # Plain functions only (FastAPI's own security callables are objects with async __call__).
             if inspect.isfunction(call) and not (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)):
                 sync.append(f"{route.path}: {call.__qualname__}")
-    # The app's own dependencies (every route's, applied by the app's router) count too.
-    for dependency in app.router.dependencies:
-        call = dependency.dependency
-        if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
-            sync.append(f"app: {call.__qualname__}")
-    assert app.router.dependencies, "the check saw the app's own dependencies"
+        assert refuse_unknown_query in calls, f"{route.path}: the check saw the router's own dependencies"
     assert seen > 0, "the check saw the function's routes"
     assert sync == []
+
+
+def test_a_route_declared_without_the_query_name_check_is_not_mounted():
+    from fastapi import APIRouter
+
+    plain = APIRouter()
+
+    @plain.get("/unchecked")
+    def unchecked() -> None: ...
+
+    with pytest.raises(TypeError, match="api_router"):
+        create_app([plain], title="test")
+
+
+def test_mounted_routes_refuse_unknown_query_names(handler):
+    raw = handler({**event("GET", "/conflict"), "rawQueryString": "stauts=sold"}, None)
+
+    assert raw["statusCode"] == 422
+    assert json.loads(raw["body"])["code"] == "unknown_query_parameter"

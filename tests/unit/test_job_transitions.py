@@ -76,7 +76,7 @@ def test_an_illegal_move_raises_before_any_statement(current, target):
 
 def test_a_new_job_is_pending_and_its_creator_cannot_say_otherwise():
     job = transitions.new_job(marketplace="m", action="a")
-    assert (job.status, job.attempts) == ("pending", 0)
+    assert (job["status"], job["attempts"]) == ("pending", 0)
     with pytest.raises(IllegalTransition):
         transitions.new_job(marketplace="m", action="a", status="running")
 

@@ -115,7 +115,9 @@ def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     # Called as the function's module finishes importing: what the import built (modules, the app,
     # its routes and models) lives as long as the container. Frozen, the collector no longer walks
     # it on each full collection (one fell on the first request: tens of milliseconds of a cold start).
+    # The collector, paused for the import by stoflow.cold_start, starts again from here.
     gc.freeze()
+    gc.enable()
 
     def build() -> Callable[[Any, Any], Any]:
         from stoflow.logs import get_logger

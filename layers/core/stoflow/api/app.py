@@ -11,11 +11,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 
 from stoflow.api.middleware import CORRELATION_HEADER, RequestContextMiddleware
 from stoflow.api.problems import PROBLEM_JSON, install_problem_handlers
-from stoflow.api.query_names import refuse_unknown_query
+from stoflow.api.routing import mount
 from stoflow.config import get_settings
 from stoflow.logs import get_logger
 
@@ -39,10 +39,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
-        dependencies=[Depends(refuse_unknown_query)],
     )
     for router in routers:
-        app.include_router(router)
+        mount(app, router)
     install_problem_handlers(app)
     document_problems(app)
     if settings.cors_origins:

@@ -113,41 +113,43 @@ def enqueue_in_session(
     now = datetime.now(UTC)
     existing = repository.jobs_by_keys(session, list(job_keys)) if job_keys else {}
     keys = list(job_keys) if job_keys else [None] * len(product_ids)
-    batch = MarketplaceBatch(
-        marketplace=request.marketplace,
-        action=request.action,
-        idempotency_key=batch_key,
-        request_hash=request.fingerprint(),
-        total=sum(1 for key in keys if key is None or key not in existing),
-        created_by=user_id,
+    fresh = [(product_id, key) for product_id, key in zip(product_ids, keys, strict=True) if key not in existing]
+    batch = repository.insert_batch(
+        session,
+        {
+            "marketplace": request.marketplace,
+            "action": request.action,
+            "idempotency_key": batch_key,
+            "request_hash": request.fingerprint(),
+            "total": len(fresh),
+            "created_by": user_id,
+        },
     )
-    session.add(batch)
-    session.flush()
-    jobs: list[MarketplaceJob] = []
-    created: list[MarketplaceJob] = []
-    for product_id, key in zip(product_ids, keys, strict=True):
-        if key is not None and key in existing:
-            jobs.append(existing[key])
-            continue
-        job = transitions.new_job(
-            batch_id=batch.id,
-            marketplace=request.marketplace,
-            action=request.action,
-            product_id=product_id,
-            priority=request.priority,
-            max_attempts=request.max_attempts or settings.jobs_default_max_attempts,
-            expires_at=now + timedelta(seconds=request.expires_in_s or settings.jobs_default_expiry_s),
-            idempotency_key=key,
-            input=dict(request.params),
-        )
-        session.add(job)
-        jobs.append(job)
-        created.append(job)
-    session.flush()
+    created = repository.insert_jobs(
+        session,
+        [
+            transitions.new_job(
+                batch_id=batch.id,
+                marketplace=request.marketplace,
+                action=request.action,
+                product_id=product_id,
+                priority=request.priority,
+                max_attempts=request.max_attempts or settings.jobs_default_max_attempts,
+                expires_at=now + timedelta(seconds=request.expires_in_s or settings.jobs_default_expiry_s),
+                idempotency_key=key,
+                input=dict(request.params),
+                # Stamped sent with its INSERT, not by an UPDATE after it (see stoflow.jobs.dispatch).
+                message_sent_at=now,
+            )
+            for product_id, key in fresh
+        ],
+    )
+    made = iter(created)
+    jobs = [existing[key] if key in existing else next(made) for key in keys]
     if created:
         # Looked at by the maintenance schedule once the send had time to happen (or failed).
         transitions.due(session, "pending", now + timedelta(seconds=settings.jobs_resend_grace_s))
-    send_after_commit(session, tenant_id, created)
+    send_after_commit(session, tenant_id, created, stamped=now)
     return Enqueued(batch, jobs, created=bool(created))
 
 

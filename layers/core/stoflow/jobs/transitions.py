@@ -88,13 +88,13 @@ def _check(from_statuses: Sequence[str], target: str) -> None:
             raise IllegalTransition(f"a job may not go from {current} to {target}")
 
 
-def new_job(**columns: Any) -> MarketplaceJob:
-    """A job as it is created: pending, no attempt yet, no outcome."""
+def new_job(**columns: Any) -> dict[str, Any]:
+    """The columns of a job as it is created: pending, no attempt yet, no outcome."""
     if STATE_COLUMNS & set(columns):
         raise IllegalTransition(
             f"a new job's state is set here, not by its creator: {sorted(STATE_COLUMNS & set(columns))}"
         )
-    return MarketplaceJob(status="pending", attempts=0, **columns)
+    return {"status": "pending", "attempts": 0, **columns}
 
 
 def due(session: Session, status: str, at: datetime) -> None:

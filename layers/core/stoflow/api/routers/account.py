@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from stoflow.api.deps import CurrentPrincipal
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.account import AccountDeletionIn, ExportFileOut, ExportOut
 
-router = APIRouter(prefix="/account", tags=["account"])
+router = api_router(prefix="/account", tags=["account"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}

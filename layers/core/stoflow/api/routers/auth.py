@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from stoflow.api.deps import CurrentPrincipal, SharedDb, access_claims
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.auth import (
     JwksOut,
     LoginIn,
@@ -22,7 +23,7 @@ from stoflow.api.schemas.auth import (
 from stoflow.auth.principal import Principal
 from stoflow.auth.tokens import AccessClaims
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router(prefix="/auth", tags=["auth"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}

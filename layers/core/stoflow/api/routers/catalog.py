@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from stoflow.api.deps import CurrentPrincipal
 from stoflow.api.edge import text
+from stoflow.api.routing import api_router
 from stoflow.config import get_settings
 from stoflow.services.catalog import catalog_list
 
-router = APIRouter(prefix="/catalog", tags=["catalog"])
+router = api_router(prefix="/catalog", tags=["catalog"])
 
 
 @router.get(

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from stoflow.api.deps import CurrentPrincipal
 from stoflow.api.edge import id_of, text
+from stoflow.api.routing import api_router
 from stoflow.models.extension import ExtensionDevice
 
-router = APIRouter(prefix="/extension", tags=["extension"])
+router = api_router(prefix="/extension", tags=["extension"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import Path, Response, status
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import id_of
 from stoflow.api.pagination import Page
 from stoflow.api.problems import from_error
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.images import ImageOrderIn, ImageOut, ImagePatch, PresignedPostOut, UploadIn, UploadOut
 from stoflow.config import get_settings
 from stoflow.errors import StoflowError
@@ -17,7 +18,7 @@ from stoflow.models.images import ProductImage
 from stoflow.models.products import Product
 from stoflow.services.images import ProductImageService
 
-router = APIRouter(prefix="/products/{product_id}/images", tags=["images"])
+router = api_router(prefix="/products/{product_id}/images", tags=["images"])
 
 ProductId = Annotated[id_of(Product.id), Path()]
 ImageId = Annotated[id_of(ProductImage.id), Path()]

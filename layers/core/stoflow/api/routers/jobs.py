@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import Depends, Header, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import JobParams, id_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.readiness import IssueOut
 from stoflow.jobs import service
 from stoflow.marketplaces.registry import NAMES
 from stoflow.models.jobs import JOB_STATUSES, MarketplaceBatch, MarketplaceJob
 from stoflow.repositories.jobs import JobFilters
 
-router = APIRouter(tags=["jobs"])
+router = api_router(tags=["jobs"])
 
 # The registry's marketplaces, as an enum in the OpenAPI document.
 Marketplace = Literal[NAMES]  # type: ignore[valid-type]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 
 from stoflow.api.deps import TenantDb
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.listings import HistoryEntryOut, ListingsOut, listing_out
 
-router = APIRouter(prefix="/products", tags=["listings"])
+router = api_router(prefix="/products", tags=["listings"])
 
 ProductId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A product of yours.")]
 _PROBLEMS: dict[int | str, dict[str, object]] = {

@@ -9,15 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id, Id32, Int64, text
+from stoflow.api.routing import api_router
 from stoflow.auth.principal import Principal
 from stoflow.marketplaces.registry import NAMES, notification_names, oauth_names
 
-router = APIRouter(prefix="/marketplaces", tags=["marketplaces"])
+router = api_router(prefix="/marketplaces", tags=["marketplaces"])
 
 # The registry's OAuth marketplaces, as an enum in the OpenAPI document.
 OAuthMarketplace = Literal[oauth_names()]  # type: ignore[valid-type]

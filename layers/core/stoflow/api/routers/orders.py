@@ -6,15 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import UtcDateTime, text
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routing import api_router
 from stoflow.repositories.marketplace_orders import OrderFilters
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = api_router(prefix="/orders", tags=["orders"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}

@@ -3,13 +3,14 @@ signed in. Thin: stoflow.services.passwords decides."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from stoflow.api.deps import CurrentPrincipal
 from stoflow.api.routers.auth import client_ip
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.account import PasswordChangeIn, PasswordForgotIn, PasswordResetIn
 
-router = APIRouter(prefix="/auth/password", tags=["auth"])
+router = api_router(prefix="/auth/password", tags=["auth"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}

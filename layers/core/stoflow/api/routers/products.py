@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import Depends, Path, Query, Response, status
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import id_of, int_of, money_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routers.images import image_out
+from stoflow.api.routing import api_router
 from stoflow.api.schemas.listings import Marketplace, listing_out
 from stoflow.api.schemas.products import (
     BulkFailureOut,
@@ -31,7 +32,7 @@ from stoflow.services.catalog import category_subtree, reference_names
 from stoflow.services.images import ProductImageService
 from stoflow.services.products import ProductService
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = api_router(prefix="/products", tags=["products"])
 
 ProductId = Annotated[id_of(Product.id), Path()]
 _PROBLEMS: dict[int | str, dict[str, object]] = {

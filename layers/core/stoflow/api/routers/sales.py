@@ -7,15 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import id_of
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routing import api_router
 from stoflow.models.sales import SALE_STATUSES, Alert, Sale
 
-router = APIRouter(tags=["sales"])
+router = api_router(tags=["sales"])
 
 SaleId = Annotated[id_of(Sale.id), Path()]
 AlertId = Annotated[id_of(Alert.id), Path()]

@@ -12,14 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id
 from stoflow.api.pagination import Page, PageParams, page_params
+from stoflow.api.routing import api_router
 
-router = APIRouter(prefix="/vinted", tags=["vinted"])
+router = api_router(prefix="/vinted", tags=["vinted"])
 
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 _PROBLEMS: dict[int | str, dict[str, object]] = {

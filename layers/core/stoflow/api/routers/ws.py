@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, status
+from fastapi import status
 from pydantic import BaseModel, ConfigDict
 
 from stoflow.api.deps import CurrentReader
+from stoflow.api.routing import api_router
 
-router = APIRouter(prefix="/ws", tags=["websocket"])
+router = api_router(prefix="/ws", tags=["websocket"])
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"content": {"application/problem+json": {}}, "description": "Problem (RFC 9457) with a stable `code`"}
