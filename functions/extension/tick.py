@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import stoflow.cold_start  # noqa: F401  (first: no garbage collection while the function imports)
 from stoflow.marketplaces.vinted.lane_schedule import tick
 from stoflow.observability import traced_handler
 

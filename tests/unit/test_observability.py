@@ -109,14 +109,15 @@ def test_a_function_imports_neither_the_xray_sdk_nor_boto3_locally(function):
 def test_every_function_collects_garbage_again_once_its_handler_is_built():
     """Each function's module pauses the collector first thing (stoflow.cold_start) and starts it
     again as its handler is wrapped: a function that forgot would never collect a cycle."""
-    functions = sorted(p.parent.name for p in (REPO_ROOT / "functions").glob("*/app.py"))
+    functions = sorted(str(p.relative_to(REPO_ROOT / "functions")) for p in (REPO_ROOT / "functions").glob("*/*.py"))
     script = (
         "import gc, importlib.util, sys\n"
         "import stoflow.cold_start\n"
         "print('paused' if not gc.isenabled() else 'running')\n"
         "for function in sys.argv[1:]:\n"
         "    gc.disable()  # as the first import of a fresh container does\n"
-        "    spec = importlib.util.spec_from_file_location(f'f_{function}', f'functions/{function}/app.py')\n"
+        "    name = 'f_' + function[:-3].replace('/', '_')\n"
+        "    spec = importlib.util.spec_from_file_location(name, 'functions/' + function)\n"
         "    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "    print(function, 'collecting' if gc.isenabled() else 'paused')\n"
     )
@@ -130,7 +131,7 @@ def test_every_function_collects_garbage_again_once_its_handler_is_built():
     for function in functions:
         imports = [
             line
-            for line in (REPO_ROOT / "functions" / function / "app.py").read_text().splitlines()
+            for line in (REPO_ROOT / "functions" / function).read_text().splitlines()
             if line.startswith(("import ", "from ")) and "__future__" not in line
         ]
         first_of_ours = next(line for line in imports if "stoflow" in line)
