@@ -25,8 +25,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
-from stoflow.realtime.alerts import deliver_after
-from stoflow.repositories import alerts
 from stoflow.repositories import jobs as repository
 from stoflow.repositories.due_work import mark_due
 
@@ -140,6 +138,11 @@ def _after(session: Session, job: MarketplaceJob | None) -> MarketplaceJob | Non
     seller's alert when it fails for good, in the same transaction, whoever settles it (the
     worker after its retries, the extension's lane, the maintenance schedule)."""
     if job is not None and job.status == "failed" and (job.input or {}).get("alert_on_failure"):
+        # Here rather than at the top: every function that moves jobs imports this module, and
+        # alerts bring the identity and sales models, which only this rare path needs.
+        from stoflow.realtime.alerts import deliver_after
+        from stoflow.repositories import alerts
+
         alerts.raise_alert(
             session,
             kind="delist_failed",
