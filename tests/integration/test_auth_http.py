@@ -305,6 +305,34 @@ def test_a_revoked_token_is_refused_on_the_next_request_through_tenant_db(call, 
     assert refused.status == 401 and refused.json["code"] == "token_revoked"
 
 
+def test_a_tenant_request_checks_the_registry_with_its_revocation_check(call, area_handler, identity):
+    from sqlalchemy import Engine, event
+
+    from stoflow.db.tenancy import known_tenants
+
+    user = register_and_login(call)
+    known_tenants.forget(user["id"])  # as in a new container
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert area(area_handler, "GET", "/things", user["access_token"]).status == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    # First the check that joins the registry, and no registry lookup of its own.
+    assert "JOIN public.auth_sessions" in statements[0] and "public.tenants" in statements[0]
+    assert not [s for s in statements if s.startswith("SELECT public.tenants.id FROM public.tenants WHERE")]
+
+    # A tenant gone from the registry (its user's tokens not yet revoked) opens nothing.
+    with identity.begin() as connection:
+        connection.execute(text("DELETE FROM public.tenants WHERE id = :id"), {"id": user["id"]})
+    refused = area(area_handler, "GET", "/things", user["access_token"])
+    assert refused.status == 401 and refused.json["code"] == "tenant_mismatch"
+
+
 def test_roles_support_reads_only_and_admin_routes_need_admin(call, area_handler, identity):
     user = register_and_login(call)
     denied = area(area_handler, "GET", "/admin/things", user["access_token"])

@@ -82,7 +82,9 @@ async def tenant_db(
     """A tenant session for the caller's own tenant; the revocation check is its first statement."""
     principal: Principal | None = getattr(request.state, "principal", None)
     tenant_id = principal.tenant_id if principal is not None else claims.tenant_id
-    with tenant_session(tenant_id) as session:
+    # The revocation check joins the tenant registry and refuses a token whose tenant is not its
+    # user's: run first, it is the registry check too (no statement of its own on a cold start).
+    with tenant_session(tenant_id, verify=principal is not None) as session:
         if principal is None:
             _checked(request, session, claims)
         yield session
