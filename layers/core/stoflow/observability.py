@@ -105,6 +105,15 @@ def subsegment(name: str, **annotations: str | int) -> Iterator[None]:
         yield
 
 
+def _warm() -> None:
+    """After a function's first event: what the import and that event built (modules, the app, its
+    routes, models, compiled statements, the connection) lives as long as the container. Frozen,
+    the collector no longer walks it on each full collection (one fell on the first request: tens
+    of milliseconds of a cold start); and the collector, paused by stoflow.cold_start, runs again."""
+    gc.freeze()
+    gc.enable()
+
+
 def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """On AWS, the Lambda handler with Logger's Lambda context (cold start, request id, function
     name) on every log line and a traced segment. Costs nothing at import: both are built on the
@@ -112,12 +121,7 @@ def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     machine, for a function that did not import it already; the X-Ray SDK for the Tracer)."""
     built: list[Callable[[Any, Any], Any]] = []
     lock = threading.Lock()
-    # Called as the function's module finishes importing: what the import built (modules, the app,
-    # its routes and models) lives as long as the container. Frozen, the collector no longer walks
-    # it on each full collection (one fell on the first request: tens of milliseconds of a cold start).
-    # The collector, paused for the import by stoflow.cold_start, starts again from here.
-    gc.freeze()
-    gc.enable()
+    cold = [True]
 
     def build() -> Callable[[Any, Any], Any]:
         from stoflow.logs import get_logger
@@ -130,12 +134,17 @@ def traced_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
         # Called directly (tests, scripts), or in the local cloud, where one process runs every
         # function: no Lambda context worth a log key, and no Powertools import for it (a
         # function that logs through stoflow.logs still gets its plain lines).
-        if context is None or not on_aws():
-            return handler(event, context)
-        if not built:
-            with lock:
-                if not built:
-                    built.append(build())
-        return built[0](event, context)
+        try:
+            if context is None or not on_aws():
+                return handler(event, context)
+            if not built:
+                with lock:
+                    if not built:
+                        built.append(build())
+            return built[0](event, context)
+        finally:
+            if cold:
+                _warm()
+                cold.clear()
 
     return wrapper

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -211,7 +212,7 @@ def _replay(session: Session, key: str, request: JobRequest) -> Enqueued | None:
     return Enqueued(batch, repository.batch_jobs(session, batch.id), created=False)
 
 
-def list_jobs(session: Session, filters: JobFilters, limit: int, offset: int) -> tuple[list[MarketplaceJob], int]:
+def list_jobs(session: Session, filters: JobFilters, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
     return repository.page(session, filters, limit, offset)
 
 

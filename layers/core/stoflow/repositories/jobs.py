@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Interval, and_, any_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Interval, Row, and_, any_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 
@@ -101,25 +101,25 @@ def get_batch(session: Session, batch_id: int) -> MarketplaceBatch | None:
     return session.get(MarketplaceBatch, batch_id)
 
 
-def page(session: Session, filters: JobFilters, limit: int, offset: int) -> tuple[list[MarketplaceJob], int]:
+def page(session: Session, filters: JobFilters, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    """A page of jobs, newest first, as plain rows with the job's columns as attributes (read, never
+    changed: no ORM bookkeeping, and a function's first GET /jobs configures no mapper)."""
     conditions = [
         column == value
         for column, value in (
-            (MarketplaceJob.status, filters.status),
-            (MarketplaceJob.marketplace, filters.marketplace),
-            (MarketplaceJob.action, filters.action),
-            (MarketplaceJob.batch_id, filters.batch_id),
-            (MarketplaceJob.product_id, filters.product_id),
+            (_JOBS.c.status, filters.status),
+            (_JOBS.c.marketplace, filters.marketplace),
+            (_JOBS.c.action, filters.action),
+            (_JOBS.c.batch_id, filters.batch_id),
+            (_JOBS.c.product_id, filters.product_id),
         )
         if value is not None
     ]
-    where = and_(*conditions) if conditions else None
-    items = select(MarketplaceJob).order_by(MarketplaceJob.created_at.desc(), MarketplaceJob.id.desc())
-    count = select(func.count()).select_from(MarketplaceJob)
-    if where is not None:
-        items, count = items.where(where), count.where(where)
-    rows = list(session.scalars(items.limit(limit).offset(offset)))
-    return rows, int(session.scalar(count) or 0)
+    items = select(*_JOBS.columns).where(*conditions).order_by(_JOBS.c.created_at.desc(), _JOBS.c.id.desc())
+    count = select(func.count()).select_from(_JOBS).where(*conditions)
+    connection = session.connection()
+    rows = list(connection.execute(items.limit(limit).offset(offset)))
+    return rows, int(connection.execute(count).scalar_one())
 
 
 @cache
