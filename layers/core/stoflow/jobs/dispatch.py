@@ -74,17 +74,11 @@ def send_now(
     return len(sent)
 
 
-def send_after_commit(
-    session: Session, tenant_id: int, jobs: Sequence[MarketplaceJob], *, stamped: datetime | None = None
-) -> None:
-    """Send these (written) jobs' messages once `session` commits; nothing if it rolls back.
-    `stamped`: the jobs were written already stamped sent at that moment (new jobs)."""
-    pending = [job for job in jobs if job.status == "pending"]
-    if not pending:
+def send_after_commit(session: Session, tenant_id: int, jobs: Sequence[MarketplaceJob], stamped: datetime) -> None:
+    """Send these new jobs' messages once `session` commits; nothing if it rolls back. The jobs
+    were written already stamped sent at `stamped` (see above)."""
+    if not jobs:
         return
-    now = stamped or datetime.now(UTC)
-    if stamped is None:
-        repository.mark_sent(session, [job.id for job in pending], now)  # in this transaction: see above
-    messages = [(job.id, job.marketplace, job.attempts) for job in pending]
+    messages = [(job.id, job.marketplace, job.attempts) for job in jobs]
     engine = session.info.get("base_engine")
-    after_unit_of_work(session, lambda: send_now(tenant_id, messages, engine=engine, stamped=now))
+    after_unit_of_work(session, lambda: send_now(tenant_id, messages, engine=engine, stamped=stamped))

@@ -150,7 +150,7 @@ def enqueue_in_session(
     if created:
         # Looked at by the maintenance schedule once the send had time to happen (or failed).
         transitions.due(session, "pending", now + timedelta(seconds=settings.jobs_resend_grace_s))
-    send_after_commit(session, tenant_id, created, stamped=now)
+    send_after_commit(session, tenant_id, created, now)
     return Enqueued(batch, jobs, created=bool(created))
 
 
