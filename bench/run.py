@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.jobs",
     "bench.sandboxes",
     "bench.sales",
+    "bench.sale_notices",
     "bench.dashboard",
 ]
 

@@ -116,6 +116,32 @@ def marketplaces(identity: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mar
     assert world.contract_problems() == [], world.contract_problems()
 
 
+# --- eBay's notification endpoint, configured ------------------------------------------------------
+
+NOTIFICATION_TOKEN = "a-verification-token-of-32-to-80-characters-0123456789"
+NOTIFICATION_ENDPOINT = "https://api.stoflow.test/marketplaces/ebay/notifications"
+
+
+@pytest.fixture
+def endpoint(marketplaces: MarketplaceWorld, monkeypatch: pytest.MonkeyPatch) -> MarketplaceWorld:
+    """The sandboxes, with eBay's notification endpoint configured (verification token, URL)."""
+    from stoflow import runtime
+
+    monkeypatch.setenv("STOFLOW_EBAY_VERIFICATION_TOKEN", NOTIFICATION_TOKEN)
+    monkeypatch.setenv("STOFLOW_EBAY_NOTIFICATION_ENDPOINT", NOTIFICATION_ENDPOINT)
+    runtime.reset()
+    return marketplaces
+
+
+def post_notice(headers: dict[str, str], body: bytes) -> Any:
+    """A notice as eBay POSTs it to the endpoint."""
+    import json
+
+    from tests.support.api import caller
+
+    return caller("marketplaces")("POST", "/marketplaces/ebay/notifications", json.loads(body), headers=headers)
+
+
 # --- the job system, for real, with a recording queue --------------------------------------------
 
 
@@ -266,4 +292,41 @@ def connect(world: MarketplaceWorld, token: str, marketplace: str) -> dict[str, 
     state = dict(parse_qsl(urlsplit(url).query))["state"]
     reply = call("GET", f"/marketplaces/{marketplace}/callback?code={quote(code)}&state={quote(state)}", token=token)
     assert reply.status == 200, reply
+    run_connection_jobs()
     return reply.json
+
+
+def run_connection_jobs() -> list[str]:
+    """Run the jobs a connection queued (eBay: who the seller is, their sale notices), as the
+    worker does at once, leaving every other queued message queued: the tests that follow count
+    their own jobs. Statuses of the jobs run; none where no test queue is in place."""
+    from stoflow import runtime
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.jobs.processor import MarketplaceJobProcessor
+    from stoflow.jobs.queue import QUEUE
+    from stoflow.marketplaces.ebay.order_notices import WATCH_ACTION
+    from stoflow.marketplaces.registry import JOB_HANDLERS
+    from stoflow.models.jobs import MarketplaceJob
+    from tests.support.jobs import FakeQueue
+
+    try:
+        queue = runtime.get(QUEUE)
+    except RuntimeError:  # no queue in this test: nothing was sent
+        return []
+    if not isinstance(queue, FakeQueue):
+        return []
+    with queue.lock:
+        pending = list(queue.sent)
+        queue.sent.clear()
+    statuses, others = [], []
+    processor = MarketplaceJobProcessor(runtime.get(JOB_HANDLERS))
+    for message, group in pending:
+        with tenant_session(message.tenant_id) as session:
+            job = session.get(MarketplaceJob, message.job_id)
+            action = job.action if job else None
+        if action == WATCH_ACTION:
+            statuses.append(processor.process(message))
+        else:
+            others.append((message, group))
+    queue.send(others)
+    return statuses

@@ -14,7 +14,7 @@ from stoflow.repositories import jobs as jobs_repository
 from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.jobs import ScriptedHandler
-from tests.support.marketplaces import product_with_photos
+from tests.support.marketplaces import product_with_photos, run_connection_jobs
 
 
 @pytest.fixture
@@ -43,6 +43,7 @@ def seller(marketplaces):
             "GET", f"/marketplaces/{marketplace}/callback?code={quote(code)}&state={quote(state)}", token=token
         )
         assert reply.status == 200, reply
+        run_connection_jobs()
     assert (
         call(
             "PATCH",

@@ -91,11 +91,29 @@ def _ebay(sandbox: EbaySandbox, action: str, params: dict[str, Any]) -> dict[str
         if sku is None:
             raise ControlError(f"eBay has no listing {listing!r}", 404)
         if action == "sell":
-            return {"marketplace": "ebay", "sold": sku, "order_id": sandbox.sell(sku)}
+            order_id = sandbox.sell(sku)
+            return {"marketplace": "ebay", "sold": sku, "order_id": order_id, **_notify_order(sandbox, order_id)}
         if not sandbox.remove_listing(sku):
             raise ControlError(f"eBay listing {listing!r} is not published", 409)
         return {"marketplace": "ebay", "removed": sku}
     return _common(sandbox, action, params)
+
+
+def _notify_order(sandbox: EbaySandbox, order_id: str) -> dict[str, Any]:
+    """eBay posts ORDER_CONFIRMATION to the destination the seller subscribed (if any)."""
+    import httpx
+
+    endpoint = sandbox.order_notice_destination()
+    if endpoint is None:
+        return {"notified": False}
+    headers, body = sandbox.order_notice(order_id)
+    try:
+        reply = httpx.post(
+            endpoint, content=body, headers={**headers, "content-type": "application/json"}, timeout=10.0
+        )
+    except httpx.HTTPError as exc:  # eBay retries later; the order sync's polling still sees the sale
+        return {"notified": False, "endpoint_error": type(exc).__name__}
+    return {"notified": True, "endpoint_status": reply.status_code}
 
 
 def _close_account(sandbox: EbaySandbox, username: str) -> dict[str, Any]:

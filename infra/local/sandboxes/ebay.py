@@ -32,6 +32,7 @@ CLIENT_ID = "StoFlow-sandbox-PRD-1234"
 CLIENT_SECRET = "ebay-sandbox-client-secret"  # noqa: S105 - the sandbox's own made-up app key
 RU_NAME = "StoFlow_Sandbox-StoFlowS-local-abcde"
 SELLER = "sandbox_seller"
+SELLER_ID = "sAnDb0xSeLl3r"  # eBay's immutable user id of the seller (getUser, notices)
 TOKEN_PATH = "/identity/v1/oauth2/token"  # noqa: S105 - a path
 CONSENT_PATH = "/oauth2/authorize"
 # The verification token the sandbox app registered for its account deletion endpoint.
@@ -62,9 +63,21 @@ def ebay_error(
 
 class EbaySandbox(ApiSandbox):
     marketplace = "ebay"
-    # The Notification API is in no contract file of ours: its public key path goes unchecked.
-    unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH, PUBLIC_KEY_PATH})
-    persisted = (*ApiSandbox.persisted, "items", "offers", "locations", "opted_in", "policies", "orders")
+    # The Commerce Notification and Identity APIs are in no contract file of ours: their paths go
+    # unchecked.
+    unchecked_paths = frozenset({TOKEN_PATH, CONSENT_PATH})
+    unchecked_prefixes = ("/commerce/notification/v1/", "/commerce/identity/v1/")
+    persisted = (
+        *ApiSandbox.persisted,
+        "items",
+        "offers",
+        "locations",
+        "opted_in",
+        "policies",
+        "orders",
+        "destinations",
+        "subscriptions",
+    )
 
     def __init__(
         self,
@@ -94,6 +107,9 @@ class EbaySandbox(ApiSandbox):
             "return": [{"returnPolicyId": "6196936000", "name": "Retours 30 jours", "marketplaceId": "EBAY_FR"}],
         }
         self.orders: list[dict[str, Any]] = []
+        # The Notification API: the app's destinations and the seller's subscriptions, by id.
+        self.destinations: dict[str, dict[str, Any]] = {}
+        self.subscriptions: dict[str, dict[str, Any]] = {}
 
     # --- what the seller does on eBay's own pages -----------------------------------------------
 
@@ -203,21 +219,26 @@ class EbaySandbox(ApiSandbox):
         )
 
     def account_deletion_notice(self, username: str, user_id: str) -> tuple[dict[str, str], bytes]:
-        """An eBay account was closed: the notice eBay POSTs to the endpoint, signed as eBay signs
-        (X-EBAY-SIGNATURE: base64 of {alg, kid, signature, digest}, ECDSA over the body with SHA-1)."""
+        """An eBay account was closed: the notice eBay POSTs to the endpoint, signed as eBay signs."""
+        data = {"username": username, "userId": user_id, "eiasToken": secrets.token_urlsafe(16)}
+        return self._signed("MARKETPLACE_ACCOUNT_DELETION", data)
+
+    def _signed(self, topic: str, data: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+        """A notice as eBay POSTs it: X-EBAY-SIGNATURE is base64 of {alg, kid, signature, digest},
+        ECDSA over the body with SHA-1."""
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
 
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%S.000Z")
         body = json.dumps(
             {
-                "metadata": {"topic": "MARKETPLACE_ACCOUNT_DELETION", "schemaVersion": "1.0", "deprecated": False},
+                "metadata": {"topic": topic, "schemaVersion": "1.0", "deprecated": False},
                 "notification": {
-                    "notificationId": secrets.token_hex(16),
+                    "notificationId": f"{secrets.token_hex(16)}_{secrets.token_hex(16)}",
                     "eventDate": stamp,
                     "publishDate": stamp,
                     "publishAttemptCount": 1,
-                    "data": {"username": username, "userId": user_id, "eiasToken": secrets.token_urlsafe(16)},
+                    "data": data,
                 },
             }
         ).encode()
@@ -229,6 +250,36 @@ class EbaySandbox(ApiSandbox):
             "digest": "SHA1",
         }
         return {"x-ebay-signature": base64.b64encode(json.dumps(header).encode()).decode()}, body
+
+    def order_notice(self, order_id: str) -> tuple[dict[str, str], bytes]:
+        """A buyer completed checkout: the ORDER_CONFIRMATION notice for the seller's order (the
+        seller's user id and username, the order id and its line items' listing ids)."""
+        with self.lock:
+            order = next(o for o in self.orders if o["orderId"] == order_id)
+            lines = [
+                {
+                    "orderLineItemId": li["lineItemId"],
+                    "listingId": li.get("legacyItemId"),
+                    "quantity": li.get("quantity", 1),
+                }
+                for li in order["lineItems"]
+            ]
+        data = {
+            "user": {"userId": SELLER_ID, "username": SELLER},
+            "order": {"orderId": order_id, "orderLineItems": lines},
+        }
+        return self._signed("ORDER_CONFIRMATION", data)
+
+    def order_notice_destination(self) -> str | None:
+        """Where eBay sends the seller's order notices: the endpoint of the destination an
+        enabled ORDER_CONFIRMATION subscription names (None: nobody subscribed)."""
+        with self.lock:
+            for subscription in self.subscriptions.values():
+                if subscription["topicId"] == "ORDER_CONFIRMATION" and subscription["status"] == "ENABLED":
+                    destination = self.destinations.get(subscription["destinationId"])
+                    if destination is not None and destination["status"] == "ENABLED":
+                        return str(destination["deliveryConfig"]["endpoint"])
+            return None
 
     def cancel(self, order_id: str) -> bool:
         """The buyer and seller agree to cancel the order: getOrders shows it CANCELED, modified now."""
@@ -299,6 +350,8 @@ class EbaySandbox(ApiSandbox):
             return ebay_error(401, 1001, "Invalid access token", "OAuth")
         if path == PUBLIC_KEY_PATH:
             return json_response(200, {"algorithm": "ECDSA", "digest": "SHA1", "key": self.notification_public_key()})
+        if path.startswith("/commerce/notification/v1/") or path == "/commerce/identity/v1/user/":
+            return self.commerce(request)
         inv = "/sell/inventory/v1"
         method = request.method
         if m := re.fullmatch(inv + r"/inventory_item/([^/]+)", path):
@@ -540,8 +593,63 @@ class EbaySandbox(ApiSandbox):
             return ebay_error(400, 62005, "The category ID is invalid or not a leaf category.", "API_TAXONOMY")
         return json_response(200, {"aspects": aspects})
 
+    def commerce(self, request: httpx.Request) -> httpx.Response:
+        """Commerce Identity (getUser) and Notification (topic, destinations, subscriptions)."""
+        path, method = request.url.path, request.method
+        base = "/commerce/notification/v1"
+        if path == "/commerce/identity/v1/user/":
+            return json_response(200, {"userId": SELLER_ID, "username": SELLER, "accountType": "INDIVIDUAL"})
+        if path == base + "/topic/ORDER_CONFIRMATION":
+            return json_response(
+                200,
+                {
+                    "topicId": "ORDER_CONFIRMATION",
+                    "description": "A buyer completed the checkout of an order.",
+                    "status": "ENABLED",
+                    "context": "SELLING",
+                    "scope": "USER",
+                    "supportedPayloads": [
+                        {"schemaVersion": "1.0", "format": ["JSON"], "deliveryProtocol": "HTTPS", "deprecated": False}
+                    ],
+                    "filterable": False,
+                },
+            )
+        for kind, store in (("destination", self.destinations), ("subscription", self.subscriptions)):
+            if path != f"{base}/{kind}":
+                continue
+            if method == "GET":
+                with self.lock:
+                    found = list(store.values())
+                return json_response(200, {f"{kind}s": found, "total": len(found), "limit": 100})
+            body = json.loads(request.content)
+            with self.lock:
+                new_id = secrets.token_hex(16)
+                if kind == "subscription":
+                    if any(
+                        s["topicId"] == body.get("topicId") and s["destinationId"] == body.get("destinationId")
+                        for s in store.values()
+                    ):
+                        return ebay_error(409, 195016, "Duplicate subscription.", "API_NOTIFICATION")
+                    if body.get("destinationId") not in self.destinations:
+                        return ebay_error(404, 195013, "The destination was not found.", "API_NOTIFICATION")
+                store[new_id] = {f"{kind}Id": new_id, **body}
+            response = httpx.Response(201)
+            response.headers["Location"] = f"{request.url.scheme}://{request.url.netloc.decode()}{path}/{new_id}"
+            return response
+        if m := re.fullmatch(base + r"/subscription/([^/]+)/enable", path):
+            with self.lock:
+                if m.group(1) not in self.subscriptions:
+                    return ebay_error(404, 195020, "The subscription was not found.", "API_NOTIFICATION")
+                self.subscriptions[m.group(1)]["status"] = "ENABLED"
+            return httpx.Response(204)
+        return ebay_error(404, 2002, f"the eBay sandbox has no {method} {path}")
+
     def get_orders(self, request: httpx.Request) -> httpx.Response:
         query = dict(parse_qsl(request.url.query.decode()))
+        if query.get("orderIds"):  # eBay ignores every other parameter then
+            wanted = query["orderIds"].split(",")
+            found = [o for o in self.orders if o["orderId"] in wanted]
+            return json_response(200, {"href": request.url.path, "orders": found, "total": len(found)})
         since = until = None
         stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
         if m := re.fullmatch(rf"lastmodifieddate:\[({stamp})\.\.({stamp})?\]", query.get("filter", "")):

@@ -215,6 +215,9 @@ class Settings(BaseSettings):
             "https://api.ebay.com/oauth/api_scope/sell.inventory",
             "https://api.ebay.com/oauth/api_scope/sell.account",
             "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+            # who the seller is (the user id of their sale notices), and the notices themselves
+            "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
+            "https://api.ebay.com/oauth/api_scope/commerce.notification.subscription",
         ]
     )
     etsy_keystring: str | None = None

@@ -5,9 +5,7 @@ notices recorded once, and the closed account's data removed from every tenant b
 from __future__ import annotations
 
 import hashlib
-import json
 
-import pytest
 from sqlalchemy import select
 
 from stoflow.db.tenancy import shared_session, tenant_session
@@ -16,24 +14,11 @@ from stoflow.models.deletion_notices import DeletionNotice
 from stoflow.services.deletion_notices import process_pending
 from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller
+from tests.support.marketplaces import NOTIFICATION_ENDPOINT as ENDPOINT
+from tests.support.marketplaces import NOTIFICATION_TOKEN as TOKEN
+from tests.support.marketplaces import post_notice
 
 call = caller("marketplaces")
-TOKEN = "a-verification-token-of-32-to-80-characters-0123456789"
-ENDPOINT = "https://api.stoflow.test/marketplaces/ebay/notifications"
-
-
-@pytest.fixture
-def endpoint(marketplaces, monkeypatch):
-    from stoflow import runtime
-
-    monkeypatch.setenv("STOFLOW_EBAY_VERIFICATION_TOKEN", TOKEN)
-    monkeypatch.setenv("STOFLOW_EBAY_NOTIFICATION_ENDPOINT", ENDPOINT)
-    runtime.reset()
-    return marketplaces
-
-
-def post(headers, body):
-    return call("POST", "/marketplaces/ebay/notifications", json.loads(body), headers=headers)
 
 
 def test_the_challenge_is_answered(endpoint):
@@ -53,12 +38,12 @@ def test_without_a_verification_token_the_endpoint_says_so(marketplaces):
 def test_a_signed_notice_is_recorded_once_and_a_forged_one_refused(endpoint):
     world = endpoint
     headers, body = world.ebay.account_deletion_notice("closed_user", "uid-1")
-    assert post(headers, body).status == 204
-    assert post(headers, body).status == 204  # eBay retries: still one notice
+    assert post_notice(headers, body).status == 204
+    assert post_notice(headers, body).status == 204  # eBay retries: still one notice
     forged = body.replace(b"closed_user", b"someone_else")
-    reply = post(headers, forged)
+    reply = post_notice(headers, forged)
     assert (reply.status, reply.json["code"]) == (422, "invalid_signature")
-    assert post({}, body).json["code"] == "invalid_signature"
+    assert post_notice({}, body).json["code"] == "invalid_signature"
     with shared_session() as session:
         rows = session.scalars(select(DeletionNotice).where(DeletionNotice.user_id == "uid-1")).all()
         assert [(r.marketplace, r.username) for r in rows] == [("ebay", "closed_user")]
@@ -73,7 +58,7 @@ def test_the_closed_account_is_forgotten_by_every_tenant(endpoint, job_runner, s
         assert [o.buyer_username for o in session.scalars(select(EbayOrder))] == ["buyer_jane"]
         session.get(EbayCredentials, 1).username = "seller_closing"
     for username, user_id in (("buyer_jane", "uid-jane"), ("seller_closing", "uid-seller")):
-        assert post(*world.ebay.account_deletion_notice(username, user_id)).status == 204
+        assert post_notice(*world.ebay.account_deletion_notice(username, user_id)).status == 204
     report = process_pending()
     assert report["notices"] >= 2 and report["failed"] == []
     with tenant_session(tenant) as session:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from sqlalchemy import select
 
+from infra.local.sandboxes.ebay import SELLER, SELLER_ID
 from stoflow.db.tenancy import tenant_session
 from stoflow.marketplaces.common import crypto
 from stoflow.marketplaces.ebay.jobs import CURSOR_OVERLAP, INDEX_LAG
@@ -19,7 +20,13 @@ from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJ
 from stoflow.models.vinted import VintedConnection
 from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
-from tests.support.marketplaces import EBAY_RU_NAME, forget_requirements, image_ids, product_with_photos
+from tests.support.marketplaces import (
+    EBAY_RU_NAME,
+    forget_requirements,
+    image_ids,
+    product_with_photos,
+    run_connection_jobs,
+)
 
 LOCATION = {"country": "FR", "postalCode": "75011", "city": "Paris"}
 
@@ -41,6 +48,7 @@ def connect_ebay(call, world, token):
     done = call("GET", f"/marketplaces/ebay/callback?code={quote(code)}&state={quote(state)}", token=token)
     assert done.status == 200, done
     assert done.json["connected"] is True and done.json["environment"] == "sandbox"
+    run_connection_jobs()
     return done.json
 
 
@@ -53,6 +61,8 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     # Tokens are stored encrypted, and decrypt to what eBay issued.
     with tenant_session(tenant) as session:
         row = session.get(EbayCredentials, 1)
+        # The connection's own job read who the seller is (sale notices are not configured here).
+        assert (row.ebay_user_id, row.username) == (SELLER_ID, SELLER)
         issued = set(world.ebay.access_tokens)
         assert row.access_token_enc not in issued and crypto.decrypt(row.access_token_enc) in issued
         assert crypto.decrypt(row.refresh_token_enc) in world.ebay.refresh_tokens
@@ -236,7 +246,7 @@ def _publish_fails_with(call, world, job_runner, tenant, token, product_id) -> M
     enqueue(tenant, JobRequest("ebay", "publish", product_ids=[product_id]))
     assert [s for *_, s in job_runner.run_all(tenant=tenant)] == ["failed"]
     with tenant_session(tenant) as session:
-        return session.scalars(select(MarketplaceJob)).one()
+        return session.scalars(select(MarketplaceJob).where(MarketplaceJob.action == "publish")).one()
 
 
 def test_ebay_refuses_a_listing_without_its_required_item_specific(call, marketplaces, job_runner):

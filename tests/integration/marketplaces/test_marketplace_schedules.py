@@ -38,8 +38,10 @@ def schedule(task):
 
 
 def jobs_of(tenant):
+    """The tenant's jobs but the one a connection queues itself (eBay: who the seller is)."""
     with tenant_session(tenant) as session:
-        return sorted((j.marketplace, j.action) for j in session.scalars(select(MarketplaceJob)))
+        jobs = session.scalars(select(MarketplaceJob).where(MarketplaceJob.action != "watch_sales"))
+        return sorted((j.marketplace, j.action) for j in jobs)
 
 
 def run_for(job_runner, tenant):

@@ -33,7 +33,7 @@ from stoflow.db.migrations import head_revision
 from stoflow.db.tenancy import TENANT_PLACEHOLDER, known_tenants, schema_for, validate_tenant_id
 from stoflow.errors import Conflict, InvalidInput, TenantExists, TenantNotFound
 from stoflow.models.base import tenant_tables
-from stoflow.repositories import due_work
+from stoflow.repositories import account_owners, due_work
 from stoflow.repositories import tenants as registry
 from stoflow.repositories.tenants import TenantRow
 
@@ -177,6 +177,7 @@ def drop_in(connection: Connection, tenant_id: int) -> None:
     if not registry.unregister(connection, tid):
         raise TenantNotFound(f"tenant {tid} is not registered")
     due_work.forget_tenant(connection, tid)
+    account_owners.forget_tenant(connection, tid)
     connection.execute(select(func.public.stoflow_drop_tenant(tid)))
 
 

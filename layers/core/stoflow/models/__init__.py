@@ -34,6 +34,7 @@ _WHERE = {
     "ExtensionDevice": "extension",
     "ExtensionPairingCode": "extension",
     "Gender": "catalog",
+    "MarketplaceAccountOwner": "account_owners",
     "MarketplaceBatch": "jobs",
     "MarketplaceCalls": "call_budgets",
     "MarketplaceJob": "jobs",

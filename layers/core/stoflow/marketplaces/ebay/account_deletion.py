@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from stoflow.marketplaces.common.connector import CLEARED_TOKENS
 from stoflow.models.ebay import EbayCredentials, EbayOrder
+from stoflow.repositories import account_owners
 
 
 def forget(session: Session, user_ids: Sequence[str], usernames: Sequence[str]) -> int:
@@ -32,5 +33,7 @@ def forget(session: Session, user_ids: Sequence[str], usernames: Sequence[str]) 
             .where(or_(*matches))
             .values(status="disconnected", ebay_user_id=None, username=None, last_error=None, **CLEARED_TOKENS)
         )
+        if result.rowcount:
+            account_owners.release(session, "ebay", int(session.info["tenant_id"]))
         changed += result.rowcount or 0
     return changed

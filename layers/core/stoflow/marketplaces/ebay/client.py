@@ -1,5 +1,6 @@
-"""The eBay Sell APIs we use: Inventory (items, offers, locations), Account (business policies),
-Fulfillment (orders). Paths and bodies follow the official OpenAPI files (tests check them)."""
+"""The eBay APIs we use: Sell Inventory (items, offers, locations), Account (business policies),
+Fulfillment (orders), and Commerce Identity (who the seller is) and Notification (sale notices).
+The Sell paths and bodies follow the official OpenAPI files (tests check them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from stoflow.marketplaces.common.tokens import AccountTokens, call_with_token
 INVENTORY = "/sell/inventory/v1"
 ACCOUNT = "/sell/account/v1"
 FULFILLMENT = "/sell/fulfillment/v1"
+NOTIFICATION = "/commerce/notification/v1"
+IDENTITY_USER = "/commerce/identity/v1/user/"
 POLICY_KINDS = {
     "fulfillment": ("fulfillment_policy", "fulfillmentPolicies", "fulfillmentPolicyId"),
     "payment": ("payment_policy", "paymentPolicies", "paymentPolicyId"),
@@ -128,6 +131,57 @@ class EbayClient:
         window = f"lastmodifieddate:[{modified_since}..{modified_until}]"
         params = {"filter": window, "limit": str(limit), "offset": str(offset)}
         return self._call("GET", f"{FULFILLMENT}/order", params=params).json()
+
+    def get_orders_by_ids(self, order_ids: list[str]) -> dict[str, Any]:
+        """getOrders of these orders (at most 50): eBay ignores every other parameter then."""
+        return self._call("GET", f"{FULFILLMENT}/order", params={"orderIds": ",".join(order_ids)}).json()
+
+    # --- commerce: identity and notifications ------------------------------------------------
+
+    def get_user(self, identity_base_url: str) -> dict[str, Any]:
+        """getUser: the seller's immutable userId and username (on eBay's apiz host)."""
+        return self._call("GET", identity_base_url.rstrip("/") + IDENTITY_USER).json()
+
+    def get_topic(self, topic_id: str) -> dict[str, Any]:
+        return self._call("GET", f"{NOTIFICATION}/topic/{_seg(topic_id)}").json()
+
+    def get_destinations(self) -> list[dict[str, Any]]:
+        return list(
+            self._call("GET", f"{NOTIFICATION}/destination", params={"limit": "100"}).json().get("destinations") or []
+        )
+
+    def create_destination(self, name: str, endpoint: str, verification_token: str) -> str:
+        body = {
+            "name": name,
+            "status": "ENABLED",
+            "deliveryConfig": {"endpoint": endpoint, "verificationToken": verification_token},
+        }
+        return _created_id(self._call("POST", f"{NOTIFICATION}/destination", json=body))
+
+    def get_subscriptions(self) -> list[dict[str, Any]]:
+        response = self._call("GET", f"{NOTIFICATION}/subscription", params={"limit": "100"})
+        return list(response.json().get("subscriptions") or [])
+
+    def create_subscription(self, topic_id: str, destination_id: str, schema_version: str) -> str:
+        body = {
+            "topicId": topic_id,
+            "status": "ENABLED",
+            "destinationId": destination_id,
+            "payload": {"format": "JSON", "schemaVersion": schema_version, "deliveryProtocol": "HTTPS"},
+        }
+        return _created_id(self._call("POST", f"{NOTIFICATION}/subscription", json=body))
+
+    def enable_subscription(self, subscription_id: str) -> None:
+        self._call("POST", f"{NOTIFICATION}/subscription/{_seg(subscription_id)}/enable")
+
+
+def _created_id(response: httpx.Response) -> str:
+    """The id of what a Notification API POST created: the last segment of its Location header."""
+    location = response.headers.get("location", "")
+    created = location.rstrip("/").rsplit("/", 1)[-1]
+    if not created:
+        raise MarketplaceApiError("ebay", "eBay created it but named no id", kind="retryable", code="no_location")
+    return created
 
 
 def is_offer_exists_error(exc: MarketplaceApiError) -> bool:

@@ -15,6 +15,7 @@ from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import token_columns
 from stoflow.models.ebay import EbayCredentials
+from stoflow.repositories import account_owners
 from stoflow.repositories import marketplace_accounts as accounts
 
 
@@ -54,7 +55,9 @@ class EbayConnector(OAuthConnector):
             **token_columns(tokens, now),
         }
         with tenant_session(principal.tenant_id) as session:
-            return self.status(accounts.upsert(session, EbayCredentials, values))
+            row = accounts.upsert(session, EbayCredentials, values)
+            watch_sales(session, principal.tenant_id)
+            return self.status(row)
 
     def token_app(self) -> Any:
         from stoflow.marketplaces.ebay.oauth import EbayOAuth
@@ -76,9 +79,23 @@ class EbayConnector(OAuthConnector):
             },
         }
 
+    def disconnect(self, session: Any) -> None:
+        super().disconnect(session)
+        # Its sale notices no longer reach this tenant (eBay stops sending them once the grant is gone).
+        account_owners.release(session, self.name, int(session.info["tenant_id"]))
+
     def changed_settings(self, row: EbayCredentials, values: dict[str, Any]) -> None:
         if "location" in values:
             row.merchant_location_key = None  # a new address: the next publish creates the location again
+
+
+def watch_sales(session: Any, tenant_id: int) -> None:
+    """Queue the job that reads who the seller is and subscribes their sale notices
+    (stoflow.marketplaces.ebay.order_notices); it leaves after the connection commits."""
+    from stoflow.jobs.service import JobRequest, enqueue_in_session
+    from stoflow.marketplaces.ebay.order_notices import WATCH_ACTION
+
+    enqueue_in_session(session, tenant_id, JobRequest("ebay", WATCH_ACTION), validate=False)
 
 
 def policies(tenant_id: int) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from stoflow.marketplaces.ebay import listings as ebay_listings
 from stoflow.marketplaces.ebay import orders as order_table
 from stoflow.marketplaces.ebay.account import EbayAccountSettings, client_for, read_settings, save_settings
 from stoflow.marketplaces.ebay.client import EbayClient, is_offer_exists_error
+from stoflow.marketplaces.ebay.order_notices import EbayWatchSalesJobHandler
 from stoflow.marketplaces.ebay.orders import format_time, order_record, parse_time
 from stoflow.marketplaces.ebay.readiness import category_for
 from stoflow.models.ebay import EbayCredentials
@@ -53,6 +54,8 @@ INDEX_LAG = timedelta(minutes=1)
 # scheduled run carries on from the cursor).
 WINDOW = timedelta(days=7)
 MAX_PAGES_PER_RUN = 40
+# getOrders takes at most this many orderIds.
+ORDER_IDS_MAX = 50
 
 
 def listing_url(marketplace_id: str, listing_id: str) -> str:
@@ -409,6 +412,9 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
     timeout_s = 240
 
     def execute(self, context: JobContext) -> JobOutcome:
+        order_ids = [str(o) for o in (context.job.input or {}).get("order_ids") or []]
+        if order_ids:
+            return self._named(context, order_ids[:ORDER_IDS_MAX])
         lookback = timedelta(days=get_settings().order_sync_initial_lookback_days)
         started = datetime.now(UTC)
         # eBay indexes a change with a small delay: a window never ends in the last minute.
@@ -440,9 +446,56 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
             order_checks.mark_checked(session, "ebay", started)
         return JobOutcome(result={**totals, "cursor": cursor.isoformat()})
 
+    def _named(self, context: JobContext, order_ids: list[str]) -> JobOutcome:
+        """A sale notice named these orders: read just them (getOrders by orderIds, which eBay
+        answers at once, where the window stops a minute short of now). The cursor stays: the
+        scheduled check still reads every change."""
+        with context.session() as session:
+            row = accounts.get(session, EbayCredentials)
+            if row is None or row.status != "connected":
+                raise PermanentJobError("eBay is not connected", code="not_connected")
+        client = client_for(context.session)
+        totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0}
+        try:
+            _check_cancel(context)
+            self._store(context, client.get_orders_by_ids(order_ids).get("orders") or [], totals)
+        finally:
+            client.http.close()
+        return JobOutcome(result={**totals, "order_ids": order_ids})
+
     @staticmethod
+    def _store(context: JobContext, orders: list[dict[str, Any]], totals: dict[str, int]) -> None:
+        """Store a page of orders, each once; each sale passed on."""
+        with context.session() as session:
+            skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
+            by_sku = {
+                sku: r.product_id for sku, r in ebay_listings.by_skus(session, skus).items() if r.product_id is not None
+            }
+            by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
+            records = [order_record(order, by_sku) for order in orders]
+            stored = store_orders(
+                session,
+                context.job.tenant_id,
+                "ebay",
+                records,
+                order_table,
+                registry.listings(),
+                quantity_marketplaces=registry.quantity_marketplaces(),
+            )
+        totals["orders"] += len(orders)
+        totals["new"] += stored.new
+        totals["sold_products"] += len(stored.sold_product_ids)
+        totals["delist_jobs"] += len(stored.delist_job_ids)
+
+    @classmethod
     def _window(
-        context: JobContext, client: EbayClient, since: datetime, until: datetime, totals: dict[str, int], pages: int
+        cls,
+        context: JobContext,
+        client: EbayClient,
+        since: datetime,
+        until: datetime,
+        totals: dict[str, int],
+        pages: int,
     ) -> tuple[bool, int]:
         """Read one window's every page; (read to the end, pages used so far)."""
         offset = 0
@@ -453,28 +506,7 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
             )
             pages += 1
             orders = page.get("orders") or []
-            with context.session() as session:
-                skus = [str(li["sku"]) for o in orders for li in (o.get("lineItems") or []) if li.get("sku")]
-                by_sku = {
-                    sku: r.product_id
-                    for sku, r in ebay_listings.by_skus(session, skus).items()
-                    if r.product_id is not None
-                }
-                by_sku.update({s: p for s, p in items.products_by_skus(session, skus).items() if s not in by_sku})
-                records = [order_record(order, by_sku) for order in orders]
-                stored = store_orders(
-                    session,
-                    context.job.tenant_id,
-                    "ebay",
-                    records,
-                    order_table,
-                    registry.listings(),
-                    quantity_marketplaces=registry.quantity_marketplaces(),
-                )
-            totals["orders"] += len(orders)
-            totals["new"] += stored.new
-            totals["sold_products"] += len(stored.sold_product_ids)
-            totals["delist_jobs"] += len(stored.delist_job_ids)
+            cls._store(context, orders, totals)
             offset += len(orders)
             if not orders or (not page.get("next") and offset >= int(page.get("total") or 0)):
                 return True, pages
@@ -487,6 +519,7 @@ HANDLERS = (
     EbayDeleteJobHandler,
     EbayImportListingsJobHandler,
     EbaySyncOrdersJobHandler,
+    EbayWatchSalesJobHandler,
 )
 
 

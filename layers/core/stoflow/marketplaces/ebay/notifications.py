@@ -1,14 +1,17 @@
-"""eBay's Marketplace Account Deletion notifications, which eBay requires before it enables an
-app's production keys.
+"""eBay's notification endpoint: Marketplace Account Deletion notices, which eBay requires before
+it enables an app's production keys, and the sellers' sale notices (ORDER_CONFIRMATION,
+stoflow.marketplaces.ebay.order_notices), both delivered to the app's one destination.
 
 - GET ?challenge_code=… (eBay checks the endpoint): answer {"challengeResponse": SHA-256 hex of
   challenge code + verification token + endpoint URL}, the token being our secret (the eBay app
   secret's `verification_token`, STOFLOW_EBAY_VERIFICATION_TOKEN locally) and the URL exactly as
   registered with eBay (STOFLOW_EBAY_NOTIFICATION_ENDPOINT).
 - POST a notice: its X-EBAY-SIGNATURE is checked against eBay's public key for the key id it names
-  (Notification API getPublicKey, cached an hour as eBay asks), then the notice is recorded and
-  acknowledged at once. eBay sends one for every eBay account closed anywhere, so nothing is looked
-  up per notice: stoflow.services.deletion_notices removes the accounts' data in batches.
+  (Notification API getPublicKey, cached an hour as eBay asks), then, by topic:
+  - an account deletion is recorded and acknowledged at once. eBay sends one for every eBay account
+    closed anywhere, so nothing is looked up per notice: stoflow.services.deletion_notices removes
+    the accounts' data in batches;
+  - a sale queues the read of its order for the tenants holding the seller's account.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from stoflow.errors import InvalidInput, MarketplaceNotConfigured
 log = logging.getLogger(__name__)
 
 TOPIC = "MARKETPLACE_ACCOUNT_DELETION"
+ORDER_TOPIC = "ORDER_CONFIRMATION"
 PUBLIC_KEY_PATH = "/commerce/notification/v1/public_key/"
 PUBLIC_KEY_MAX_AGE_S = 3600
 
@@ -47,21 +51,35 @@ class DeletionNotice:
     username: str | None
 
 
-def parse_notice(body: bytes) -> DeletionNotice:
+def _envelope(body: bytes) -> tuple[Any, dict[str, Any]]:
+    """(topic, the "notification" object) of a notice."""
     try:
         payload = json.loads(body)
-        metadata, notification = payload["metadata"], payload["notification"]
+        topic, notification = payload["metadata"].get("topic"), payload["notification"]
+        if not isinstance(notification, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidInput("not an eBay notification", code="invalid_notification") from None
+    return topic, notification
+
+
+def parse_notice(body: bytes) -> DeletionNotice:
+    topic, notification = _envelope(body)
+    if topic != TOPIC:
+        raise InvalidInput(f"unexpected topic {topic!r}", code="invalid_notification")
+    return _deletion(notification)
+
+
+def _deletion(notification: dict[str, Any]) -> DeletionNotice:
+    try:
         data = notification.get("data") or {}
-        notice = DeletionNotice(
+        return DeletionNotice(
             notification_id=str(notification["notificationId"])[:64],
             user_id=str(data["userId"])[:64] if data.get("userId") else None,
             username=str(data["username"])[:128] if data.get("username") else None,
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         raise InvalidInput("not an eBay notification", code="invalid_notification") from None
-    if metadata.get("topic") != TOPIC:
-        raise InvalidInput(f"unexpected topic {metadata.get('topic')!r}", code="invalid_notification")
-    return notice
 
 
 def _signature(header: str) -> tuple[str, bytes]:
@@ -116,11 +134,20 @@ def verify(header: str | None, body: bytes) -> None:
         raise InvalidInput("the signature does not match", code="invalid_signature") from None
 
 
-def _settings() -> tuple[str, str]:
+def _configuration() -> tuple[str | None, str | None]:
     from stoflow.marketplaces.common.apps import ebay_keys
 
-    token = ebay_keys().verification_token
-    endpoint = get_settings().ebay_notification_endpoint
+    return ebay_keys().verification_token, get_settings().ebay_notification_endpoint
+
+
+def configured() -> tuple[str, str] | None:
+    """(verification token, endpoint URL), or None where this server receives no notifications."""
+    token, endpoint = _configuration()
+    return (token, endpoint) if token and endpoint else None
+
+
+def _settings() -> tuple[str, str]:
+    token, endpoint = _configuration()
     missing = [n for n, v in (("verification_token", token), ("STOFLOW_EBAY_NOTIFICATION_ENDPOINT", endpoint)) if not v]
     if missing:
         raise MarketplaceNotConfigured(f"eBay notifications are not configured: {', '.join(missing)}", missing=missing)
@@ -137,7 +164,15 @@ def handle(method: str, query: dict[str, str], headers: dict[str, str], body: by
         token, endpoint = _settings()
         return 200, {"challengeResponse": challenge_response(code, token, endpoint)}
     verify(headers.get("x-ebay-signature"), body)
-    notice = parse_notice(body)
+    topic, notification = _envelope(body)
+    if topic == ORDER_TOPIC:
+        from stoflow.marketplaces.ebay import order_notices
+
+        order_notices.route(order_notices.parse(notification))
+        return 204, {}
+    if topic != TOPIC:
+        raise InvalidInput(f"unexpected topic {topic!r}", code="invalid_notification")
+    notice = _deletion(notification)
     from stoflow.db.tenancy import shared_session
     from stoflow.repositories import deletion_notices
 

@@ -29,6 +29,16 @@ def api_base_url() -> str:
     return get_settings().ebay_api_base_url or HOSTS[environment()][0]
 
 
+# Commerce Identity (getUser) is served from eBay's apiz hosts, not its api hosts.
+IDENTITY_HOSTS = {"sandbox": "https://apiz.sandbox.ebay.com", "production": "https://apiz.ebay.com"}
+
+
+def identity_base_url() -> str:
+    """Where getUser is sent: the configured API base URL where one is set (the local sandboxes
+    serve both), else eBay's apiz host."""
+    return get_settings().ebay_api_base_url or IDENTITY_HOSTS[environment()]
+
+
 def auth_base_url() -> str:
     return get_settings().ebay_auth_base_url or HOSTS[environment()][1]
 
