@@ -146,7 +146,10 @@ def job_statuses(events: list[dict[str, Any]], job_id: int) -> list[str]:
     return [m["status"] for m in events if m.get("type") == "job_status" and m["job_id"] == job_id]
 
 
-def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):
+@pytest.fixture(scope="module")
+def connected(cloud, seller) -> str:
+    """The seller connected to eBay and Etsy through their consent pages, with listing settings;
+    their token."""
     token = seller["token"]
     assert consent(cloud, token, "ebay")["connected"]
     assert consent(cloud, token, "etsy")["account"] == "VintageByAda"
@@ -162,6 +165,11 @@ def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):
     assert cloud.call("PATCH", "/marketplaces/ebay/settings", ebay_settings, token=token)[0] == 200
     etsy_settings = {"shipping_profile_id": 9001, "default_taxonomy_id": 2825, "readiness_state_id": 7001}
     assert cloud.call("PATCH", "/marketplaces/etsy/settings", etsy_settings, token=token)[0] == 200
+    return token
+
+
+def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, connected):
+    token = connected
     product_id = product_with_photos(cloud, token)
 
     with connect(f"{cloud.ws}/?ticket={ticket(cloud, token)}", open_timeout=HANG_GUARD_S) as websocket:
@@ -193,8 +201,15 @@ def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):
 
     published = {m: cloud.call("GET", f"/jobs/{job_id}", token=token)[1]["result"] for m, job_id in jobs.items()}
     state = sandbox_cli(cloud, "state")
-    assert [listing["status"] for listing in state["ebay"]["listings"]] == ["ACTIVE"]
-    assert [listing["state"] for listing in state["etsy"]["listings"]] == ["active"]
+
+    # This test's own listings (the module's other tests list products of the same seller).
+    def on_ebay(state: dict[str, Any]) -> list[str]:
+        ours = str(published["ebay"]["listing_id"])
+        return [listing["status"] for listing in state["ebay"]["listings"] if str(listing["listing_id"]) == ours]
+
+    assert on_ebay(state) == ["ACTIVE"]
+    ours = published["etsy"]["listing_id"]
+    assert [listing["state"] for listing in state["etsy"]["listings"] if listing["listing_id"] == ours] == ["active"]
     # Every request the backend sent, and every answer, within the official contracts.
     for marketplace in ("ebay", "etsy"):
         assert state[marketplace]["contract_problems"] == [] and state[marketplace]["response_problems"] == []
@@ -205,9 +220,33 @@ def test_publish_to_the_sandboxes_then_a_sale_delists_elsewhere(cloud, seller):
     assert status == 202, batch
     delisted = wait_for_job(cloud, token, marketplace="ebay", action="delete", product_id=product_id)
     assert delisted["status"] == "completed", delisted
-    assert [listing["status"] for listing in sandbox_cli(cloud, "state")["ebay"]["listings"]] == ["ENDED"]
+    assert on_ebay(sandbox_cli(cloud, "state")) == ["ENDED"]
     status, product = cloud.call("GET", f"/products/{product_id}", token=token)
     assert product["status"] == "sold", product
+
+
+def test_an_ebay_sale_comes_by_its_notice_and_delists_elsewhere(cloud, connected):
+    """No order check is asked for: connecting subscribed the seller's sale notices to the local
+    API, the sandbox posts one when the item sells, and the notice reads the order."""
+    token = connected
+    watch = wait_for_job(cloud, token, marketplace="ebay", action="watch_sales")
+    assert watch["status"] == "completed" and watch["result"]["subscribed"], watch
+    product_id = product_with_photos(cloud, token)
+    for marketplace in ("ebay", "etsy"):
+        status, batch = cloud.call(
+            "POST", "/jobs", {"marketplace": marketplace, "action": "publish", "product_ids": [product_id]}, token=token
+        )
+        assert status == 202, batch
+    listed = wait_for_job(cloud, token, marketplace="ebay", action="publish", product_id=product_id)
+    assert wait_for_job(cloud, token, marketplace="etsy", action="publish", product_id=product_id)["status"] == (
+        "completed"
+    )
+    sold = sandbox_cli(cloud, "sell", "ebay", str(listed["result"]["listing_id"]))
+    assert (sold["notified"], sold["endpoint_status"]) == (True, 204), sold
+    delisted = wait_for_job(cloud, token, marketplace="etsy", action="delete", product_id=product_id)
+    assert delisted["status"] == "completed", delisted
+    status, sales = cloud.call("GET", "/sales", token=token)
+    assert [s["order_ref"] for s in sales["items"] if s["product_id"] == product_id] == [sold["order_id"]]
 
 
 def test_a_sandbox_outage_is_seen_as_one(cloud, seller):
