@@ -16,6 +16,7 @@ from stoflow import aws
 from stoflow.config import get_settings
 from stoflow.db.tenancy import tenant_session
 from stoflow.models import MarketplaceListing, ProductImage, VintedOrder
+from stoflow.repositories import account_owners
 from stoflow.services.account_deletion import public_tables_naming_users
 from tests.support.api import Call, caller, new_ip, register_and_login
 
@@ -52,6 +53,7 @@ def _seed(tenant_id: int, s3: Any) -> None:
         session.add(ProductImage(product_id=product.id, storage_key=key, position=0, mime_type="image/jpeg"))
         session.add(MarketplaceListing(product_id=product.id, marketplace="ebay", status="listed", external_id="11"))
         session.add(VintedOrder(transaction_id=77, product_id=product.id, title="Veste", price=35, status="done"))
+        account_owners.claim(session, "ebay", f"ebay-user-{tenant_id}", tenant_id)  # whose sale notices
     s3.put_object(Bucket=get_settings().images_bucket, Key=key, Body=b"jpeg bytes")
 
 
