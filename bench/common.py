@@ -50,6 +50,53 @@ def scratch_database(pool_size: int = 8) -> Iterator[tuple[Engine, URL]]:
         admin.dispose()
 
 
+@contextmanager
+def deployed_backend(**env: str) -> Iterator[tuple[Engine, URL]]:
+    """The backend as a function container runs it, on a scratch database: the shared schema
+    migrated, a data folder of its own, AWS through moto, `env` on top (STOFLOW_LOG_LEVEL=ERROR by
+    default); the runtime's parts built anew inside, and dropped with the variables afterwards.
+    Yields the admin engine and the database URL."""
+    import tempfile
+
+    from moto import mock_aws
+
+    from stoflow import runtime
+    from stoflow.db.migrations import migrate_shared
+    from stoflow.jobs.queue import QUEUE
+    from stoflow.marketplaces.registry import JOB_HANDLERS
+
+    env = {"STOFLOW_LOG_LEVEL": "ERROR", **env}
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "STOFLOW_DATA_DIR", *env)}
+    with scratch_database(pool_size=2) as (admin, url), tempfile.TemporaryDirectory() as data_dir, mock_aws():
+        migrate_shared(admin)
+        os.environ.update(DATABASE_URL=url.render_as_string(hide_password=False), STOFLOW_DATA_DIR=data_dir, **env)
+        runtime.reset()
+        try:
+            yield admin, url
+        finally:
+            runtime.provide(JOB_HANDLERS, None)
+            runtime.provide(QUEUE, None)
+            restore_environ(saved)
+            runtime.reset()
+
+
+def bench_seller(admin: Engine | None = None, tier: str | None = None) -> tuple[str, str]:
+    """A registered seller, on `tier` if given (set through `admin` before the login): (email,
+    access token)."""
+    from stoflow.services.accounts import register
+    from stoflow.services.auth import login
+
+    email = f"bench.{secrets.token_hex(4)}@example.com"
+    register(email, "correct horse battery", "203.0.113.9")
+    if tier is not None:
+        assert admin is not None
+        with admin.begin() as connection:
+            connection.execute(
+                text("UPDATE public.users SET tier = :tier WHERE email = :email"), {"tier": tier, "email": email}
+            )
+    return email, login(email, "correct horse battery", "203.0.113.9").access_token
+
+
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
     """Median wall time of `fn` in seconds over `repeat` runs."""
     samples = []

@@ -13,7 +13,6 @@ import importlib.util
 import json
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 
-from bench.common import REPO, figure, restore_environ, scratch_database
+from bench.common import REPO, bench_seller, deployed_backend, figure
 
 CALLS = 150
 WARMUP = 20
@@ -229,11 +228,8 @@ def ready_for_ebay(tenant_id: int) -> int:
 
 
 def main() -> None:
-    from moto import mock_aws
-
     from stoflow import runtime
     from stoflow.db.engine import get_engine
-    from stoflow.db.migrations import migrate_shared
     from stoflow.jobs.queue import QUEUE
     from stoflow.marketplaces.registry import JOB_HANDLERS, build_job_handlers
 
@@ -241,81 +237,61 @@ def main() -> None:
         def send(self, messages: Any) -> list[Any]:
             return []
 
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "STOFLOW_DATA_DIR", "STOFLOW_LOG_LEVEL")}
-    with scratch_database(pool_size=2) as (admin, url), tempfile.TemporaryDirectory() as data_dir, mock_aws():
-        migrate_shared(admin)
-        os.environ.update(
-            DATABASE_URL=url.render_as_string(hide_password=False), STOFLOW_DATA_DIR=data_dir, STOFLOW_LOG_LEVEL="ERROR"
-        )
-        runtime.reset()
+    with deployed_backend() as (admin, _url):
         container = get_engine()  # built by the runtime as deployed: one connection, no overflow
-        try:
-            from stoflow.services.accounts import register
-            from stoflow.services.auth import login
-
-            email = f"bench.{uuid.uuid4().hex[:8]}@example.com"
-            register(email, "correct horse battery", "203.0.113.9")
-            with admin.begin() as connection:  # PRO: a limited plan (the quota is checked) big enough to bench
-                connection.execute(text("UPDATE public.users SET tier = 'PRO' WHERE email = :email"), {"email": email})
-            token = login(email, "correct horse battery", "203.0.113.9").access_token
-            products = handler_of("products")
-            me = json.loads(handler_of("auth")(http_event("GET", "/auth/me", token), None)["body"])
-            product_id = ready_for_ebay(int(me["id"]))
-            readiness = products(http_event("GET", f"/products/{product_id}/readiness", token), None)
-            verdicts = {v["marketplace"]: v for v in json.loads(readiness["body"])["marketplaces"]}
-            assert verdicts["ebay"]["ready"], verdicts["ebay"]  # POST /jobs refuses a product not ready
-            # A marketplace counted as connected (one statement less than a real account check)
-            # and a queue that accepts: what is measured is the request's own database work.
-            handlers = build_job_handlers()
-            handlers.set_connection_check("ebay", lambda _session: True)
-            runtime.provide(JOB_HANDLERS, handlers)
-            runtime.provide(QUEUE, NullQueue())  # type: ignore[arg-type]
-            serial = iter(range(10**9))
-            measure(
-                container,
-                admin,
-                Request(
-                    "GET /products (50 max)",
-                    "products",
-                    lambda: http_event("GET", "/products", token, query="limit=50"),
-                    200,
+        # PRO: a limited plan (the quota is checked) big enough to bench.
+        _, token = bench_seller(admin, tier="PRO")
+        products = handler_of("products")
+        me = json.loads(handler_of("auth")(http_event("GET", "/auth/me", token), None)["body"])
+        product_id = ready_for_ebay(int(me["id"]))
+        readiness = products(http_event("GET", f"/products/{product_id}/readiness", token), None)
+        verdicts = {v["marketplace"]: v for v in json.loads(readiness["body"])["marketplaces"]}
+        assert verdicts["ebay"]["ready"], verdicts["ebay"]  # POST /jobs refuses a product not ready
+        # A marketplace counted as connected (one statement less than a real account check)
+        # and a queue that accepts: what is measured is the request's own database work.
+        handlers = build_job_handlers()
+        handlers.set_connection_check("ebay", lambda _session: True)
+        runtime.provide(JOB_HANDLERS, handlers)
+        runtime.provide(QUEUE, NullQueue())  # type: ignore[arg-type]
+        serial = iter(range(10**9))
+        measure(
+            container,
+            admin,
+            Request(
+                "GET /products (50 max)",
+                "products",
+                lambda: http_event("GET", "/products", token, query="limit=50"),
+                200,
+            ),
+        )
+        measure(container, admin, Request("GET /auth/me", "auth", lambda: http_event("GET", "/auth/me", token), 200))
+        measure(
+            container,
+            admin,
+            Request(
+                "POST /products",
+                "products",
+                lambda: http_event(
+                    "POST", "/products", token, {"title": f"Pull {next(serial)}", "price": "20", "category_id": 3}
                 ),
-            )
-            measure(
-                container, admin, Request("GET /auth/me", "auth", lambda: http_event("GET", "/auth/me", token), 200)
-            )
-            measure(
-                container,
-                admin,
-                Request(
-                    "POST /products",
-                    "products",
-                    lambda: http_event(
-                        "POST", "/products", token, {"title": f"Pull {next(serial)}", "price": "20", "category_id": 3}
-                    ),
-                    201,
+                201,
+            ),
+        )
+        measure(
+            container,
+            admin,
+            Request(
+                "POST /jobs (1 product)",
+                "jobs",
+                lambda: http_event(
+                    "POST",
+                    "/jobs",
+                    token,
+                    {"marketplace": "ebay", "action": "publish", "product_ids": [product_id]},
                 ),
-            )
-            measure(
-                container,
-                admin,
-                Request(
-                    "POST /jobs (1 product)",
-                    "jobs",
-                    lambda: http_event(
-                        "POST",
-                        "/jobs",
-                        token,
-                        {"marketplace": "ebay", "action": "publish", "product_ids": [product_id]},
-                    ),
-                    202,
-                ),
-            )
-        finally:
-            runtime.provide(JOB_HANDLERS, None)
-            runtime.provide(QUEUE, None)
-            restore_environ(saved)
-            runtime.reset()
+                202,
+            ),
+        )
 
 
 if __name__ == "__main__":
