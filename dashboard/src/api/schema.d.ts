@@ -1431,6 +1431,11 @@ export interface components {
              * @description the first step not done yet
              */
             next_step?: string | null;
+            /**
+             * Sale Notices
+             * @description eBay: whether a sale is told within seconds (on), found by the orders checks because this server takes no notices (off) or the consent predates them (needs_reconnect), or is being set up (pending)
+             */
+            sale_notices?: ("on" | "off" | "pending" | "needs_reconnect") | null;
         } & {
             [key: string]: unknown;
         };

@@ -62,7 +62,7 @@ def test_ebay_connect_publish_update_withdraw_and_sync_orders(call, marketplaces
     with tenant_session(tenant) as session:
         row = session.get(EbayCredentials, 1)
         # The connection's own job read who the seller is (sale notices are not configured here).
-        assert (row.ebay_user_id, row.username) == (SELLER_ID, SELLER)
+        assert (row.ebay_user_id, row.username, row.sale_notices) == (SELLER_ID, SELLER, "off")
         issued = set(world.ebay.access_tokens)
         assert row.access_token_enc not in issued and crypto.decrypt(row.access_token_enc) in issued
         assert crypto.decrypt(row.refresh_token_enc) in world.ebay.refresh_tokens

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from infra.local.sandboxes.ebay import SELLER_ID
+from infra.local.sandboxes.ebay import SELLER, SELLER_ID
 from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.models import MarketplaceAccountOwner, MarketplaceJob
+from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller
 from tests.support.marketplaces import NOTIFICATION_ENDPOINT as ENDPOINT
 from tests.support.marketplaces import NOTIFICATION_TOKEN as TOKEN
-from tests.support.marketplaces import post_notice
+from tests.support.marketplaces import connect, post_notice
 from tests.support.selling import delist_jobs, listed_everywhere, status_of
 
 call = caller("marketplaces")
@@ -26,6 +27,13 @@ def owners_of(account_id):
     with shared_session() as session:
         query = select(MarketplaceAccountOwner.tenant_id).where(MarketplaceAccountOwner.account_id == account_id)
         return sorted(session.scalars(query))
+
+
+def ebay_connection(seller):
+    """The seller's eBay connection as GET /marketplaces shows it."""
+    reply = call("GET", "/marketplaces", token=seller["access_token"])
+    assert reply.status == 200, reply
+    return next(c for c in reply.json["items"] if c["marketplace"] == "ebay")
 
 
 def sync_jobs(tenant):
@@ -44,13 +52,27 @@ def test_connecting_subscribes_the_sellers_sale_notices_once(endpoint, job_runne
     ]
     assert subscriptions[0]["payload"] == {"format": "JSON", "schemaVersion": "1.0", "deliveryProtocol": "HTTPS"}
     assert tenant in owners_of(SELLER_ID)
+    shown = ebay_connection(seller)
+    assert (shown["account"], shown["sale_notices"]) == (SELLER, "on")
 
     # A second watch (a reconnect, a retried job) finds what the first made.
-    from stoflow.services.jobs import JobRequest, enqueue
-
     enqueue(tenant, JobRequest("ebay", "watch_sales"))
     assert [(a, s) for _, _, a, s in job_runner.run_all(tenant=tenant)] == [("watch_sales", "completed")]
     assert (len(world.ebay.destinations), len(world.ebay.subscriptions)) == (1, 1)
+
+
+def test_a_consent_without_the_notice_scopes_asks_for_a_reconnect(endpoint, job_runner, seller):
+    world, tenant = endpoint, seller["id"]
+    # eBay refuses getUser to a token whose consent lacks the identity scope.
+    denied = {"errors": [{"errorId": 1100, "domain": "ACCESS", "category": "REQUEST", "message": "Access denied"}]}
+    world.ebay.fail("GET", r"^/commerce/identity/v1/user/$", 403, body=denied)
+    enqueue(tenant, JobRequest("ebay", "watch_sales"))
+    ran = job_runner.run_all(tenant=tenant)
+    assert [(a, s) for _, _, a, s in ran] == [("watch_sales", "completed")]  # not retried: only a new consent helps
+    assert ebay_connection(seller)["sale_notices"] == "needs_reconnect"
+    # Connecting again asks for the scopes: notices are on.
+    connect(world, seller["access_token"], "ebay")
+    assert ebay_connection(seller)["sale_notices"] == "on"
 
 
 def test_a_sale_notice_delists_the_item_elsewhere_at_once(endpoint, job_runner, seller, vinted_delete):

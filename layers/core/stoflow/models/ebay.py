@@ -63,6 +63,10 @@ class EbayCredentials(Timestamps, Base):
     # Order sync: the lastModifiedDate up to which every order has been seen.
     orders_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     orders_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The seller's sale notices (stoflow.marketplaces.ebay.order_notices): "pending" from a new
+    # connection until its watch_sales job runs, then "on", "off" (this server receives none) or
+    # "needs_reconnect" (the consent predates the scopes notices need; so does a NULL).
+    sale_notices: Mapped[str | None] = mapped_column(String(16))
     connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -45,6 +45,11 @@ class ConnectionOut(BaseModel):
     connected: bool
     setup: list[SetupStepOut] = Field(default_factory=list, description="the account's setup checklist")
     next_step: str | None = Field(default=None, description="the first step not done yet")
+    sale_notices: Literal["on", "off", "pending", "needs_reconnect"] | None = Field(
+        default=None,
+        description="eBay: whether a sale is told within seconds (on), found by the orders checks because this "
+        "server takes no notices (off) or the consent predates them (needs_reconnect), or is being set up (pending)",
+    )
 
 
 class ConnectionsOut(BaseModel):

@@ -52,6 +52,7 @@ class EbayConnector(OAuthConnector):
             "environment": environment(),
             "marketplace_id": get_settings().ebay_marketplace_id,
             "connected_at": now,
+            "sale_notices": "pending",  # until the watch_sales job queued below has run
             **token_columns(tokens, now),
         }
         with tenant_session(principal.tenant_id) as session:
@@ -69,6 +70,8 @@ class EbayConnector(OAuthConnector):
             "environment": row.environment,
             "marketplace_id": row.marketplace_id,
             "account": row.username,
+            # Whether eBay tells us of a sale within seconds (else the orders checks find it).
+            "sale_notices": row.sale_notices or "needs_reconnect",
             "settings": {
                 "fulfillment_policy_id": row.fulfillment_policy_id,
                 "payment_policy_id": row.payment_policy_id,

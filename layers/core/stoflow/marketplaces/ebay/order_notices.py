@@ -23,6 +23,7 @@ from typing import Any
 from stoflow.errors import InvalidInput
 from stoflow.jobs.errors import PermanentJobError
 from stoflow.jobs.handlers import JobContext, JobOutcome
+from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler
 from stoflow.marketplaces.ebay.account import client_for
 from stoflow.marketplaces.ebay.client import EbayClient
@@ -138,22 +139,46 @@ class EbayWatchSalesJobHandler(ApiJobHandler):
 
         client = client_for(context.session)
         try:
-            user = client.get_user(identity_base_url())
+            try:
+                user = client.get_user(identity_base_url())
+            except MarketplaceApiError as exc:
+                if exc.status != 403:
+                    raise
+                # A consent given before the identity and notification scopes were asked for.
+                self._record(context, "needs_reconnect")
+                return JobOutcome(result={"subscribed": False, "reason": "needs_reconnect"})
             user_id = str(user.get("userId") or "")[:64]
             if not user_id:
                 raise PermanentJobError("eBay did not say who the seller is", code="no_user_id")
-            with context.session() as session:
-                row = accounts.get(session, EbayCredentials, lock=True)
-                if row is None or row.status != "connected":
-                    raise PermanentJobError("eBay is not connected", code="not_connected")
-                row.ebay_user_id = user_id
-                row.username = str(user.get("username") or "")[:128] or None
-                account_owners.claim(session, "ebay", user_id, context.job.tenant_id)
+            self._record(context, None, user_id=user_id, username=str(user.get("username") or "")[:128] or None)
             settings = configured()
             if settings is None:
+                self._record(context, "off")
                 return JobOutcome(result={"user_id": user_id, "subscribed": False, "reason": "not_configured"})
             verification_token, endpoint = settings
-            subscription_id = ensure_subscription(client, endpoint, verification_token)
+            try:
+                subscription_id = ensure_subscription(client, endpoint, verification_token)
+            except MarketplaceApiError as exc:
+                if exc.status != 403:
+                    raise
+                self._record(context, "needs_reconnect")
+                return JobOutcome(result={"user_id": user_id, "subscribed": False, "reason": "needs_reconnect"})
         finally:
             client.http.close()
+        self._record(context, "on")
         return JobOutcome(result={"user_id": user_id, "subscribed": True, "subscription_id": subscription_id})
+
+    @staticmethod
+    def _record(context: JobContext, state: str | None, **identity: str | None) -> None:
+        """The notices' state (None: unchanged), and who the seller is with the tenant that holds
+        the account (when `identity` gives user_id and username)."""
+        with context.session() as session:
+            row = accounts.get(session, EbayCredentials, lock=True)
+            if row is None or row.status != "connected":
+                raise PermanentJobError("eBay is not connected", code="not_connected")
+            if state is not None:
+                row.sale_notices = state
+            if identity:
+                row.ebay_user_id, row.username = identity["user_id"], identity["username"]
+                assert row.ebay_user_id is not None
+                account_owners.claim(session, "ebay", row.ebay_user_id, context.job.tenant_id)
