@@ -636,6 +636,12 @@ class EbaySandbox(ApiSandbox):
             response = httpx.Response(201)
             response.headers["Location"] = f"{request.url.scheme}://{request.url.netloc.decode()}{path}/{new_id}"
             return response
+        if (m := re.fullmatch(base + r"/destination/([^/]+)", path)) and method == "PUT":
+            with self.lock:
+                if m.group(1) not in self.destinations:
+                    return ebay_error(404, 195013, "The destination was not found.", "API_NOTIFICATION")
+                self.destinations[m.group(1)] = {"destinationId": m.group(1), **json.loads(request.content)}
+            return httpx.Response(204)
         if m := re.fullmatch(base + r"/subscription/([^/]+)/enable", path):
             with self.lock:
                 if m.group(1) not in self.subscriptions:

@@ -60,6 +60,13 @@ def test_connecting_subscribes_the_sellers_sale_notices_once(endpoint, job_runne
     assert [(a, s) for _, _, a, s in job_runner.run_all(tenant=tenant)] == [("watch_sales", "completed")]
     assert (len(world.ebay.destinations), len(world.ebay.subscriptions)) == (1, 1)
 
+    # eBay marks the destination down (our endpoint stopped answering): the next watch enables it.
+    destinations[0]["status"] = "MARKED_DOWN"
+    enqueue(tenant, JobRequest("ebay", "watch_sales"))
+    assert [(a, s) for _, _, a, s in job_runner.run_all(tenant=tenant)] == [("watch_sales", "completed")]
+    assert [d["status"] for d in world.ebay.destinations.values()] == ["ENABLED"]
+    assert len(world.ebay.destinations) == 1
+
 
 def test_a_consent_without_the_notice_scopes_asks_for_a_reconnect(endpoint, job_runner, seller):
     world, tenant = endpoint, seller["id"]

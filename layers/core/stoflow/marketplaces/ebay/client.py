@@ -158,6 +158,15 @@ class EbayClient:
         }
         return _created_id(self._call("POST", f"{NOTIFICATION}/destination", json=body))
 
+    def update_destination(self, destination_id: str, name: str, endpoint: str, verification_token: str) -> None:
+        """updateDestination: the whole destination again (how a disabled one is enabled)."""
+        body = {
+            "name": name,
+            "status": "ENABLED",
+            "deliveryConfig": {"endpoint": endpoint, "verificationToken": verification_token},
+        }
+        self._call("PUT", f"{NOTIFICATION}/destination/{_seg(destination_id)}", json=body)
+
     def get_subscriptions(self) -> list[dict[str, Any]]:
         response = self._call("GET", f"{NOTIFICATION}/subscription", params={"limit": "100"})
         return list(response.json().get("subscriptions") or [])

@@ -103,19 +103,23 @@ def schema_version(topic: dict[str, Any]) -> str:
 
 
 def ensure_subscription(client: EbayClient, endpoint: str, verification_token: str) -> str:
-    """The seller's enabled ORDER_CONFIRMATION subscription to the app's destination: found, or
-    made; its id."""
+    """The seller's enabled ORDER_CONFIRMATION subscription to the app's enabled destination:
+    found (enabled again if it was not), or made; its id."""
     version = schema_version(client.get_topic(TOPIC))
-    destination_id = next(
-        (
-            str(d["destinationId"])
-            for d in client.get_destinations()
-            if (d.get("deliveryConfig") or {}).get("endpoint") == endpoint
-        ),
-        None,
+    destination = next(
+        (d for d in client.get_destinations() if (d.get("deliveryConfig") or {}).get("endpoint") == endpoint), None
     )
-    if destination_id is None:
+    if destination is None:
         destination_id = client.create_destination(DESTINATION_NAME, endpoint, verification_token)
+    else:
+        destination_id = str(destination["destinationId"])
+        if destination.get("status") != "ENABLED":
+            # Disabled, or marked down by eBay after our endpoint failed to answer: no notice
+            # reaches a destination in that state, for any seller.
+            log.warning(
+                "eBay notification destination %s was %s: enabled again", destination_id, destination.get("status")
+            )
+            client.update_destination(destination_id, DESTINATION_NAME, endpoint, verification_token)
     for subscription in client.get_subscriptions():
         if subscription.get("topicId") == TOPIC and str(subscription.get("destinationId")) == destination_id:
             found = str(subscription["subscriptionId"])
