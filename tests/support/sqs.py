@@ -25,7 +25,8 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
     }
 
 
-_receiving = threading.Lock()
+# moto's queues are plain Python objects with no lock of their own: one call at a time.
+_moto = threading.Lock()
 
 
 def deliver_once(
@@ -33,9 +34,11 @@ def deliver_once(
 ) -> tuple[int, set[str]]:
     """One poll: returns (records delivered, ids reported failed)."""
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    # SQS hands out a FIFO group's messages atomically: one receive at a time, as moto does not lock
-    # its receive (two pollers at once could each take a message of one group).
-    with _receiving:
+    # SQS hands out a FIFO group's messages atomically and settles each receipt on its own: moto
+    # does neither under threads (two pollers at once could each take a message of one group, and
+    # a delete racing a receive can leave a message in flight that nobody holds), so every call to
+    # it is made one at a time.
+    with _moto:
         received = sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=10,
@@ -52,10 +55,11 @@ def deliver_once(
     except Exception:  # a function error: Lambda returns the whole batch to the queue
         failed = {m["MessageId"] for m in received}
     for message in received:
-        if message["MessageId"] in failed:
-            sqs.change_message_visibility(
-                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-        else:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        with _moto:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return len(received), failed
