@@ -151,20 +151,12 @@ class EbayClient:
         )
 
     def create_destination(self, name: str, endpoint: str, verification_token: str) -> str:
-        body = {
-            "name": name,
-            "status": "ENABLED",
-            "deliveryConfig": {"endpoint": endpoint, "verificationToken": verification_token},
-        }
+        body = _enabled_destination(name, endpoint, verification_token)
         return _created_id(self._call("POST", f"{NOTIFICATION}/destination", json=body))
 
     def update_destination(self, destination_id: str, name: str, endpoint: str, verification_token: str) -> None:
         """updateDestination: the whole destination again (how a disabled one is enabled)."""
-        body = {
-            "name": name,
-            "status": "ENABLED",
-            "deliveryConfig": {"endpoint": endpoint, "verificationToken": verification_token},
-        }
+        body = _enabled_destination(name, endpoint, verification_token)
         self._call("PUT", f"{NOTIFICATION}/destination/{_seg(destination_id)}", json=body)
 
     def get_subscriptions(self) -> list[dict[str, Any]]:
@@ -182,6 +174,14 @@ class EbayClient:
 
     def enable_subscription(self, subscription_id: str) -> None:
         self._call("POST", f"{NOTIFICATION}/subscription/{_seg(subscription_id)}/enable")
+
+
+def _enabled_destination(name: str, endpoint: str, verification_token: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "status": "ENABLED",
+        "deliveryConfig": {"endpoint": endpoint, "verificationToken": verification_token},
+    }
 
 
 def _created_id(response: httpx.Response) -> str:

@@ -412,9 +412,6 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
     timeout_s = 240
 
     def execute(self, context: JobContext) -> JobOutcome:
-        order_ids = [str(o) for o in (context.job.input or {}).get("order_ids") or []]
-        if order_ids:
-            return self._named(context, order_ids[:ORDER_IDS_MAX])
         lookback = timedelta(days=get_settings().order_sync_initial_lookback_days)
         started = datetime.now(UTC)
         # eBay indexes a change with a small delay: a window never ends in the last minute.
@@ -424,6 +421,9 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
             if row is None or row.status != "connected":
                 raise PermanentJobError("eBay is not connected", code="not_connected")
             cursor = row.orders_cursor or (started - lookback)
+        order_ids = [str(o) for o in (context.job.input or {}).get("order_ids") or []]
+        if order_ids:
+            return self._named(context, order_ids[:ORDER_IDS_MAX])
         client = client_for(context.session)
         totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0, "windows": 0}
         pages = 0
@@ -450,10 +450,6 @@ class EbaySyncOrdersJobHandler(_EbayHandler):
         """A sale notice named these orders: read just them (getOrders by orderIds, which eBay
         answers at once, where the window stops a minute short of now). The cursor stays: the
         scheduled check still reads every change."""
-        with context.session() as session:
-            row = accounts.get(session, EbayCredentials)
-            if row is None or row.status != "connected":
-                raise PermanentJobError("eBay is not connected", code="not_connected")
         client = client_for(context.session)
         totals = {"orders": 0, "new": 0, "sold_products": 0, "delist_jobs": 0}
         try:

@@ -63,13 +63,6 @@ def _envelope(body: bytes) -> tuple[Any, dict[str, Any]]:
     return topic, notification
 
 
-def parse_notice(body: bytes) -> DeletionNotice:
-    topic, notification = _envelope(body)
-    if topic != TOPIC:
-        raise InvalidInput(f"unexpected topic {topic!r}", code="invalid_notification")
-    return _deletion(notification)
-
-
 def _deletion(notification: dict[str, Any]) -> DeletionNotice:
     try:
         data = notification.get("data") or {}
@@ -166,7 +159,7 @@ def handle(method: str, query: dict[str, str], headers: dict[str, str], body: by
     verify(headers.get("x-ebay-signature"), body)
     topic, notification = _envelope(body)
     if topic == ORDER_TOPIC:
-        from stoflow.marketplaces.ebay import order_notices
+        from stoflow.marketplaces.ebay import order_notices  # its job handler's imports: only for a sale
 
         order_notices.route(order_notices.parse(notification))
         return 204, {}

@@ -27,13 +27,14 @@ from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.jobs import ApiJobHandler
 from stoflow.marketplaces.ebay.account import client_for
 from stoflow.marketplaces.ebay.client import EbayClient
+from stoflow.marketplaces.ebay.notifications import ORDER_TOPIC as TOPIC
+from stoflow.marketplaces.ebay.notifications import configured
 from stoflow.models.ebay import EbayCredentials
 from stoflow.repositories import account_owners
 from stoflow.repositories import marketplace_accounts as accounts
 
 log = logging.getLogger(__name__)
 
-TOPIC = "ORDER_CONFIRMATION"
 DESTINATION_NAME = "StoFlow sale notices"
 WATCH_ACTION = "watch_sales"
 
@@ -138,7 +139,6 @@ class EbayWatchSalesJobHandler(ApiJobHandler):
     timeout_s = 60
 
     def execute(self, context: JobContext) -> JobOutcome:
-        from stoflow.marketplaces.ebay.notifications import configured
         from stoflow.marketplaces.ebay.oauth import identity_base_url
 
         client = client_for(context.session)
