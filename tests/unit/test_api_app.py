@@ -17,10 +17,15 @@ from stoflow.api.middleware import correlation_id_for
 from stoflow.api.problems import error_headers
 from stoflow.api.query_names import refuse_unknown_query
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.config import get_settings
 from stoflow.errors import AccountLocked, Conflict, InvalidToken, RateLimited
 
 router = api_router(tags=["test"])
+
+
+class Parcel(ApiModel):
+    weight_g: int
 
 
 class Item(BaseModel):
@@ -254,3 +259,57 @@ def test_mounted_routes_refuse_unknown_query_names(handler):
 
     assert raw["statusCode"] == 422
     assert json.loads(raw["body"])["code"] == "unknown_query_parameter"
+
+
+def test_a_route_is_built_by_the_first_request_it_takes_and_answers_as_declared():
+    import warnings
+
+    deferred = api_router(tags=["deferred"])
+
+    @deferred.post("/parcels", status_code=201)
+    async def post_parcel(body: Parcel) -> Parcel:
+        return body
+
+    @deferred.get("/parcels/{parcel_id}")
+    async def get_parcel(parcel_id: int) -> Parcel:
+        return Parcel(weight_g=parcel_id)
+
+    app = create_app([deferred], title="deferred", openapi_url="/deferred/openapi.json")
+    post_route, get_route = app.routes[-2:]
+    assert "dependant" not in vars(post_route) and "dependant" not in vars(get_route)
+
+    handler = lambda_handler(app)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # building a deferred body outside FastAPI's own silence warned
+        assert call(handler, "POST", "/parcels", {"weight_g": 700})[::2] == (201, {"weight_g": 700})
+        status, _, problem = call(handler, "POST", "/parcels", {"weight_g": "heavy"})
+    assert (status, problem["code"]) == (422, "validation_error")
+    assert "dependant" in vars(post_route) and "dependant" not in vars(get_route)
+
+    assert call(handler, "GET", "/parcels/12")[::2] == (200, {"weight_g": 12})
+    document = app.openapi()
+    assert set(document["paths"]) == {"/parcels", "/parcels/{parcel_id}"}
+    assert document["components"]["schemas"]["Parcel"]["required"] == ["weight_g"]
+
+
+def test_importing_a_function_builds_none_of_its_routes_or_bodies():
+    """What a function's first request does not take costs its cold start nothing."""
+    import subprocess
+    import sys
+
+    from tests.support.api import REPO
+
+    code = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "from stoflow.api.schemas.products import ProductIn, ProductOut\n"
+        "print(sum('dependant' in vars(r) for r in module.app.routes), len(module.app.routes),\n"
+        "      ProductIn.__pydantic_complete__, ProductOut.__pydantic_complete__,\n"
+        "      'stoflow.models.catalog' in sys.modules)\n"
+    )
+    path = str(REPO / "functions" / "products" / "app.py")
+    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True).stdout.split()
+    built, routes, *rest = out
+    assert int(routes) > 10 and built == "0"
+    assert rest == ["False", "False", "False"]

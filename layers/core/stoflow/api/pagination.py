@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
 
 from stoflow.api.edge import Offset
+from stoflow.api.schemas.model import ApiModel
 
 T = TypeVar("T")
 
 MAX_LIMIT = 100
 
 
-class PageParams(BaseModel):
+class PageParams(ApiModel):
     limit: int
     offset: int
 
@@ -26,7 +26,7 @@ async def page_params(
     return PageParams(limit=limit, offset=offset)
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ApiModel, Generic[T]):
     items: list[T]
     total: int
     limit: int

@@ -19,7 +19,6 @@ from stoflow import runtime
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import InvalidInput, NotFound
-from stoflow.models.catalog import CATALOGS
 from stoflow.repositories import catalog as repository
 
 # Product fields that point into a catalogue, and which catalogue.
@@ -53,6 +52,10 @@ CACHE: runtime.Part[dict[str, tuple[float, CatalogList]]] = runtime.Part("catalo
 def catalog_list(kind: str, session: Session | None = None) -> CatalogList:
     """The catalogue, from this container's cache or loaded through `session` when one is open:
     a request that holds the container's only connection must not ask the pool for another."""
+    # Imported here: the catalogue tables are a dozen models a function's cold start would build
+    # and map although most of its requests never read a catalogue.
+    from stoflow.models.catalog import CATALOGS
+
     if kind not in CATALOGS:
         raise NotFound(f"no catalogue named {kind!r} (known: {', '.join(CATALOGS)})", code="unknown_catalog")
     ttl = get_settings().catalog_cache_max_age_s

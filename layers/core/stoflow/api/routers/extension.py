@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from stoflow.api.deps import CurrentPrincipal
 from stoflow.api.edge import id_of, text
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.models.extension import ExtensionDevice
 
 router = api_router(prefix="/extension", tags=["extension"])
@@ -26,13 +27,13 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class PairingOut(BaseModel):
+class PairingOut(ApiModel):
     code: str
     expires_in: int
     expires_at: datetime
 
 
-class PairIn(BaseModel):
+class PairIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     code: text(16, min_length=6)
@@ -40,7 +41,7 @@ class PairIn(BaseModel):
     version: text(32) | None = None
 
 
-class PairOut(BaseModel):
+class PairOut(ApiModel):
     device_id: int
     access_token: str
     refresh_token: str
@@ -49,13 +50,13 @@ class PairOut(BaseModel):
     ws_url: str
 
 
-class TokenIn(BaseModel):
+class TokenIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: text(256, min_length=10)
 
 
-class TokenOut(BaseModel):
+class TokenOut(ApiModel):
     device_id: int
     access_token: str
     refresh_token: str
@@ -63,7 +64,7 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -73,7 +74,7 @@ class DeviceOut(BaseModel):
     last_seen_at: datetime
 
 
-class DevicesOut(BaseModel):
+class DevicesOut(ApiModel):
     items: list[DeviceOut]
     total: int
 

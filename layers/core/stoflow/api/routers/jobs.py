@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import JobParams, id_of, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.api.schemas.readiness import IssueOut
 from stoflow.jobs import service
 from stoflow.marketplaces.registry import NAMES
@@ -26,7 +27,7 @@ JobId = Annotated[id_of(MarketplaceJob.id), Path()]
 BatchId = Annotated[id_of(MarketplaceBatch.id), Path()]
 
 
-class JobCreate(BaseModel):
+class JobCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     marketplace: Marketplace
@@ -40,7 +41,7 @@ class JobCreate(BaseModel):
     )
 
 
-class JobOut(BaseModel):
+class JobOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -64,12 +65,12 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
-class SkippedProduct(BaseModel):
+class SkippedProduct(ApiModel):
     product_id: int
     issues: list[IssueOut]
 
 
-class BatchOut(BaseModel):
+class BatchOut(ApiModel):
     id: int
     marketplace: str
     action: str

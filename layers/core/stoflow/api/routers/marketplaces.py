@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id, Id32, Int64, text
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.auth.principal import Principal
 from stoflow.marketplaces.registry import NAMES, notification_names, oauth_names
 
@@ -31,13 +32,13 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-class SetupStepOut(BaseModel):
+class SetupStepOut(ApiModel):
     code: str
     done: bool
     message: str = Field(description="what to do, shown struck through once done")
 
 
-class ConnectionOut(BaseModel):
+class ConnectionOut(ApiModel):
     model_config = ConfigDict(extra="allow")
 
     marketplace: str
@@ -52,18 +53,18 @@ class ConnectionOut(BaseModel):
     )
 
 
-class ConnectionsOut(BaseModel):
+class ConnectionsOut(ApiModel):
     items: list[ConnectionOut]
 
 
-class ConnectOut(BaseModel):
+class ConnectOut(ApiModel):
     marketplace: str
     authorization_url: str
     state: str
     expires_at: datetime
 
 
-class MerchantLocation(BaseModel):
+class MerchantLocation(ApiModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     country: text(2, min_length=2) = Field(description="ISO 3166 alpha-2")
@@ -72,7 +73,7 @@ class MerchantLocation(BaseModel):
     addressLine1: text(180) | None = None  # noqa: N815
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     fulfillment_policy_id: text(32) | None = None
@@ -85,13 +86,13 @@ class SettingsIn(BaseModel):
     readiness_state_id: Id | None = None
 
 
-class PolicyOut(BaseModel):
+class PolicyOut(ApiModel):
     id: str
     name: str | None = None
     description: str | None = None
 
 
-class PoliciesOut(BaseModel):
+class PoliciesOut(ApiModel):
     marketplace_id: str
     fulfillment: list[PolicyOut]
     payment: list[PolicyOut]
@@ -116,13 +117,13 @@ async def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> 
     return PoliciesOut.model_validate(read(principal.tenant_id, marketplace))
 
 
-class CategorySuggestionOut(BaseModel):
+class CategorySuggestionOut(ApiModel):
     category_id: str
     name: str | None = None
     path: list[str | None] = Field(default_factory=list, description="the ancestors, from the top")
 
 
-class CategorySuggestionsOut(BaseModel):
+class CategorySuggestionsOut(ApiModel):
     marketplace: str
     site: str
     query: str
@@ -179,7 +180,7 @@ async def disconnect(marketplace: OAuthMarketplace, db: TenantDb, principal: Wri
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-class ChallengeOut(BaseModel):
+class ChallengeOut(ApiModel):
     challengeResponse: str  # noqa: N815 (the marketplace's own field name)
 
 

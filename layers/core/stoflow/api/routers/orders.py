@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import UtcDateTime, text
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.repositories.marketplace_orders import OrderFilters
 
 router = api_router(prefix="/orders", tags=["orders"])
@@ -23,14 +23,14 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-class OrderLineOut(BaseModel):
+class OrderLineOut(ApiModel):
     item_ref: str | None = None
     title: str | None = None
     quantity: int = 1
     product_id: int | None = None
 
 
-class OrderOut(BaseModel):
+class OrderOut(ApiModel):
     id: str  # "<marketplace>:<the marketplace's order id>": unique over all marketplaces
     marketplace: str
     external_id: str

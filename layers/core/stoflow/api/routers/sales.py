@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query
-from pydantic import BaseModel
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb
 from stoflow.api.edge import id_of
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 from stoflow.models.sales import SALE_STATUSES, Alert, Sale
 
 router = api_router(tags=["sales"])
@@ -28,7 +28,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-class SaleStepOut(BaseModel):
+class SaleStepOut(ApiModel):
     marketplace: str
     # delete (delist), hide (delist that can be undone), update (quantity), publish (relist), unhide
     action: str
@@ -42,7 +42,7 @@ class SaleStepOut(BaseModel):
     error_message: str | None
 
 
-class SaleOut(BaseModel):
+class SaleOut(ApiModel):
     id: int
     product_id: int | None
     sold_on: str
@@ -60,13 +60,13 @@ class SaleOut(BaseModel):
     steps: list[SaleStepOut]
 
 
-class RestoreOut(BaseModel):
+class RestoreOut(ApiModel):
     sale: SaleOut
     relist_job_ids: list[int]
     cancelled_job_ids: list[int]
 
 
-class AlertOut(BaseModel):
+class AlertOut(ApiModel):
     id: int
     kind: str  # delist_failed | oversold
     message: str
@@ -78,7 +78,7 @@ class AlertOut(BaseModel):
     read_at: datetime | None
 
 
-class OrderCheckOut(BaseModel):
+class OrderCheckOut(ApiModel):
     marketplace: str
     checked_at: datetime | None  # when its sales were last read
     due_at: datetime | None  # when they are read next (None: nothing listed there to watch)

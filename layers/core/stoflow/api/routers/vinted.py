@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from stoflow.api.deps import CurrentPrincipal, TenantDb, require_role
 from stoflow.api.edge import Id
 from stoflow.api.pagination import Page, PageParams, page_params
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 
 router = api_router(prefix="/vinted", tags=["vinted"])
 
@@ -29,7 +30,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -43,7 +44,7 @@ class ConversationOut(BaseModel):
     updated_at: datetime = Field(description="When StoFlow last synced this conversation.")
 
 
-class MessageOut(BaseModel):
+class MessageOut(ApiModel):
     id: int | None = Field(description="The message's id on Vinted.")
     entity_type: str | None = Field(description="Vinted's kind of entry, e.g. `message` or `status_message`.")
     body: str | None
@@ -55,19 +56,19 @@ class ConversationDetailOut(ConversationOut):
     messages: list[MessageOut] = Field(description="Oldest first.")
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
 
 
-class ReplyOut(BaseModel):
+class ReplyOut(ApiModel):
     job_id: int = Field(description="Follow it with GET /jobs/{job_id}.")
     batch_id: int | None
     status: str
 
 
-class WardrobeItemOut(BaseModel):
+class WardrobeItemOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -90,19 +91,19 @@ class WardrobeItemOut(BaseModel):
     last_synced_at: datetime | None
 
 
-class LinkIn(BaseModel):
+class LinkIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: Annotated[Id, Field(description="A live product of yours.")]
 
 
-class InFlightOut(BaseModel):
+class InFlightOut(ApiModel):
     job_id: int
     command: str = Field(description="The protocol command, e.g. `vinted.publish`.")
     deadline_at: datetime | None
 
 
-class LaneOut(BaseModel):
+class LaneOut(ApiModel):
     """Your Vinted account's lane: StoFlow drives Vinted like a careful person (writes 20-50 s
     apart, capped per hour and per day; reads paced apart) and stops at the first sign of trouble."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import status
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from stoflow.api.deps import CurrentReader
 from stoflow.api.routing import api_router
+from stoflow.api.schemas.model import ApiModel
 
 router = api_router(prefix="/ws", tags=["websocket"])
 
@@ -18,13 +19,13 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-class TicketIn(BaseModel):
+class TicketIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     client: Literal["extension", "dashboard"] = "dashboard"
 
 
-class TicketOut(BaseModel):
+class TicketOut(ApiModel):
     ticket: str
     client: str
     expires_in: int

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stoflow.api.schemas.auth import Email, OpaqueToken, Password
+from stoflow.api.schemas.model import ApiModel
 
 __all__ = [
     "AccountDeletionIn",
@@ -18,7 +19,7 @@ __all__ = [
 ]
 
 
-class _Body(BaseModel):
+class _Body(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -43,12 +44,12 @@ class AccountDeletionIn(_Body):
     )
 
 
-class ExportFileOut(BaseModel):
+class ExportFileOut(ApiModel):
     name: str = Field(description="Path of the file inside the archive.")
     rows: int
 
 
-class ExportOut(BaseModel):
+class ExportOut(ApiModel):
     url: str = Field(description="Download link of the ZIP archive; it expires at `expires_at` and needs no token.")
     expires_at: datetime
     size_bytes: int

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from stoflow.api.edge import text
+from stoflow.api.schemas.model import ApiModel
 
 # Deliberately loose (one @, a dot in the domain): the verification email is the real check.
 Email = Annotated[
@@ -17,7 +18,7 @@ Password = text(1024, min_length=1)
 OpaqueToken = text(256, min_length=16)
 
 
-class _Body(BaseModel):
+class _Body(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -43,14 +44,14 @@ class ResendVerificationIn(_Body):
     email: Email
 
 
-class TokenOut(BaseModel):
+class TokenOut(ApiModel):
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth 2 token type)
     expires_in: int = Field(description="Seconds until the access token expires")
 
 
-class QuotaOut(BaseModel):
+class QuotaOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     tier: str = Field(description="FREE, STARTER, PRO or ENTERPRISE")
@@ -61,7 +62,7 @@ class QuotaOut(BaseModel):
     period_start: date
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -73,11 +74,11 @@ class ProfileOut(BaseModel):
     quota: QuotaOut
 
 
-class JwksOut(BaseModel):
+class JwksOut(ApiModel):
     keys: list[dict[str, str]]
 
 
-class SessionOut(BaseModel):
+class SessionOut(ApiModel):
     """A signed-in browser or device (one sign-in; refreshing keeps it)."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -88,5 +89,5 @@ class SessionOut(BaseModel):
     current: bool = Field(description="The session that made this request.")
 
 
-class SessionsOut(BaseModel):
+class SessionsOut(ApiModel):
     items: list[SessionOut]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stoflow.api.edge import INT32_MAX, Id, text
+from stoflow.api.schemas.model import ApiModel
 
 
-class ImageOut(BaseModel):
+class ImageOut(ApiModel):
     id: int
     product_id: int
     url: str | None
@@ -26,26 +27,26 @@ class ImageOut(BaseModel):
     updated_at: datetime
 
 
-class UploadIn(BaseModel):
+class UploadIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     content_type: text(64)
     size: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
 
 
-class PresignedPostOut(BaseModel):
+class PresignedPostOut(ApiModel):
     url: str
     fields: dict[str, str]
 
 
-class UploadOut(BaseModel):
+class UploadOut(ApiModel):
     image_id: int
     upload: PresignedPostOut
     expires_in: int
     max_bytes: int
 
 
-class ImagePatch(BaseModel):
+class ImagePatch(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     alt_text: text(500) | None = None
@@ -53,7 +54,7 @@ class ImagePatch(BaseModel):
     is_label: bool | None = None
 
 
-class ImageOrderIn(BaseModel):
+class ImageOrderIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     image_ids: Annotated[list[Id], Field(max_length=20)]

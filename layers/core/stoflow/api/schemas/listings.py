@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from stoflow.api.schemas.model import ApiModel
 from stoflow.marketplaces.registry import NAMES
 
 __all__ = ["HistoryEntryOut", "ListingOut", "ListingStatus", "ListingsOut", "Marketplace", "listing_out"]
@@ -16,7 +17,7 @@ Marketplace = Literal[NAMES]  # type: ignore[valid-type]
 ListingStatus = Literal["listed", "delisted", "sold", "error"]
 
 
-class ListingOut(BaseModel):
+class ListingOut(ApiModel):
     """The product's state on one marketplace, as StoFlow's jobs last left it."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -41,7 +42,7 @@ def listing_out(row: Any) -> ListingOut:
     return ListingOut.model_validate({**row._mapping, "last_synced_at": row.updated_at})
 
 
-class ListingsOut(BaseModel):
+class ListingsOut(ApiModel):
     product_id: int
     items: list[ListingOut] = Field(
         description="One entry per marketplace the product was ever sent to; a marketplace absent "
@@ -49,7 +50,7 @@ class ListingsOut(BaseModel):
     )
 
 
-class HistoryEntryOut(BaseModel):
+class HistoryEntryOut(ApiModel):
     """One publish, update or delist attempt that reached an outcome."""
 
     model_config = ConfigDict(from_attributes=True)

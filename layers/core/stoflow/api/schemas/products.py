@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from stoflow.api.edge import Id, decimal_schema, int_of, money_bound, money_schema, text, text_of
 from stoflow.api.schemas.images import ImageOut
 from stoflow.api.schemas.listings import ListingOut, ListingStatus, Marketplace
+from stoflow.api.schemas.model import ApiModel
 from stoflow.api.schemas.readiness import MarketplaceReadinessOut
 from stoflow.models.products import Product
 
@@ -36,7 +37,7 @@ AspectName = text(40, min_length=1, strip=True)
 AspectValue = text(65, min_length=1, strip=True)
 
 
-class EbayOverrides(BaseModel):
+class EbayOverrides(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     category_id: EbayCategoryId | None = None
@@ -46,19 +47,19 @@ class EbayOverrides(BaseModel):
     ] = {}
 
 
-class EtsyOverrides(BaseModel):
+class EtsyOverrides(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     taxonomy_id: CatalogId | None = None
 
 
-class VintedOverrides(BaseModel):
+class VintedOverrides(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     catalog_id: CatalogId | None = None
 
 
-class MarketplaceOverrides(BaseModel):
+class MarketplaceOverrides(ApiModel):
     """The seller's choices per marketplace over our category mapping and attributes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -68,7 +69,7 @@ class MarketplaceOverrides(BaseModel):
     vinted: VintedOverrides | None = None
 
 
-class _ProductFields(BaseModel):
+class _ProductFields(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     description: text(10_000) | None = None
@@ -129,7 +130,7 @@ class ProductPatch(_ProductFields):
         return changes
 
 
-class ProductOut(BaseModel):
+class ProductOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -186,14 +187,14 @@ class ProductDetailOut(ProductOut):
     )
 
 
-class BulkStatusIn(BaseModel):
+class BulkStatusIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
     status: Status
 
 
-class BulkItemOut(BaseModel):
+class BulkItemOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -201,13 +202,13 @@ class BulkItemOut(BaseModel):
     version: int
 
 
-class BulkFailureOut(BaseModel):
+class BulkFailureOut(ApiModel):
     id: int
     code: str
     detail: str | None = None
 
 
-class BulkStatusOut(BaseModel):
+class BulkStatusOut(ApiModel):
     updated: list[BulkItemOut]
     failed: list[BulkFailureOut]
 
