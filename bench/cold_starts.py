@@ -12,6 +12,8 @@ import json
 import os
 import statistics
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +98,10 @@ def functions(token: str, tenant_id: int) -> list[Function]:
     ]
 
 
-def main() -> None:
+@contextmanager
+def first_events() -> Iterator[tuple[dict[str, str], list[Function]]]:
+    """A scratch database at the deployed pool with one account: the environment of a fresh
+    function process, and each function with its first event."""
     from stoflow.db.migrations import migrate_shared
 
     with scratch_database(pool_size=1) as (engine, url), tempfile.TemporaryDirectory() as data_dir:
@@ -113,8 +118,13 @@ def main() -> None:
         token = _prepare_account(env)
         with engine.connect() as connection:
             tenant_id = connection.exec_driver_sql("SELECT max(id) FROM public.tenants").scalar()
+        yield env, functions(token, int(tenant_id))
+
+
+def main() -> None:
+    with first_events() as (env, cold_functions):
         print(f"median of {RUNS} fresh processes each, against the bare import of the libraries each path needs")
-        for function in functions(token, int(tenant_id)):
+        for function in cold_functions:
             path, payload = str(REPO / function.entrypoint), json.dumps(function.event)
             _child(bare(function.libraries), env)  # discarded: bytecode written, page cache warm
             _child(COLD, env, path, payload)

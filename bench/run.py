@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.cold_start_auth",
     "bench.cold_start_functions",
     "bench.cold_starts",
+    "bench.cold_start_instructions",
     "bench.requests",
     "bench.readiness",
     "bench.images",

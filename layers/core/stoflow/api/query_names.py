@@ -11,16 +11,12 @@ from __future__ import annotations
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
-from fastapi import Request
 from fastapi.dependencies.models import Dependant
+from starlette.datastructures import QueryParams
 
 from stoflow.errors import InvalidInput
 
 _MANY = (list, set, frozenset, tuple)
-# Each route's names, worked out on its first request: keyed by the id of the route's dependant,
-# kept with the dependant itself so that a recycled id is never mistaken for another route.
-_DECLARED_BY_ROUTE: dict[int, tuple[Dependant, dict[str, bool]]] = {}
-_ROUTES_KEPT = 1024
 
 
 def _takes_many(annotation: Any) -> bool:
@@ -32,37 +28,26 @@ def _takes_many(annotation: Any) -> bool:
     return False
 
 
-def _declared(dependant: Dependant) -> dict[str, bool]:
-    """Each query name the route reads, and whether it takes several values."""
+def declared_query_names(dependant: Dependant) -> dict[str, bool]:
+    """Each query name a route reads (its own parameters and its dependencies'), and whether it
+    takes several values."""
     names = {param.alias: _takes_many(param.field_info.annotation) for param in dependant.query_params}
     for sub in dependant.dependencies:
-        names.update(_declared(sub))
+        names.update(declared_query_names(sub))
     return names
 
 
-async def refuse_unknown_query(request: Request) -> None:
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None or not request.query_params:
-        return
-    known = _DECLARED_BY_ROUTE.get(id(dependant))
-    if known is not None and known[0] is dependant:
-        declared = known[1]
-    else:
-        declared = _declared(dependant)
-        if len(_DECLARED_BY_ROUTE) >= _ROUTES_KEPT:
-            _DECLARED_BY_ROUTE.clear()
-        _DECLARED_BY_ROUTE[id(dependant)] = (dependant, declared)
-    unknown = sorted({name for name in request.query_params if name not in declared})
+def refuse_undeclared_query(declared: dict[str, bool], query_string: bytes) -> None:
+    """Raises InvalidInput (422) for a name not in `declared`, or a single-valued name given twice."""
+    query = QueryParams(query_string)
+    unknown = sorted({name for name in query if name not in declared})
     if unknown:
         raise InvalidInput(
             f"This route reads no query parameter named {', '.join(map(repr, unknown[:5]))}.",
             code="unknown_query_parameter",
             parameters=unknown[:20],
         )
-    repeated = sorted(
-        {name for name in request.query_params if not declared[name] and len(request.query_params.getlist(name)) > 1}
-    )
+    repeated = sorted({name for name in query if not declared[name] and len(query.getlist(name)) > 1})
     if repeated:
         raise InvalidInput(
             f"Give {', '.join(map(repr, repeated))} once: it takes a single value.",

@@ -8,11 +8,16 @@ first request it matches, or the OpenAPI document (`DeferredRoute`). Building a 
 its endpoint's signature and builds the validators of its parameters, body and response: about
 3 ms a route, and a function's first request takes one route of its ten or twenty.
 
+Every such route refuses the query names it does not read (stoflow.api.query_names), before
+its dependencies are solved: the names are worked out once, when the route is built, and the
+check costs a request with no query string nothing (as a dependency it cost every request a
+step of FastAPI's dependency solving).
+
 An app takes the routes as they are (`mount`) rather than through FastAPI's `include_router`,
 which keeps the router behind a lazy layer: on the first request it matches, that layer builds
 every route of the router a second time (tens of milliseconds of a cold start), and on every
-request it walks the routers to see whether any changed. What `include_router` would add per app,
-the query-name check, is declared on the router instead, and `mount` refuses a route without it.
+request it walks the routers to see whether any changed. `mount` refuses a route not declared on
+an `api_router`, which would skip the query-name check.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import compile_path, get_name
+from starlette.types import Receive, Scope, Send
 
-from stoflow.api.query_names import refuse_unknown_query
+from stoflow.api.query_names import declared_query_names, refuse_undeclared_query
 
 
 class DeferredRoute(APIRoute):
@@ -56,7 +62,14 @@ class DeferredRoute(APIRoute):
         path, endpoint, arguments = declared
         APIRoute.__init__(self, path, endpoint, **arguments)
         self._build_validators()
+        self.query_names = declared_query_names(self.dependant)
         return getattr(self, name)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A wrong method is answered 405 by APIRoute, whatever its query says.
+        if scope["type"] == "http" and scope.get("query_string") and scope["method"] in self.methods:
+            refuse_undeclared_query(self.query_names, scope["query_string"])
+        await super().handle(scope, receive, send)
 
     def _build_validators(self) -> None:
         """Builds the validators of the route's parameters, body and responses now, as APIRoute
@@ -83,16 +96,12 @@ class DeferredRoute(APIRoute):
 def api_router(*, tags: list[str], prefix: str = "") -> APIRouter:
     """An APIRouter whose every route refuses query names it does not declare, and is built on
     first use."""
-    return APIRouter(
-        prefix=prefix, tags=list(tags), dependencies=[Depends(refuse_unknown_query)], route_class=DeferredRoute
-    )
+    return APIRouter(prefix=prefix, tags=list(tags), route_class=DeferredRoute)
 
 
 def mount(app: FastAPI, router: APIRouter) -> None:
-    """The router's routes, as built, on the app."""
+    """The router's routes, as declared, on the app."""
     for route in router.routes:
-        if not isinstance(route, APIRoute):
-            raise TypeError(f"{route!r}: only API routes are mounted")
-        if not any(depends.dependency is refuse_unknown_query for depends in route.dependencies):
-            raise TypeError(f"{route.path}: declare it on a router from stoflow.api.routing.api_router")
+        if not isinstance(route, DeferredRoute):
+            raise TypeError(f"{route!r}: declare it on a router from stoflow.api.routing.api_router")
     app.router.routes.extend(router.routes)
