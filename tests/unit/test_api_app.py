@@ -318,3 +318,26 @@ def test_importing_a_function_builds_none_of_its_routes_or_bodies():
     built, routes, *rest = out
     assert int(routes) > 10 and built == "0"
     assert rest == ["False", "False", "False"]
+
+
+def test_requests_arriving_together_at_a_route_not_yet_built_are_all_answered():
+    """The local cloud serves requests from several threads: none may see a route half built."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    together = threading.Barrier(6, timeout=10)
+    fresh = api_router(tags=["fresh"])
+
+    @fresh.get("/parcels/{parcel_id}")
+    async def parcel(parcel_id: int) -> Parcel:
+        return Parcel(weight_g=parcel_id)
+
+    handler = lambda_handler(create_app([fresh], title="fresh", openapi_url="/fresh/openapi.json"))
+
+    def first_request(n: int) -> tuple[int, Any]:
+        together.wait()
+        status, _, body = call(handler, "GET", f"/parcels/{n}")
+        return status, body
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(first_request, range(6)))
+    assert answers == [(200, {"weight_g": n}) for n in range(6)]

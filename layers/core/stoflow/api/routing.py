@@ -22,6 +22,7 @@ an `api_router`, which would skip the query-name check.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -54,16 +55,23 @@ class DeferredRoute(APIRoute):
         self.methods = {method.upper() for method in methods}
 
     def __getattr__(self, name: str) -> Any:
-        # Only attributes not yet set reach here: build once, then read it as APIRoute set it.
-        declared = self.__dict__.get("_declared")
-        if declared is None or name.startswith("__"):
+        # Only attributes not yet set reach here. The route is built apart and its state taken in
+        # one step, under a lock: the local cloud serves requests from several threads, and none
+        # may see a route half built.
+        if name.startswith("__"):
             raise AttributeError(name)
-        self._declared = None  # what APIRoute reads of itself while it builds is not rebuilt
-        path, endpoint, arguments = declared
-        APIRoute.__init__(self, path, endpoint, **arguments)
-        self._build_validators()
-        self.query_names = declared_query_names(self.dependant)
-        return getattr(self, name)
+        with _BUILDING:
+            declared = self.__dict__.get("_declared")
+            if declared is not None:
+                path, endpoint, arguments = declared
+                built = APIRoute(path, endpoint, **arguments)
+                _build_validators(built)
+                state = {**vars(built), "query_names": declared_query_names(built.dependant), "_declared": None}
+                self.__dict__.update(state)
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A wrong method is answered 405 by APIRoute, whatever its query says.
@@ -71,26 +79,30 @@ class DeferredRoute(APIRoute):
             refuse_undeclared_query(self.query_names, scope["query_string"])
         await super().handle(scope, receive, send)
 
-    def _build_validators(self) -> None:
-        """Builds the validators of the route's parameters, body and responses now, as APIRoute
-        does for bodies built at once: FastAPI builds each with pydantic's warning about the
-        field metadata it carries silenced; for a body built on first use (ApiModel) pydantic
-        would build it at the first request, outside FastAPI's silence."""
-        from pydantic.warnings import UnsupportedFieldAttributeWarning
 
-        fields = [self.body_field, self.response_field, *self.response_fields.values()]
-        dependants = [self.dependant]
-        while dependants:
-            dependant = dependants.pop()
-            fields += [*dependant.path_params, *dependant.query_params, *dependant.header_params]
-            fields += [*dependant.cookie_params, *dependant.body_params]
-            dependants += dependant.dependencies
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
-            for field in fields:
-                adapter = getattr(field, "_type_adapter", None)  # FastAPI's ModelField keeps its own
-                if adapter is not None and not adapter.pydantic_complete:
-                    adapter.rebuild(force=True)
+_BUILDING = threading.Lock()
+
+
+def _build_validators(route: APIRoute) -> None:
+    """Builds the validators of the route's parameters, body and responses now, as APIRoute does
+    for bodies built at once: FastAPI builds each with pydantic's warning about the field metadata
+    it carries silenced; for a body built on first use (ApiModel) pydantic would build it at the
+    first request, outside FastAPI's silence."""
+    from pydantic.warnings import UnsupportedFieldAttributeWarning
+
+    fields = [route.body_field, route.response_field, *route.response_fields.values()]
+    dependants = [route.dependant]
+    while dependants:
+        dependant = dependants.pop()
+        fields += [*dependant.path_params, *dependant.query_params, *dependant.header_params]
+        fields += [*dependant.cookie_params, *dependant.body_params]
+        dependants += dependant.dependencies
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
+        for field in fields:
+            adapter = getattr(field, "_type_adapter", None)  # FastAPI's ModelField keeps its own
+            if adapter is not None and not adapter.pydantic_complete:
+                adapter.rebuild(force=True)
 
 
 def api_router(*, tags: list[str], prefix: str = "") -> APIRouter:
