@@ -48,8 +48,6 @@ class DeferredRoute(APIRoute):
         self.path = path
         self.endpoint = endpoint
         self.name = declared.get("name") or get_name(endpoint)
-        self.include_in_schema = declared.get("include_in_schema", True)
-        self.dependencies = list(declared.get("dependencies") or [])
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         methods = declared.get("methods") or ["GET"]
         self.methods = {method.upper() for method in methods}
@@ -60,18 +58,22 @@ class DeferredRoute(APIRoute):
         # may see a route half built.
         if name.startswith("__"):
             raise AttributeError(name)
-        with _BUILDING:
-            declared = self.__dict__.get("_declared")
-            if declared is not None:
-                path, endpoint, arguments = declared
-                built = APIRoute(path, endpoint, **arguments)
-                _build_validators(built)
-                state = {**vars(built), "query_names": declared_query_names(built.dependant), "_declared": None}
-                self.__dict__.update(state)
+        if self.__dict__.get("_declared") is not None:
+            with _BUILDING:
+                self._build()
         try:
             return self.__dict__[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def _build(self) -> None:
+        declared = self.__dict__["_declared"]
+        if declared is None:  # another thread built it while this one waited
+            return
+        path, endpoint, arguments = declared
+        built = APIRoute(path, endpoint, **arguments)
+        _build_validators(built)
+        self.__dict__.update({**vars(built), "query_names": declared_query_names(built.dependant), "_declared": None})
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A wrong method is answered 405 by APIRoute, whatever its query says.
