@@ -33,7 +33,7 @@ from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.products import Product
 from stoflow.models.realtime import WsConnection
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 from tests.conftest import REPO, url_string
 from tests.support.local_cloud import CloudProcess, consent, sandbox_cli, wait_for_job
 

@@ -33,7 +33,8 @@ from stoflow.models.images import ProductImage
 from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
 from stoflow.models.products import Product
 from stoflow.models.sales import OrderCheck
-from stoflow.models.vinted import VintedConnection, VintedProduct
+from stoflow.models.vinted import VintedProduct
+from stoflow.models.vinted_account import VintedConnection
 from stoflow.realtime import connections as ws_connections
 from stoflow.services.ws import issue_ticket
 from tests.support.api import register_and_login

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs.messages import JobMessage
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION = REPO / "extension" / "sim" / "session.mjs"

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from stoflow.config import Settings
 from stoflow.marketplaces.vinted import pacing
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from stoflow.db.tenancy import tenant_session
 from stoflow.marketplaces.common import crypto
 from stoflow.marketplaces.ebay.jobs import CURSOR_OVERLAP, INDEX_LAG
 from stoflow.models import EbayCredentials, EbayOrder, EbayProduct, MarketplaceJob, Product
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 from stoflow.services.jobs import JobRequest, enqueue
 from tests.support.api import caller, register_and_login
 from tests.support.marketplaces import (

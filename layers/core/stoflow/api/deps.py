@@ -50,7 +50,7 @@ async def access_claims(
 
 
 def _checked(request: Request, session: Session, claims: AccessClaims, method: str | None = None) -> Principal:
-    from stoflow.services.auth import principal_for
+    from stoflow.services.principals import principal_for
 
     principal = principal_for(session, claims)
     authorize(principal, method or request.method)

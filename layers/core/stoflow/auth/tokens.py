@@ -4,7 +4,7 @@ Verification refuses anything but RS256 before any key is chosen: `none`, every 
 an HMAC "signed" with our public key, the classic confusion attack), ES*, PS*... The kid must
 name one of our keys (current or previous), and iss, aud, exp, iat, sub, jti, sid, tid must all be
 present. Revocation is not checked here (that needs the database): see
-stoflow.services.auth.principal_for.
+stoflow.services.principals.principal_for.
 """
 
 from __future__ import annotations

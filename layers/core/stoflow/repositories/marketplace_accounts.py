@@ -13,8 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from stoflow.repositories.due_work import mark_due
-
 Account = TypeVar("Account")
 
 
@@ -55,6 +53,8 @@ def tokens_written(
 ) -> None:
     """New tokens were stored: the scheduled refresh looks at the tenant again when they are due
     for it (kind "tokens" of due work, `scheduled_refresh_at`)."""
+    from stoflow.repositories.due_work import mark_due  # writes only: a status read does not load it
+
     due_at = scheduled_refresh_at(access_expires_at, refresh_expires_at, on_use=on_use)
     assert due_at is not None  # an access token's expiry is given
     mark_due(session, "tokens", due_at)
@@ -66,6 +66,8 @@ def upsert(session: Session, model: type[Account], values: dict[str, Any], *, re
     statement = insert(model).values(id=1, **values)
     statement = statement.on_conflict_do_update(index_elements=[model.id], set_={**values, "updated_at": func.now()})
     session.execute(statement)
+    from stoflow.repositories.due_work import mark_due  # writes only: a status read does not load it
+
     if values.get("status") == "connected":
         # A connected marketplace's orders are synced from now on (kind "orders" of due work).
         mark_due(session, "orders", datetime.now(UTC))

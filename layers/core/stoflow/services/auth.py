@@ -1,4 +1,5 @@
-"""Sessions: login, refresh (rotation with reuse detection), logout, and the per-request check.
+"""Sessions: login, refresh (rotation with reuse detection), logout. The per-request check is
+stoflow.services.principals.
 
 A session is one refresh-token family (one login on one device). Access tokens name it (`sid`),
 so revoking the session revokes its refresh tokens and its live access tokens together.
@@ -18,14 +19,13 @@ from sqlalchemy.orm import Session
 from stoflow.auth import clock
 from stoflow.auth.opaque import digest, new_token
 from stoflow.auth.principal import Principal
-from stoflow.auth.tokens import AccessClaims, issue_access_token
+from stoflow.auth.tokens import issue_access_token
 from stoflow.config import get_settings
 from stoflow.db.tenancy import shared_session
 from stoflow.errors import (
     EmailNotVerified,
     InvalidCredentials,
     InvalidRefreshToken,
-    InvalidToken,
     RefreshTokenReused,
     StoflowError,
 )
@@ -43,32 +43,6 @@ class TokenPair:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
-def principal_for(session: Session, claims: AccessClaims) -> Principal:
-    """Verified claims → the caller, if the session is live and the account active.
-
-    Cost: one statement in the caller's transaction (a join of three primary-key lookups)."""
-    try:
-        session_id = uuid.UUID(claims.session_id)
-    except ValueError as exc:
-        raise InvalidToken("token names no valid session") from exc
-    state = auth_sessions.access_state(session, claims.user_id, session_id)
-    if state is None or state.revoked_at is not None:
-        raise InvalidToken("token revoked", code="token_revoked")
-    if not state.is_active:
-        raise InvalidToken("account disabled", code="account_disabled")
-    if state.tenant_id is None or state.tenant_id != claims.tenant_id:
-        # Defence in depth: only our key signs tokens, but a token naming a tenant that is not
-        # its user's (an issuing bug, a stolen key) must not open that tenant's schema.
-        raise InvalidToken("token names another tenant than its user's", code="tenant_mismatch")
-    return Principal(
-        user_id=claims.user_id,
-        tenant_id=claims.tenant_id,
-        role=state.role,
-        session_id=claims.session_id,
-        jti=claims.jti,
-    )
 
 
 def _start_session(session: Session, user_id: int, role: str) -> TokenPair:

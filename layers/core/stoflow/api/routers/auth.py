@@ -40,7 +40,7 @@ def client_ip(request: Request) -> str:
 async def session_principal(claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
     """The caller without role rules: logging out is allowed to every role, support included."""
     from stoflow.db.tenancy import shared_session
-    from stoflow.services.auth import principal_for
+    from stoflow.services.principals import principal_for
 
     with shared_session() as session:
         return principal_for(session, claims)

@@ -1,5 +1,6 @@
-"""What every OAuth-connected marketplace account does alike: its status for GET /marketplaces,
-disconnect (forget the tokens, keep the row), listing settings, and the errors of a code exchange.
+"""What every OAuth-connected marketplace account does alike: its status after a change (what
+GET /marketplaces reads is stoflow.marketplaces.common.account_status), disconnect (forget the
+tokens, keep the row), listing settings, and the errors of a code exchange.
 
 Each OAuth marketplace subclasses `OAuthConnector` with its own `start` (the authorisation URL)
 and `complete` (trade the code, store the tokens). Network calls happen outside transactions."""
@@ -19,6 +20,7 @@ from stoflow.errors import (
     OAuthExchangeFailed,
     StoflowError,
 )
+from stoflow.marketplaces.common.account_status import oauth_status
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.repositories import marketplace_accounts as accounts
 
@@ -75,22 +77,7 @@ class OAuthConnector:
         return accounts.get(session, self.model, lock=lock)
 
     def status(self, row: Any) -> dict[str, Any]:
-        if row is None:
-            return {"marketplace": self.name, "status": "disconnected", "connected": False}
-        return {
-            "marketplace": self.name,
-            "status": row.status,
-            "connected": row.status == "connected",
-            "connected_at": row.connected_at,
-            "access_expires_at": row.access_expires_at,
-            "refresh_expires_at": row.refresh_expires_at,
-            "orders_synced_at": row.orders_synced_at,
-            "last_error": row.last_error,
-            **self.account(row),
-        }
-
-    def connection_status(self, session: Session) -> dict[str, Any]:
-        return self.status(self.row(session))
+        return oauth_status(self.name, row, self.account)
 
     def disconnect(self, session: Session) -> None:
         """Forget the tokens (the row stays: order cursor and listing settings survive a reconnect)."""

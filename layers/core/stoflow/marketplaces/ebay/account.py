@@ -10,7 +10,7 @@ from stoflow.marketplaces.common.http import MarketplaceHttp
 from stoflow.marketplaces.common.tokens import AccountTokens, SessionFactory, not_connected
 from stoflow.marketplaces.ebay.client import POLICY_KINDS, EbayClient
 from stoflow.marketplaces.ebay.oauth import EbayOAuth, api_base_url
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 DEFAULT_LOCATION_KEY = "stoflow-default"

@@ -10,7 +10,8 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from stoflow.marketplaces.common.connector import CLEARED_TOKENS
-from stoflow.models.ebay import EbayCredentials, EbayOrder
+from stoflow.models.ebay import EbayOrder
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import account_owners
 
 

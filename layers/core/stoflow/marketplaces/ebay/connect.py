@@ -14,7 +14,8 @@ from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import token_columns
-from stoflow.models.ebay import EbayCredentials
+from stoflow.marketplaces.ebay.status import account
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import account_owners
 from stoflow.repositories import marketplace_accounts as accounts
 
@@ -66,21 +67,7 @@ class EbayConnector(OAuthConnector):
         return EbayOAuth()
 
     def account(self, row: EbayCredentials) -> dict[str, Any]:
-        return {
-            "environment": row.environment,
-            "marketplace_id": row.marketplace_id,
-            "account": row.username,
-            # Whether eBay tells us of a sale within seconds (else the orders checks find it).
-            "sale_notices": row.sale_notices or "needs_reconnect",
-            "settings": {
-                "fulfillment_policy_id": row.fulfillment_policy_id,
-                "payment_policy_id": row.payment_policy_id,
-                "return_policy_id": row.return_policy_id,
-                "default_category_id": row.default_category_id,
-                "location": row.location,
-                "merchant_location_key": row.merchant_location_key,
-            },
-        }
+        return account(row)
 
     def disconnect(self, session: Any) -> None:
         super().disconnect(session)
@@ -124,7 +111,3 @@ def policies(tenant_id: int) -> dict[str, Any]:
         raise MarketplaceUnavailable(f"eBay failed to list policies: {exc.code}") from None
     finally:
         client.http.close()
-
-
-def connection_status(session: Any) -> dict[str, Any]:
-    return EbayConnector().connection_status(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 

@@ -30,7 +30,7 @@ from stoflow.marketplaces.ebay.client import EbayClient, is_offer_exists_error
 from stoflow.marketplaces.ebay.order_notices import EbayWatchSalesJobHandler
 from stoflow.marketplaces.ebay.orders import format_time, order_record, parse_time
 from stoflow.marketplaces.ebay.readiness import category_for
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import marketplace_items as items
 from stoflow.repositories import order_checks

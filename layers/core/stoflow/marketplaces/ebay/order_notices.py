@@ -29,7 +29,7 @@ from stoflow.marketplaces.ebay.account import client_for
 from stoflow.marketplaces.ebay.client import EbayClient
 from stoflow.marketplaces.ebay.notifications import ORDER_TOPIC as TOPIC
 from stoflow.marketplaces.ebay.notifications import configured
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import account_owners
 from stoflow.repositories import marketplace_accounts as accounts
 

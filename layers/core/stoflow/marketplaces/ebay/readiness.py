@@ -19,7 +19,7 @@ from stoflow.config import get_settings
 from stoflow.domain.readiness import WARNING, Issue, ProductFacts, category_missing, common_issues, not_connected
 from stoflow.marketplaces.ebay import MARKETPLACE
 from stoflow.marketplaces.ebay.aspects import product_aspects
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.models.requirements import MarketplaceRequirement
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import readiness as repository

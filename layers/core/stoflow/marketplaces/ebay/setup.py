@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stoflow.marketplaces.common.setup import step
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 

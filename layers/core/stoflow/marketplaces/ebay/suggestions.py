@@ -9,7 +9,7 @@ from typing import Any
 from stoflow.db.tenancy import tenant_session
 from stoflow.errors import MarketplaceNotConnected, MarketplaceUnavailable, NotFound
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
-from stoflow.models.ebay import EbayCredentials
+from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import products as products_repository
 from stoflow.repositories import readiness as repository

@@ -12,7 +12,7 @@ from stoflow.marketplaces.common.tokens import AccountTokens, SessionFactory, no
 from stoflow.marketplaces.etsy.calls import etsy_http
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.oauth import EtsyOAuth
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 

@@ -14,7 +14,8 @@ from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import StaticTokens, token_columns
 from stoflow.marketplaces.etsy import MARKETPLACE
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.marketplaces.etsy.status import account
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,4 @@ class EtsyConnector(OAuthConnector):
         return EtsyOAuth()
 
     def account(self, row: EtsyCredentials) -> dict[str, Any]:
-        return {
-            "account": row.shop_name,
-            "shop_id": row.shop_id,
-            "settings": {
-                "shipping_profile_id": row.shipping_profile_id,
-                "return_policy_id": row.return_policy_id,
-                "default_taxonomy_id": row.default_taxonomy_id,
-                "readiness_state_id": row.readiness_state_id,
-            },
-        }
-
-
-def connection_status(session: Any) -> dict[str, Any]:
-    return EtsyConnector().connection_status(session)
+        return account(row)

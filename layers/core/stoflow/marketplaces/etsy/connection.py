@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 

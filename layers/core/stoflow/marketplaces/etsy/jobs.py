@@ -29,7 +29,7 @@ from stoflow.marketplaces.etsy.account import EtsyAccountSettings, client_for, r
 from stoflow.marketplaces.etsy.client import EtsyClient
 from stoflow.marketplaces.etsy.orders import receipt_record
 from stoflow.marketplaces.etsy.readiness import taxonomy_for
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import order_checks
 from stoflow.repositories import products as products_repository

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from stoflow.domain.readiness import WARNING, Issue, ProductFacts, category_missing, common_issues, not_connected
 from stoflow.marketplaces.etsy import MARKETPLACE
 from stoflow.marketplaces.etsy.rules import VINTAGE_YEARS, is_vintage, when_made
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 from stoflow.repositories import readiness as requirements_cache
 

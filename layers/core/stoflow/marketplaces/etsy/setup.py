@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stoflow.marketplaces.common.setup import step
-from stoflow.models.etsy import EtsyCredentials
+from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stoflow.models.extension import ExtensionDevice
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 
 
 def is_connected(session: Session) -> bool:

@@ -54,7 +54,7 @@ from stoflow.marketplaces.vinted.outcomes import (
 )
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.realtime import WsConnection
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories.due_work import mark_due
 

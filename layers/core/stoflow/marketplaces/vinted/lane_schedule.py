@@ -29,7 +29,7 @@ from stoflow.marketplaces.vinted.lane import (
 )
 from stoflow.marketplaces.vinted.outcomes import PAGE_WAIT_CODE
 from stoflow.models.jobs import MarketplaceJob
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 
 KIND = "lane"
 Waiting = Any  # a row (action, queued: bool, page_retry_at: datetime | None)

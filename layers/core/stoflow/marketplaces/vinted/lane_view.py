@@ -15,7 +15,7 @@ from stoflow.marketplaces.vinted.lane import PARKED_CODES, SENT_CODE, VintedLane
 from stoflow.marketplaces.vinted.outcomes import PAGE_WAIT_CODE
 from stoflow.models.jobs import MarketplaceJob
 from stoflow.models.realtime import WsConnection
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 from stoflow.repositories.due_work import mark_due
 
 

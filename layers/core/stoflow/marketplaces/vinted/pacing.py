@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from stoflow.config import Settings, get_settings
 from stoflow.marketplaces.vinted.commands import is_read
-from stoflow.models.vinted import VintedConnection
+from stoflow.models.vinted_account import VintedConnection
 
 Kind = Literal["read", "write"]
 HOUR_S = 3600
