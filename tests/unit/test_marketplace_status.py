@@ -1,7 +1,8 @@
 """GET /marketplaces reads each connection's status from its row alone: it must not load the connect
 flows (OAuth states, code exchange, account owners) nor the listing and order tables, which a
 function's first request would otherwise pay for at cold start. And the status it reads is the one
-a connection change answers."""
+a connection change answers. Nor does the per-request check (stoflow.services.principals) load
+login's services or the identity tables it does not read."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ print(sorted((s["marketplace"], s["status"]) for s in statuses))
 heavy = ["stoflow.marketplaces.ebay.connect", "stoflow.marketplaces.etsy.connect",
          "stoflow.marketplaces.common.connector", "stoflow.marketplaces.common.oauth_state",
          "stoflow.repositories.account_owners", "stoflow.repositories.due_work",
-         "stoflow.models.ebay", "stoflow.models.etsy", "stoflow.models.vinted", "stoflow.services.auth"]
+         "stoflow.models.ebay", "stoflow.models.etsy", "stoflow.models.vinted", "stoflow.services.auth",
+         "stoflow.models.identity"]
 print([name for name in heavy if name in sys.modules])
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()

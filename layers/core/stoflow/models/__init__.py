@@ -16,7 +16,7 @@ from stoflow.models.base import Base, metadata
 _WHERE = {
     "AiCreditUsage": "identity",
     "Alert": "sales",
-    "AuthSession": "identity",
+    "AuthSession": "sessions",
     "Brand": "catalog",
     "Category": "catalog",
     "CategoryMarketplaceId": "catalog",
@@ -50,7 +50,7 @@ _WHERE = {
     "ProductImage": "images",
     "PublicationHistory": "jobs",
     "RateLimitBucket": "identity",
-    "RefreshToken": "identity",
+    "RefreshToken": "sessions",
     "Sale": "sales",
     "Season": "catalog",
     "Size": "catalog",

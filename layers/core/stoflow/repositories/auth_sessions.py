@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from stoflow.models.identity import AuthSession, RefreshToken
 from stoflow.models.public import Tenant, User
+from stoflow.models.sessions import AuthSession, RefreshToken
 
 
 class AccessState(NamedTuple):

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from stoflow.models.extension import ExtensionDevice, ExtensionPairingCode
-from stoflow.models.identity import RefreshToken
+from stoflow.models.sessions import RefreshToken
 from stoflow.repositories.due_work import mark_due_for
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from stoflow.models.identity import EmailVerificationToken, RateLimitBucket, RefreshToken
+from stoflow.models.identity import EmailVerificationToken, RateLimitBucket
+from stoflow.models.sessions import RefreshToken
 
 
 def delete_refresh_tokens_expired_before(session: Session, before: datetime) -> int:

@@ -9,8 +9,8 @@ from typing import NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from stoflow.models.identity import AuthSession
 from stoflow.models.password_resets import PasswordResetToken
+from stoflow.models.sessions import AuthSession
 
 __all__ = ["PendingReset", "add", "lock_by_hash", "revoke_sessions_except", "use_all"]
 

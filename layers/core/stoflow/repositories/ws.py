@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from stoflow.models.identity import AuthSession
 from stoflow.models.realtime import WsConnection, WsTicket
+from stoflow.models.sessions import AuthSession
 
 
 class BurntTicket(NamedTuple):
