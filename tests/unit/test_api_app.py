@@ -320,6 +320,51 @@ def test_importing_a_function_builds_none_of_its_routes_or_bodies():
     assert rest == ["False", "False", "False"]
 
 
+def test_a_first_request_finds_its_endpoint_without_reading_its_source(monkeypatch: pytest.MonkeyPatch):
+    """FastAPI names the endpoint in its error messages; it would read and tokenize the source
+    file on a route's first request to find it (milliseconds of a cold start)."""
+    import inspect
+
+    from fastapi import routing
+
+    read: list[Any] = []
+    monkeypatch.setattr(inspect, "getsourcelines", lambda obj: read.append(obj) or ([], 0))
+    fresh = api_router(tags=["fresh"])
+
+    @fresh.get("/parcels/{parcel_id}")
+    async def parcel(parcel_id: int) -> Parcel:
+        return Parcel(weight_g=parcel_id)
+
+    handler = lambda_handler(create_app([fresh], title="fresh", openapi_url="/fresh/openapi.json"))
+    assert call(handler, "GET", "/parcels/3")[::2] == (200, {"weight_g": 3})
+    assert read == []
+    where = routing._endpoint_context_cache[id(parcel)]
+    assert (where["file"], where["line"], where["function"]) == (__file__, parcel.__code__.co_firstlineno, "parcel")
+
+
+def test_no_function_compiles_tokenize_patterns_to_start_or_to_build_its_routes():
+    """Compiling tokenize's patterns costs a cold start ~6 ms: pydantic tokenizes the signature of
+    a builtin default factory (`Field(default_factory=list)`), and FastAPI an endpoint's source."""
+    import subprocess
+    import sys
+
+    from tests.support.api import REPO
+
+    code = (
+        "import importlib.util, pathlib, sys, tokenize\n"
+        "for path in sorted(pathlib.Path(sys.argv[1]).glob('functions/*/*.py')):\n"
+        "    spec = importlib.util.spec_from_file_location(f'f_{path.parent.name}_{path.stem}', path)\n"
+        "    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "    if hasattr(getattr(module, 'app', None), 'openapi'):\n"
+        "        module.app.openapi()  # builds every route and every body\n"
+        "    print(path.parent.name, path.stem, tokenize._compile.cache_info().misses)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert len(lines) > 15
+    assert [line for line in lines if not line.endswith(" 0")] == []
+
+
 def test_requests_arriving_together_at_a_route_not_yet_built_are_all_answered():
     """The local cloud serves requests from several threads: none may see a route half built."""
     from concurrent.futures import ThreadPoolExecutor

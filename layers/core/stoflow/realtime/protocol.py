@@ -64,7 +64,7 @@ class Hello(ClientMessage):
     action: Literal["hello"]
     client: ClientKind
     version: str = Field(min_length=1, max_length=32)
-    capabilities: list[str] = Field(default_factory=list, max_length=64)
+    capabilities: list[str] = Field(default_factory=lambda: [], max_length=64)
 
 
 class Heartbeat(ClientMessage):

@@ -32,8 +32,8 @@ class JobCreate(ApiModel):
 
     marketplace: Marketplace
     action: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
-    product_ids: list[id_of(MarketplaceJob.product_id)] = Field(default_factory=list, max_length=500)
-    params: JobParams = Field(default_factory=dict)
+    product_ids: list[id_of(MarketplaceJob.product_id)] = Field(default_factory=lambda: [], max_length=500)
+    params: JobParams = Field(default_factory=lambda: {})
     priority: int = Field(default=0, ge=-10, le=10)
     ready_only: bool = Field(
         default=False,
@@ -83,7 +83,7 @@ class BatchOut(ApiModel):
     done: bool
     created_at: datetime
     jobs: list[JobOut]
-    skipped: list[SkippedProduct] = Field(default_factory=list, description="left out by `ready_only`")
+    skipped: list[SkippedProduct] = Field(default_factory=lambda: [], description="left out by `ready_only`")
 
     @classmethod
     def of(

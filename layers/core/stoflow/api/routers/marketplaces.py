@@ -44,7 +44,7 @@ class ConnectionOut(ApiModel):
     marketplace: str
     status: str
     connected: bool
-    setup: list[SetupStepOut] = Field(default_factory=list, description="the account's setup checklist")
+    setup: list[SetupStepOut] = Field(default_factory=lambda: [], description="the account's setup checklist")
     next_step: str | None = Field(default=None, description="the first step not done yet")
     sale_notices: Literal["on", "off", "pending", "needs_reconnect"] | None = Field(
         default=None,
@@ -120,7 +120,7 @@ async def policies(marketplace: AnyMarketplace, principal: CurrentPrincipal) -> 
 class CategorySuggestionOut(ApiModel):
     category_id: str
     name: str | None = None
-    path: list[str | None] = Field(default_factory=list, description="the ancestors, from the top")
+    path: list[str | None] = Field(default_factory=lambda: [], description="the ancestors, from the top")
 
 
 class CategorySuggestionsOut(ApiModel):

@@ -263,14 +263,14 @@ def sold_in_wardrobe(session: Session) -> list[int]:
 class PublishData(_Strict):
     item_id: Id = Field(ge=1)
     url: str | None = Field(default=None, max_length=500)
-    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    photo_ids: list[int] = Field(default_factory=lambda: [], max_length=20)
     product_id: Id | None = None
     progress_messages: int = 0
 
 
 class ItemData(_Strict):
     item_id: Id = Field(ge=1)
-    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    photo_ids: list[int] = Field(default_factory=lambda: [], max_length=20)
     deleted: bool = False
     hidden: bool | None = None
     already_gone: bool = False
