@@ -30,7 +30,8 @@ from stoflow.marketplaces.vinted import lane as lane_module
 from stoflow.marketplaces.vinted.lane_schedule import tick
 from stoflow.models.catalog import Category, Color, Condition, Size
 from stoflow.models.images import ProductImage
-from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
+from stoflow.models.jobs import MarketplaceJob, PublicationHistory
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 from stoflow.models.sales import OrderCheck
 from stoflow.models.vinted import VintedProduct

@@ -297,7 +297,7 @@ def test_a_route_is_built_by_the_first_request_it_takes_and_answers_as_declared(
     assert document["components"]["schemas"]["Parcel"]["required"] == ["weight_g"]
 
 
-def test_importing_a_function_builds_none_of_its_routes_or_bodies():
+def test_importing_a_function_builds_none_of_its_routes_or_bodies_nor_maps_tables_its_list_does_not_read():
     """What a function's first request does not take costs its cold start nothing."""
     import subprocess
     import sys
@@ -311,13 +311,13 @@ def test_importing_a_function_builds_none_of_its_routes_or_bodies():
         "from stoflow.api.schemas.products import ProductIn, ProductOut\n"
         "print(sum('dependant' in vars(r) for r in module.app.routes), len(module.app.routes),\n"
         "      ProductIn.__pydantic_complete__, ProductOut.__pydantic_complete__,\n"
-        "      'stoflow.models.catalog' in sys.modules)\n"
+        "      'stoflow.models.catalog' in sys.modules, 'stoflow.models.jobs' in sys.modules)\n"
     )
     path = str(REPO / "functions" / "products" / "app.py")
     out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True).stdout.split()
     built, routes, *rest = out
     assert int(routes) > 10 and built == "0"
-    assert rest == ["False", "False", "False"]
+    assert rest == ["False", "False", "False", "False"]
 
 
 def test_a_first_request_finds_its_endpoint_without_reading_its_source(monkeypatch: pytest.MonkeyPatch):

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 
 from stoflow.config import get_settings
 from stoflow.domain.call_budget import UNLIMITED, Pace
-from stoflow.models.jobs import MarketplaceListing
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.sales import Sale
 from stoflow.repositories import jobs as jobs_repository
 from stoflow.repositories import order_checks as repository

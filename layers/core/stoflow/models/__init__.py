@@ -39,7 +39,7 @@ _WHERE = {
     "MarketplaceCalls": "call_budgets",
     "MarketplaceJob": "jobs",
     "MarketplaceCategoryTree": "requirements",
-    "MarketplaceListing": "jobs",
+    "MarketplaceListing": "listings",
     "MarketplaceRequirement": "requirements",
     "Material": "catalog",
     "OAuthState": "oauth",

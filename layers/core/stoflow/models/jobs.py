@@ -1,4 +1,5 @@
-"""Marketplace jobs, their batches, the publication history and each product's listing state.
+"""Marketplace jobs, their batches and the publication history. Each product's listing state is in
+stoflow.models.listings.
 
 `marketplace_jobs` is the truth; the queue only carries {tenant_id, job_id}.
 """
@@ -124,25 +125,3 @@ class PublicationHistory(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
-
-
-class MarketplaceListing(Timestamps, Base):
-    """A product's state on one marketplace, as our jobs last left it."""
-
-    __tablename__ = "marketplace_listings"
-    __table_args__ = (
-        UniqueConstraint("product_id", "marketplace", name="uq_marketplace_listings_product_marketplace"),
-        CheckConstraint("status IN ('listed', 'delisted', 'sold', 'error')", name="status"),
-        {"schema": TENANT},
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    product_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("tenant.products.id", ondelete="CASCADE"), nullable=False
-    )
-    marketplace: Mapped[str] = mapped_column(String(16), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
-    external_id: Mapped[str | None] = mapped_column(String(128))
-    url: Mapped[str | None] = mapped_column(Text)
-    last_job_id: Mapped[int | None] = mapped_column(BigInteger)
-    last_error: Mapped[str | None] = mapped_column(Text)

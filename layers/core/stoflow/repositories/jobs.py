@@ -16,9 +16,9 @@ from stoflow.models.jobs import (
     FINAL_STATUSES,
     MarketplaceBatch,
     MarketplaceJob,
-    MarketplaceListing,
     PublicationHistory,
 )
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 from stoflow.repositories.due_work import mark_due
 

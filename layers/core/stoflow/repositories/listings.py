@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, exists, func, select
 from sqlalchemy.orm import Session
 
-from stoflow.models.jobs import MarketplaceJob, MarketplaceListing, PublicationHistory
+from stoflow.models.jobs import MarketplaceJob, PublicationHistory
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 
 __all__ = ["history_page", "listed_on", "listings_of", "not_listed_on"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stoflow.models.jobs import MarketplaceListing
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 
 

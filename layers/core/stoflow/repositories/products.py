@@ -13,7 +13,7 @@ from sqlalchemy import insert as insert_
 from sqlalchemy.orm import Session
 
 from stoflow.models.images import ProductImage
-from stoflow.models.jobs import MarketplaceListing
+from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 
 LIVE = Product.deleted_at.is_(None)

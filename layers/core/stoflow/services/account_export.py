@@ -56,7 +56,7 @@ def _rows(session: Session, statement: Any) -> list[dict[str, Any]]:
 def read_account(session: Session) -> dict[str, list[dict[str, Any]]]:
     """Every kind of the tenant's data, as JSON-ready dictionaries (one statement per kind)."""
     from stoflow.models.images import ProductImage
-    from stoflow.models.jobs import MarketplaceListing
+    from stoflow.models.listings import MarketplaceListing
     from stoflow.models.products import Product
     from stoflow.repositories.marketplace_orders import OrderFilters
     from stoflow.services.marketplace_orders import list_orders

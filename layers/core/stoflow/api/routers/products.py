@@ -27,7 +27,6 @@ from stoflow.api.schemas.products import (
 from stoflow.api.schemas.readiness import ReadinessOut
 from stoflow.models.products import Product
 from stoflow.repositories.products import ProductFilters
-from stoflow.services import listings
 from stoflow.services.catalog import category_subtree, reference_names
 from stoflow.services.images import ProductImageService
 from stoflow.services.products import ProductService
@@ -121,6 +120,8 @@ async def bulk_status(body: BulkStatusIn, db: TenantDb, principal: CurrentPrinci
 async def get_product(product_id: ProductId, db: TenantDb, principal: CurrentPrincipal) -> ProductDetailOut:
     # Everything the product page shows, in one answer: the photos, where it is listed and the
     # names of its catalogue entries (the page then loads a catalogue only to pick from it).
+    from stoflow.services import listings  # here: the job tables it joins are not the list's
+
     product = ProductService(db, principal.tenant_id).get(product_id)
     images = ProductImageService(db, principal.tenant_id)
     fields = ProductOut.model_validate(product).model_dump()
