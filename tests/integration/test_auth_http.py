@@ -22,6 +22,7 @@ from stoflow.api.routing import api_router
 from stoflow.auth import clock, passwords
 from stoflow.auth.principal import Principal
 from stoflow.config import get_settings
+from stoflow.errors import Conflict
 from stoflow.models import AuthSession, Product, Tenant, User
 from tests.support.api import (
     Reply,
@@ -267,6 +268,21 @@ def add_thing(db: TenantDb) -> dict[str, Any]:
     return {"ok": True}
 
 
+@area_router.post("/things/then-refuse")
+async def add_thing_then_refuse(db: TenantDb) -> dict[str, Any]:
+    db.add(Product(title="jacket"))
+    db.flush()
+    raise Conflict("refused after a write", code="refused")
+
+
+@area_router.post("/things/failing-commit")
+async def add_things_failing_at_commit(db: TenantDb) -> dict[str, Any]:
+    db.add(Product(title="jacket"))
+    db.flush()
+    db.add(Product(title=None))  # NOT NULL: refused by the flush of the commit, after the route returned
+    return {"ok": True}
+
+
 @area_router.get("/admin/things")
 def admin_only(principal: Annotated[Principal, Depends(require_role("admin"))]) -> dict[str, Any]:
     return {"admin": principal.user_id}
@@ -292,6 +308,23 @@ def test_tenant_db_serves_the_callers_own_schema(call, area_handler):
     reply = area(area_handler, "GET", "/things", user["access_token"])
     assert reply.status == 200, reply
     assert reply.json == {"count": 0, "schema": f"user_{user['id']}", "user": user["id"], "role": "user"}
+    assert area(area_handler, "POST", "/things", user["access_token"]).status == 200
+    assert area(area_handler, "GET", "/things", user["access_token"]).json["count"] == 1
+
+
+def test_a_route_that_raises_after_a_write_leaves_nothing_written(call, area_handler):
+    user = register_and_login(call)
+    refused = area(area_handler, "POST", "/things/then-refuse", user["access_token"])
+    assert refused.status == 409 and refused.json["code"] == "refused"
+    assert area(area_handler, "GET", "/things", user["access_token"]).json["count"] == 0
+
+
+def test_a_commit_that_fails_after_the_route_returned_is_an_error_answer_and_writes_nothing(call, area_handler):
+    user = register_and_login(call)
+    failed = area(area_handler, "POST", "/things/failing-commit", user["access_token"])
+    assert failed.status >= 400 and failed.json.get("ok") is None
+    assert area(area_handler, "GET", "/things", user["access_token"]).json["count"] == 0
+    # The container's connection was given back clean: the next write goes through.
     assert area(area_handler, "POST", "/things", user["access_token"]).status == 200
     assert area(area_handler, "GET", "/things", user["access_token"]).json["count"] == 1
 

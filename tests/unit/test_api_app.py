@@ -365,6 +365,56 @@ def test_no_function_compiles_tokenize_patterns_to_start_or_to_build_its_routes(
     assert [line for line in lines if not line.endswith(" 0")] == []
 
 
+def test_a_unit_of_work_ends_when_its_route_returns_and_loads_no_anyio_backend():
+    """TenantDb and SharedDb: committed when the route returns, before the answer, rolled back when
+    it raises; without the cancel scope of a dependency with yield, whose first use loads anyio's
+    asyncio backend into a function's first request."""
+    import subprocess
+    import sys
+
+    from tests.support.api import REPO
+
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(REPO)!r})
+from contextlib import contextmanager
+from typing import Annotated
+from fastapi import Depends, Request
+from stoflow.api.app import create_app, lambda_handler
+from stoflow.api.deps import _until_the_route_returns
+from stoflow.api.routing import api_router
+from stoflow.errors import Conflict
+from tests.support.api import http_event
+events = []
+@contextmanager
+def unit():
+    events.append("begin")
+    try:
+        yield "session"
+        events.append("commit")
+    except BaseException:
+        events.append("rollback")
+        raise
+async def db(request: Request) -> str:
+    return _until_the_route_returns(request, unit())
+router = api_router(tags=["t"])
+@router.get("/fine")
+async def fine(session: Annotated[str, Depends(db)]) -> dict:
+    events.append("route")
+    return {{"session": session}}
+@router.get("/refused")
+async def refused(session: Annotated[str, Depends(db)]) -> dict:
+    raise Conflict("no", code="no")
+handler = lambda_handler(create_app([router], title="t", openapi_url="/t/openapi.json"))
+for path in ("/fine", "/refused"):
+    reply = handler(http_event("GET", path), None)
+    events.append(reply["statusCode"])
+print(json.dumps([events, "anyio._backends._asyncio" in sys.modules]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [["begin", "route", "commit", 200, "begin", "rollback", 409], False]
+
+
 def test_requests_arriving_together_at_a_route_not_yet_built_are_all_answered():
     """The local cloud serves requests from several threads: none may see a route half built."""
     from concurrent.futures import ThreadPoolExecutor
