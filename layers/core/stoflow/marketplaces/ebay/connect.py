@@ -14,7 +14,7 @@ from stoflow.marketplaces.common import oauth_state
 from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import token_columns
-from stoflow.marketplaces.ebay.status import account
+from stoflow.marketplaces.ebay.status import account as account_status
 from stoflow.models.ebay_account import EbayCredentials
 from stoflow.repositories import account_owners
 from stoflow.repositories import marketplace_accounts as accounts
@@ -67,7 +67,7 @@ class EbayConnector(OAuthConnector):
         return EbayOAuth()
 
     def account(self, row: EbayCredentials) -> dict[str, Any]:
-        return account(row)
+        return account_status(row)
 
     def disconnect(self, session: Any) -> None:
         super().disconnect(session)

@@ -14,7 +14,7 @@ from stoflow.marketplaces.common.api_error import MarketplaceApiError
 from stoflow.marketplaces.common.connector import OAuthConnector, api_error, check_code
 from stoflow.marketplaces.common.tokens import StaticTokens, token_columns
 from stoflow.marketplaces.etsy import MARKETPLACE
-from stoflow.marketplaces.etsy.status import account
+from stoflow.marketplaces.etsy.status import account as account_status
 from stoflow.models.etsy_account import EtsyCredentials
 from stoflow.repositories import marketplace_accounts as accounts
 
@@ -101,4 +101,4 @@ class EtsyConnector(OAuthConnector):
         return EtsyOAuth()
 
     def account(self, row: EtsyCredentials) -> dict[str, Any]:
-        return account(row)
+        return account_status(row)
