@@ -1,6 +1,6 @@
 """Cold start of the auth function vs the bare import of its libraries, both in fresh processes.
 
-Cold start = a new interpreter imports functions/auth/app.py (building the app and the Mangum
+Cold start = a new interpreter imports functions/auth/app.py (building the app and the Lambda
 handler) and answers a first API Gateway v2 event. Two first requests are measured: GET
 /auth/me (verify the token, connect to PostgreSQL, revocation check, profile query) and GET
 /auth/jwks.json (no database). The baseline is a new interpreter importing only the libraries
@@ -23,7 +23,7 @@ from bench.common import REPO, figure, scratch_database
 
 RUNS = 9
 # The libraries as named in the budget...
-LIBRARIES = ["fastapi", "mangum", "pydantic", "sqlalchemy", "pg8000", "jwt", "argon2", "aws_lambda_powertools"]
+LIBRARIES = ["fastapi", "pydantic", "sqlalchemy", "pg8000", "jwt", "argon2", "aws_lambda_powertools"]
 # ...and what those libraries load lazily before any such function answers: SQLAlchemy's ORM and
 # PostgreSQL dialect (create_engine("postgresql+pg8000://") imports it, ~80 ms on its own),
 # pydantic-settings (configuration), and pydantic.v1, which FastAPI imports when it analyses the

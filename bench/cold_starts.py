@@ -23,7 +23,7 @@ from bench.common import REPO, figure, scratch_database
 RUNS = 7
 # What every database-backed function stands on (SQLAlchemy loads its ORM and dialect lazily).
 DATABASE = ["sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.postgresql.pg8000", "pg8000", "pydantic_settings"]
-API = [*DATABASE, "fastapi", "mangum", "pydantic", "pydantic.v1", "jwt", "aws_lambda_powertools"]
+API = [*DATABASE, "fastapi", "pydantic", "pydantic.v1", "jwt", "aws_lambda_powertools"]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 - the legacy JSONB -> product_images migration (t0004) of 3,282 products, 611 of them with photos
   and a price label, vs the same INSERT ... SELECT sent as plain SQL on an identical schema;
-- a warm GET /products of 50 rows through the products Lambda handler (event -> Mangum -> FastAPI
+- a warm GET /products of 50 rows through the products Lambda handler (event -> stoflow.api.gateway -> FastAPI
   -> token check -> revocation check -> query -> JSON) vs the raw SQL of the same page query.
 """
 

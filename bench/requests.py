@@ -1,7 +1,7 @@
 """Warm requests through the real handlers at the deployed pool (one connection, no overflow).
 
 For GET /products, POST /products, GET /auth/me and POST /jobs: the median time of a request
-through its function's handler (API Gateway v2 event -> Mangum -> FastAPI -> services -> the
+through its function's handler (API Gateway v2 event -> stoflow.api.gateway -> FastAPI -> services -> the
 database), and beside it the floor: the very statements that request sent, recorded with their
 parameters, replayed in one transaction on a plain pg8000 connection (no SQLAlchemy, no HTTP).
 Each line also gives what one request costs the database: statements, transactions, round trips.

@@ -1,6 +1,6 @@
 """/auth through the Lambda handler with API Gateway HTTP API (payload 2.0) events, on PostgreSQL.
 
-Every request below goes event → Mangum → FastAPI → services → PostgreSQL and back as the
+Every request below goes event → the gateway adapter → FastAPI → services → PostgreSQL and back as the
 Lambda response dict that API Gateway would turn into HTTP.
 """
 

@@ -131,6 +131,54 @@ def test_a_cancel_while_reading_the_replies(pool_of_one, two_tenants):
     assert_next_units_of_work_are_right(pool_of_one, a, b)
 
 
+def test_a_reply_cut_short_by_the_end_of_the_stream(pool_of_one, two_tenants):
+    a, b = two_tenants
+
+    class EndsMidMessage(InterruptedReads):
+        def read(self, size: int) -> bytes:
+            if self._allowed == 0:
+                return self._inner.read(size)[: size // 2]  # what a buffered read gives at the end
+            self._allowed -= 1
+            return self._inner.read(size)
+
+    with pytest.raises(DBAPIError, match="network error"), tenant_session(a, engine=pool_of_one) as session:
+        connection = dbapi_connection_of(session)
+        connection._sock = EndsMidMessage(connection._sock, allowed=5)
+        session.execute(select(Product.title))
+    assert connection._usock is None
+    assert_next_units_of_work_are_right(pool_of_one, a, b)
+
+
+def test_a_result_shape_is_parsed_once_per_connection(pool_of_one, two_tenants, monkeypatch):
+    from pg8000 import core
+
+    a, b = two_tenants
+    parsed = []
+    original = core.CoreConnection.handle_ROW_DESCRIPTION
+
+    def counting(self: Any, data: bytes, context: Any) -> None:
+        parsed.append(data)
+        original(self, data, context)
+
+    monkeypatch.setattr(core.CoreConnection, "handle_ROW_DESCRIPTION", counting)
+    for tenant in (a, b, a, b):
+        with tenant_session(tenant, engine=pool_of_one) as session:
+            rows = session.execute(select(Product.title, Product.created_at).order_by(Product.id)).all()
+            assert [title for title, _ in rows] == [f"t{tenant}-first", f"t{tenant}-second"]
+            assert all(isinstance(created, datetime) for _, created in rows)
+    # Never the same shape twice; each tenant's table is a table of its own (its oid is in the
+    # description), so the products' shape is parsed once per tenant.
+    assert len(parsed) == len(set(parsed))
+    assert len([shape for shape in parsed if b"created_at" in shape]) == 2
+    with tenant_session(a, engine=pool_of_one) as session:
+        titles = select(Product.title).order_by(Product.id)
+        assert session.scalars(titles).all() == [f"t{a}-first", f"t{a}-second"]
+        shape = parsed[-1]
+        dbapi_connection_of(session).register_in_adapter(1043, str.upper)  # varchar read anew
+        assert session.scalars(titles).all() == [f"T{a}-FIRST", f"T{a}-SECOND"]
+    assert parsed.count(shape) == 2
+
+
 def test_a_cancel_while_sending(pool_of_one, two_tenants):
     a, b = two_tenants
 

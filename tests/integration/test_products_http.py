@@ -1,5 +1,5 @@
 """/products, /products/{id}/images and /catalog through the Lambda handlers (API Gateway 2.0
-events → Mangum → FastAPI → services → PostgreSQL and moto S3)."""
+events → the gateway adapter → FastAPI → services → PostgreSQL and moto S3)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stoflow.api.app import _without_stage, create_app, lambda_handler
+from stoflow.api.app import create_app, lambda_handler
 from stoflow.api.middleware import correlation_id_for
 from stoflow.api.problems import error_headers
 from stoflow.api.routing import DeferredRoute, api_router
@@ -144,16 +144,6 @@ def test_retry_after_is_whole_seconds_never_zero():
     assert error_headers(RateLimited(retry_after=0.2))["Retry-After"] == "1"
     assert error_headers(AccountLocked(retry_after=59.01))["Retry-After"] == "60"
     assert error_headers(InvalidToken())["WWW-Authenticate"].startswith("Bearer")
-
-
-def test_stage_prefix_is_stripped_only_when_present():
-    e = event("GET", "/dev/auth/me")
-    e["requestContext"]["stage"] = "dev"
-    assert _without_stage(e)["requestContext"]["http"]["path"] == "/auth/me"
-    e2 = event("GET", "/development/x")
-    e2["requestContext"]["stage"] = "dev"
-    assert _without_stage(e2)["requestContext"]["http"]["path"] == "/development/x"
-    assert _without_stage(event("GET", "/auth/me")) == event("GET", "/auth/me")
 
 
 def test_correlation_ids_from_clients_are_checked():

@@ -39,6 +39,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        # Traces are X-Ray's (stoflow.observability): FastAPI's own OpenTelemetry would only ask,
+        # on every request, whether a provider was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     for router in routers:
         mount(app, router)
@@ -110,41 +113,14 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _without_stage(event: dict[str, Any]) -> dict[str, Any]:
-    """On a named stage (dev, prod) API Gateway puts "/<stage>" in front of the path; routes don't
-    carry it. The $default stage has no prefix."""
-    context = event.get("requestContext") or {}
-    stage = context.get("stage")
-    http = context.get("http")
-    if not stage or stage == "$default" or not isinstance(http, dict):
-        return event
-    prefix = f"/{stage}"
-    path = http.get("path", "")
-    if path != prefix and not path.startswith(prefix + "/"):
-        return event
-    stripped = path[len(prefix) :] or "/"
-    return {**event, "rawPath": stripped, "requestContext": {**context, "http": {**http, "path": stripped}}}
-
-
 def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """API Gateway (HTTP API, payload 2.0) → ASGI. Lifespan off: nothing to start per container,
-    and Lambda would charge it to the first request anyway."""
-    import logging
-
-    from mangum import Mangum
-    from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
-
+    """API Gateway (HTTP API, payload 2.0) → ASGI (stoflow.api.gateway). No lifespan: nothing to
+    start per container, and Lambda would charge it to the first request anyway."""
+    from stoflow.api.gateway import answer
     from stoflow.observability import traced_handler
 
-    # Mangum logs every request at INFO: RequestContextMiddleware's line already says it all.
-    logging.getLogger("mangum.http").setLevel(logging.WARNING)
-
-    # problem+json is text: without this Mangum would base64-encode every error body.
-    adapter = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON])
-
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        _ensure_event_loop()
-        return adapter(_without_stage(event), context)
+        return answer(app, event, context, _event_loop())
 
     return traced_handler(handler)
 
@@ -152,12 +128,11 @@ def lambda_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, An
 _loops = threading.local()
 
 
-def _ensure_event_loop() -> None:
-    """Mangum runs each request with asyncio.get_event_loop(), which only works in the thread that
-    built the adapter. Lambda has one thread; the local cloud calls handlers from one thread per
-    request, so each thread gets (and keeps) its own loop."""
-    loop = getattr(_loops, "loop", None)
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The calling thread's event loop, kept for its next requests. Lambda has one thread; the
+    local cloud calls handlers from one thread per request, so each thread gets its own loop."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _loops.loop = loop
-    asyncio.set_event_loop(loop)
+    return loop

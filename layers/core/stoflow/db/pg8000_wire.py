@@ -41,6 +41,7 @@ from pg8000.exceptions import InterfaceError
 _original_convert = pg8000.dbapi.convert_paramstyle
 _POSITIONAL = frozenset({"numeric", "qmark", "format"})
 _BEGIN = "begin transaction"
+_header = core.ci_unpack
 _installed = False
 
 
@@ -143,14 +144,48 @@ def is_abandoned(conn: object) -> bool:
     return bool(getattr(conn, "_stoflow_abandoned", False))
 
 
+_ROW_DESCRIPTIONS_KEPT = 512
+
+
+def _described(conn: core.CoreConnection, data: bytes, context: core.Context) -> None:
+    """pg8000's handle_ROW_DESCRIPTION, parsed once per connection and shape of result: the same
+    statement gets the same description every time, and parsing it (a dict per column) was a
+    tenth of a warm request's driver time. The columns are only read (cursor.description)."""
+    seen: dict[bytes, tuple[list[dict[str, Any]], list[Callable[[str], Any]]]] | None = getattr(
+        conn, "_stoflow_row_descriptions", None
+    )
+    if seen is None or len(seen) >= _ROW_DESCRIPTIONS_KEPT:
+        seen = conn._stoflow_row_descriptions = {}  # type: ignore[attr-defined]
+    parsed = seen.get(data)
+    if parsed is None:
+        conn.handle_ROW_DESCRIPTION(data, context)
+        seen[data] = (context.columns, context.input_funcs)
+        return
+    context.columns, context.input_funcs = parsed
+    if context.rows is None:
+        context.rows = []
+
+
 def _read_until_ready(conn: core.CoreConnection, context: core.Context) -> None:
-    """pg8000's handle_messages without the final raise: the error stays in context.error."""
-    sock = conn._sock
+    """pg8000's handle_messages without the final raise (the error stays in context.error), each
+    message read with one call for its header and one for its body (pg8000's `_read` copies
+    each twice), and row descriptions parsed once (`_described`)."""
+    read = conn._sock.read
     handlers = conn.message_types
-    code = None
-    while code != core.READY_FOR_QUERY:
-        code, length = core.ci_unpack(core._read(sock, 5))
-        handlers[code](core._read(sock, length - 4), context)
+    while True:
+        header = read(5)
+        if len(header) != 5:  # a buffered read returns short only at the end of the stream
+            raise InterfaceError("network error")
+        code, length = _header(header)
+        body = read(length - 4)
+        if len(body) != length - 4:
+            raise InterfaceError("network error")
+        if code == core.ROW_DESCRIPTION:
+            _described(conn, body, context)
+        else:
+            handlers[code](body, context)
+            if code == core.READY_FOR_QUERY:
+                return
 
 
 def _exchange(conn: core.CoreConnection, packet: bytes, contexts: list[core.Context]) -> None:
@@ -247,6 +282,13 @@ def execute_unnamed(
 
 
 _pg8000_close = core.CoreConnection.close
+_pg8000_register_in_adapter = core.CoreConnection.register_in_adapter
+
+
+def register_in_adapter(self: core.CoreConnection, oid: int, in_func: Callable[[str], Any]) -> None:
+    """pg8000's, and the row descriptions parsed so far forgotten: they hold the old reader."""
+    _pg8000_register_in_adapter(self, oid, in_func)
+    self._stoflow_row_descriptions = {}  # type: ignore[attr-defined]
 
 
 def close(self: core.CoreConnection) -> None:
@@ -268,6 +310,7 @@ def install() -> None:
     core.CoreConnection.execute_simple = execute_simple
     core.CoreConnection.execute_unnamed = execute_unnamed
     core.CoreConnection.close = close
+    core.CoreConnection.register_in_adapter = register_in_adapter
     for name in ("execute_named", "prepare_statement", "close_prepared_statement"):
         setattr(core.CoreConnection, name, _guarded(getattr(core.CoreConnection, name)))
     _installed = True
