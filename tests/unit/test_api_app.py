@@ -7,16 +7,19 @@ import io
 import json
 import logging
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from fastapi import Depends
 from pydantic import BaseModel
 
 from stoflow.api.app import create_app, lambda_handler
+from stoflow.api.deps import access_claims
 from stoflow.api.middleware import correlation_id_for
 from stoflow.api.problems import error_headers
 from stoflow.api.routing import DeferredRoute, api_router
 from stoflow.api.schemas.model import ApiModel
+from stoflow.auth.tokens import AccessClaims
 from stoflow.config import get_settings
 from stoflow.errors import AccountLocked, Conflict, InvalidToken, RateLimited
 
@@ -461,3 +464,65 @@ def test_every_body_a_route_takes_or_answers_is_built_on_first_use(function):
                     built_at_import.add(model.__qualname__)
     assert seen > 0
     assert built_at_import == set()
+
+
+@router.get("/who")
+async def who(claims: Annotated[AccessClaims, Depends(access_claims)]) -> dict[str, int]:
+    return {"tenant": claims.tenant_id}
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer    ", "Basic dXNlcjpwYXNz", "bearer-ish abc", "Token abc"]
+)
+def test_a_request_without_a_bearer_token_is_a_401_before_anything_else(handler, authorization):
+    headers = {} if authorization is None else {"authorization": authorization}
+    status, response_headers, body = call(handler, "GET", "/who", headers=headers)
+    assert status == 401 and body["code"] == "missing_token"
+    assert response_headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_bearer_token_is_read_whatever_the_case_of_its_scheme(handler, monkeypatch):
+    import stoflow.api.deps as deps
+
+    seen: list[str] = []
+
+    def verify(token: str) -> Any:
+        seen.append(token)
+        return type("Claims", (), {"tenant_id": 7})()
+
+    monkeypatch.setattr(deps, "verify_access_token", verify)
+    for scheme in ("Bearer", "bearer", "BEARER"):
+        assert call(handler, "GET", "/who", headers={"authorization": f"{scheme}  tok.en "})[2] == {"tenant": 7}
+    assert seen == ["tok.en"] * 3
+
+
+def test_the_document_gives_the_bearer_scheme_to_exactly_the_routes_that_read_the_token():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("auth_app_doc", Path("functions/auth/app.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    document = module.app.openapi()
+    assert document["components"]["securitySchemes"] == {
+        "HTTPBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Access token from POST /auth/login or /auth/refresh",
+        }
+    }
+    secured = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if operation.get("security") == [{"HTTPBearer": []}]
+    }
+    assert {("/auth/me", "get"), ("/auth/logout", "post"), ("/auth/password/change", "post")} <= secured
+    assert not {("/auth/login", "post"), ("/auth/refresh", "post"), ("/auth/jwks.json", "get")} & secured
+    assert all(
+        "401" in item[method]["responses"]
+        for path, item in document["paths"].items()
+        for method in item
+        if (path, method) in secured
+    )

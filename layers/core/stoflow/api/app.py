@@ -82,6 +82,41 @@ _PROBLEM_SCHEMA = {
 }
 
 
+_OPERATION_BODY = ("parameters", "requestBody", "callbacks", "responses")
+
+
+def document_bearer(app: FastAPI, document: dict[str, Any]) -> None:
+    """The bearer scheme on every operation whose dependencies read the token, where and as FastAPI
+    puts a security dependency's. The dependencies read the header themselves (stoflow.api.deps):
+    `HTTPBearer` as a dependency cost every request a level of dependency solving."""
+    from fastapi.routing import APIRoute
+
+    from stoflow.api.deps import BEARER, READ_THE_TOKEN
+
+    scheme = BEARER.scheme_name
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        dependants, reads_the_token = [route.dependant], False
+        while dependants and not reads_the_token:
+            dependant = dependants.pop()
+            reads_the_token = dependant.call in READ_THE_TOKEN
+            dependants += dependant.dependencies
+        if not reads_the_token:
+            continue
+        item = document["paths"][route.path_format]
+        for method in route.methods:
+            operation = item[method.lower()]
+            # Where FastAPI put it (the document stays as it was): before the parameters of an
+            # operation that has some, last in one that has none.
+            after = _OPERATION_BODY if "parameters" in operation else ()
+            body = {key: operation.pop(key) for key in after if key in operation}
+            operation["security"] = [{scheme: []}]
+            operation.update(body)
+        schemes = document["components"].setdefault("securitySchemes", {})
+        schemes[scheme] = BEARER.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
 def document_problems(app: FastAPI) -> None:
     """The OpenAPI document says what every route may answer besides its success, as the problem
     handlers answer it (application/problem+json, stoflow.api.problems): 400 (a body that is not
@@ -93,6 +128,7 @@ def document_problems(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version, routes=app.routes)
             document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+            document_bearer(app, document)
             for item in document.get("paths", {}).values():
                 for operation in item.values():
                     statuses = ["400", "422"]

@@ -7,7 +7,9 @@
 
     @router.delete("/admin/x", dependencies=[Depends(require_role("admin"))])
 
-- The bearer token is verified (RS256, kid, iss, aud, exp...) without touching the database.
+- The bearer token is verified (RS256, kid, iss, aud, exp...) without touching the database, once
+  per request, by whichever dependency reads it first. Each dependency reads the header itself and
+  depends on nothing else: FastAPI solves every level of dependencies again on every request.
 - Revocation is then checked once per request: one statement (two primary-key lookups) that also
   reads the current role. With `TenantDb` it runs inside the tenant session's transaction, so a
   route using the database pays no extra transaction for it; with only `CurrentPrincipal` it runs
@@ -31,7 +33,8 @@ from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.orm import Session
 
 from stoflow.auth.principal import Principal, authorize
@@ -39,16 +42,29 @@ from stoflow.auth.tokens import AccessClaims, verify_access_token
 from stoflow.db.tenancy import shared_session, tenant_session
 from stoflow.errors import InvalidToken
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login or /auth/refresh")
+# The scheme in the OpenAPI document (stoflow.api.app.document_bearer gives it to every route whose
+# dependencies read the token). Not a dependency: each level of dependency solving costs every
+# request, so the dependencies below read the header themselves, as it reads it.
+BEARER = HTTPBearer(auto_error=False, description="Access token from POST /auth/login or /auth/refresh")
 
 
-async def access_claims(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AccessClaims:
+def _claims(request: Request) -> AccessClaims:
+    """The verified claims of the request's bearer token (no database access), verified once per
+    request whichever dependency asks first."""
+    state = request.state
+    claims: AccessClaims | None = getattr(state, "claims", None)
+    if claims is None:
+        scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+        if scheme.lower() != "bearer" or not credentials:
+            raise InvalidToken("missing bearer token", code="missing_token")
+        claims = verify_access_token(credentials)
+        state.claims = claims
+    return claims
+
+
+async def access_claims(request: Request) -> AccessClaims:
     """The verified claims of the bearer token (no database access)."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise InvalidToken("missing bearer token", code="missing_token")
-    return verify_access_token(credentials.credentials)
+    return _claims(request)
 
 
 def _checked(request: Request, session: Session, claims: AccessClaims, method: str | None = None) -> Principal:
@@ -60,20 +76,22 @@ def _checked(request: Request, session: Session, claims: AccessClaims, method: s
     return principal
 
 
-async def current_principal(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+async def current_principal(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return principal
+    claims = _claims(request)
     with shared_session() as session:
         return _checked(request, session, claims)
 
 
-async def current_reader(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Principal:
+async def current_reader(request: Request) -> Principal:
     """For the rare POST that changes nothing of the caller's data (a WebSocket ticket to watch
     job status): authorized as a read, so read-only roles may call it too."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return principal
+    claims = _claims(request)
     with shared_session() as session:
         return _checked(request, session, claims, method="GET")
 
@@ -90,8 +108,9 @@ def _until_the_route_returns(request: Request, unit_of_work: AbstractContextMana
     return session
 
 
-async def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Session:
+async def tenant_db(request: Request) -> Session:
     """A tenant session for the caller's own tenant; the revocation check is its first statement."""
+    claims = _claims(request)
     principal: Principal | None = getattr(request.state, "principal", None)
     tenant_id = principal.tenant_id if principal is not None else claims.tenant_id
     # The revocation check joins the tenant registry and refuses a token whose tenant is not its
@@ -102,9 +121,10 @@ async def tenant_db(request: Request, claims: Annotated[AccessClaims, Depends(ac
     return session
 
 
-async def shared_db(request: Request, claims: Annotated[AccessClaims, Depends(access_claims)]) -> Session:
+async def shared_db(request: Request) -> Session:
     """A shared-schema session for routes that read only the caller's account; the revocation
     check is its first statement, so the request is one transaction."""
+    claims = _claims(request)
     session = _until_the_route_returns(request, shared_session())
     if getattr(request.state, "principal", None) is None:
         _checked(request, session, claims)
@@ -122,6 +142,9 @@ def require_role(*roles: str) -> Callable[..., Principal]:
     dependency.__name__ = f"require_role_{'_'.join(sorted(allowed))}"
     return dependency
 
+
+# The dependencies that read the bearer token: the OpenAPI document gives their routes the scheme.
+READ_THE_TOKEN = frozenset({access_claims, current_principal, current_reader, tenant_db, shared_db})
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentReader = Annotated[Principal, Depends(current_reader)]
