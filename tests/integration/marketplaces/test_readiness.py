@@ -257,10 +257,18 @@ def test_the_setup_checklist_says_what_to_do_next(marketplaces) -> None:
         "payment_policy_id": "6196934000",
         "return_policy_id": "6196936000",
     }
-    assert accounts("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
+    changed = accounts("PATCH", "/marketplaces/ebay/settings", settings, token=token)
+    assert changed.status == 200
     ebay = {c["marketplace"]: c for c in accounts("GET", "/marketplaces", token=token).json["items"]}["ebay"]
     assert [s["done"] for s in ebay["setup"]] == [True, True, False]
     assert ebay["next_step"].startswith("Give the address")
+    # The change answers the connection as the list shows it, checklist included.
+    assert changed.json == ebay
+    located = accounts(
+        "PATCH", "/marketplaces/ebay/settings", {"location": {"country": "FR", "postalCode": "69001"}}, token=token
+    ).json
+    assert [s["done"] for s in located["setup"]] == [True, True, True]
+    assert located["next_step"] is None
 
 
 def test_every_leaf_of_our_tree_is_mapped(engine) -> None:

@@ -37,19 +37,22 @@ def disconnect(session: Session, marketplace: str) -> None:
 
 
 def update_settings(session: Session, marketplace: str, values: dict[str, Any]) -> dict[str, Any]:
-    return _connector(marketplace).update_settings(session, values)
+    """The settings changed, and the connection as the list shows it: the checklist with them."""
+    status = _connector(marketplace).update_settings(session, values)
+    return _with_setup(session, registry.get(marketplace), status)
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:
     """Every marketplace's connection state, with its setup checklist and the next step to take."""
-    connections = []
-    for marketplace in registry.all_marketplaces():
-        status = dict(marketplace.load("status")(session))
-        steps = marketplace.load("setup")(session) if marketplace.setup is not None else []
-        status["setup"] = steps
-        status["next_step"] = next((s["message"] for s in steps if not s["done"]), None)
-        connections.append(status)
-    return connections
+    return [
+        _with_setup(session, marketplace, marketplace.load("status")(session))
+        for marketplace in registry.all_marketplaces()
+    ]
+
+
+def _with_setup(session: Session, marketplace: Any, status: dict[str, Any]) -> dict[str, Any]:
+    steps = marketplace.load("setup")(session) if marketplace.setup is not None else []
+    return {**status, "setup": steps, "next_step": next((s["message"] for s in steps if not s["done"]), None)}
 
 
 def policies(tenant_id: int, marketplace: str) -> dict[str, Any]:
