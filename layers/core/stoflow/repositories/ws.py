@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -155,13 +156,21 @@ def delete_connection(session: Session, connection_id: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@cache
+def _connections_statement(client: str | None) -> Select[Any]:
+    # Built once per kind of client: the worker reads the dashboards twice a job, and building the
+    # statement and its cache key each time cost more than sending it.
+    statement = select(*_ROW).where(WsConnection.tenant_id == bindparam("tenant_id"), _CONNECTION_LIVE)
+    if client is not None:
+        statement = statement.where(WsConnection.client == client)
+    return statement.order_by(WsConnection.connected_at)
+
+
 def connections_of(session: Session, tenant_id: int, client: str | None = None) -> list[ConnectionRow]:
     """The tenant's connections whose auth session is live: pushes never reach a revoked session's
     socket, even one whose close failed or raced with the revocation."""
-    stmt = select(*_ROW).where(WsConnection.tenant_id == tenant_id, _CONNECTION_LIVE)
-    if client is not None:
-        stmt = stmt.where(WsConnection.client == client)
-    return [ConnectionRow(*row) for row in session.execute(stmt.order_by(WsConnection.connected_at))]
+    rows = session.execute(_connections_statement(client), {"tenant_id": tenant_id})
+    return [ConnectionRow(*row) for row in rows]
 
 
 def connections_of_session(
