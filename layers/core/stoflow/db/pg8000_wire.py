@@ -20,7 +20,9 @@ The paramstyle rewrite is cached too: pg8000 scans the SQL character by characte
 execute (about 0.5 ms for a wide statement); for positional styles the result depends on the SQL
 alone. And dates and times are read with `fromisoformat` (about 0.2 µs a value) instead of
 pg8000's `strptime` (about 7 to 36 µs): PostgreSQL's ISO output is what it parses; anything else
-(BC dates, years past 9999, infinity) goes to pg8000's own converter, unchanged.
+(BC dates, years past 9999, infinity) goes to pg8000's own converter, unchanged. The replies are
+read with one call for a message's header and one for its body (pg8000 copied each twice), and a
+row description is parsed once per connection and shape of result (`_described`).
 """
 
 from __future__ import annotations
