@@ -251,7 +251,15 @@ def test_the_setup_checklist_says_what_to_do_next(marketplaces) -> None:
     assert listed["ebay"]["next_step"] == "Connect your eBay seller account."
     assert [s["code"] for s in listed["vinted"]["setup"]] == ["vinted_extension", "vinted_session"]
 
-    connect(marketplaces, token, "ebay")
+    connected = connect(marketplaces, token, "ebay")
+    # The callback answers the connection with its checklist, as the list shows it.
+    assert connected["status"] == "connected"
+    assert [(s["code"], s["done"]) for s in connected["setup"]] == [
+        ("ebay_connect", True),
+        ("ebay_business_policies", False),
+        ("ebay_location", False),
+    ]
+    assert connected["next_step"] == connected["setup"][1]["message"]
     settings = {
         "fulfillment_policy_id": "6196932000",
         "payment_policy_id": "6196934000",

@@ -27,8 +27,14 @@ def start_connect(principal: Principal, marketplace: str) -> dict[str, Any]:
 
 
 def complete_connect(principal: Principal, marketplace: str, code: str, state: str) -> dict[str, Any]:
-    """The callback: burn the state (it must be this user's), trade the code, store the tokens."""
-    return _connector(marketplace).complete(principal, code, state)
+    """The callback: burn the state (it must be this user's), trade the code, store the tokens;
+    then the connection as the list shows it, its setup checklist read in a unit of work of its
+    own once the exchange with the marketplace is over."""
+    from stoflow.db.tenancy import tenant_session
+
+    status = _connector(marketplace).complete(principal, code, state)
+    with tenant_session(principal.tenant_id) as session:
+        return _with_setup(session, registry.get(marketplace), status)
 
 
 def disconnect(session: Session, marketplace: str) -> None:
