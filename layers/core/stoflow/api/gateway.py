@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 from typing import Any
 from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message
 
-from stoflow.api.problems import PROBLEM_JSON, PROBLEM_TYPE_BASE
+from stoflow.api.problems import PROBLEM_JSON, problem
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,6 @@ TEXT_MEDIA_TYPES = (
     "application/xml",
     "application/vnd.api+json",
     "application/vnd.oai.openapi",
-)
-
-_INTERNAL_ERROR = json.dumps(
-    {"type": PROBLEM_TYPE_BASE + "internal_error", "title": "Internal error", "status": 500, "code": "internal_error"},
-    separators=(",", ":"),
 )
 
 
@@ -176,5 +170,6 @@ def answer(app: ASGIApp, event: dict[str, Any], context: Any, loop: asyncio.Abst
     except Exception:
         log.exception("the app raised while answering %s", event["requestContext"]["http"].get("path"))
         if not exchange.complete:
-            return response_of(500, [(b"content-type", PROBLEM_JSON.encode())], _INTERNAL_ERROR.encode())
+            failed = problem(500, "internal_error", "Internal error")
+            return response_of(failed.status_code, failed.raw_headers, bytes(failed.body))
     return response_of(exchange.status, exchange.headers, bytes(exchange.body))

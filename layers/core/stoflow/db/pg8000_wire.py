@@ -43,7 +43,6 @@ from pg8000.exceptions import InterfaceError
 _original_convert = pg8000.dbapi.convert_paramstyle
 _POSITIONAL = frozenset({"numeric", "qmark", "format"})
 _BEGIN = "begin transaction"
-_header = core.ci_unpack
 _installed = False
 
 
@@ -172,13 +171,12 @@ def _read_until_ready(conn: core.CoreConnection, context: core.Context) -> None:
     """pg8000's handle_messages without the final raise (the error stays in context.error), each
     message read with one call for its header and one for its body (pg8000's `_read` copies
     each twice), and row descriptions parsed once (`_described`)."""
-    read = conn._sock.read
-    handlers = conn.message_types
+    read, unpack, handlers = conn._sock.read, core.ci_unpack, conn.message_types
     while True:
         header = read(5)
         if len(header) != 5:  # a buffered read returns short only at the end of the stream
             raise InterfaceError("network error")
-        code, length = _header(header)
+        code, length = unpack(header)
         body = read(length - 4)
         if len(body) != length - 4:
             raise InterfaceError("network error")

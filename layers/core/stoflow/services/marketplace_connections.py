@@ -12,13 +12,18 @@ from sqlalchemy.orm import Session
 from stoflow.auth.principal import Principal
 from stoflow.errors import NotFound
 from stoflow.marketplaces import registry
+from stoflow.marketplaces.descriptor import Marketplace
 
 
-def _connector(marketplace: str) -> Any:
+def _oauth(marketplace: str) -> Marketplace:
     found = registry.get(marketplace)
     if found is None or not found.oauth:
         raise NotFound(f"no OAuth connection for {marketplace!r}", code="unknown_marketplace")
-    return found.load("connector")()
+    return found
+
+
+def _connector(marketplace: str) -> Any:
+    return _oauth(marketplace).load("connector")()
 
 
 def start_connect(principal: Principal, marketplace: str) -> dict[str, Any]:
@@ -32,9 +37,10 @@ def complete_connect(principal: Principal, marketplace: str, code: str, state: s
     own once the exchange with the marketplace is over."""
     from stoflow.db.tenancy import tenant_session
 
-    status = _connector(marketplace).complete(principal, code, state)
+    found = _oauth(marketplace)
+    status = found.load("connector")().complete(principal, code, state)
     with tenant_session(principal.tenant_id) as session:
-        return _with_setup(session, registry.get(marketplace), status)
+        return _with_setup(session, found, status)
 
 
 def disconnect(session: Session, marketplace: str) -> None:
@@ -44,8 +50,9 @@ def disconnect(session: Session, marketplace: str) -> None:
 
 def update_settings(session: Session, marketplace: str, values: dict[str, Any]) -> dict[str, Any]:
     """The settings changed, and the connection as the list shows it: the checklist with them."""
-    status = _connector(marketplace).update_settings(session, values)
-    return _with_setup(session, registry.get(marketplace), status)
+    found = _oauth(marketplace)
+    status = found.load("connector")().update_settings(session, values)
+    return _with_setup(session, found, status)
 
 
 def list_connections(session: Session) -> list[dict[str, Any]]:
@@ -56,7 +63,7 @@ def list_connections(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def _with_setup(session: Session, marketplace: Any, status: dict[str, Any]) -> dict[str, Any]:
+def _with_setup(session: Session, marketplace: Marketplace, status: dict[str, Any]) -> dict[str, Any]:
     steps = marketplace.load("setup")(session) if marketplace.setup is not None else []
     return {**status, "setup": steps, "next_step": next((s["message"] for s in steps if not s["done"]), None)}
 
