@@ -231,7 +231,6 @@ def main() -> None:
     from stoflow import runtime
     from stoflow.db.engine import get_engine
     from stoflow.jobs.queue import QUEUE
-    from stoflow.marketplaces.registry import JOB_HANDLERS, build_job_handlers
 
     class NullQueue:
         def send(self, messages: Any) -> list[Any]:
@@ -247,11 +246,8 @@ def main() -> None:
         readiness = products(http_event("GET", f"/products/{product_id}/readiness", token), None)
         verdicts = {v["marketplace"]: v for v in json.loads(readiness["body"])["marketplaces"]}
         assert verdicts["ebay"]["ready"], verdicts["ebay"]  # POST /jobs refuses a product not ready
-        # A marketplace counted as connected (one statement less than a real account check)
-        # and a queue that accepts: what is measured is the request's own database work.
-        handlers = build_job_handlers()
-        handlers.set_connection_check("ebay", lambda _session: True)
-        runtime.provide(JOB_HANDLERS, handlers)
+        # A queue that accepts: what is measured is the request's own database work, the real
+        # connection check included.
         runtime.provide(QUEUE, NullQueue())  # type: ignore[arg-type]
         serial = iter(range(10**9))
         measure(

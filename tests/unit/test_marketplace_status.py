@@ -27,6 +27,9 @@ class RowSession:
     def scalars(self, statement: Any) -> Any:
         return SimpleNamespace(first=lambda: self.row)
 
+    def get(self, model: Any, key: Any) -> Any:
+        return self.row
+
     def scalar(self, statement: Any) -> Any:
         return None
 

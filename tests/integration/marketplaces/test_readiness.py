@@ -329,3 +329,44 @@ def test_a_bulk_publish_with_ready_only_queues_the_ready_and_lists_the_others(ma
 
     none = jobs("POST", "/jobs", {**body, "product_ids": [bare], "ready_only": True}, token=token)
     assert none.status == 422 and none.json["code"] == "product_not_ready", none
+
+
+def test_a_publish_reads_the_account_and_the_products_once_and_refuses_a_missing_product(
+    marketplaces, job_runner
+) -> None:
+    from sqlalchemy import Engine, event
+
+    from tests.support.marketplaces import forget_requirements, product_with_photos
+
+    forget_requirements()
+    jobs = caller("jobs")
+    seller = register_and_login()
+    token, tenant = seller["access_token"], seller["id"]
+    connect(marketplaces, token, "ebay")
+    settings = {"location": {"country": "FR", "postalCode": "69001"}, "default_category_id": "11483"}
+    assert caller("marketplaces")("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
+    ready = product_with_photos(tenant)
+
+    # Readiness finds which products exist; the job system does not ask again, and still refuses.
+    gone = 10**9
+    body = {"marketplace": "ebay", "action": "publish", "product_ids": [ready, gone]}
+    refused = jobs("POST", "/jobs", body, token=token)
+    assert refused.status == 404 and refused.json["code"] == "product_not_found", refused
+    assert str(gone) in refused.json["detail"], refused.json
+    assert job_runner.queue.sent == []
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        accepted = jobs("POST", "/jobs", {**body, "product_ids": [ready]}, token=token)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert accepted.status == 202, accepted
+    # The connection check, readiness and the job system each ask for the account: one SELECT.
+    assert sum(f"FROM user_{tenant}.ebay_credentials " in s for s in statements) == 1, statements
+    # The products with their photos and brand, in one statement.
+    assert sum(f"FROM user_{tenant}.products " in s for s in statements) == 1, statements

@@ -177,15 +177,13 @@ def catalog_snapshot(session: Session) -> CatalogSnapshot:
 
 
 def load_facts(session: Session, product_ids: Sequence[int]) -> dict[int, ProductFacts]:
-    """ProductFacts of the live products among `product_ids` (tenant session), in four statements
-    whatever their number (three once the catalogues are cached)."""
+    """ProductFacts of the live products among `product_ids` (tenant session), in one statement
+    whatever their number, once the container holds the catalogues."""
     ids = list(dict.fromkeys(product_ids))
     if not ids:
         return {}
     catalog = catalog_snapshot(session)
     rows = repository.products(session, ids)
-    photos = repository.photo_counts(session, ids)
-    brands = repository.brand_names(session, sorted({row.brand_id for row in rows if row.brand_id}))
     facts: dict[int, ProductFacts] = {}
     for row in rows:
         category = catalog.categories.get(row.category_id) if row.category_id else None
@@ -199,8 +197,8 @@ def load_facts(session: Session, product_ids: Sequence[int]) -> dict[int, Produc
             currency=row.currency,
             status=row.status,
             stock=row.stock,
-            photos=photos.get(row.id, 0),
-            brand=brands.get(row.brand_id) if row.brand_id else None,
+            photos=int(row.photos),
+            brand=row.brand_name,
             category=category,
             mapping=catalog.mapping.get(row.category_id, {}) if row.category_id else {},
             mapping_notes=catalog.notes.get(row.category_id, {}) if row.category_id else {},

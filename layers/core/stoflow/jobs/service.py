@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,7 +60,9 @@ class Enqueued:
     created: bool
 
 
-def _validate(session: Session, request: JobRequest, handlers: HandlerRegistry) -> list[int]:
+def _validate(
+    session: Session, request: JobRequest, handlers: HandlerRegistry, live_products: Collection[int] | None
+) -> list[int]:
     if request.marketplace not in handlers.marketplaces:
         raise InvalidInput(f"unknown marketplace {request.marketplace!r}", code="unknown_marketplace")
     handler = handlers.get(request.marketplace, request.action)
@@ -75,7 +77,8 @@ def _validate(session: Session, request: JobRequest, handlers: HandlerRegistry) 
     if len(product_ids) > MAX_PRODUCTS_PER_BATCH:
         raise InvalidInput(f"at most {MAX_PRODUCTS_PER_BATCH} products per batch", code="too_many_products")
     if product_ids:
-        missing = sorted(set(product_ids) - repository.live_product_ids(session, product_ids))
+        live = repository.live_product_ids(session, product_ids) if live_products is None else live_products
+        missing = sorted(set(product_ids).difference(live))
         if missing:
             # Another tenant's ids look exactly like ids that do not exist.
             raise NotFound(f"no such products: {missing[:20]}", code="product_not_found", product_ids=missing)
@@ -97,15 +100,17 @@ def enqueue_in_session(
     user_id: int | None = None,
     handlers: HandlerRegistry | None = None,
     validate: bool = True,
+    live_products: Collection[int] | None = None,
 ) -> Enqueued:
     """Create a batch and its jobs in the caller's transaction; messages leave after it commits.
 
     `job_keys` (one per product) make internal enqueues idempotent: a job whose key exists is
-    returned instead of created (an order seen twice queues its delists once)."""
+    returned instead of created (an order seen twice queues its delists once). `live_products`:
+    the products the caller read as live in this transaction, if it did (not read again)."""
     if validate:
         if handlers is None:
             raise TypeError("a job request is validated against a handler registry: pass handlers= or validate=False")
-        product_ids = _validate(session, request, handlers)
+        product_ids = _validate(session, request, handlers, live_products)
     else:
         product_ids = list(request.product_ids) or [None]  # type: ignore[list-item]
     from stoflow.config import get_settings
@@ -162,6 +167,7 @@ def submit(
     user_id: int | None = None,
     idempotency_key: str | None = None,
     handlers: HandlerRegistry,
+    live_products: Collection[int] | None = None,
 ) -> Enqueued:
     """POST /jobs in the caller's transaction (the request's one): a batch and its jobs, whose
     messages leave once it commits.
@@ -169,7 +175,9 @@ def submit(
     The same Idempotency-Key with the same body returns the first batch; with another body it is
     a 409 (a client bug we must not paper over)."""
     if idempotency_key is None:
-        return enqueue_in_session(session, tenant_id, request, user_id=user_id, handlers=handlers)
+        return enqueue_in_session(
+            session, tenant_id, request, user_id=user_id, handlers=handlers, live_products=live_products
+        )
     if not (1 <= len(idempotency_key) <= 128):
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters", code="invalid_idempotency_key")
     found = _replay(session, idempotency_key, request)
@@ -179,7 +187,13 @@ def submit(
         # A savepoint only when a key is given: the loser of a race on one key reads the winner's batch.
         with session.begin_nested():
             return enqueue_in_session(
-                session, tenant_id, request, batch_key=idempotency_key, user_id=user_id, handlers=handlers
+                session,
+                tenant_id,
+                request,
+                batch_key=idempotency_key,
+                user_id=user_id,
+                handlers=handlers,
+                live_products=live_products,
             )
     except IntegrityError as exc:
         if "idempotency_key" not in str(exc.orig):

@@ -16,16 +16,28 @@ from sqlalchemy.orm import Session
 Account = TypeVar("Account")
 
 
+# Where a session keeps the connection rows it read, for its unit of work.
+_HELD = "stoflow_accounts"
+
+
 @lru_cache(maxsize=32)
-def _row_of(model: type[Any], lock: bool) -> Any:
-    """The statement reading a connection's row, built once per model (readiness reads it on
-    every POST /jobs)."""
-    query = select(model).where(model.id == 1)
-    return query.with_for_update() if lock else query
+def _locked_row_of(model: type[Any]) -> Any:
+    """The statement locking a connection's row, built once per model. It refreshes a row the
+    session already holds: what was read before the lock may have changed."""
+    return select(model).where(model.id == 1).with_for_update().execution_options(populate_existing=True)
 
 
 def get(session: Session, model: type[Account], *, lock: bool = False) -> Account | None:
-    return session.scalars(_row_of(model, lock)).first()
+    """The connection's row. Unlocked, through the session's identity map: a POST /jobs asks for
+    it three times (the connection check, readiness, the job system's own check) and the
+    database sees one SELECT. A locked read always goes to the database."""
+    if lock:
+        return session.scalars(_locked_row_of(model)).first()
+    row = session.get(model, 1)
+    if row is not None:
+        # The identity map holds rows weakly: without this, the next ask reads it again.
+        session.info.setdefault(_HELD, {})[model] = row
+    return row
 
 
 def scheduled_refresh_at(

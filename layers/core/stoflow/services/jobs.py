@@ -61,6 +61,7 @@ def submit(
     handlers = registry()
     handler = handlers.get(request.marketplace, request.action)
     skipped: list[dict[str, Any]] = []
+    live: set[int] | None = None
     # Not connected: the job system's own 409 says so (readiness would only repeat it, as a 422).
     if (
         getattr(handler, "requires_ready", False)
@@ -70,12 +71,18 @@ def submit(
         from stoflow.services.readiness import require_ready
 
         asked = list(dict.fromkeys(request.product_ids))
-        skipped = require_ready(session, request.marketplace, asked, request.params, some=ready_only)
+        skipped, live = require_ready(session, request.marketplace, asked, request.params, some=ready_only)
         if skipped:
             left_out = {item["product_id"] for item in skipped}
             request = replace(request, product_ids=[i for i in asked if i not in left_out])
     enqueued = service.submit(
-        session, tenant_id, request, user_id=user_id, idempotency_key=idempotency_key, handlers=registry()
+        session,
+        tenant_id,
+        request,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        handlers=registry(),
+        live_products=live,
     )
     return enqueued, skipped
 

@@ -50,26 +50,33 @@ def product_readiness(session: Session, product_id: int) -> list[Verdict]:
 
 def split_ready(
     session: Session, marketplace: str, product_ids: Sequence[int], params: Mapping[str, Any]
-) -> tuple[list[int], list[dict[str, Any]]]:
-    """(the products ready on `marketplace`, in the order given; each other one with its issues)."""
+) -> tuple[list[int], list[dict[str, Any]], set[int]]:
+    """(the products ready on `marketplace` or not found, in the order given; each other one with
+    its issues; the live products among `product_ids`)."""
     verdicts = readiness(session, product_ids, [marketplace], params)
     refused = [v for found in verdicts.values() for v in found if not v.ready]
     not_ready = {v.product_id for v in refused}
     ready = [product_id for product_id in product_ids if product_id not in not_ready]
-    return ready, [{"product_id": v.product_id, "issues": [i.as_dict() for i in v.issues]} for v in refused]
+    return (
+        ready,
+        [{"product_id": v.product_id, "issues": [i.as_dict() for i in v.issues]} for v in refused],
+        set(verdicts),
+    )
 
 
 def require_ready(
     session: Session, marketplace: str, product_ids: Sequence[int], params: Mapping[str, Any], *, some: bool = False
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], set[int]]:
     """NotReady (422) listing each product that is not ready on `marketplace`, with its issues: a
     batch goes out whole or not at all, and says per product what to fix. With `some`, the batch
-    goes out with the ready products and the others are returned (422 only when none is ready)."""
-    ready, refused = split_ready(session, marketplace, product_ids, params)
+    goes out with the ready products and the others are returned (422 only when none is ready).
+    Returns (the products left out, the live products among `product_ids`: the job system need
+    not read again which exist)."""
+    ready, refused, live = split_ready(session, marketplace, product_ids, params)
     if refused and (not some or not ready):
         raise NotReady(
             f"{len(refused)} of {len(product_ids)} products are not ready for {marketplace}",
             marketplace=marketplace,
             products=refused,
         )
-    return refused
+    return refused, live
