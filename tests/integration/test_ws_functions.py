@@ -288,6 +288,66 @@ def test_a_unit_of_work_reads_the_dashboards_once_for_all_its_jobs(handlers, use
     assert [cid for cid, _ in fake_gateway.posted] == [mine.connection_id, mine.connection_id]
 
 
+class NoopHandler:
+    marketplace = "ebay"
+    action = "noop"
+    idempotent = True
+    needs_product = False
+    timeout_s = 60
+
+    def run(self, context: Any) -> Any:
+        from stoflow.jobs.handlers import JobOutcome
+
+        return JobOutcome()
+
+
+def test_the_worker_reads_the_dashboards_with_the_job_and_pushes_each_change(
+    handlers, user, engine, fake_gateway, monkeypatch
+):
+    from sqlalchemy import update
+
+    from stoflow.db.provisioning import create_tenant
+    from stoflow.db.tenancy import tenant_session
+    from stoflow.jobs.handlers import HandlerRegistry
+    from stoflow.jobs.messages import JobMessage
+    from stoflow.jobs.processor import MarketplaceJobProcessor
+    from stoflow.models.sessions import AuthSession
+    from stoflow.repositories import jobs as jobs_repository
+    from stoflow.repositories import ws as ws_repository
+
+    create_tenant(user.tenant_id, engine=engine)
+    with tenant_session(user.tenant_id) as session:
+        batch = jobs_repository.insert_batch(session, {"marketplace": "ebay", "action": "noop", "total": 1})
+        [job] = jobs_repository.insert_jobs(
+            session,
+            [{"batch_id": batch.id, "marketplace": "ebay", "action": "noop", "status": "pending", "attempts": 0}],
+        )
+    mine, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
+    connect(handlers, issue_ticket(device_principal(user.user_id), "extension").ticket)
+    signed_out = Principal(user.user_id, user.tenant_id, "user", live_session(user.user_id), "j")
+    connect(handlers, issue_ticket(signed_out, "dashboard").ticket)
+    with shared_session() as session:
+        session.execute(
+            update(AuthSession).where(AuthSession.id == uuid.UUID(signed_out.session_id)).values(revoked_at=func.now())
+        )
+    reads = []
+    original = ws_repository.connections_of
+    monkeypatch.setattr(ws_repository, "connections_of", lambda *args: reads.append(args) or original(*args))
+    registry = HandlerRegistry()
+    registry.register(NoopHandler())
+
+    status = MarketplaceJobProcessor(registry, engine=engine).process(JobMessage(user.tenant_id, job.id, "ebay"))
+
+    assert status == "completed"
+    # The live dashboard, and not the extension nor the signed-out session's dashboard, hears of
+    # both changes; the claim and the finish brought the dashboards, with no read of their own.
+    assert [(cid, event["status"]) for cid, event in fake_gateway.posted] == [
+        (mine.connection_id, "running"),
+        (mine.connection_id, "completed"),
+    ]
+    assert reads == []
+
+
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(handlers, user, fake_gateway):
     gone, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)
     alive, _ = connect(handlers, issue_ticket(user, "dashboard").ticket)

@@ -4,7 +4,8 @@ that changes it.
 Where the WebSocket API is configured (STOFLOW_WS_CALLBACK_URL), the notifier pushes each change
 to the tenant's dashboards; elsewhere changes are only logged. The dashboards' connections are
 read in the job's own transaction (one statement per unit of work, however many jobs it
-changes; no transaction of its own) and the pushes leave once it is committed and its
+changes; no transaction of its own; the worker's claim and finish return them in their own
+statement) and the pushes leave once it is committed and its
 connection given back (stoflow.db.tenancy.after_unit_of_work): commit, then send, and a slow
 gateway never holds the container's only database connection. Work rolled back pushes nothing.
 
@@ -25,7 +26,6 @@ from stoflow.db.tenancy import after_unit_of_work
 
 if TYPE_CHECKING:
     from stoflow.realtime.connections import ConnectionsClient
-    from stoflow.repositories.ws import ConnectionRow
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +50,21 @@ class JobStatusEvent:
 
 
 class JobNotifier(Protocol):
+    # Whether job_changed reads the tenant's dashboards (the worker then reads them with the job).
+    reads_dashboards: bool
+
     def job_changed(self, session: Session, event: JobStatusEvent) -> None:
         """Called in the unit of work that changed the job, before it commits."""
         ...
 
 
 class LoggingNotifier:
+    reads_dashboards = True
+
     def job_changed(self, session: Session, event: JobStatusEvent) -> None:
         after_unit_of_work(
             session, lambda: log.info("job %s of tenant %s is %s", event.job_id, event.tenant_id, event.status)
         )
-
-
-# Where a session keeps the dashboards it read, by tenant: one statement per unit of work, however
-# many of the tenant's jobs it changes.
-_RECIPIENTS = "stoflow_dashboards"
 
 
 class DashboardNotifier:
@@ -72,28 +72,28 @@ class DashboardNotifier:
     unit of work that changed the job. One failing push does not stop the others (a gone
     connection is forgotten by the client)."""
 
+    # The worker reads the dashboards with the job it claims or finishes (dashboards_column).
+    reads_dashboards = True
+
     def __init__(self, client: ConnectionsClient | None = None) -> None:
         from stoflow.realtime.connections import ConnectionsClient
 
         self.client = client or ConnectionsClient()
 
     def job_changed(self, session: Session, event: JobStatusEvent) -> None:
-        known: dict[int, list[ConnectionRow]] = session.info.setdefault(_RECIPIENTS, {})
-        if event.tenant_id not in known:
-            from stoflow.repositories.ws import connections_of
+        from stoflow.repositories.ws import dashboards_known
 
-            known[event.tenant_id] = connections_of(session, event.tenant_id, "dashboard")
-        recipients = known[event.tenant_id]
+        recipients = dashboards_known(session, event.tenant_id)
         if recipients:
             payload = event.payload()
             after_unit_of_work(session, lambda: self._push(recipients, payload))
 
-    def _push(self, recipients: list[ConnectionRow], payload: dict[str, Any]) -> None:
-        for connection in recipients:
+    def _push(self, recipients: list[str], payload: dict[str, Any]) -> None:
+        for connection_id in recipients:
             try:
-                self.client.send(connection.connection_id, payload)
+                self.client.send(connection_id, payload)
             except Exception:
-                log.exception("job_status push to %s failed", connection.connection_id)
+                log.exception("job_status push to %s failed", connection_id)
 
 
 def _notifier_from_settings() -> JobNotifier:

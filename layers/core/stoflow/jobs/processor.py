@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from stoflow import runtime
 from stoflow.db.tenancy import tenant_session
 from stoflow.jobs import transitions
 from stoflow.jobs.deadline import running_until
@@ -33,7 +34,7 @@ from stoflow.jobs.errors import (
 )
 from stoflow.jobs.handlers import HandlerRegistry, JobContext, JobOutcome, JobSnapshot
 from stoflow.jobs.messages import JobMessage
-from stoflow.jobs.notifier import JobStatusEvent, notify
+from stoflow.jobs.notifier import NOTIFIER, JobStatusEvent, notify
 from stoflow.models.jobs import FINAL_STATUSES, MarketplaceJob
 from stoflow.models.products import Product
 from stoflow.observability import count_job, metric, subsegment
@@ -94,6 +95,12 @@ def status_event(tenant_id: int, job: MarketplaceJob) -> JobStatusEvent:
     )
 
 
+def _dashboards_of(tenant_id: int) -> int | None:
+    """The tenant whose dashboards the claim or finish reads with the job, if the notifier pushes
+    to them: one round trip for both."""
+    return tenant_id if runtime.get(NOTIFIER).reads_dashboards else None
+
+
 def record_final(session: Session, job: MarketplaceJob) -> None:
     """Batch counters for a job that just reached a final status (same transaction as the job)."""
     if job.batch_id is not None and job.status in FINAL_STATUSES:
@@ -133,7 +140,7 @@ class MarketplaceJobProcessor:
         tenant_id, job_id = message.tenant_id, message.job_id
         now = self.clock()
         with subsegment("job.claim"), self._session(tenant_id) as session:
-            job = transitions.claim(session, job_id, now, self.attempt_timeout)
+            job = transitions.claim(session, job_id, now, self.attempt_timeout, dashboards_of=_dashboards_of(tenant_id))
             if job is None:
                 return self._settle_unclaimable(session, tenant_id, job_id, now)
             snapshot = snapshot_of(tenant_id, job)
@@ -259,7 +266,9 @@ class MarketplaceJobProcessor:
         values.update(extra or {})
 
         with subsegment("job.finish"), self._session(snapshot.tenant_id) as session:
-            job = transitions.finish(session, snapshot.id, snapshot.attempt, values)
+            job = transitions.finish(
+                session, snapshot.id, snapshot.attempt, values, dashboards_of=_dashboards_of(snapshot.tenant_id)
+            )
             if job is None:
                 log.warning(
                     "attempt %s of job %s no longer owns it (reaped or settled); its %s result is dropped",

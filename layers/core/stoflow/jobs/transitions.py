@@ -108,15 +108,20 @@ def _due_after(session: Session, values: dict[str, Any]) -> None:
     due(session, values["status"], at)
 
 
-def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
-    """pending -> running, one more attempt (one atomic UPDATE; None: nothing to claim)."""
-    return repository.claim(session, job_id, now, attempt_timeout)
+def claim(
+    session: Session, job_id: int, now: datetime, attempt_timeout: timedelta, *, dashboards_of: int | None = None
+) -> MarketplaceJob | None:
+    """pending -> running, one more attempt (one atomic UPDATE; None: nothing to claim).
+    `dashboards_of`: read that tenant's dashboards with it (for the notifier)."""
+    return repository.claim(session, job_id, now, attempt_timeout, dashboards_of=dashboards_of)
 
 
-def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
+def finish(
+    session: Session, job_id: int, attempt: int, values: dict[str, Any], *, dashboards_of: int | None = None
+) -> MarketplaceJob | None:
     """The end of a running attempt (None: that attempt no longer owns the job)."""
     _check(["running"], values["status"])
-    job = _after(session, repository.finish(session, job_id, attempt, values))
+    job = _after(session, repository.finish(session, job_id, attempt, values, dashboards_of=dashboards_of))
     if job is not None:
         _due_after(session, values)
     return job

@@ -21,6 +21,7 @@ from stoflow.models.jobs import (
 from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 from stoflow.repositories.due_work import mark_due
+from stoflow.repositories.ws import dashboards_column, dashboards_read
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,11 @@ _INSERT_JOBS = insert(_JOBS).returning(*_JOBS.columns)
 def _as_stored(model: type[Any], row: Any) -> Any:
     """The model instance of a row just written: detached, with every column loaded. Callers read
     it (ids, the API's answer); nothing in the session tracks it, so a commit does not expire it."""
-    instance = model(**row._mapping)
+    return _stored(model, row._mapping)
+
+
+def _stored(model: type[Any], columns: Any) -> Any:
+    instance = model(**columns)
     make_transient_to_detached(instance)
     return instance
 
@@ -123,58 +128,89 @@ def page(session: Session, filters: JobFilters, limit: int, offset: int) -> tupl
 
 
 @cache
-def _claim_statement() -> Any:
-    # Built once: constructing an ORM UPDATE costs more than the database round trip at job rates.
+def _claim_statement(dashboards: bool) -> Any:
+    # Built once, and Core: the ORM's UPDATE ... RETURNING annotated the statement again on every
+    # execution and computed its cache key each time; at job rates that cost more than the round
+    # trip. The job is built from the returned row (_as_stored).
     now = bindparam("now")
     return (
-        update(MarketplaceJob)
+        update(_JOBS)
         .where(
-            MarketplaceJob.id == bindparam("job_id"),
-            MarketplaceJob.status == "pending",
-            MarketplaceJob.cancel_requested.is_(False),
-            or_(MarketplaceJob.next_attempt_at.is_(None), MarketplaceJob.next_attempt_at <= now),
-            or_(MarketplaceJob.expires_at.is_(None), MarketplaceJob.expires_at > now),
+            _JOBS.c.id == bindparam("job_id"),
+            _JOBS.c.status == "pending",
+            _JOBS.c.cancel_requested.is_(False),
+            or_(_JOBS.c.next_attempt_at.is_(None), _JOBS.c.next_attempt_at <= now),
+            or_(_JOBS.c.expires_at.is_(None), _JOBS.c.expires_at > now),
         )
         .values(
             status="running",
-            attempts=MarketplaceJob.attempts + 1,
+            attempts=_JOBS.c.attempts + 1,
             started_at=now,
             deadline_at=bindparam("deadline"),
             updated_at=now,
         )
-        .returning(MarketplaceJob)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*_returned(dashboards))
     )
 
 
-def claim(session: Session, job_id: int, now: datetime, attempt_timeout: timedelta) -> MarketplaceJob | None:
+def _returned(dashboards: bool) -> list[Any]:
+    return [*_JOBS.columns, dashboards_column()] if dashboards else list(_JOBS.columns)
+
+
+def _job_of(session: Session, row: Any, dashboards_of: int | None) -> MarketplaceJob | None:
+    """The job of a returned row, detached with every column loaded (read it; change it only
+    through here), and the tenant's dashboards kept for the unit of work if they came with it."""
+    if row is None:
+        return None
+    columns = dict(row._mapping)
+    if dashboards_of is not None:
+        dashboards_read(session, dashboards_of, columns.pop("dashboards"))
+    return _stored(MarketplaceJob, columns)
+
+
+def claim(
+    session: Session, job_id: int, now: datetime, attempt_timeout: timedelta, *, dashboards_of: int | None = None
+) -> MarketplaceJob | None:
     """The one atomic UPDATE that starts an attempt. A duplicate delivery, a job not yet due, a
-    cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice."""
-    parameters = {"job_id": job_id, "now": now, "deadline": now + attempt_timeout}
-    return session.scalars(_claim_statement(), parameters).first()
+    cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice.
+    `dashboards_of`: the tenant whose dashboard connections come back with the job (see
+    stoflow.repositories.ws.dashboards_column)."""
+    session.flush()
+    parameters = {"job_id": job_id, "now": now, "deadline": now + attempt_timeout, "dashboards_of": dashboards_of}
+    row = session.connection().execute(_claim_statement(dashboards_of is not None), parameters).first()
+    return _job_of(session, row, dashboards_of)
 
 
 @cache
-def _finish_statement(columns: tuple[str, ...]) -> Any:
+def _finish_statement(columns: tuple[str, ...], dashboards: bool) -> Any:
     return (
-        update(MarketplaceJob)
+        update(_JOBS)
         .where(
-            MarketplaceJob.id == bindparam("job_id"),
-            MarketplaceJob.status == "running",
-            MarketplaceJob.attempts == bindparam("attempt"),
+            _JOBS.c.id == bindparam("job_id"),
+            _JOBS.c.status == "running",
+            _JOBS.c.attempts == bindparam("attempt"),
         )
-        .values({column: bindparam(f"v_{column}") for column in columns})
-        .returning(MarketplaceJob)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .values({column: bindparam(f"v_{column}", type_=_JOBS.c[column].type) for column in columns})
+        .returning(*_returned(dashboards))
     )
 
 
-def finish(session: Session, job_id: int, attempt: int, values: dict[str, Any]) -> MarketplaceJob | None:
+def finish(
+    session: Session, job_id: int, attempt: int, values: dict[str, Any], *, dashboards_of: int | None = None
+) -> MarketplaceJob | None:
     """Record the end of an attempt, only if that attempt still owns the job (the reaper may
-    have taken it back, or a cancel settled it)."""
-    statement = _finish_statement(tuple(sorted(values)))
-    parameters = {"job_id": job_id, "attempt": attempt, **{f"v_{k}": v for k, v in values.items()}}
-    return session.scalars(statement, parameters).first()
+    have taken it back, or a cancel settled it). Core, as the claim, and like it may bring the
+    tenant's dashboards."""
+    session.flush()
+    statement = _finish_statement(tuple(sorted(values)), dashboards_of is not None)
+    parameters = {
+        "job_id": job_id,
+        "attempt": attempt,
+        "dashboards_of": dashboards_of,
+        **{f"v_{k}": v for k, v in values.items()},
+    }
+    row = session.connection().execute(statement, parameters).first()
+    return _job_of(session, row, dashboards_of)
 
 
 def settle(
@@ -192,21 +228,19 @@ def settle(
 
 @cache
 def _count_statement(status: str) -> Any:
-    column = {
-        "completed": MarketplaceBatch.completed,
-        "failed": MarketplaceBatch.failed,
-        "cancelled": MarketplaceBatch.cancelled,
-    }[status]
+    column = _BATCHES.c[status]
     return (
-        update(MarketplaceBatch)
-        .where(MarketplaceBatch.id == bindparam("batch_id"))
-        .values({column: column + 1, MarketplaceBatch.updated_at: func.now()})
-        .execution_options(synchronize_session=False)
+        update(_BATCHES)
+        .where(_BATCHES.c.id == bindparam("batch_id"))
+        .values({column: column + 1, _BATCHES.c.updated_at: func.now()})
     )
 
 
 def count_final(session: Session, batch_id: int, status: str) -> None:
-    session.execute(_count_statement(status), {"batch_id": batch_id})
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"a batch counts no {status} jobs")
+    session.flush()
+    session.connection().execute(_count_statement(status), {"batch_id": batch_id})
 
 
 def is_cancel_requested(session: Session, job_id: int) -> bool:
