@@ -79,3 +79,19 @@ def test_other_schemas_and_the_placeholder_are_refused(sql):
 
 def test_columns_that_merely_contain_the_words_pass():
     check_tenant_statement("SELECT products.tenant_id, products.user_10_count FROM user_1.products", "user_1")
+
+
+def test_an_engine_translates_each_statement_once_per_schema():
+    from stoflow.db.engine import build_engine
+
+    engine = build_engine("postgresql+pg8000://nobody@127.0.0.1:1/none")  # nothing is connected
+    try:
+        preparer = engine.dialect.identifier_preparer
+        compiled = "SELECT __[SCHEMA_tenant].t.a FROM __[SCHEMA_tenant].t WHERE __[SCHEMA_tenant].t.b = %s"
+        first = preparer._render_schema_translates(compiled, {"tenant": "user_7"})
+        assert first == "SELECT user_7.t.a FROM user_7.t WHERE user_7.t.b = %s"
+        # The same text object again: the guard's and the driver's caches find it at once.
+        assert preparer._render_schema_translates(compiled, {"tenant": "user_7"}) is first
+        assert preparer._render_schema_translates(compiled, {"tenant": "user_8"}) == first.replace("user_7", "user_8")
+    finally:
+        engine.dispose()

