@@ -27,8 +27,8 @@ class RowSession:
     def scalars(self, statement: Any) -> Any:
         return SimpleNamespace(first=lambda: self.row)
 
-    def get(self, model: Any, key: Any) -> Any:
-        return self.row
+    def __contains__(self, instance: Any) -> bool:
+        return instance is self.row
 
     def scalar(self, statement: Any) -> Any:
         return None

@@ -21,22 +21,23 @@ _HELD = "stoflow_accounts"
 
 
 @lru_cache(maxsize=32)
-def _locked_row_of(model: type[Any]) -> Any:
-    """The statement locking a connection's row, built once per model. It refreshes a row the
-    session already holds: what was read before the lock may have changed."""
-    return select(model).where(model.id == 1).with_for_update().execution_options(populate_existing=True)
+def _row_of(model: type[Any], lock: bool) -> Any:
+    """The statement reading a connection's row, built once per model (and its cache key with
+    it). A locked read refreshes a row the session already holds: it may have changed since."""
+    query = select(model).where(model.id == 1)
+    return query.with_for_update().execution_options(populate_existing=True) if lock else query
 
 
 def get(session: Session, model: type[Account], *, lock: bool = False) -> Account | None:
-    """The connection's row. Unlocked, through the session's identity map: a POST /jobs asks for
-    it three times (the connection check, readiness, the job system's own check) and the
-    database sees one SELECT. A locked read always goes to the database."""
-    if lock:
-        return session.scalars(_locked_row_of(model)).first()
-    row = session.get(model, 1)
-    if row is not None:
-        # The identity map holds rows weakly: without this, the next ask reads it again.
-        session.info.setdefault(_HELD, {})[model] = row
+    """The connection's row. Unlocked, read once per unit of work: a POST /jobs asks for it three
+    times (the connection check, readiness, the job system's own check) and the database sees one
+    SELECT. A locked read always goes to the database."""
+    held: dict[type[Any], Any] = session.info.setdefault(_HELD, {})
+    row = held.get(model)
+    if lock or row is None or row not in session:
+        row = session.scalars(_row_of(model, lock)).first()
+        # The session's identity map holds rows weakly: kept here, the next ask finds it.
+        held[model] = row
     return row
 
 
