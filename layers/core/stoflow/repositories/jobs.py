@@ -36,7 +36,6 @@ from stoflow.models.jobs import (
 from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 from stoflow.repositories.due_work import mark_due
-from stoflow.repositories.ws import dashboards_column, dashboards_read
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,12 @@ def _claim_statement(dashboards: bool) -> Any:
 
 
 def _returned(dashboards: bool) -> list[Any]:
-    return [*_JOBS.columns, dashboards_column()] if dashboards else list(_JOBS.columns)
+    if not dashboards:
+        return list(_JOBS.columns)
+    # Here, not at the top: the API's job routes import this module and never read dashboards.
+    from stoflow.repositories.ws import dashboards_column
+
+    return [*_JOBS.columns, dashboards_column()]
 
 
 def _job_of(session: Session, row: Any, dashboards_of: int | None) -> MarketplaceJob | None:
@@ -182,6 +186,8 @@ def _job_of(session: Session, row: Any, dashboards_of: int | None) -> Marketplac
         return None
     columns = dict(row._mapping)
     if dashboards_of is not None:
+        from stoflow.repositories.ws import dashboards_read
+
         dashboards_read(session, dashboards_of, columns.pop("dashboards"))
     return _stored(MarketplaceJob, columns)
 
