@@ -72,6 +72,14 @@ def test_it_cannot_provision_an_unregistered_tenant_nor_drop_a_registered_one(co
         connection.execute(select(func.public.stoflow_drop_tenant(registered)))
 
 
+def test_it_reads_a_tenants_live_dashboards_through_their_function(container_engine):
+    from stoflow.repositories.ws import dashboards_column
+
+    # What the worker's claim and finish return beside the job: granted to the application role.
+    with container_engine.begin() as connection:
+        assert connection.scalar(select(dashboards_column()), {"dashboards_of": new_tenant_id()}) is None
+
+
 def test_tenant_schemas_made_at_request_time_belong_to_the_migrator(identity, engine):
     # POST /auth/register creates the tenant schema through the provisioning function.
     account = register_and_login()

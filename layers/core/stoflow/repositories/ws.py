@@ -7,8 +7,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy import BigInteger, ColumnElement, Select, String, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from stoflow.models.realtime import WsConnection, WsTicket
@@ -49,6 +49,7 @@ def _live(session_id: Any) -> ColumnElement[bool]:
 
 
 # Connections opened before sessions were recorded carry none; they end with their 2-hour limit.
+# The same rule is written in SQL in public.stoflow_live_dashboards (migration s0017).
 _CONNECTION_LIVE = or_(WsConnection.session_id.is_(None), _live(WsConnection.session_id))
 
 
@@ -181,14 +182,12 @@ _DASHBOARDS = "stoflow_dashboards"
 def dashboards_column() -> Any:
     """The ids of a tenant's live dashboard connections (tenant bound as `dashboards_of`), as one
     column another statement returns beside its own rows: the worker reads them with the job it
-    claims or finishes, in the same round trip, instead of a statement of its own each time."""
-    return (
-        select(func.array_agg(aggregate_order_by(WsConnection.connection_id, WsConnection.connected_at)))
-        .where(
-            WsConnection.tenant_id == bindparam("dashboards_of"), WsConnection.client == "dashboard", _CONNECTION_LIVE
-        )
-        .scalar_subquery()
-        .label("dashboards")
+    claims or finishes, in the same round trip, instead of a statement of its own each time.
+
+    Read by the database function public.stoflow_live_dashboards (migration s0017), which applies
+    _CONNECTION_LIVE's rule: as a subquery, planning it cost more than the rest of the statement."""
+    return func.public.stoflow_live_dashboards(bindparam("dashboards_of", type_=BigInteger), type_=ARRAY(String)).label(
+        "dashboards"
     )
 
 
