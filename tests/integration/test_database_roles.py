@@ -73,7 +73,7 @@ def test_it_cannot_provision_an_unregistered_tenant_nor_drop_a_registered_one(co
 
 
 def test_it_reads_a_tenants_live_dashboards_through_their_function(container_engine):
-    from stoflow.repositories.ws import dashboards_column
+    from stoflow.repositories.live_dashboards import dashboards_column
 
     # What the worker's claim and finish return beside the job: granted to the application role.
     with container_engine.begin() as connection:

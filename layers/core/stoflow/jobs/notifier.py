@@ -72,7 +72,8 @@ class DashboardNotifier:
     unit of work that changed the job. One failing push does not stop the others (a gone
     connection is forgotten by the client)."""
 
-    # The worker reads the dashboards with the job it claims or finishes (dashboards_column).
+    # The worker reads the dashboards with the job it claims or finishes
+    # (stoflow.repositories.live_dashboards).
     reads_dashboards = True
 
     def __init__(self, client: ConnectionsClient | None = None) -> None:
@@ -81,7 +82,7 @@ class DashboardNotifier:
         self.client = client or ConnectionsClient()
 
     def job_changed(self, session: Session, event: JobStatusEvent) -> None:
-        from stoflow.repositories.ws import dashboards_known
+        from stoflow.repositories.live_dashboards import dashboards_known
 
         recipients = dashboards_known(session, event.tenant_id)
         if recipients:

@@ -36,6 +36,7 @@ from stoflow.models.jobs import (
 from stoflow.models.listings import MarketplaceListing
 from stoflow.models.products import Product
 from stoflow.repositories.due_work import mark_due
+from stoflow.repositories.live_dashboards import dashboards_column, dashboards_read
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,7 @@ def _claim_statement(dashboards: bool) -> Any:
 
 
 def _returned(dashboards: bool) -> list[Any]:
-    if not dashboards:
-        return list(_JOBS.columns)
-    # Here, not at the top: the API's job routes import this module and never read dashboards.
-    from stoflow.repositories.ws import dashboards_column
-
-    return [*_JOBS.columns, dashboards_column()]
+    return [*_JOBS.columns, dashboards_column()] if dashboards else list(_JOBS.columns)
 
 
 def _job_of(session: Session, row: Any, dashboards_of: int | None) -> MarketplaceJob | None:
@@ -186,8 +182,6 @@ def _job_of(session: Session, row: Any, dashboards_of: int | None) -> Marketplac
         return None
     columns = dict(row._mapping)
     if dashboards_of is not None:
-        from stoflow.repositories.ws import dashboards_read
-
         dashboards_read(session, dashboards_of, columns.pop("dashboards"))
     return _stored(MarketplaceJob, columns)
 
@@ -198,7 +192,7 @@ def claim(
     """The one atomic UPDATE that starts an attempt. A duplicate delivery, a job not yet due, a
     cancelled or an expired job matches nothing: at-least-once delivery never runs a job twice.
     `dashboards_of`: the tenant whose dashboard connections come back with the job (see
-    stoflow.repositories.ws.dashboards_column)."""
+    stoflow.repositories.live_dashboards)."""
     session.flush()
     parameters = {"job_id": job_id, "now": now, "deadline": now + attempt_timeout, "dashboards_of": dashboards_of}
     row = session.connection().execute(_claim_statement(dashboards_of is not None), parameters).first()

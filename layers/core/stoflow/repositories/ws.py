@@ -7,8 +7,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Select, String, bindparam, delete, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from stoflow.models.realtime import WsConnection, WsTicket
@@ -172,37 +172,6 @@ def connections_of(session: Session, tenant_id: int, client: str | None = None) 
     socket, even one whose close failed or raced with the revocation."""
     rows = session.execute(_connections_statement(client), {"tenant_id": tenant_id})
     return [ConnectionRow(*row) for row in rows]
-
-
-# Where a unit of work keeps the dashboard connections it read, by tenant (see dashboards_known).
-_DASHBOARDS = "stoflow_dashboards"
-
-
-@cache
-def dashboards_column() -> Any:
-    """The ids of a tenant's live dashboard connections (tenant bound as `dashboards_of`), as one
-    column another statement returns beside its own rows: the worker reads them with the job it
-    claims or finishes, in the same round trip, instead of a statement of its own each time.
-
-    Read by the database function public.stoflow_live_dashboards (migration s0017), which applies
-    _CONNECTION_LIVE's rule: as a subquery, planning it cost more than the rest of the statement."""
-    return func.public.stoflow_live_dashboards(bindparam("dashboards_of", type_=BigInteger), type_=ARRAY(String)).label(
-        "dashboards"
-    )
-
-
-def dashboards_read(session: Session, tenant_id: int, connection_ids: list[str] | None) -> None:
-    """What `dashboards_column` returned, kept for the rest of the unit of work."""
-    session.info.setdefault(_DASHBOARDS, {})[tenant_id] = list(connection_ids or ())
-
-
-def dashboards_known(session: Session, tenant_id: int) -> list[str]:
-    """The ids of the tenant's live dashboard connections, read once per unit of work (by
-    `dashboards_read`, or here)."""
-    known: dict[int, list[str]] = session.info.setdefault(_DASHBOARDS, {})
-    if tenant_id not in known:
-        known[tenant_id] = [row.connection_id for row in connections_of(session, tenant_id, "dashboard")]
-    return known[tenant_id]
 
 
 def connections_of_session(
