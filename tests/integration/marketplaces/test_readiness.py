@@ -302,17 +302,23 @@ def test_every_leaf_of_our_tree_is_mapped(engine) -> None:
     assert {r.category_id for r in rows} <= set(leaves), "only leaves are mapped"
 
 
-def test_a_bulk_publish_with_ready_only_queues_the_ready_and_lists_the_others(marketplaces, job_runner) -> None:
+def ebay_seller_with_a_ready_product(marketplaces) -> tuple[str, int, int]:
+    """(token, tenant, product): eBay connected with its location and a default category, its
+    requirements not loaded (readiness checks our own rules only), and a product with photos."""
     from tests.support.marketplaces import forget_requirements, product_with_photos
 
-    forget_requirements()  # eBay's requirements not loaded: readiness checks our own rules only
-    products, jobs = caller("products"), caller("jobs")
+    forget_requirements()
     seller = register_and_login()
     token, tenant = seller["access_token"], seller["id"]
     connect(marketplaces, token, "ebay")
     settings = {"location": {"country": "FR", "postalCode": "69001"}, "default_category_id": "11483"}
     assert caller("marketplaces")("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
-    ready = product_with_photos(tenant)
+    return token, tenant, product_with_photos(tenant)
+
+
+def test_a_bulk_publish_with_ready_only_queues_the_ready_and_lists_the_others(marketplaces, job_runner) -> None:
+    products, jobs = caller("products"), caller("jobs")
+    token, _tenant, ready = ebay_seller_with_a_ready_product(marketplaces)
     bare = products("POST", "/products", {"title": "Robe sans photo", "price": "20"}, token=token).json["id"]
     body = {"marketplace": "ebay", "action": "publish", "product_ids": [bare, ready]}
 
@@ -336,16 +342,8 @@ def test_a_publish_reads_the_account_and_the_products_once_and_refuses_a_missing
 ) -> None:
     from sqlalchemy import Engine, event
 
-    from tests.support.marketplaces import forget_requirements, product_with_photos
-
-    forget_requirements()
     jobs = caller("jobs")
-    seller = register_and_login()
-    token, tenant = seller["access_token"], seller["id"]
-    connect(marketplaces, token, "ebay")
-    settings = {"location": {"country": "FR", "postalCode": "69001"}, "default_category_id": "11483"}
-    assert caller("marketplaces")("PATCH", "/marketplaces/ebay/settings", settings, token=token).status == 200
-    ready = product_with_photos(tenant)
+    token, tenant, ready = ebay_seller_with_a_ready_product(marketplaces)
 
     # Readiness finds which products exist; the job system does not ask again, and still refuses.
     gone = 10**9
