@@ -95,3 +95,21 @@ def test_an_engine_translates_each_statement_once_per_schema():
         assert preparer._render_schema_translates(compiled, {"tenant": "user_8"}) == first.replace("user_7", "user_8")
     finally:
         engine.dispose()
+
+
+def test_a_tenants_option_engine_is_kept_by_its_engine_and_goes_with_it():
+    import gc
+    import weakref
+
+    from stoflow.db.engine import build_engine
+    from stoflow.db.tenancy import tenant_engine
+
+    engine = build_engine("postgresql+pg8000://nobody@127.0.0.1:1/none")  # nothing is connected
+    seven = tenant_engine(engine, 7)
+    assert tenant_engine(engine, 7) is seven
+    assert tenant_engine(engine, 8) is not seven
+    assert seven.get_execution_options()["schema_translate_map"] == {"tenant": "user_7"}
+    gone = weakref.ref(engine)
+    del engine, seven
+    gc.collect()
+    assert gone() is None, "nothing but the engine itself keeps its tenants' option engines"

@@ -13,7 +13,6 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, event, select
@@ -71,11 +70,22 @@ def tenant_engine(engine: Engine, tenant_id: object) -> Engine:
     return _option_engine(engine, schema_for(tenant_id))
 
 
-@lru_cache(maxsize=256)
+# Where an engine keeps its tenants' option engines, and how many at most.
+_OPTION_ENGINES = "_stoflow_tenant_engines"
+_KEPT_OPTION_ENGINES = 1024
+
+
 def _option_engine(engine: Engine, schema: str) -> Engine:
     # One per engine and schema, not one per unit of work: building it is a tenth of an empty
-    # unit of work's own time, and it holds nothing but the options.
-    return engine.execution_options(**tenant_options(schema))
+    # unit of work's own time. Kept on the engine itself, so that they go with it (a cache of the
+    # module's would keep a dropped engine, and its connections, alive).
+    kept: dict[str, Engine] = engine.__dict__.setdefault(_OPTION_ENGINES, {})
+    found = kept.get(schema)
+    if found is None:
+        if len(kept) >= _KEPT_OPTION_ENGINES:
+            kept.clear()
+        found = kept[schema] = engine.execution_options(**tenant_options(schema))
+    return found
 
 
 def session_tenant_id(session: Session) -> int:
