@@ -125,8 +125,6 @@ def _cache_schema_translation(preparer: Any) -> None:
     text on each execution, with a regular expression over the whole text (about 20 µs for a job's
     UPDATE ... RETURNING, which names the schema 39 times). The same text object also lets the
     statement guard and the driver's placeholder cache find it without hashing it again."""
-    if getattr(preparer, "_stoflow_cached_translation", False):
-        return
     translate = preparer._render_schema_translates
 
     @lru_cache(maxsize=2048)
@@ -137,7 +135,6 @@ def _cache_schema_translation(preparer: Any) -> None:
         return translated(statement, tuple(schema_translate_map.items()))
 
     preparer._render_schema_translates = render
-    preparer._stoflow_cached_translation = True
 
 
 def _install_password(engine: Engine, password: Callable[[], str]) -> None:

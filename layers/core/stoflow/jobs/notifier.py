@@ -59,7 +59,7 @@ class JobNotifier(Protocol):
 
 
 class LoggingNotifier:
-    reads_dashboards = True
+    reads_dashboards = False
 
     def job_changed(self, session: Session, event: JobStatusEvent) -> None:
         after_unit_of_work(

@@ -81,7 +81,7 @@ def submit(
         request,
         user_id=user_id,
         idempotency_key=idempotency_key,
-        handlers=registry(),
+        handlers=handlers,
         live_products=live,
     )
     return enqueued, skipped
